@@ -1,0 +1,1 @@
+// Placeholder: replaced by the Datasets module's first real file.

@@ -1,0 +1,1 @@
+// Placeholder: replaced by the Plot module's first real file.

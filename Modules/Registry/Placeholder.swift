@@ -1,0 +1,1 @@
+// Placeholder: replaced by the Registry module's first real file.

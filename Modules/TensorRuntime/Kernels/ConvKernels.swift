@@ -1,0 +1,166 @@
+/// Geometry of a 2-D convolution or pooling window over [N, C, H, W].
+public struct Conv2dGeometry: Sendable, Equatable {
+    public var kernel: (h: Int, w: Int)
+    public var stride: (h: Int, w: Int)
+    public var padding: (h: Int, w: Int)
+    public var dilation: (h: Int, w: Int)
+
+    public init(kernel: (Int, Int), stride: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0),
+                dilation: (Int, Int) = (1, 1)) {
+        self.kernel = (kernel.0, kernel.1)
+        self.stride = (stride.0, stride.1)
+        self.padding = (padding.0, padding.1)
+        self.dilation = (dilation.0, dilation.1)
+    }
+
+    /// Output height and width for an input of `h` × `w`.
+    public func outputSize(h: Int, w: Int) -> (h: Int, w: Int) {
+        ((h + 2 * padding.h - dilation.h * (kernel.h - 1) - 1) / stride.h + 1,
+         (w + 2 * padding.w - dilation.w * (kernel.w - 1) - 1) / stride.w + 1)
+    }
+
+    public static func == (a: Self, b: Self) -> Bool {
+        a.kernel == b.kernel && a.stride == b.stride && a.padding == b.padding && a.dilation == b.dilation
+    }
+}
+
+extension Kernels {
+    /// Unfolds `samples` consecutive images of `channels` planes (each `sampleStride` elements
+    /// apart) into columns: cols[(c·kh + i)·kw + j, s·Ho·Wo + y·Wo + x] = image_s[c, y·sh − ph + i·dh,
+    /// x·sw − pw + j·dw] (zero outside).
+    static func im2col<S: TensorScalar>(
+        _ x: UnsafePointer<S>, samples: Int, sampleStride: Int, channels: Int, h: Int, w: Int,
+        _ g: Conv2dGeometry, _ cols: UnsafeMutablePointer<S>
+    ) {
+        let (ho, wo) = g.outputSize(h: h, w: w)
+        let plane = ho * wo, width = samples * plane
+        let rows = channels * g.kernel.h * g.kernel.w
+        Parallel.forChunks(rows, costPerItem: width) { rowRange in
+            for row in rowRange {
+                let c = row / (g.kernel.h * g.kernel.w)
+                let i = (row / g.kernel.w) % g.kernel.h
+                let j = row % g.kernel.w
+                for s in 0..<samples {
+                    let src = x + s * sampleStride + c * h * w
+                    let dst = cols + row * width + s * plane
+                    for y in 0..<ho {
+                        let iy = y * g.stride.h - g.padding.h + i * g.dilation.h
+                        let line = dst + y * wo
+                        if iy < 0 || iy >= h {
+                            line.update(repeating: 0, count: wo)
+                            continue
+                        }
+                        let srcLine = src + iy * w
+                        let x0 = -g.padding.w + j * g.dilation.w
+                        if g.stride.w == 1 && x0 >= 0 && x0 + wo <= w {
+                            line.update(from: srcLine + x0, count: wo)
+                        } else {
+                            for xo in 0..<wo {
+                                let ix = xo * g.stride.w + x0
+                                line[xo] = ix >= 0 && ix < w ? srcLine[ix] : 0
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The adjoint of `im2col`: adds every column entry back into the image position it came from.
+    static func col2im<S: TensorScalar>(
+        _ cols: UnsafePointer<S>, samples: Int, sampleStride: Int, channels: Int, h: Int, w: Int,
+        _ g: Conv2dGeometry, _ x: UnsafeMutablePointer<S>
+    ) {
+        let (ho, wo) = g.outputSize(h: h, w: w)
+        let plane = ho * wo, width = samples * plane
+        // Parallel over channels: rows of one channel write only to that channel's planes.
+        Parallel.forChunks(channels, costPerItem: g.kernel.h * g.kernel.w * width) { channelRange in
+            for c in channelRange {
+                for i in 0..<g.kernel.h {
+                    for j in 0..<g.kernel.w {
+                        let row = (c * g.kernel.h + i) * g.kernel.w + j
+                        for s in 0..<samples {
+                            let dst = x + s * sampleStride + c * h * w
+                            let src = cols + row * width + s * plane
+                            for y in 0..<ho {
+                                let iy = y * g.stride.h - g.padding.h + i * g.dilation.h
+                                if iy < 0 || iy >= h { continue }
+                                let line = src + y * wo, dstLine = dst + iy * w
+                                let x0 = -g.padding.w + j * g.dilation.w
+                                for xo in 0..<wo {
+                                    let ix = xo * g.stride.w + x0
+                                    if ix >= 0 && ix < w { dstLine[ix] += line[xo] }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Max (with argmax) or average pooling of `planes` independent h × w planes.
+    static func pool2d<S: TensorScalar>(
+        _ x: UnsafePointer<S>, planes: Int, h: Int, w: Int, _ g: Conv2dGeometry, maximum: Bool,
+        _ out: UnsafeMutablePointer<S>, _ argmax: UnsafeMutablePointer<Int32>?
+    ) {
+        let (ho, wo) = g.outputSize(h: h, w: w)
+        let area = S(g.kernel.h * g.kernel.w)
+        Parallel.forChunks(planes, costPerItem: ho * wo * g.kernel.h * g.kernel.w) { planeRange in
+            for p in planeRange {
+                let src = x + p * h * w, dst = out + p * ho * wo
+                for y in 0..<ho {
+                    for xo in 0..<wo {
+                        var best = -S.infinity, bestIndex: Int32 = -1, total: S = 0
+                        for i in 0..<g.kernel.h {
+                            let iy = y * g.stride.h - g.padding.h + i * g.dilation.h
+                            if iy < 0 || iy >= h { continue }
+                            for j in 0..<g.kernel.w {
+                                let ix = xo * g.stride.w - g.padding.w + j * g.dilation.w
+                                if ix < 0 || ix >= w { continue }
+                                let v = src[iy * w + ix]
+                                total += v
+                                if v > best || bestIndex < 0 {
+                                    best = v
+                                    bestIndex = Int32(iy * w + ix)
+                                }
+                            }
+                        }
+                        if maximum {
+                            dst[y * wo + xo] = best
+                            argmax![p * ho * wo + y * wo + xo] = bestIndex
+                        } else {
+                            dst[y * wo + xo] = total / area
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Gradient of average pooling (the padding counts towards the window area).
+    static func avgPool2dBackward<S: TensorScalar>(
+        _ g: UnsafePointer<S>, planes: Int, h: Int, w: Int, _ geo: Conv2dGeometry, _ dx: UnsafeMutablePointer<S>
+    ) {
+        let (ho, wo) = geo.outputSize(h: h, w: w)
+        let area = S(geo.kernel.h * geo.kernel.w)
+        Parallel.forChunks(planes, costPerItem: ho * wo * geo.kernel.h * geo.kernel.w) { planeRange in
+            for p in planeRange {
+                let src = g + p * ho * wo, dst = dx + p * h * w
+                for y in 0..<ho {
+                    for xo in 0..<wo {
+                        let v = src[y * wo + xo] / area
+                        for i in 0..<geo.kernel.h {
+                            let iy = y * geo.stride.h - geo.padding.h + i * geo.dilation.h
+                            if iy < 0 || iy >= h { continue }
+                            for j in 0..<geo.kernel.w {
+                                let ix = xo * geo.stride.w - geo.padding.w + j * geo.dilation.w
+                                if ix >= 0 && ix < w { dst[iy * w + ix] += v }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,97 @@
+// swift-tools-version: 6.1
+//
+// One package, many targets. Dependency arrows point one way:
+//   C libraries → TensorRuntime → NN → Neurons → (EventSim) → Experiment kit → Experiments
+//   Datasets, Registry and Plot sit beside them and depend only on what they need, so the tensor
+//   and neuron tests build without GRDB.
+import PackageDescription
+
+/// Kernels run with bounds and overflow checks off in release builds only; debug builds keep
+/// every check so the tests catch out-of-range access.
+let kernelSettings: [SwiftSetting] = [
+    .unsafeFlags(["-Ounchecked"], .when(configuration: .release)),
+]
+
+let package = Package(
+    name: "SpikingToolkit",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "snn", targets: ["SNNCLI"]),
+        .executable(name: "snn-bench", targets: ["SNNBench"]),
+        .library(name: "TensorRuntime", targets: ["TensorRuntime"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        // MARK: C libraries (Debian packages, found through pkg-config)
+        .systemLibrary(
+            name: "CBLAS", path: "Modules/CBLAS", pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(
+            name: "CHDF5", path: "Modules/CHDF5", pkgConfig: "hdf5",
+            providers: [.apt(["libhdf5-dev"])]),
+        .systemLibrary(
+            name: "CPNG", path: "Modules/CPNG", pkgConfig: "libpng",
+            providers: [.apt(["libpng-dev"])]),
+
+        // MARK: Libraries
+        .target(
+            name: "TensorRuntime",
+            dependencies: ["CBLAS", .product(name: "RealModule", package: "swift-numerics")],
+            path: "Modules/TensorRuntime",
+            swiftSettings: kernelSettings),
+        .target(
+            name: "Datasets",
+            dependencies: ["CHDF5", "TensorRuntime", .product(name: "Crypto", package: "swift-crypto")],
+            path: "Modules/Datasets"),
+        .target(
+            name: "Registry",
+            dependencies: [
+                .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Modules/Registry"),
+        .target(
+            name: "Plot",
+            dependencies: ["CPNG"],
+            path: "Modules/Plot"),
+
+        // MARK: Executables
+        .executableTarget(
+            name: "SNNCLI",
+            dependencies: [
+                "Datasets", "Registry", "Plot",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Tools/snn"),
+        .executableTarget(
+            name: "SNNBench",
+            dependencies: [
+                "CBLAS", "TensorRuntime",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Benchmarks/SNNBench",
+            swiftSettings: kernelSettings),
+
+        // MARK: Tests
+        .testTarget(
+            name: "TensorRuntimeTests",
+            dependencies: ["TensorRuntime"],
+            path: "Tests/TensorRuntimeTests"),
+        .testTarget(
+            name: "DatasetsTests",
+            dependencies: ["Datasets"],
+            path: "Tests/DatasetsTests"),
+        .testTarget(
+            name: "RegistryTests",
+            dependencies: ["Registry"],
+            path: "Tests/RegistryTests"),
+        .testTarget(
+            name: "PlotTests",
+            dependencies: ["Plot", "CPNG"],
+            path: "Tests/PlotTests"),
+    ]
+)

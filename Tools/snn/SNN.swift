@@ -1,0 +1,10 @@
+import ArgumentParser
+
+/// The researcher's command line: datasets, runs and studies.
+@main
+struct SNN: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "snn",
+        abstract: "Spiking-network toolkit: datasets, runs and studies.",
+        subcommands: [])
+}

@@ -33,8 +33,8 @@ extension Kernels {
         }
     }
 
-    /// A sum that keeps Float32 rounding error small on long vectors: blocks of 256 in `S`,
-    /// blocks added in Double.
+    /// A sum accumulated in Double, so long Float32 vectors (a loss over millions of elements)
+    /// do not drift; the conversion is vectorised and the loop stays memory-bound.
     @inline(__always)
     static func blockedSum<S: TensorScalar>(_ x: UnsafePointer<S>, count: Int) -> S {
         if count > 1 << 16 {
@@ -45,21 +45,19 @@ extension Kernels {
                 let p = p
                 Parallel.forEach(chunks) { c in
                     let start = c * size
-                    p[c] = start < count ? Double(blockedSum(x + start, count: Swift.min(size, count - start))) : 0
+                    p[c] = start < count ? serialSum(x + start, count: Swift.min(size, count - start)) : 0
                 }
             }
             return S(partials.reduce(0, +))
         }
+        return S(serialSum(x, count: count))
+    }
+
+    @inline(__always)
+    private static func serialSum<S: TensorScalar>(_ x: UnsafePointer<S>, count: Int) -> Double {
         var total = 0.0
-        var start = 0
-        while start < count {
-            let end = Swift.min(count, start + 256)
-            var block: S = 0
-            for i in start..<end { block += x[i] }
-            total += Double(block)
-            start = end
-        }
-        return S(total)
+        for i in 0..<count { total += Double(x[i]) }
+        return total
     }
 
     /// Maximum (or minimum) over the middle axis of [outer, reduced, inner], with the index of

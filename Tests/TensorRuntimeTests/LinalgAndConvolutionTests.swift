@@ -1,0 +1,142 @@
+import TensorRuntime
+import XCTest
+
+/// Matmul, convolution and pooling against slow, obviously correct loops, plus gradients.
+final class LinalgAndConvolutionTests: XCTestCase {
+    private func naiveMatmul(_ a: [Double], _ b: [Double], m: Int, k: Int, n: Int) -> [Double] {
+        var c = [Double](repeating: 0, count: m * n)
+        for i in 0..<m { for j in 0..<n { for p in 0..<k { c[i * n + j] += a[i * k + p] * b[p * n + j] } } }
+        return c
+    }
+
+    func testMatmulMatchesNaiveLoopsInBothPrecisions() {
+        for dtype in [DType.float32, .float64] {
+            let a = randomTensor([7, 5], seed: 31).converted(to: dtype)
+            let b = randomTensor([5, 9], seed: 32).converted(to: dtype)
+            let expected = naiveMatmul(a.doubles, b.doubles, m: 7, k: 5, n: 9)
+            let tolerance = dtype == .float32 ? 1e-5 : 1e-12
+            assertClose(Tensor.matmul(a, b).doubles, expected, tolerance: tolerance)
+            assertClose(Tensor.matmul(a.transposed(), b, transposeA: true).doubles, expected, tolerance: tolerance)
+            assertClose(Tensor.matmul(a, b.transposed(), transposeB: true).doubles, expected, tolerance: tolerance)
+            assertClose(Tensor.matmul(a.transposed(), b.transposed(), transposeA: true, transposeB: true).doubles,
+                        expected, tolerance: tolerance)
+        }
+    }
+
+    func testBatchedMatmulBroadcastsBatchAxes() {
+        let a = randomTensor([2, 3, 4, 5], seed: 33), b = randomTensor([3, 5, 2], seed: 34)
+        let c = Tensor.matmul(a, b)
+        XCTAssertEqual(c.shape, [2, 3, 4, 2])
+        for i in 0..<2 {
+            for j in 0..<3 {
+                let expected = naiveMatmul(a.select(axis: 0, index: i).select(axis: 0, index: j).doubles,
+                                           b.select(axis: 0, index: j).doubles, m: 4, k: 5, n: 2)
+                assertClose(c.select(axis: 0, index: i).select(axis: 0, index: j).doubles, expected, tolerance: 1e-12)
+            }
+        }
+    }
+
+    func testMatmulGradients() {
+        let a = randomTensor([3, 4], seed: 35), b = randomTensor([4, 2], seed: 36)
+        assertGradients([a, b]) { weightedSum(Tensor.matmul($0[0], $0[1])) }
+        assertGradients([a.transposed(), b]) { weightedSum(Tensor.matmul($0[0], $0[1], transposeA: true)) }
+        assertGradients([a, b.transposed()]) { weightedSum(Tensor.matmul($0[0], $0[1], transposeB: true)) }
+        assertGradients([a.transposed(), b.transposed()]) {
+            weightedSum(Tensor.matmul($0[0], $0[1], transposeA: true, transposeB: true))
+        }
+        // Folded batch (the linear-layer case) and broadcast batch axes.
+        assertGradients([randomTensor([2, 3, 4], seed: 37), b]) { weightedSum(Tensor.matmul($0[0], $0[1])) }
+        assertGradients([randomTensor([2, 3, 4], seed: 38), randomTensor([1, 2, 4], seed: 39)]) {
+            weightedSum(Tensor.matmul($0[0], $0[1], transposeB: true))
+        }
+    }
+
+    /// Direct 7-loop convolution.
+    private func naiveConv(
+        _ x: Tensor, _ w: Tensor, bias: [Double]?, stride: (Int, Int), padding: (Int, Int), dilation: (Int, Int),
+        groups: Int
+    ) -> [Double] {
+        let (n, c, h, wd) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        let (o, cg, kh, kw) = (w.shape[0], w.shape[1], w.shape[2], w.shape[3])
+        let ho = (h + 2 * padding.0 - dilation.0 * (kh - 1) - 1) / stride.0 + 1
+        let wo = (wd + 2 * padding.1 - dilation.1 * (kw - 1) - 1) / stride.1 + 1
+        let xv = x.doubles, wv = w.doubles
+        var out = [Double](repeating: 0, count: n * o * ho * wo)
+        let og = o / groups
+        for s in 0..<n { for oc in 0..<o { for y in 0..<ho { for xo in 0..<wo {
+            var acc = bias?[oc] ?? 0
+            let g = oc / og
+            for ic in 0..<cg { for i in 0..<kh { for j in 0..<kw {
+                let iy = y * stride.0 - padding.0 + i * dilation.0
+                let ix = xo * stride.1 - padding.1 + j * dilation.1
+                guard iy >= 0, iy < h, ix >= 0, ix < wd else { continue }
+                acc += xv[((s * c + g * cg + ic) * h + iy) * wd + ix] * wv[((oc * cg + ic) * kh + i) * kw + j]
+            } } }
+            out[((s * o + oc) * ho + y) * wo + xo] = acc
+        } } } }
+        _ = c
+        return out
+    }
+
+    private struct ConvCase { var n, c, h, w, o, k: Int; var stride, padding, dilation: (Int, Int); var groups: Int }
+    private let convCases = [
+        ConvCase(n: 2, c: 3, h: 6, w: 5, o: 4, k: 3, stride: (1, 1), padding: (1, 1), dilation: (1, 1), groups: 1),
+        ConvCase(n: 1, c: 4, h: 7, w: 7, o: 6, k: 3, stride: (2, 1), padding: (0, 2), dilation: (1, 1), groups: 2),
+        ConvCase(n: 2, c: 2, h: 8, w: 6, o: 2, k: 2, stride: (1, 2), padding: (1, 0), dilation: (2, 2), groups: 1),
+        ConvCase(n: 3, c: 4, h: 5, w: 5, o: 4, k: 3, stride: (1, 1), padding: (1, 1), dilation: (1, 1), groups: 4),
+    ]
+
+    func testConv2dMatchesNaiveLoops() {
+        for (i, cc) in convCases.enumerated() {
+            let x = randomTensor([cc.n, cc.c, cc.h, cc.w], seed: UInt64(40 + i))
+            let w = randomTensor([cc.o, cc.c / cc.groups, cc.k, cc.k], seed: UInt64(50 + i))
+            let bias = randomTensor([cc.o], seed: UInt64(60 + i))
+            let ours = Tensor.conv2d(x, weight: w, bias: bias, stride: cc.stride, padding: cc.padding,
+                                     dilation: cc.dilation, groups: cc.groups)
+            let expected = naiveConv(x, w, bias: bias.doubles, stride: cc.stride, padding: cc.padding,
+                                     dilation: cc.dilation, groups: cc.groups)
+            assertClose(ours.doubles, expected, tolerance: 1e-12)
+            let ours32 = Tensor.conv2d(x.converted(to: .float32), weight: w.converted(to: .float32), stride: cc.stride,
+                                       padding: cc.padding, dilation: cc.dilation, groups: cc.groups)
+            let expectedNoBias = naiveConv(x, w, bias: nil, stride: cc.stride, padding: cc.padding,
+                                           dilation: cc.dilation, groups: cc.groups)
+            assertClose(ours32.doubles, expectedNoBias, tolerance: 1e-5)
+        }
+    }
+
+    func testConv2dGradients() {
+        for (i, cc) in convCases.enumerated() {
+            let x = randomTensor([cc.n, cc.c, cc.h, cc.w], seed: UInt64(70 + i))
+            let w = randomTensor([cc.o, cc.c / cc.groups, cc.k, cc.k], seed: UInt64(80 + i))
+            let bias = randomTensor([cc.o], seed: UInt64(90 + i))
+            assertGradients([x, w, bias]) {
+                weightedSum(Tensor.conv2d($0[0], weight: $0[1], bias: $0[2], stride: cc.stride, padding: cc.padding,
+                                          dilation: cc.dilation, groups: cc.groups))
+            }
+        }
+    }
+
+    func testConvolutionOverManySamplesUsesSeveralChunksCorrectly() {
+        // 64 channels × 3 × 3 patch and 32×32 planes: the chunking splits the batch.
+        let x = randomTensor([9, 64, 32, 32], seed: 95).converted(to: .float32)
+        let w = randomTensor([2, 64, 3, 3], seed: 96).converted(to: .float32)
+        let out = Tensor.conv2d(x, weight: w, padding: (1, 1))
+        let last = naiveConv(x.slice(axis: 0, start: 8, length: 1), w, bias: nil, stride: (1, 1), padding: (1, 1),
+                             dilation: (1, 1), groups: 1)
+        assertClose(out.slice(axis: 0, start: 8, length: 1).doubles, last, tolerance: 1e-4)
+    }
+
+    func testPoolingValuesAndGradients() {
+        let t = Tensor(shape: [1, 1, 2, 4], values: [1, 5, 2, 0, 3, 4, 8, 7], dtype: .float64)
+        XCTAssertEqual(t.maxPool2d(kernel: (2, 2)).doubles, [5, 8])
+        XCTAssertEqual(t.avgPool2d(kernel: (2, 2)).doubles, [13.0 / 4, 17.0 / 4])
+        XCTAssertEqual(t.maxPool2d(kernel: (2, 2), stride: (1, 1), padding: (1, 1)).shape, [1, 1, 3, 5])
+
+        // Distinct values so that no window has a tie.
+        let x = Tensor(shape: [2, 3, 5, 6], values: (0..<180).map { Double(($0 * 37) % 180) / 17 }, dtype: .float64)
+        assertGradients([x]) { weightedSum($0[0].maxPool2d(kernel: (2, 2))) }
+        assertGradients([x]) { weightedSum($0[0].maxPool2d(kernel: (3, 3), stride: (2, 2), padding: (1, 1))) }
+        assertGradients([x]) { weightedSum($0[0].avgPool2d(kernel: (2, 3), stride: (1, 2))) }
+        assertGradients([x]) { weightedSum($0[0].avgPool2d(kernel: (3, 3), stride: (2, 2), padding: (1, 1))) }
+    }
+}

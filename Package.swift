@@ -19,6 +19,7 @@ let package = Package(
         .executable(name: "snn", targets: ["SNNCLI"]),
         .executable(name: "snn-bench", targets: ["SNNBench"]),
         .library(name: "TensorRuntime", targets: ["TensorRuntime"]),
+        .library(name: "NN", targets: ["NN"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -44,6 +45,10 @@ let package = Package(
             dependencies: ["CBLAS", .product(name: "RealModule", package: "swift-numerics")],
             path: "Modules/TensorRuntime",
             swiftSettings: kernelSettings),
+        .target(
+            name: "NN",
+            dependencies: ["TensorRuntime", "CHDF5"],
+            path: "Modules/NN"),
         .target(
             name: "Datasets",
             dependencies: ["CHDF5", "TensorRuntime", .product(name: "Crypto", package: "swift-crypto")],
@@ -81,6 +86,10 @@ let package = Package(
             name: "TensorRuntimeTests",
             dependencies: ["TensorRuntime"],
             path: "Tests/TensorRuntimeTests"),
+        .testTarget(
+            name: "NNTests",
+            dependencies: ["NN"],
+            path: "Tests/NNTests"),
         .testTarget(
             name: "DatasetsTests",
             dependencies: ["Datasets"],

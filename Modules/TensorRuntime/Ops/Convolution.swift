@@ -109,6 +109,10 @@ extension Tensor {
 }
 
 /// The sizes of one convolution and the chunked im2col + GEMM loops over them.
+///
+/// Samples are split into chunks; each core takes whole chunks with its own column buffer and
+/// runs single-threaded GEMMs on them, so im2col, GEMM and col2im all run in parallel without
+/// any synchronisation inside a chunk.
 private struct ConvLayout {
     let n: Int, c: Int, h: Int, w: Int, o: Int, groups: Int
     let geometry: Conv2dGeometry
@@ -125,35 +129,51 @@ private struct ConvLayout {
     /// Rows of the column matrix: one per (input channel, kernel position).
     var patch: Int { channelsPerGroup * geometry.kernel.h * geometry.kernel.w }
 
-    /// Samples per chunk: enough columns for an efficient GEMM, few enough to stay near 16 MB.
+    /// Samples per chunk: enough columns for an efficient GEMM, few enough that a chunk's columns
+    /// stay near 4 MB, and at least one chunk per core.
     var chunk: Int {
-        let budget = (1 << 22) / max(patch, 1)
-        return max(1, min(n, budget / max(plane, 1)))
+        let budget = (1 << 20) / max(patch * plane, 1)
+        let perCore = (n + Parallel.threadCount - 1) / Parallel.threadCount
+        return max(1, min(budget, perCore))
     }
 
-    /// Moves a chunk between the GEMM layout [Og, samples, plane] and the tensor layout
-    /// [samples, O, plane] at group `g`.
-    private func scatterShape(samples: Int) -> [Int] { [outputsPerGroup, samples, plane] }
-    private var gemmStrides: (Int) -> [Int] { { samples in [samples * plane, plane, 1] } }
+    var chunkCount: Int { (n + chunk - 1) / chunk }
+
+    /// Runs `body(worker, firstSample, samples)` for every chunk, one worker per core, each with
+    /// chunks of its own.
+    private func forEachChunk(_ body: (_ worker: Int, _ first: Int, _ samples: Int) -> Void) {
+        let workers = min(Parallel.threadCount, chunkCount)
+        Parallel.forEach(workers) { worker in
+            for index in stride(from: worker, to: chunkCount, by: workers) {
+                let first = index * chunk
+                body(worker, first, min(chunk, n - first))
+            }
+        }
+    }
+
+    /// GEMM layout [Og, samples, plane] ↔ tensor layout [samples, O, plane] at one group.
+    private func gemmStrides(_ samples: Int) -> [Int] { [samples * plane, plane, 1] }
     private var tensorStrides: [Int] { [plane, o * plane, 1] }
+    private func blockShape(_ samples: Int) -> [Int] { [outputsPerGroup, samples, plane] }
 
     func forward<S: TensorScalar>(_ input: Tensor, _ weight: Tensor, _ out: inout Tensor, _: S.Type) {
         let x = input.storage.pointer(as: S.self), wt = weight.storage.pointer(as: S.self)
-        let cols = UnsafeMutablePointer<S>.allocate(capacity: patch * chunk * plane)
-        let result = Tensor(uninitializedShape: [outputsPerGroup * chunk * plane], dtype: input.dtype)
-        defer { cols.deallocate() }
-        for s0 in stride(from: 0, to: n, by: chunk) {
-            let samples = min(chunk, n - s0)
+        let y = out.storage.pointer(as: S.self)
+        let workers = min(Parallel.threadCount, chunkCount)
+        let colsSize = patch * chunk * plane, resultSize = outputsPerGroup * chunk * plane
+        let scratch = UnsafeMutablePointer<S>.allocate(capacity: workers * (colsSize + resultSize))
+        defer { scratch.deallocate() }
+        forEachChunk { worker, first, samples in
+            let cols = scratch + worker * (colsSize + resultSize), result = cols + colsSize
+            let width = samples * plane
             for g in 0..<groups {
-                Kernels.im2col(x + s0 * c * h * w + g * channelsPerGroup * h * w, samples: samples, sampleStride: c * h * w,
-                               channels: channelsPerGroup, h: h, w: w, geometry, cols)
-                let width = samples * plane
+                Kernels.im2col(x + first * c * h * w + g * channelsPerGroup * h * w, samples: samples,
+                               sampleStride: c * h * w, channels: channelsPerGroup, h: h, w: w, geometry, cols)
                 Kernels.gemm(transposeA: false, transposeB: false, m: outputsPerGroup, n: width, k: patch,
-                             wt + g * outputsPerGroup * patch, lda: patch, cols, ldb: width,
-                             result.storage.pointer(as: S.self), ldc: width)
-                out.copyStrided(from: result, srcStrides: gemmStrides(samples),
-                                dstOffset: s0 * o * plane + g * outputsPerGroup * plane, dstStrides: tensorStrides,
-                                shape: scatterShape(samples: samples))
+                             wt + g * outputsPerGroup * patch, lda: patch, cols, ldb: width, result, ldc: width)
+                Kernels.stridedCopy(result, srcOffset: 0, srcStrides: gemmStrides(samples),
+                                    y, dstOffset: first * o * plane + g * outputsPerGroup * plane,
+                                    dstStrides: tensorStrides, shape: blockShape(samples))
             }
         }
     }
@@ -162,33 +182,45 @@ private struct ConvLayout {
         _ gradOut: Tensor, _ input: Tensor, _ weight: Tensor, _ dx: inout Tensor?, _ dw: inout Tensor?, _: S.Type
     ) {
         let x = input.storage.pointer(as: S.self), wt = weight.storage.pointer(as: S.self)
-        let cols = UnsafeMutablePointer<S>.allocate(capacity: patch * chunk * plane)
-        defer { cols.deallocate() }
-        var gathered = Tensor(uninitializedShape: [outputsPerGroup * chunk * plane], dtype: input.dtype)
-        let dwPointer = dw.map { $0.storage.pointer(as: S.self) }
+        let dy = gradOut.storage.pointer(as: S.self)
         let dxPointer = dx.map { $0.storage.pointer(as: S.self) }
-        for s0 in stride(from: 0, to: n, by: chunk) {
-            let samples = min(chunk, n - s0)
+        let needsWeightGrad = dw != nil
+        let workers = min(Parallel.threadCount, chunkCount)
+        let colsSize = patch * chunk * plane, gatheredSize = outputsPerGroup * chunk * plane
+        let weightSize = o * patch
+        // Per worker: columns, the gathered output gradient, and a private weight-gradient sum.
+        let perWorker = colsSize + gatheredSize + weightSize
+        let scratch = UnsafeMutablePointer<S>.allocate(capacity: workers * perWorker)
+        scratch.initialize(repeating: 0, count: workers * perWorker)
+        defer { scratch.deallocate() }
+        forEachChunk { worker, first, samples in
+            let cols = scratch + worker * perWorker, gathered = cols + colsSize, dwPartial = gathered + gatheredSize
             let width = samples * plane
             for g in 0..<groups {
-                gathered.copyStrided(from: gradOut, srcOffset: s0 * o * plane + g * outputsPerGroup * plane,
-                                     srcStrides: tensorStrides, dstStrides: gemmStrides(samples),
-                                     shape: scatterShape(samples: samples))
-                let dy = gathered.storage.pointer(as: S.self)
-                let xg = x + s0 * c * h * w + g * channelsPerGroup * h * w
-                if let dwPointer {
-                    Kernels.im2col(xg, samples: samples, sampleStride: c * h * w, channels: channelsPerGroup, h: h, w: w,
-                                   geometry, cols)
+                Kernels.stridedCopy(dy, srcOffset: first * o * plane + g * outputsPerGroup * plane,
+                                    srcStrides: tensorStrides, gathered, dstOffset: 0, dstStrides: gemmStrides(samples),
+                                    shape: blockShape(samples))
+                let xg = x + first * c * h * w + g * channelsPerGroup * h * w
+                if needsWeightGrad {
+                    Kernels.im2col(xg, samples: samples, sampleStride: c * h * w, channels: channelsPerGroup, h: h,
+                                   w: w, geometry, cols)
                     Kernels.gemm(transposeA: false, transposeB: true, m: outputsPerGroup, n: patch, k: width,
-                                 dy, lda: width, cols, ldb: width, beta: 1,
-                                 dwPointer + g * outputsPerGroup * patch, ldc: patch)
+                                 gathered, lda: width, cols, ldb: width, beta: 1,
+                                 dwPartial + g * outputsPerGroup * patch, ldc: patch)
                 }
                 if let dxPointer {
                     Kernels.gemm(transposeA: true, transposeB: false, m: patch, n: width, k: outputsPerGroup,
-                                 wt + g * outputsPerGroup * patch, lda: patch, dy, ldb: width, cols, ldc: width)
-                    Kernels.col2im(cols, samples: samples, sampleStride: c * h * w, channels: channelsPerGroup, h: h, w: w,
-                                   geometry, dxPointer + s0 * c * h * w + g * channelsPerGroup * h * w)
+                                 wt + g * outputsPerGroup * patch, lda: patch, gathered, ldb: width, cols, ldc: width)
+                    Kernels.col2im(cols, samples: samples, sampleStride: c * h * w, channels: channelsPerGroup, h: h,
+                                   w: w, geometry, dxPointer + first * c * h * w + g * channelsPerGroup * h * w)
                 }
+            }
+        }
+        if needsWeightGrad {
+            let total = dw!.storage.pointer(as: S.self)
+            for worker in 0..<workers {
+                let partial = scratch + worker * perWorker + colsSize + gatheredSize
+                for i in 0..<weightSize { total[i] += partial[i] }
             }
         }
     }

@@ -4,9 +4,9 @@
 /// from the upstream gradient g and the saved input or output.
 enum Elementwise {
     struct Negate: UnaryFunction { func callAsFunction<S: TensorScalar>(_ x: S) -> S { -x } }
-    struct Exp: UnaryFunction { func callAsFunction<S: TensorScalar>(_ x: S) -> S { S.exp(x) } }
+    struct Exp: UnaryFunction { func callAsFunction<S: TensorScalar>(_ x: S) -> S { S.kernelExp(x) } }
     struct Log: UnaryFunction { func callAsFunction<S: TensorScalar>(_ x: S) -> S { S.log(x) } }
-    struct Tanh: UnaryFunction { func callAsFunction<S: TensorScalar>(_ x: S) -> S { S.tanh(x) } }
+    struct Tanh: UnaryFunction { func callAsFunction<S: TensorScalar>(_ x: S) -> S { S.kernelTanh(x) } }
     struct Sqrt: UnaryFunction { func callAsFunction<S: TensorScalar>(_ x: S) -> S { x.squareRoot() } }
     struct Abs: UnaryFunction { func callAsFunction<S: TensorScalar>(_ x: S) -> S { Swift.abs(x) } }
     struct Square: UnaryFunction { func callAsFunction<S: TensorScalar>(_ x: S) -> S { x * x } }
@@ -14,13 +14,9 @@ enum Elementwise {
     struct Sign: UnaryFunction {
         func callAsFunction<S: TensorScalar>(_ x: S) -> S { x > 0 ? 1 : (x < 0 ? -1 : 0) }
     }
-    /// 1 / (1 + e^{-x}), evaluated without overflow for large |x|.
+    /// 1 / (1 + e^{-x}), without overflow for large |x|.
     struct Sigmoid: UnaryFunction {
-        func callAsFunction<S: TensorScalar>(_ x: S) -> S {
-            if x >= 0 { return 1 / (1 + S.exp(-x)) }
-            let e = S.exp(x)
-            return e / (1 + e)
-        }
+        func callAsFunction<S: TensorScalar>(_ x: S) -> S { S.kernelSigmoid(x) }
     }
     /// log(1 + e^x), evaluated without overflow for large |x|.
     struct Softplus: UnaryFunction {

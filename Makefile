@@ -1,0 +1,39 @@
+# The project's entry points. `make help` lists them.
+SWIFT ?= swift
+SCALE ?= cpu
+PEER ?=
+VENV ?= .venv
+BENCH_CASES ?= gemm conv2d elementwise
+
+.DEFAULT_GOAL := help
+.PHONY: help deps build test bench reproduce-shd reproduce-cifar
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+
+deps: ## Check (and install when possible) the Debian packages the build needs
+	@scripts/install-deps.sh
+
+build: deps ## Build everything (debug)
+	$(SWIFT) build
+
+test: deps ## Run the whole test suite
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+bench: deps ## Run the benchmarks in release mode (PEER=1 also runs the PyTorch peers)
+	$(SWIFT) build -c release --product snn-bench
+ifeq ($(PEER),)
+	@for c in $(BENCH_CASES); do .build/release/snn-bench $$c --json || exit 1; done
+else
+	@scripts/setup-bench-peer.sh $(VENV)
+	@for c in $(BENCH_CASES); do .build/release/snn-bench $$c --json --peer $(VENV)/bin/python || exit 1; done
+endif
+
+reproduce-shd: ## Paper 1 (QIF vs LIF on SHD): not available yet
+	@echo "make reproduce-shd is not available yet: the SHD reproduction (issue 8) is still being built." >&2
+	@exit 2
+
+reproduce-cifar: ## Papers 2 and 3 (DQIF, circulate-firing on CIFAR): not available yet
+	@echo "make reproduce-cifar is not available yet: the CIFAR reproductions (issue 9) are still being built." >&2
+	@exit 2

@@ -1,0 +1,1 @@
+// Placeholder: replaced by the NN module's first real file.

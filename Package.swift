@@ -6,12 +6,6 @@
 //   and neuron tests build without GRDB.
 import PackageDescription
 
-/// Kernels run with bounds and overflow checks off in release builds only; debug builds keep
-/// every check so the tests catch out-of-range access.
-let kernelSettings: [SwiftSetting] = [
-    .unsafeFlags(["-Ounchecked"], .when(configuration: .release)),
-]
-
 let package = Package(
     name: "SpikingToolkit",
     platforms: [.macOS(.v14)],
@@ -20,6 +14,7 @@ let package = Package(
         .executable(name: "snn-bench", targets: ["SNNBench"]),
         .library(name: "TensorRuntime", targets: ["TensorRuntime"]),
         .library(name: "NN", targets: ["NN"]),
+        .library(name: "Neurons", targets: ["Neurons"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -43,12 +38,15 @@ let package = Package(
         .target(
             name: "TensorRuntime",
             dependencies: ["CBLAS", .product(name: "RealModule", package: "swift-numerics")],
-            path: "Modules/TensorRuntime",
-            swiftSettings: kernelSettings),
+            path: "Modules/TensorRuntime"),
         .target(
             name: "NN",
             dependencies: ["TensorRuntime", "CHDF5"],
             path: "Modules/NN"),
+        .target(
+            name: "Neurons",
+            dependencies: ["TensorRuntime", "NN"],
+            path: "Modules/Neurons"),
         .target(
             name: "Datasets",
             dependencies: ["CHDF5", "TensorRuntime", .product(name: "Crypto", package: "swift-crypto")],
@@ -78,8 +76,7 @@ let package = Package(
                 "CBLAS", "TensorRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            path: "Benchmarks/SNNBench",
-            swiftSettings: kernelSettings),
+            path: "Benchmarks/SNNBench"),
 
         // MARK: Tests
         .testTarget(
@@ -90,6 +87,10 @@ let package = Package(
             name: "NNTests",
             dependencies: ["NN"],
             path: "Tests/NNTests"),
+        .testTarget(
+            name: "NeuronsTests",
+            dependencies: ["Neurons"],
+            path: "Tests/NeuronsTests"),
         .testTarget(
             name: "DatasetsTests",
             dependencies: ["Datasets"],

@@ -49,7 +49,29 @@ def elementwise(args):
     return measure(step, args.warmup, args.iterations)
 
 
-CASES = {"conv2d": conv2d, "elementwise": elementwise}
+def cnn_step(args):
+    torch.manual_seed(5)
+    layers, channels = [], 3
+    for width in (64, 128, 256):
+        layers += [torch.nn.Conv2d(channels, width, 3, padding=1, bias=False), torch.nn.BatchNorm2d(width),
+                   torch.nn.ReLU(), torch.nn.MaxPool2d(2)]
+        channels = width
+    layers += [torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten(), torch.nn.Linear(channels, 10)]
+    model = torch.nn.Sequential(*layers)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4)
+    images = torch.randn(32, 3, 32, 32)
+    labels = torch.arange(32) % 10
+
+    def step():
+        # The same training step as the Swift case: forward, cross-entropy, backward, SGD.
+        optimizer.zero_grad()
+        torch.nn.functional.cross_entropy(model(images), labels).backward()
+        optimizer.step()
+
+    return measure(step, args.warmup, args.iterations)
+
+
+CASES = {"cnn-step": cnn_step, "conv2d": conv2d, "elementwise": elementwise}
 
 
 def main():

@@ -23,13 +23,7 @@ func assertGradients(
     XCTAssertLessThan(report.maxError, tolerance, "\(report)", file: file, line: line)
 }
 
-/// A fixed, non-symmetric weighting so that reductions to a scalar do not hide errors (a plain
-/// sum would give every output the same upstream gradient).
-func weightedSum(_ t: Tensor) -> Tensor {
-    let values = (0..<t.count).map { (i: Int) -> Double in 0.3 + 0.7 * Double((i * 7919) % 13) / 13 }
-    let weights = Tensor(shape: t.shape, values: values, dtype: t.dtype)
-    return (t * weights).sum()
-}
+func weightedSum(_ t: Tensor) -> Tensor { GradientCheck.weightedSum(t) }
 
 func assertClose(
     _ a: [Double], _ b: [Double], tolerance: Double, file: StaticString = #filePath, line: UInt = #line

@@ -50,6 +50,13 @@ public enum GradientCheck {
         return report
     }
 
+    /// Σ w_i t_i with fixed, uneven weights: a scalar test loss that, unlike a plain sum, gives
+    /// every element a different upstream gradient, so a pullback that mixes elements up fails.
+    public static func weightedSum(_ t: Tensor) -> Tensor {
+        let values = (0..<t.count).map { (i: Int) -> Double in 0.3 + 0.7 * Double((i * 7919) % 13) / 13 }
+        return (t * Tensor(shape: t.shape, values: values, dtype: t.dtype)).sum()
+    }
+
     private static func evaluate(_ f: ([Tensor]) -> Tensor, inputs: [Tensor], replacing index: Int,
                                  with values: [Double]) -> Double {
         Tape.withoutGradient {

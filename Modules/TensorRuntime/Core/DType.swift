@@ -24,7 +24,7 @@ public enum DType: String, Sendable, CustomStringConvertible {
 ///
 /// Kernels are written once, generic over this protocol, and specialised by the compiler for
 /// both types because every call site switches on the tensor's `DType` first.
-public protocol TensorScalar: Real, BinaryFloatingPoint, KernelMath, Sendable
+public protocol TensorScalar: Real, BinaryFloatingPoint, SIMDScalar, KernelMath, Sendable
 where Self.RawSignificand: FixedWidthInteger {
     /// The dtype tag of tensors holding this scalar.
     static var dtype: DType { get }

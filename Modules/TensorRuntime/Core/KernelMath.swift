@@ -14,7 +14,7 @@ public protocol KernelMath {
 
 extension Float: KernelMath {
     /// e^x for x clamped to [−87.3, 88.3] (beyond that the result saturates near 0 or at 2e38).
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func kernelExp(_ x: Float) -> Float {
         let x = Swift.min(Swift.max(x, -87.3), 88.3)
         // n = round(x / ln 2) by the 1.5·2²³ trick, which also leaves n in the low mantissa bits.
@@ -33,22 +33,22 @@ extension Float: KernelMath {
     }
 
     /// tanh(x) = sign(x)·(1 − e^{−2|x|}) / (1 + e^{−2|x|}); x itself near 0, where that loses digits.
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func kernelTanh(_ x: Float) -> Float {
         let e = kernelExp(-2 * Swift.abs(x))
         let t = Float(signOf: x, magnitudeOf: (1 - e) / (1 + e))
         return Swift.abs(x) < 0.004 ? x : t
     }
 
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func kernelSigmoid(_ x: Float) -> Float { 1 / (1 + kernelExp(-x)) }
 }
 
 extension Double: KernelMath {
-    @inline(__always) public static func kernelExp(_ x: Double) -> Double { .exp(x) }
-    @inline(__always) public static func kernelTanh(_ x: Double) -> Double { .tanh(x) }
+    @inlinable @inline(__always) public static func kernelExp(_ x: Double) -> Double { .exp(x) }
+    @inlinable @inline(__always) public static func kernelTanh(_ x: Double) -> Double { .tanh(x) }
     /// Evaluated on the side where the exponential cannot overflow.
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func kernelSigmoid(_ x: Double) -> Double {
         if x >= 0 { return 1 / (1 + .exp(-x)) }
         let e = Double.exp(x)

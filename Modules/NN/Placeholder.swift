@@ -1,1 +1,0 @@
-// Placeholder: replaced by the NN module's first real file.

@@ -1,0 +1,6 @@
+/// The plugins that ship with the toolkit, one line each. `make new-neuron NAME=…` appends here.
+func registerBuiltInNeurons(_ table: inout FactoryTable) {
+    table.add(LIF.self)
+    table.add(DQIF.self)
+    table.add(CirculateFiring.self)
+}

@@ -1,0 +1,170 @@
+import NN
+import Neurons
+import TensorRuntime
+import XCTest
+
+/// Layers and losses around the engine: sparse input, leaky readout, PNB loss, learnable
+/// parameters and sharpness, plugin variants, and learning a temporal task with every plugin.
+final class NeuronLayerTests: XCTestCase {
+    private func uniform(_ shape: [Int], seed: UInt64, _ low: Double = -1, _ high: Double = 1,
+                         dtype: DType = .float64) -> Tensor {
+        var rng = SeededRNG(seed: seed)
+        return Tensor.uniform(shape, low: low, high: high, dtype: dtype, using: &rng)
+    }
+
+    func testSparseSpikeLinearMatchesDenseAndHasExactGradients() {
+        var rng = SeededRNG(seed: 1)
+        let spikes = Tensor.bernoulli([6, 2, 30], p: 0.05, dtype: .float64, using: &rng) * 2  // sparse, non-binary values too
+        for threshold in [0.0, 1.0] {  // dense path, sparse path
+            var initRNG = SeededRNG(seed: 2)
+            let layer = SparseSpikeLinear(inFeatures: 30, outFeatures: 5, denseThreshold: threshold, dtype: .float64, rng: &initRNG)
+            let dense = Tensor.matmul(spikes.reshaped([-1, 30]), layer.weight.value) + layer.bias!.value
+            XCTAssertEqual(layer(spikes).reshaped([-1, 5]).doubles, dense.doubles, "threshold \(threshold)")
+            let report = GradientCheck.check([spikes, layer.weight.value, layer.bias!.value]) { v in
+                let y = Tensor.sparseInputMatmul(v[0].reshaped([-1, 30]), v[1], denseThreshold: threshold) + v[2]
+                return GradientCheck.weightedSum(y)
+            }
+            XCTAssertLessThan(report.maxError, 1e-8, "threshold \(threshold): \(report)")
+        }
+    }
+
+    func testLeakyIntegratorValuesAndGradients() {
+        let x = Tensor(shape: [3, 2], values: [1, 2, 3, 4, 5, 6], dtype: .float64)
+        let m = Tensor.leakyIntegrate(x, decay: Tensor(shape: [1], values: [0.5], dtype: .float64))
+        XCTAssertEqual(m.doubles, [1, 2, 3.5, 5, 6.75, 8.5])
+        let report = GradientCheck.check([uniform([5, 3], seed: 3), Tensor(shape: [1], values: [0.7], dtype: .float64)]) {
+            GradientCheck.weightedSum(Tensor.leakyIntegrate($0[0], decay: $0[1]))
+        }
+        XCTAssertLessThan(report.maxError, 1e-7, "\(report)")
+    }
+
+    func testBalancedPotentialLoss() {
+        let h = Tensor(shape: [4], values: [2, -1, 0.5, -3], dtype: .float64)
+        // mean(relu(h)) = 2.5/4, mean(relu(−h)) = 4/4.
+        XCTAssertEqual(BalancedPotentialLoss.loss([h]).item, Foundation.pow(2.5 / 4 - 1, 2), accuracy: 1e-12)
+        let report = GradientCheck.check([uniform([3, 4], seed: 4), uniform([2, 5], seed: 5)]) {
+            BalancedPotentialLoss.loss([$0[0], $0[1]])
+        }
+        XCTAssertLessThan(report.maxError, 1e-7, "\(report)")
+    }
+
+    /// Learnable neuron parameters and per-step sharpness get exact gradients through the layer's
+    /// reparametrisation (σ for the decay, softplus for threshold and sharpness).
+    func testLayerParameterGradientsThroughReparametrisation() throws {
+        let layer = try SpikingNeurons(
+            neuron: "lif", configuration: ["learnDecay": true, "learnThreshold": true],
+            options: EngineOptions(surrogate: .sigmoid, smoothForward: true), sharpness: .learnablePerStep([2, 3, 2.5, 4]),
+            dtype: .float64)
+        let parameters = layer.parameters()
+        XCTAssertEqual(layer.namedParameters().map(\.name), ["decay", "threshold", "sharpness"])
+        let input = uniform([4, 3], seed: 6, -0.5, 1.5)
+        let report = GradientCheck.check([input] + parameters.map(\.value)) { v in
+            for (p, value) in zip(parameters, v.dropFirst()) { p.value = value }
+            return GradientCheck.weightedSum(layer(v[0]))
+        }
+        XCTAssertLessThan(report.maxError, 1e-6, "\(report)")
+    }
+
+    func testPluginVariantsHaveExactGradients() throws {
+        let variants: [(String, [String: Any])] = [
+            ("lif", ["reset": "soft"]), ("dqif", ["softReset": true]),
+            ("cf", ["variant": "positive-only"]), ("cf", ["variant": "multi-spike", "maxSpikes": 3]),
+        ]
+        for (name, configuration) in variants {
+            let engine = try NeuronRegistry.dynamics(named: name, configuration: configuration)
+            let p = Tensor(shape: [engine.parameterNames.count], values: engine.initialParameters, dtype: .float64)
+            let report = GradientCheck.check([uniform([5, 3], seed: 7, -2, 4), p]) { v in
+                let out = engine.run(v[0], parameters: v[1], sharpness: Tensor.full([5], value: 2, dtype: .float64),
+                                     initialState: nil, options: EngineOptions(smoothForward: true),
+                                     exposePotentials: false, returnFinalState: false)
+                return GradientCheck.weightedSum(out.spikes)
+            }
+            XCTAssertLessThan(report.maxError, 1e-6, "\(name) \(configuration): \(report)")
+        }
+    }
+
+    func testMultiSpikeCountsAndBipolarSigns() throws {
+        let engine = try NeuronRegistry.dynamics(named: "cf", configuration: ["variant": "multi-spike", "maxSpikes": 3])
+        let input = Tensor(shape: [1, 5], values: [0.5, 1, 2.5, -1.2, 9], dtype: .float32)
+        let out = engine.run(input, parameters: Tensor(shape: [2], values: [0.5, 1], dtype: .float32),
+                             sharpness: Tensor.full([1], value: 4), initialState: nil, options: EngineOptions(),
+                             exposePotentials: false, returnFinalState: true)
+        XCTAssertEqual(out.spikes.doubles, [0, 1, 2, -1, 3])
+        XCTAssertEqual(out.finalState!.doubles, [0.5, 0, 0.5, -0.2, 6], accuracy: 1e-6)
+    }
+
+    func testConfigurationErrorsNameTheField() {
+        XCTAssertThrowsError(try NeuronRegistry.dynamics(named: "lif", configuration: ["decay": "fast"])) { error in
+            XCTAssertTrue("\(error)".contains("field 'decay'"), "\(error)")
+        }
+        XCTAssertThrowsError(try NeuronRegistry.dynamics(named: "cf", configuration: ["variant": "tripolar"])) { error in
+            XCTAssertTrue("\(error)".contains("variant"), "\(error)")
+        }
+    }
+
+    /// A temporal task: two classes of input spike trains that differ only in timing (channels
+    /// fire early or late). A Linear → spiking → Linear → leaky readout network with each plugin
+    /// must learn it well above chance.
+    func testEveryPluginLearnsATemporalTask() throws {
+        let steps = 12, channels = 16, samples = 64
+        var rng = SeededRNG(seed: 8)
+        var values = [Double](repeating: 0, count: steps * samples * channels)
+        var labels: [Int] = []
+        for b in 0..<samples {
+            let label = b % 2
+            labels.append(label)
+            for c in 0..<channels {
+                // Class 0: channel c fires around step c/2; class 1: the reverse order.
+                let center = label == 0 ? c * (steps - 1) / channels : (channels - 1 - c) * (steps - 1) / channels
+                let t = min(steps - 1, max(0, center + Int(rng.nextUnit() * 3) - 1))
+                values[(t * samples + b) * channels + c] = 1
+            }
+        }
+        let input = Tensor(shape: [steps, samples, channels], values: values, dtype: .float32)
+        for name in NeuronRegistry.names {
+            var initRNG = SeededRNG(seed: 9)
+            let hidden = Linear(inFeatures: channels, outFeatures: 32, weightInit: .uniform(k: 3), rng: &initRNG)
+            let neurons = try SpikingNeurons(neuron: name, sharpness: .fixed(4))
+            let readout = Linear(inFeatures: 32, outFeatures: 2, rng: &initRNG)
+            let optimizer = Adam(hidden.parameters() + neurons.parameters() + readout.parameters(), learningRate: 0.01)
+            func logits() -> Tensor {
+                let membrane = Tensor.leakyIntegrate(readout(neurons(hidden(input))), decay: Tensor(shape: [1], values: [0.8], dtype: .float32))
+                return membrane.max(axes: [0])
+            }
+            for _ in 0..<150 {
+                optimizer.zeroGrad()
+                crossEntropy(logits: logits(), labels: labels).backward()
+                optimizer.step()
+            }
+            let trained = Tape.withoutGradient { accuracy(logits: logits(), labels: labels) }
+            XCTAssertGreaterThan(trained, 0.9, "\(name) reached only \(trained) on the temporal task")
+        }
+    }
+
+    /// The time-step-wise learnable surrogate's sharpness moves during training.
+    func testLearnableSharpnessChangesDuringTraining() throws {
+        var rng = SeededRNG(seed: 10)
+        let input = Tensor.normal([4, 32, 8], using: &rng)
+        let labels = (0..<32).map { $0 % 2 }
+        var initRNG = SeededRNG(seed: 11)
+        let hidden = Linear(inFeatures: 8, outFeatures: 16, rng: &initRNG)
+        let neurons = try SpikingNeurons(neuron: "cf", sharpness: .learnablePerStep([4, 4, 4, 4]))
+        let readout = Linear(inFeatures: 16, outFeatures: 2, rng: &initRNG)
+        let optimizer = Adam(hidden.parameters() + neurons.parameters() + readout.parameters(), learningRate: 0.05)
+        let before = neurons.sharpnessVector(steps: 4).doubles
+        for _ in 0..<10 {
+            optimizer.zeroGrad()
+            crossEntropy(logits: readout(neurons(hidden(input))).mean(axes: [0]), labels: labels).backward()
+            optimizer.step()
+        }
+        let after = neurons.sharpnessVector(steps: 4).doubles
+        XCTAssertEqual(before, [4, 4, 4, 4], accuracy: 1e-5)
+        for t in 0..<4 { XCTAssertGreaterThan(Swift.abs(after[t] - before[t]), 1e-3, "α at step \(t) did not move: \(after)") }
+        XCTAssertNotEqual(Set(after.map { ($0 * 1e4).rounded() }).count, 1, "steps should learn different α: \(after)")
+    }
+}
+
+private func XCTAssertEqual(_ a: [Double], _ b: [Double], accuracy: Double, file: StaticString = #filePath, line: UInt = #line) {
+    XCTAssertEqual(a.count, b.count, file: file, line: line)
+    for (x, y) in zip(a, b) { XCTAssertEqual(x, y, accuracy: accuracy, file: file, line: line) }
+}

@@ -79,6 +79,10 @@ let package = Package(
             path: "Benchmarks/SNNBench"),
 
         // MARK: Tests
+        .executableTarget(
+            name: "RegistryTestWorker",
+            dependencies: ["Registry"],
+            path: "Tests/RegistryWorker"),
         .testTarget(
             name: "TensorRuntimeTests",
             dependencies: ["TensorRuntime"],
@@ -97,8 +101,9 @@ let package = Package(
             path: "Tests/DatasetsTests"),
         .testTarget(
             name: "RegistryTests",
-            dependencies: ["Registry"],
-            path: "Tests/RegistryTests"),
+            dependencies: ["Registry", "RegistryTestWorker"],
+            path: "Tests/RegistryTests",
+            exclude: ["Fixtures"]),
         .testTarget(
             name: "PlotTests",
             dependencies: ["Plot", "CPNG"],

@@ -1,1 +1,0 @@
-// Placeholder: replaced by the Datasets module's first real file.

@@ -1,1 +1,0 @@
-// Placeholder: replaced by the Plot module's first real file.

@@ -1,1 +1,0 @@
-// Placeholder: replaced by the Registry module's first real file.

@@ -1,0 +1,154 @@
+import Foundation
+import Registry
+import XCTest
+
+/// Real worker processes (`RegistryTestWorker`) sharing one registry file.
+final class MultiProcessTests: XCTestCase {
+    func testConcurrentWorkersTakeEveryTrialExactlyOnce() throws {
+        let (registry, study, path) = try makeStudy(trials: 48)
+        let workers = try (0..<3).map { _ in try launchWorker(path: path, mode: "drain") }
+        var done: [(trial: String, run: String, worker: Int32)] = []
+        for worker in workers {
+            let output = try finish(worker)
+            for line in output where line.hasPrefix("done ") {
+                let fields = line.split(separator: " ").map(String.init)
+                done.append((fields[1], fields[2], worker.process.processIdentifier))
+            }
+        }
+
+        XCTAssertEqual(done.count, 48, "every trial is reported done once, across all workers")
+        XCTAssertEqual(Set(done.map(\.trial)).count, 48, "no trial was handed to two workers")
+        XCTAssertEqual(Set(done.map(\.run)).count, 48, "no run id was issued twice")
+        let trials = try registry.trials(in: study.id)
+        XCTAssertEqual(trials.map(\.state), Array(repeating: .completed, count: 48))
+        XCTAssertEqual(trials.map(\.attempts), Array(repeating: 1, count: 48))
+        for trial in trials {
+            guard let x = trial.parameters["x"]?.doubleValue else { return XCTFail("trial \(trial.id) lost its x") }
+            XCTAssertEqual(trial.result, x * x)
+            let owner = done.first { $0.trial == trial.id.description }?.worker
+            XCTAssertEqual(trial.worker?.hasSuffix(":\(owner ?? -1)"), true, "stored owner matches the reporting process")
+        }
+        let runs = try registry.runs()
+        XCTAssertEqual(runs.count, 48)
+        XCTAssertTrue(runs.allSatisfy { $0.status == .completed })
+        let metrics = try runs.map { try registry.metrics(of: $0.id).count }
+        XCTAssertEqual(metrics, Array(repeating: 3, count: 48), "no metric row lost or duplicated")
+        print("trials per worker:", Dictionary(grouping: done, by: \.worker).mapValues(\.count))
+    }
+
+    func testKilledWorkersTrialIsRequeuedAndFinishedByAnother() throws {
+        let (registry, study, path) = try makeStudy(trials: 4)
+        let doomed = try launchWorker(path: path, mode: "hang")
+        let claimed = try XCTUnwrap(doomed.readLine(), "the hanging worker reports its claim")
+        let fields = claimed.split(separator: " ").map(String.init)
+        XCTAssertEqual(fields.first, "claimed")
+        let (trialID, runID) = (TrialID(Int64(fields[1])!), RunID(Int64(fields[2])!))
+        XCTAssertEqual(try registry.trial(trialID).state, .running)
+
+        kill(doomed.process.processIdentifier, SIGKILL)
+        doomed.process.waitUntilExit()
+        XCTAssertEqual(doomed.process.terminationReason, .uncaughtSignal)
+
+        let survivor = try launchWorker(path: path, mode: "drain")
+        let output = try finish(survivor)
+        XCTAssertEqual(output.filter { $0.hasPrefix("done ") }.count, 4, "the survivor also finishes the dead worker's trial")
+
+        let trial = try registry.trial(trialID)
+        XCTAssertEqual(trial.state, .completed)
+        XCTAssertEqual(trial.attempts, 2)
+        XCTAssertEqual(trial.worker?.hasSuffix(":\(survivor.process.processIdentifier)"), true)
+        XCTAssertTrue(trial.lastError?.contains("exited without finishing") == true, trial.lastError ?? "nil")
+        XCTAssertTrue(try registry.trials(in: study.id).allSatisfy { $0.state == .completed })
+
+        // The dead worker's run is interrupted by the next open, not left running.
+        let reopened = try RunRegistry.open(path: path)
+        let run = try reopened.run(runID)
+        XCTAssertEqual(run.status, .interrupted)
+        XCTAssertTrue(run.failureReason?.contains("process \(doomed.process.processIdentifier)") == true, run.failureReason ?? "nil")
+    }
+
+    func testProcessesCreatingOneRegistryAtOnceAgree() throws {
+        let path = try temporaryDirectory(self).appendingPathComponent("fresh/registry.sqlite").path
+        let workers = try (0..<4).map { _ in try launchWorker(path: path, mode: "create") }
+        let created = try workers.flatMap { try finish($0) }.filter { $0.hasPrefix("created ") }
+        XCTAssertEqual(created.count, 4, "every process opened, migrated and wrote")
+        let registry = try RunRegistry.open(path: path)
+        XCTAssertEqual(try registry.schemaVersion(), 1)
+        XCTAssertEqual(try registry.studies().map(\.spec.name), ["mp"], "concurrent createStudy makes one study")
+        XCTAssertEqual(try registry.runs(RunFilter(status: .completed)).count, 4)
+    }
+
+    // MARK: Helpers
+
+    private struct WorkerNotFound: Error, CustomStringConvertible {
+        var searched: [String]
+        var description: String { "RegistryTestWorker not found; looked at \(searched)" }
+    }
+
+    private func makeStudy(trials: Int) throws -> (RunRegistry, Study, String) {
+        let path = try temporaryDirectory(self).appendingPathComponent("registry.sqlite").path
+        let registry = try RunRegistry.open(path: path)
+        let study = try registry.createStudy(StudySpec(name: "mp", experiment: "mp", objective: "val/loss", direction: .minimize))
+        try registry.enqueue((0..<trials).map { ["x": .double(Double($0) / 4)] }, in: study.id)
+        return (registry, study, path)
+    }
+
+    private final class WorkerProcess {
+        let process: Process
+        let output: FileHandle
+        private var buffer = Data()
+
+        init(process: Process, output: FileHandle) {
+            self.process = process
+            self.output = output
+        }
+
+        /// The next line the worker prints, or nil at end of output.
+        func readLine() -> String? {
+            while true {
+                if let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
+                    let line = String(decoding: buffer[buffer.startIndex..<newline], as: UTF8.self)
+                    buffer = Data(buffer[buffer.index(after: newline)...])
+                    return line
+                }
+                let chunk = output.availableData
+                if chunk.isEmpty { return nil }
+                buffer.append(chunk)
+            }
+        }
+    }
+
+    private func launchWorker(path: String, mode: String) throws -> WorkerProcess {
+        let process = Process()
+        process.executableURL = try workerExecutable()
+        process.arguments = [path, "mp", mode]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let worker = WorkerProcess(process: process, output: pipe.fileHandleForReading)
+        addTeardownBlock { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        return worker
+    }
+
+    /// Reads the worker's output to its end and requires a clean exit.
+    private func finish(_ worker: WorkerProcess) throws -> [String] {
+        var lines: [String] = []
+        while let line = worker.readLine() { lines.append(line) }
+        worker.process.waitUntilExit()
+        XCTAssertEqual(worker.process.terminationStatus, 0, "worker \(worker.process.processIdentifier) failed")
+        return lines
+    }
+
+    /// The worker is built next to the test binary (SwiftPM builds it because the test target depends on it).
+    private func workerExecutable() throws -> URL {
+        let candidates = [
+            Bundle(for: Self.self).bundleURL.deletingLastPathComponent(),
+            Bundle.main.bundleURL,
+            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent(),
+        ].map { $0.appendingPathComponent("RegistryTestWorker") }
+        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
+            throw WorkerNotFound(searched: candidates.map(\.path))
+        }
+        return found
+    }
+}

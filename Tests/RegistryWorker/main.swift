@@ -1,0 +1,59 @@
+// A worker process for the registry's multi-process tests, built only for them.
+//
+//   RegistryTestWorker <registry> <study> drain   claim trials until none is queued, running each
+//                                                 as a registry run; print "done <trial> <run>" per trial
+//   RegistryTestWorker <registry> <study> hang    claim one trial, start its run, print
+//                                                 "claimed <trial> <run>", then wait to be killed
+//   RegistryTestWorker <registry> <study> create  open (maybe creating) the registry, create the
+//                                                 study, record one completed run, print "created <run>"
+import Foundation
+import Registry
+
+let arguments = CommandLine.arguments
+guard arguments.count == 4, ["drain", "hang", "create"].contains(arguments[3]) else {
+    FileHandle.standardError.write(Data("usage: RegistryTestWorker <registry> <study> drain|hang|create\n".utf8))
+    exit(2)
+}
+let (path, studyName, mode) = (arguments[1], arguments[2], arguments[3])
+
+func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}
+
+do {
+    let registry = try RunRegistry.open(path: path)
+    if mode == "create" {
+        _ = try registry.createStudy(StudySpec(name: studyName, experiment: "mp", objective: "val/loss", direction: .minimize))
+        let run = try registry.startRun(RunSpec(experiment: "mp", paper: "test"))
+        try registry.finish(run, status: .completed)
+        say("created \(run)")
+        exit(0)
+    }
+    guard let study = try registry.study(named: studyName) else { throw RegistryError.unknownStudy(studyName) }
+    let worker = Worker.current
+    let provenance = Provenance(
+        gitCommit: nil, gitDirty: nil, host: worker.host, os: "test", cpuModel: nil, cpuCount: 1, memoryBytes: 0)
+    while let trial = try registry.claim(from: study.id, worker: worker) {
+        guard let x = trial.parameters["x"]?.doubleValue else {
+            throw RegistryError.invalidJSON(field: "parameters of trial \(trial.id)", reason: "no number x")
+        }
+        let run = try registry.startRun(RunSpec(
+            experiment: study.spec.experiment, paper: "test", configJSON: "{\"x\": \(x)}", seed: trial.number,
+            provenance: provenance))
+        if mode == "hang" {
+            say("claimed \(trial.id) \(run)")
+            while true { sleep(60) }
+        }
+        for epoch in 0..<3 {
+            try registry.logMetric(run, MetricPoint(split: "val", name: "loss", value: x * x + Double(epoch), epoch: epoch))
+            try registry.heartbeat(trial.id, worker: worker)
+        }
+        usleep(2_000)  // Long enough for the other workers to interleave their claims.
+        try registry.finish(run, status: .completed)
+        try registry.complete(trial.id, worker: worker, result: x * x, run: run)
+        say("done \(trial.id) \(run)")
+    }
+} catch {
+    FileHandle.standardError.write(Data("worker \(ProcessInfo.processInfo.processIdentifier): \(error)\n".utf8))
+    exit(1)
+}

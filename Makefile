@@ -3,10 +3,10 @@ SWIFT ?= swift
 SCALE ?= cpu
 PEER ?=
 VENV ?= .venv
-BENCH_CASES ?= gemm conv2d elementwise
+BENCH_CASES ?= gemm conv2d elementwise cnn-step shd-step
 
 .DEFAULT_GOAL := help
-.PHONY: help deps build test bench reproduce-shd reproduce-cifar
+.PHONY: help deps build test bench new-neuron reproduce-shd reproduce-cifar
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -21,9 +21,12 @@ build: deps ## Build everything (debug)
 # ten to a hundred times slower. Preconditions (shape checks) stay on in -O builds.
 TEST_FLAGS = -c release -Xswiftc -enable-testing
 
-test: deps ## Run the whole test suite (optimised build)
+test: deps ## Run the whole test suite (optimised build), then check `make new-neuron` (SKIP_SCAFFOLD=1 skips that)
 	$(SWIFT) build $(TEST_FLAGS) --build-tests
 	$(SWIFT) test $(TEST_FLAGS) --skip-build
+ifeq ($(SKIP_SCAFFOLD),)
+	scripts/check-new-neuron.sh
+endif
 
 bench: deps ## Run the benchmarks in release mode (PEER=1 also runs the PyTorch peers)
 	$(SWIFT) build -c release --product snn-bench
@@ -33,6 +36,9 @@ else
 	@scripts/setup-bench-peer.sh $(VENV)
 	@for c in $(BENCH_CASES); do .build/release/snn-bench $$c --json --peer $(VENV)/bin/python || exit 1; done
 endif
+
+new-neuron: ## Scaffold a neuron plugin: make new-neuron NAME=AdaptiveLIF [KEY=adaptive-lif]
+	@scripts/new-neuron.sh "$(NAME)" $(KEY)
 
 reproduce-shd: ## Paper 1 (QIF vs LIF on SHD): not available yet
 	@echo "make reproduce-shd is not available yet: the SHD reproduction (issue 8) is still being built." >&2

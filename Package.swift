@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "TensorRuntime", targets: ["TensorRuntime"]),
         .library(name: "NN", targets: ["NN"]),
         .library(name: "Neurons", targets: ["Neurons"]),
+        .library(name: "EventSim", targets: ["EventSim"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -48,6 +49,10 @@ let package = Package(
             dependencies: ["TensorRuntime", "NN"],
             path: "Modules/Neurons"),
         .target(
+            name: "EventSim",
+            dependencies: ["TensorRuntime"],
+            path: "Modules/EventSim"),
+        .target(
             name: "Datasets",
             dependencies: ["CHDF5", "TensorRuntime", .product(name: "Crypto", package: "swift-crypto")],
             path: "Modules/Datasets"),
@@ -73,7 +78,7 @@ let package = Package(
         .executableTarget(
             name: "SNNBench",
             dependencies: [
-                "CBLAS", "TensorRuntime",
+                "CBLAS", "TensorRuntime", "NN", "Neurons", "EventSim",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/SNNBench"),
@@ -95,6 +100,10 @@ let package = Package(
             name: "NeuronsTests",
             dependencies: ["Neurons"],
             path: "Tests/NeuronsTests"),
+        .testTarget(
+            name: "EventSimTests",
+            dependencies: ["EventSim"],
+            path: "Tests/EventSimTests"),
         .testTarget(
             name: "DatasetsTests",
             dependencies: ["Datasets"],

@@ -4,6 +4,7 @@ Run by snn-bench in the same invocation (never by tests). Prints one JSON line w
 """
 import argparse
 import json
+import resource
 import statistics
 import time
 
@@ -71,7 +72,73 @@ def cnn_step(args):
     return measure(step, args.warmup, args.iterations)
 
 
-CASES = {"cnn-step": cnn_step, "conv2d": conv2d, "elementwise": elementwise}
+class SpikeFunction(torch.autograd.Function):
+    """Heaviside forward, sigmoid surrogate (sharpness alpha) backward: the Swift default."""
+
+    alpha = 4.0
+
+    @staticmethod
+    def forward(ctx, z):
+        ctx.save_for_backward(z)
+        return (z >= 0).to(z.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (z,) = ctx.saved_tensors
+        s = torch.sigmoid(SpikeFunction.alpha * z)
+        return grad * SpikeFunction.alpha * s * (1 - s)
+
+
+def neuron_step(kind, u, x):
+    """One step of the Swift plugins' default dynamics; returns (spikes, next state)."""
+    spike = SpikeFunction.apply
+    if kind == "lif":  # H = 0.5 U + X, hard reset to 0, threshold 1
+        h = 0.5 * u + x
+        s = spike(h - 1.0)
+        return s, h * (1 - s)
+    if kind == "dqif":  # H = U + 0.25 U (U - 0.5) + X, hard reset to 0, threshold 1
+        h = u + 0.25 * u * (u - 0.5) + x
+        s = spike(h - 1.0)
+        return s, h * (1 - s)
+    if kind == "cf":  # H = 0.5 U + X, bipolar spikes at ±1, soft reset
+        h = 0.5 * u + x
+        s = spike(h - 1.0) - spike(-h - 1.0)
+        return s, h - s
+    raise ValueError(f"no peer for neuron {kind}")
+
+
+def shd_step(args):
+    torch.manual_seed(5)
+    fc1 = torch.nn.Linear(700, args.hidden)
+    fc2 = torch.nn.Linear(args.hidden, 20)
+    optimizer = torch.optim.Adam(list(fc1.parameters()) + list(fc2.parameters()), lr=1e-3)
+    spikes_in = (torch.rand(args.steps, args.batch, 700) < args.density).float()
+    labels = torch.arange(args.batch) % 20
+
+    def step():
+        # Forward over all steps with BPTT, cross-entropy on the max over time of a leaky
+        # readout (decay 0.9), Adam: the same training step as the Swift case.
+        optimizer.zero_grad()
+        currents = fc1(spikes_in)
+        u = torch.zeros(args.batch, args.hidden)
+        spikes = []
+        for t in range(args.steps):
+            s, u = neuron_step(args.neuron, u, currents[t])
+            spikes.append(s)
+        out = fc2(torch.stack(spikes))
+        m = torch.zeros(args.batch, 20)
+        membrane = []
+        for t in range(args.steps):
+            m = 0.9 * m + out[t]
+            membrane.append(m)
+        logits = torch.stack(membrane).max(dim=0).values
+        torch.nn.functional.cross_entropy(logits, labels).backward()
+        optimizer.step()
+
+    return measure(step, args.warmup, args.iterations)
+
+
+CASES = {"cnn-step": cnn_step, "shd-step": shd_step, "conv2d": conv2d, "elementwise": elementwise}
 
 
 def main():
@@ -81,11 +148,18 @@ def main():
     parser.add_argument("--iterations", type=int, default=10)
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--count", type=int, default=16 * 1024 * 1024)
+    parser.add_argument("--neuron", default="lif")
+    parser.add_argument("--steps", type=int, default=100)
+    parser.add_argument("--batch", type=int, default=64)
+    parser.add_argument("--hidden", type=int, default=256)
+    parser.add_argument("--density", type=float, default=0.02)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     with torch.no_grad() if args.case == "elementwise" else torch.enable_grad():
         median = CASES[args.case](args)
-    print(json.dumps({"case": args.case, "median_ms": median, "threads": args.threads, "torch": torch.__version__}))
+    peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"case": args.case, "median_ms": median, "threads": args.threads, "torch": torch.__version__,
+                      "peak_rss_mb": peak_rss_mb}))
 
 
 if __name__ == "__main__":

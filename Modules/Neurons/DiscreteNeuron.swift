@@ -46,7 +46,9 @@ public protocol DiscreteNeuron: Codable, Sendable {
 
     /// S[t] from H[t]. Use `surrogate.crossing(_:)` for every threshold the potential can cross:
     /// it returns the step (or its smooth stand-in) together with the surrogate derivatives.
-    func fire<S: TensorScalar>(potential h: S, _ p: SIMD4<S>, _ surrogate: SurrogateStep<S>) -> Fire<S>
+    func fire<S: TensorScalar, Shape: SurrogateShape>(
+        potential h: S, _ p: SIMD4<S>, _ surrogate: SurrogateStep<S, Shape>
+    ) -> Fire<S>
 
     /// U[t] from H[t] and S[t].
     func reset<S: TensorScalar>(potential h: S, spike s: S, _ p: SIMD4<S>) -> Reset<S>

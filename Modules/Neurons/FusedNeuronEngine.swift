@@ -63,15 +63,19 @@ public struct FusedNeuronEngine<Neuron: DiscreteNeuron>: SpikingDynamics {
     /// `run` because `run` is reached through the type-erased `SpikingDynamics`, where generic
     /// code would run unspecialised (a witness call per element); a closure formed in this
     /// initialiser, which the registry calls with the concrete plugin type, is specialised.
-    private let kernel: @Sendable ([Tensor], EngineOptions, _ expose: Bool, _ final: Bool)
+    private let kernel: @Sendable ([Tensor], EngineOptions, _ expose: Bool, _ final: Bool, _ accumulate: Bool)
         -> (outputs: [Tensor], pullback: ([Tensor]) -> [Tensor?])
 
     public init(_ neuron: Neuron) {
         self.neuron = neuron
-        kernel = { values, options, expose, final in
+        kernel = { values, options, expose, final, accumulate in
             switch values[0].dtype {
-            case .float32: FusedKernel<Neuron, Float>(neuron: neuron, options: options).forward(values, expose: expose, final: final)
-            case .float64: FusedKernel<Neuron, Double>(neuron: neuron, options: options).forward(values, expose: expose, final: final)
+            case .float32:
+                FusedKernel<Neuron, Float>(neuron: neuron, options: options, accumulate: accumulate)
+                    .forward(values, expose: expose, final: final)
+            case .float64:
+                FusedKernel<Neuron, Double>(neuron: neuron, options: options, accumulate: accumulate)
+                    .forward(values, expose: expose, final: final)
             }
         }
     }
@@ -98,8 +102,11 @@ public struct FusedNeuronEngine<Neuron: DiscreteNeuron>: SpikingDynamics {
         }
         var inputs = [input, parameters, sharpness]
         if let initialState { inputs.append(initialState) }
+        // Parameter and sharpness gradients are sums over every element and step; skip them when
+        // nothing learns those (the reverse loop then has no reductions and vectorises).
+        let accumulate = parameters.requiresGrad || sharpness.requiresGrad
         let outputs = Tensor.differentiableOperation(inputs) { values in
-            kernel(values, options, exposePotentials, returnFinalState)
+            kernel(values, options, exposePotentials, returnFinalState, accumulate)
         }
         var next = 1
         let potentials = exposePotentials ? outputs[next] : nil
@@ -110,40 +117,37 @@ public struct FusedNeuronEngine<Neuron: DiscreteNeuron>: SpikingDynamics {
 }
 
 /// The forward and reverse loops of one plugin at one precision.
+///
+/// Both loops are generic over the surrogate shape and instantiated for each, so the inner loops
+/// over elements are straight-line code that vectorises.
 struct FusedKernel<Neuron: DiscreteNeuron, S: TensorScalar> {
     let neuron: Neuron
     let options: EngineOptions
+    /// Whether the parameter and sharpness gradients are wanted.
+    let accumulate: Bool
+
+    /// Raw views of one run's tensors, shared by the loops.
+    fileprivate struct Buffers {
+        let steps: Int, width: Int
+        let parameters: SIMD4<S>
+        let alphas: [S]
+    }
 
     /// The forward loop; returns the outputs and the pullback that runs the reverse loop.
     func forward(_ values: [Tensor], expose: Bool, final: Bool) -> (outputs: [Tensor], pullback: ([Tensor]) -> [Tensor?]) {
         let input = values[0], initialState = values.count > 3 ? values[3] : nil
-        let steps = input.shape[0], width = input.count / Swift.max(steps, 1)
-        let p = parameterVector(values[1])
-        let alphas = values[2].scalars(as: S.self)
+        let run = Buffers(steps: input.shape[0], width: input.count / Swift.max(input.shape[0], 1),
+                          parameters: parameterVector(values[1]), alphas: values[2].scalars(as: S.self))
         var potentials = Tensor.zeros(input.shape, dtype: input.dtype)
         var spikes = Tensor.zeros(input.shape, dtype: input.dtype)
         var state = initialState ?? Tensor.zeros(Array(input.shape.dropFirst()), dtype: input.dtype)
-        let rest = neuron.restingPotential(p).value
-        let neuron = self.neuron
+        let rest = neuron.restingPotential(run.parameters).value
         input.withUnsafeBuffer(as: S.self) { x in
             potentials.withUnsafeMutableBuffer(as: S.self) { h in
                 spikes.withUnsafeMutableBuffer(as: S.self) { s in
                     state.withUnsafeMutableBuffer(as: S.self) { u in
                         if initialState == nil { u.update(repeating: rest) }
-                        Parallel.forChunks(width, costPerItem: steps * 8) { block in
-                            for t in 0..<steps {
-                                let surrogate = SurrogateStep(family: options.surrogate, sharpness: alphas[t],
-                                                              smooth: options.smoothForward)
-                                let offset = t * width
-                                for i in block {
-                                    let c = neuron.charge(previous: u[i], input: x[offset + i], p)
-                                    let f = neuron.fire(potential: c.value, p, surrogate)
-                                    h[offset + i] = c.value
-                                    s[offset + i] = f.value
-                                    u[i] = neuron.reset(potential: c.value, spike: f.value, p).value
-                                }
-                            }
-                        }
+                        dispatchShape(ForwardLoop(kernel: self, run: run, x: x, h: h, s: s, u: u))
                     }
                 }
             }
@@ -153,86 +157,64 @@ struct FusedKernel<Neuron: DiscreteNeuron, S: TensorScalar> {
         if final { outputs.append(state) }
         let saved = potentials
         let pullback = { (grads: [Tensor]) -> [Tensor?] in
-            backward(grads, input: input, potentials: saved, parameters: p, alphas: alphas,
-                     initialState: initialState, exposed: expose, final: final)
+            backward(grads, run, input: input, potentials: saved, initialState: initialState, exposed: expose, final: final)
         }
         return (outputs, pullback)
     }
 
-    /// The reverse loop.
+    fileprivate func forwardLoop<Shape: SurrogateShape>(
+        _ run: Buffers, _: Shape.Type, _ x: UnsafeBufferPointer<S>, _ h: UnsafeMutableBufferPointer<S>,
+        _ s: UnsafeMutableBufferPointer<S>, _ u: UnsafeMutableBufferPointer<S>
+    ) {
+        let p = run.parameters, width = run.width, neuron = self.neuron
+        Parallel.forChunks(width, costPerItem: run.steps * 8) { block in
+            let u = u.baseAddress!
+            for t in 0..<run.steps {
+                let surrogate = SurrogateStep<S, Shape>(sharpness: run.alphas[t])
+                // Row pointers per step keep index arithmetic (overflow-checked) out of the inner
+                // loop, which then vectorises.
+                let xt = x.baseAddress! + t * width, ht = h.baseAddress! + t * width, st = s.baseAddress! + t * width
+                for i in block {
+                    let c = neuron.charge(previous: u[i], input: xt[i], p)
+                    let f = neuron.fire(potential: c.value, p, surrogate)
+                    ht[i] = c.value
+                    st[i] = f.value
+                    u[i] = neuron.reset(potential: c.value, spike: f.value, p).value
+                }
+            }
+        }
+    }
+
+    /// The reverse loop: input, parameter, sharpness and initial-state gradients.
     private func backward(
-        _ grads: [Tensor], input: Tensor, potentials: Tensor, parameters p: SIMD4<S>, alphas: [S],
-        initialState: Tensor?, exposed: Bool, final: Bool
+        _ grads: [Tensor], _ run: Buffers, input: Tensor, potentials: Tensor, initialState: Tensor?, exposed: Bool,
+        final: Bool
     ) -> [Tensor?] {
-        let steps = input.shape[0], width = input.count / Swift.max(steps, 1)
-        let gSpikes = grads[0]
-        let gPotentials = exposed ? grads[1] : nil
+        let (steps, width) = (run.steps, run.width)
+        // Without exposed potentials, one row of zeros read with stride 0 keeps the load unconditional.
+        let gPotentials = exposed ? grads[1] : Tensor.zeros([width], dtype: input.dtype)
         let gFinal = final ? grads[exposed ? 2 : 1] : nil
         var dInput = Tensor.zeros(input.shape, dtype: input.dtype)
         var dInitial = Tensor.zeros(Array(input.shape.dropFirst()), dtype: input.dtype)
-        let rest = neuron.restingPotential(p)
-        let neuron = self.neuron
         let blocks = Swift.max(1, Swift.min(Parallel.threadCount, width * steps * 8 / Parallel.minimumParallelWork))
-        let blockSize = (width + blocks - 1) / blocks
         // Per block: the parameter gradient (4) and the sharpness gradient (T), in Double.
         var partials = [Double](repeating: 0, count: blocks * (4 + steps))
         input.withUnsafeBuffer(as: S.self) { x in
             potentials.withUnsafeBuffer(as: S.self) { h in
-                dInput.withUnsafeMutableBuffer(as: S.self) { dx in
-                    dInitial.withUnsafeMutableBuffer(as: S.self) { gU in
-                        partials.withUnsafeMutableBufferPointer { partial in
-                            gSpikes.withUnsafeBuffer(as: S.self) { gS in
-                                withOptionalBuffer(gPotentials, S.self) { gH in
-                                    withOptionalBuffer(gFinal, S.self) { gEnd in
-                                        withOptionalBuffer(initialState, S.self) { u0 in
-                                            let partial = partial
-                                            Parallel.forEach(blocks) { b in
-                                                let block = (b * blockSize)..<Swift.min(width, (b + 1) * blockSize)
-                                                guard !block.isEmpty else { return }
-                                                for i in block { gU[i] = gEnd?[i] ?? 0 }
-                                                var blockParameters = SIMD4<Double>.zero
-                                                for t in stride(from: steps - 1, through: 0, by: -1) {
-                                                    let offset = t * width
-                                                    let surrogate = SurrogateStep(family: options.surrogate, sharpness: alphas[t],
-                                                                                  smooth: options.smoothForward)
-                                                    let previousSurrogate = t > 0
-                                                        ? SurrogateStep(family: options.surrogate, sharpness: alphas[t - 1],
-                                                                        smooth: options.smoothForward)
-                                                        : surrogate
-                                                    var gStepParameters = SIMD4<S>.zero
-                                                    var gAlpha: S = 0
-                                                    for i in block {
-                                                        let previous: S
-                                                        if t > 0 {
-                                                            let hp = h[offset - width + i]
-                                                            let sp = neuron.fire(potential: hp, p, previousSurrogate).value
-                                                            previous = neuron.reset(potential: hp, spike: sp, p).value
-                                                        } else {
-                                                            previous = u0?[i] ?? rest.value
-                                                        }
-                                                        let c = neuron.charge(previous: previous, input: x[offset + i], p)
-                                                        let f = neuron.fire(potential: c.value, p, surrogate)
-                                                        let r = neuron.reset(potential: c.value, spike: f.value, p)
-                                                        let carried = gU[i]
-                                                        let gSpike = gS[offset + i] + (options.detachReset ? 0 : carried * r.dSpike)
-                                                        let gPotential = (gH?[offset + i] ?? 0) + carried * r.dPotential
-                                                            + gSpike * f.dPotential
-                                                        dx[offset + i] = gPotential * c.dInput
-                                                        gU[i] = gPotential * c.dPrevious
-                                                        gStepParameters += gPotential * c.dParameters + carried * r.dParameters
-                                                            + gSpike * f.dParameters
-                                                        gAlpha += gSpike * f.dSharpness
-                                                    }
-                                                    if t == 0 && u0 == nil {
-                                                        // U[−1] is the resting potential, which may depend on p.
-                                                        var carried: S = 0
-                                                        for i in block { carried += gU[i] }
-                                                        gStepParameters += carried * rest.dParameters
-                                                    }
-                                                    for k in 0..<4 { blockParameters[k] += Double(gStepParameters[k]) }
-                                                    partial[b * (4 + steps) + 4 + t] = Double(gAlpha)
-                                                }
-                                                for k in 0..<4 { partial[b * (4 + steps) + k] = blockParameters[k] }
+                grads[0].withUnsafeBuffer(as: S.self) { gS in
+                    gPotentials.withUnsafeBuffer(as: S.self) { gH in
+                        withOptionalBuffer(gFinal, S.self) { gEnd in
+                            withOptionalBuffer(initialState, S.self) { u0 in
+                                dInput.withUnsafeMutableBuffer(as: S.self) { dx in
+                                    dInitial.withUnsafeMutableBuffer(as: S.self) { gU in
+                                        partials.withUnsafeMutableBufferPointer { partial in
+                                            let views = ReverseViews(x: x, h: h, gS: gS, gH: gH, gHStride: exposed ? width : 0,
+                                                                     gEnd: gEnd, u0: u0, dx: dx, gU: gU, partial: partial,
+                                                                     blocks: blocks)
+                                            if accumulate {
+                                                backwardLoop(run, views, Accumulating.self)
+                                            } else {
+                                                backwardLoop(run, views, Discarding.self)
                                             }
                                         }
                                     }
@@ -251,11 +233,124 @@ struct FusedKernel<Neuron: DiscreteNeuron, S: TensorScalar> {
         }
         var result: [Tensor?] = [
             dInput,
-            Tensor(shape: [gParameters.count], values: gParameters, dtype: input.dtype),
-            Tensor(shape: [steps], values: gSharpness, dtype: input.dtype),
+            accumulate ? Tensor(shape: [gParameters.count], values: gParameters, dtype: input.dtype) : nil,
+            accumulate ? Tensor(shape: [steps], values: gSharpness, dtype: input.dtype) : nil,
         ]
         if initialState != nil { result.append(dInitial) }
         return result
+    }
+
+    /// The buffers the reverse loop reads and writes.
+    fileprivate struct ReverseViews {
+        let x: UnsafeBufferPointer<S>, h: UnsafeBufferPointer<S>, gS: UnsafeBufferPointer<S>
+        let gH: UnsafeBufferPointer<S>, gHStride: Int
+        let gEnd: UnsafeBufferPointer<S>?, u0: UnsafeBufferPointer<S>?
+        let dx: UnsafeMutableBufferPointer<S>, gU: UnsafeMutableBufferPointer<S>
+        let partial: UnsafeMutableBufferPointer<Double>
+        let blocks: Int
+    }
+
+    /// Instantiates the reverse loop for the configured surrogate shape.
+    private func backwardLoop<Accumulation: StaticFlag>(_ run: Buffers, _ v: ReverseViews, _: Accumulation.Type) {
+        dispatchShape(BackwardLoop<Accumulation>(kernel: self, run: run, views: v))
+    }
+
+    private struct ForwardLoop: ShapeLoop {
+        let kernel: FusedKernel, run: Buffers
+        let x: UnsafeBufferPointer<S>, h: UnsafeMutableBufferPointer<S>, s: UnsafeMutableBufferPointer<S>
+        let u: UnsafeMutableBufferPointer<S>
+        func callAsFunction<Shape: SurrogateShape>(_ shape: Shape.Type) { kernel.forwardLoop(run, shape, x, h, s, u) }
+    }
+
+    private struct BackwardLoop<Accumulation: StaticFlag>: ShapeLoop {
+        let kernel: FusedKernel, run: Buffers, views: ReverseViews
+        func callAsFunction<Shape: SurrogateShape>(_ shape: Shape.Type) {
+            kernel.backwardLoop(run, views, shape, Accumulation.self)
+        }
+    }
+
+    /// Runs `loop` with the configured surrogate shape as a concrete type, so every loop is
+    /// compiled for every shape (and its smooth variant) and the shape's code inlines.
+    private func dispatchShape<Loop: ShapeLoop>(_ loop: Loop) {
+        switch (options.surrogate, options.smoothForward) {
+        case (.sigmoid, false): loop(SigmoidSurrogate.self)
+        case (.atan, false): loop(AtanSurrogate.self)
+        case (.triangle, false): loop(TriangleSurrogate.self)
+        case (.rectangular, false): loop(RectangularSurrogate.self)
+        case (.fastSigmoid, false): loop(FastSigmoidSurrogate.self)
+        case (.sigmoid, true): loop(SmoothForward<SigmoidSurrogate>.self)
+        case (.atan, true): loop(SmoothForward<AtanSurrogate>.self)
+        case (.triangle, true): loop(SmoothForward<TriangleSurrogate>.self)
+        case (.rectangular, true): loop(SmoothForward<RectangularSurrogate>.self)
+        case (.fastSigmoid, true): loop(SmoothForward<FastSigmoidSurrogate>.self)
+        }
+    }
+
+    /// Per element and step (see `FusedNeuronEngine`): gS, gH, ∂L/∂X and the carried gU, with
+    /// the parameter and sharpness gradients summed per block of elements when `Accumulation` is
+    /// on. Elements are split into blocks, one per core.
+    fileprivate func backwardLoop<Shape: SurrogateShape, Accumulation: StaticFlag>(
+        _ run: Buffers, _ v: ReverseViews, _: Shape.Type, _: Accumulation.Type
+    ) {
+        let (steps, width, p) = (run.steps, run.width, run.parameters)
+        let neuron = self.neuron, detachReset = options.detachReset
+        let rest = neuron.restingPotential(p)
+        let blockSize = (width + v.blocks - 1) / v.blocks
+        Parallel.forEach(v.blocks) { b in
+            let block = (b * blockSize)..<Swift.min(width, (b + 1) * blockSize)
+            guard !block.isEmpty else { return }
+            for i in block { v.gU[i] = v.gEnd?[i] ?? 0 }
+            var blockParameters = SIMD4<Double>.zero
+            let gU = v.gU.baseAddress!
+            for t in stride(from: steps - 1, through: 0, by: -1) {
+                // Row pointers per step keep index arithmetic (overflow-checked) out of the inner
+                // loop, which then vectorises.
+                let offset = t * width
+                let xt = v.x.baseAddress! + offset, gSt = v.gS.baseAddress! + offset, dxt = v.dx.baseAddress! + offset
+                let gHt = v.gH.baseAddress! + t * v.gHStride
+                let surrogate = SurrogateStep<S, Shape>(sharpness: run.alphas[t])
+                var gStepParameters = SIMD4<S>.zero
+                var gAlpha: S = 0
+                /// One element, given U[t−1].
+                @inline(__always) func step(_ i: Int, previous: S) {
+                    let c = neuron.charge(previous: previous, input: xt[i], p)
+                    let f = neuron.fire(potential: c.value, p, surrogate)
+                    let r = neuron.reset(potential: c.value, spike: f.value, p)
+                    let carried = gU[i]
+                    let gSpike = gSt[i] + (detachReset ? 0 : carried * r.dSpike)
+                    let gPotential = gHt[i] + carried * r.dPotential + gSpike * f.dPotential
+                    dxt[i] = gPotential * c.dInput
+                    gU[i] = gPotential * c.dPrevious
+                    if Accumulation.isOn {
+                        gStepParameters += gPotential * c.dParameters + carried * r.dParameters + gSpike * f.dParameters
+                        gAlpha += gSpike * f.dSharpness
+                    }
+                }
+                if t > 0 {
+                    // U[t−1], recomputed from the saved H[t−1].
+                    let previousSurrogate = SurrogateStep<S, Shape>(sharpness: run.alphas[t - 1])
+                    let hPrevious = v.h.baseAddress! + (offset - width)
+                    for i in block {
+                        let hp = hPrevious[i]
+                        let sp = neuron.fire(potential: hp, p, previousSurrogate).value
+                        step(i, previous: neuron.reset(potential: hp, spike: sp, p).value)
+                    }
+                } else {
+                    for i in block { step(i, previous: v.u0?[i] ?? rest.value) }
+                    if Accumulation.isOn && v.u0 == nil {
+                        // U[−1] is the resting potential, which may depend on p.
+                        var carried: S = 0
+                        for i in block { carried += v.gU[i] }
+                        gStepParameters += carried * rest.dParameters
+                    }
+                }
+                if Accumulation.isOn {
+                    for k in 0..<4 { blockParameters[k] += Double(gStepParameters[k]) }
+                    v.partial[b * (4 + steps) + 4 + t] = Double(gAlpha)
+                }
+            }
+            for k in 0..<4 { v.partial[b * (4 + steps) + k] = blockParameters[k] }
+        }
     }
 
     private func parameterVector(_ t: Tensor) -> SIMD4<S> {
@@ -264,6 +359,15 @@ struct FusedKernel<Neuron: DiscreteNeuron, S: TensorScalar> {
         return p
     }
 }
+
+/// A loop to compile for one surrogate shape.
+private protocol ShapeLoop { func callAsFunction<Shape: SurrogateShape>(_: Shape.Type) }
+
+/// A compile-time switch: loops generic over it are compiled once with and once without the
+/// guarded code.
+protocol StaticFlag { static var isOn: Bool { get } }
+enum Accumulating: StaticFlag { static var isOn: Bool { true } }
+enum Discarding: StaticFlag { static var isOn: Bool { false } }
 
 /// Calls `body` with the tensor's buffer, or nil when there is no tensor.
 @inline(__always)

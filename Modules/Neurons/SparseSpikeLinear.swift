@@ -47,23 +47,47 @@ public final class SparseSpikeLinear: Module {
 }
 
 /// The non-zero entries of each row of a matrix (compressed sparse rows).
-struct SparseRows {
-    var rowStart: [Int32]
+struct SparseRows<S: TensorScalar> {
+    var rowStart: [Int]
     var column: [Int32]
-    var value: [Double]
+    var value: [S]
 
-    init<S: TensorScalar>(_ x: UnsafeBufferPointer<S>, rows: Int, columns: Int) {
-        rowStart = [0]
-        rowStart.reserveCapacity(rows + 1)
-        column = []
-        value = []
-        for r in 0..<rows {
-            let base = r * columns
-            for j in 0..<columns where x[base + j] != 0 {
-                column.append(Int32(j))
-                value.append(Double(x[base + j]))
+    /// The rows of `x` [rows, columns], or nil when it has more than `limit` non-zeros (then a
+    /// dense product is faster). Counts per row, then fills, both in parallel over rows.
+    init?(_ x: UnsafeBufferPointer<S>, rows: Int, columns: Int, limit: Int) {
+        let base = x.baseAddress!
+        var counts = [Int](repeating: 0, count: rows + 1)
+        counts.withUnsafeMutableBufferPointer { counts in
+            let counts = counts
+            Parallel.forChunks(rows, costPerItem: columns) { block in
+                for r in block {
+                    let row = base + r * columns
+                    var n = 0
+                    for j in 0..<columns where row[j] != 0 { n &+= 1 }
+                    counts[r + 1] = n
+                }
             }
-            rowStart.append(Int32(column.count))
+        }
+        for r in 0..<rows { counts[r + 1] += counts[r] }
+        guard counts[rows] <= limit else { return nil }
+        rowStart = counts
+        column = [Int32](repeating: 0, count: counts[rows])
+        value = [S](repeating: 0, count: counts[rows])
+        column.withUnsafeMutableBufferPointer { column in
+            value.withUnsafeMutableBufferPointer { value in
+                let (column, value) = (column, value)
+                Parallel.forChunks(rows, costPerItem: columns) { block in
+                    for r in block {
+                        let row = base + r * columns
+                        var e = counts[r]
+                        for j in 0..<columns where row[j] != 0 {
+                            column[e] = Int32(j)
+                            value[e] = row[j]
+                            e += 1
+                        }
+                    }
+                }
+            }
         }
     }
 }
@@ -73,45 +97,40 @@ extension Tensor {
     public static func sparseInputMatmul(_ x: Tensor, _ w: Tensor, denseThreshold: Double) -> Tensor {
         precondition(x.rank == 2 && w.rank == 2 && x.shape[1] == w.shape[0] && x.dtype == w.dtype,
                      "sparseInputMatmul: need x [rows, in] and W [in, out] of one dtype, got \(x.shape) \(x.dtype) and \(w.shape) \(w.dtype)")
-        if Double(x.nonZeroCount) > denseThreshold * Double(x.count) {
+        switch x.dtype {
+        case .float32: return sparseInputMatmul(x, w, denseThreshold: denseThreshold, Float.self)
+        case .float64: return sparseInputMatmul(x, w, denseThreshold: denseThreshold, Double.self)
+        }
+    }
+
+    private static func sparseInputMatmul<S: TensorScalar>(_ x: Tensor, _ w: Tensor, denseThreshold: Double, _: S.Type)
+        -> Tensor
+    {
+        let limit = Int(denseThreshold * Double(x.count))
+        guard let sparse = x.withUnsafeBuffer(as: S.self, {
+            SparseRows($0, rows: x.shape[0], columns: x.shape[1], limit: limit)
+        }) else {
             return matmul(x, w)
         }
         let needsInputGradient = x.requiresGrad
         return differentiableOperation([x, w]) { values in
-            let (x, w) = (values[0], values[1])
-            switch x.dtype {
-            case .float32: return sparseForward(x, w, Float.self, needsInputGradient: needsInputGradient)
-            case .float64: return sparseForward(x, w, Double.self, needsInputGradient: needsInputGradient)
-            }
+            sparseForward(values[0], values[1], sparse, needsInputGradient: needsInputGradient)
         }[0]
     }
 
-    /// The number of non-zero elements.
-    var nonZeroCount: Int {
-        func count<S: TensorScalar>(_: S.Type) -> Int {
-            withUnsafeBuffer(as: S.self) { p in
-                var n = 0
-                for v in p where v != 0 { n += 1 }
-                return n
-            }
-        }
-        return dtype == .float32 ? count(Float.self) : count(Double.self)
-    }
-
-    private static func sparseForward<S: TensorScalar>(_ x: Tensor, _ w: Tensor, _: S.Type, needsInputGradient: Bool)
-        -> (outputs: [Tensor], pullback: ([Tensor]) -> [Tensor?])
-    {
-        let rows = x.shape[0], inputs = x.shape[1], outputs = w.shape[1]
-        let sparse = x.withUnsafeBuffer(as: S.self) { SparseRows($0, rows: rows, columns: inputs) }
+    private static func sparseForward<S: TensorScalar>(
+        _ x: Tensor, _ w: Tensor, _ sparse: SparseRows<S>, needsInputGradient: Bool
+    ) -> (outputs: [Tensor], pullback: ([Tensor]) -> [Tensor?]) {
+        let rows = x.shape[0], outputs = w.shape[1]
         var y = Tensor.zeros([rows, outputs], dtype: x.dtype)
         w.withUnsafeBuffer(as: S.self) { wp in
             y.withUnsafeMutableBuffer(as: S.self) { yp in
                 Parallel.forChunks(rows, costPerItem: outputs * 4) { block in
                     for r in block {
                         let out = yp.baseAddress! + r * outputs
-                        for e in Int(sparse.rowStart[r])..<Int(sparse.rowStart[r + 1]) {
+                        for e in sparse.rowStart[r]..<sparse.rowStart[r + 1] {
                             let row = wp.baseAddress! + Int(sparse.column[e]) * outputs
-                            let v = S(sparse.value[e])
+                            let v = sparse.value[e]
                             for o in 0..<outputs { out[o] += v * row[o] }
                         }
                     }
@@ -128,9 +147,9 @@ extension Tensor {
                     Parallel.forChunks(outputs, costPerItem: sparse.column.count) { columns in
                         for r in 0..<rows {
                             let gRow = gp.baseAddress! + r * outputs
-                            for e in Int(sparse.rowStart[r])..<Int(sparse.rowStart[r + 1]) {
+                            for e in sparse.rowStart[r]..<sparse.rowStart[r + 1] {
                                 let target = dwp.baseAddress! + Int(sparse.column[e]) * outputs
-                                let v = S(sparse.value[e])
+                                let v = sparse.value[e]
                                 for o in columns { target[o] += v * gRow[o] }
                             }
                         }

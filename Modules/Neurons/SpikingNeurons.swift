@@ -112,6 +112,22 @@ public final class SpikingNeurons: Module {
         }
     }
 
+    /// One time step for recurrent use: input [B, …] and the state from the previous step (nil
+    /// at the start) → spikes [B, …] and the next state. Step `t` uses the sharpness of step t.
+    public func step(_ input: Tensor, state: Tensor?, at t: Int = 0) -> (spikes: Tensor, state: Tensor) {
+        let alpha: Tensor
+        switch sharpness {
+        case .fixed:
+            alpha = sharpnessVector(steps: 1)
+        case .perStep(let alphas), .learnablePerStep(let alphas):
+            precondition(t >= 0 && t < alphas.count, "SpikingNeurons.step: time step \(t) is outside 0..<\(alphas.count)")
+            alpha = sharpnessVector(steps: alphas.count).slice(axis: 0, start: t, length: 1)
+        }
+        let output = dynamics.run(input.unsqueezed(0), parameters: parameterVector, sharpness: alpha, initialState: state,
+                                  options: options, exposePotentials: false, returnFinalState: true)
+        return (output.spikes.squeezed(0), output.finalState!)
+    }
+
     public func callAsFunction(_ input: Tensor) -> Tensor {
         precondition(input.dtype == dtype, "SpikingNeurons(\(dynamics.neuronName)): input is \(input.dtype), layer is \(dtype)")
         let output = dynamics.run(input, parameters: parameterVector, sharpness: sharpnessVector(steps: input.shape[0]),

@@ -93,6 +93,35 @@ final class NeuronLayerTests: XCTestCase {
         XCTAssertEqual(out.finalState!.doubles, [0.5, 0, 0.5, -0.2, 6], accuracy: 1e-6)
     }
 
+    /// The single-step API (recurrent use) reproduces the multi-step run, per-step sharpness included.
+    func testSingleStepAPIMatchesTheMultiStepRun() throws {
+        let layer = try SpikingNeurons(neuron: "lif", sharpness: .learnablePerStep([2, 3, 4]))
+        let input = uniform([3, 4, 5], seed: 12, -1, 3, dtype: .float32)
+        let all = layer(input)
+        var state: Tensor?
+        var spikes: [Tensor] = []
+        for t in 0..<3 {
+            let (s, next) = layer.step(input.select(axis: 0, index: t), state: state, at: t)
+            spikes.append(s)
+            state = next
+        }
+        XCTAssertEqual(Tensor.stack(spikes).floats, all.floats)
+    }
+
+    /// Recurrent weights get exact gradients through the step-by-step loop.
+    func testRecurrentLayerGradients() throws {
+        var rng = SeededRNG(seed: 13)
+        let neurons = try SpikingNeurons(neuron: "lif", options: EngineOptions(smoothForward: true), sharpness: .fixed(2),
+                                         dtype: .float64)
+        let layer = RecurrentSpikingNeurons(neurons, features: 3, dtype: .float64, rng: &rng)
+        let input = uniform([4, 2, 3], seed: 14, -0.5, 1.5)
+        let report = GradientCheck.check([input, layer.recurrentWeight.value]) { v in
+            layer.recurrentWeight.value = v[1]
+            return GradientCheck.weightedSum(layer(v[0]))
+        }
+        XCTAssertLessThan(report.maxError, 1e-6, "\(report)")
+    }
+
     func testConfigurationErrorsNameTheField() {
         XCTAssertThrowsError(try NeuronRegistry.dynamics(named: "lif", configuration: ["decay": "fast"])) { error in
             XCTAssertTrue("\(error)".contains("field 'decay'"), "\(error)")

@@ -51,7 +51,9 @@ public struct CirculateFiring: DiscreteNeuron {
     /// Sums threshold crossings at ±kθ, k = 1…levels: the positive side counts up, the negative
     /// side down. For steps this is exactly clamp(trunc(H/θ), −levels, levels).
     @inline(__always)
-    public func fire<S: TensorScalar>(potential h: S, _ p: SIMD4<S>, _ surrogate: SurrogateStep<S>) -> Fire<S> {
+    public func fire<S: TensorScalar, Shape: SurrogateShape>(
+        potential h: S, _ p: SIMD4<S>, _ surrogate: SurrogateStep<S, Shape>
+    ) -> Fire<S> {
         let theta = p[1]
         let levels = variant == .multiSpike ? maxSpikes : 1
         var fire = Fire<S>(value: 0, dPotential: 0)

@@ -40,7 +40,9 @@ public struct DQIF: DiscreteNeuron {
     }
 
     @inline(__always)
-    public func fire<S: TensorScalar>(potential h: S, _ p: SIMD4<S>, _ surrogate: SurrogateStep<S>) -> Fire<S> {
+    public func fire<S: TensorScalar, Shape: SurrogateShape>(
+        potential h: S, _ p: SIMD4<S>, _ surrogate: SurrogateStep<S, Shape>
+    ) -> Fire<S> {
         let c = surrogate.crossing(h - p[3])
         return Fire(value: c.value, dPotential: c.dDistance, dParameters: unit(3, -c.dDistance), dSharpness: c.dSharpness)
     }

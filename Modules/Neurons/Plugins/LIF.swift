@@ -49,7 +49,9 @@ public struct LIF: DiscreteNeuron {
     }
 
     @inline(__always)
-    public func fire<S: TensorScalar>(potential h: S, _ p: SIMD4<S>, _ surrogate: SurrogateStep<S>) -> Fire<S> {
+    public func fire<S: TensorScalar, Shape: SurrogateShape>(
+        potential h: S, _ p: SIMD4<S>, _ surrogate: SurrogateStep<S, Shape>
+    ) -> Fire<S> {
         let c = surrogate.crossing(h - p[1])
         return Fire(value: c.value, dPotential: c.dDistance, dParameters: unit(1, -c.dDistance), dSharpness: c.dSharpness)
     }

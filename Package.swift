@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "NN", targets: ["NN"]),
         .library(name: "Neurons", targets: ["Neurons"]),
         .library(name: "EventSim", targets: ["EventSim"]),
+        .library(name: "ExperimentKit", targets: ["ExperimentKit"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -66,6 +67,10 @@ let package = Package(
             name: "Plot",
             dependencies: ["CPNG"],
             path: "Modules/Plot"),
+        .target(
+            name: "ExperimentKit",
+            dependencies: ["NN", "Registry", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Modules/ExperimentKit"),
 
         // MARK: Executables
         .executableTarget(
@@ -88,13 +93,17 @@ let package = Package(
             name: "RegistryTestWorker",
             dependencies: ["Registry"],
             path: "Tests/RegistryWorker"),
+        .target(
+            name: "TestSupport",
+            dependencies: ["TensorRuntime"],
+            path: "Tests/TestSupport"),
         .testTarget(
             name: "TensorRuntimeTests",
-            dependencies: ["TensorRuntime"],
+            dependencies: ["TensorRuntime", "TestSupport"],
             path: "Tests/TensorRuntimeTests"),
         .testTarget(
             name: "NNTests",
-            dependencies: ["NN"],
+            dependencies: ["NN", "TestSupport"],
             path: "Tests/NNTests"),
         .testTarget(
             name: "NeuronsTests",
@@ -117,5 +126,9 @@ let package = Package(
             name: "PlotTests",
             dependencies: ["Plot", "CPNG"],
             path: "Tests/PlotTests"),
+        .testTarget(
+            name: "ExperimentKitTests",
+            dependencies: ["ExperimentKit"],
+            path: "Tests/ExperimentKitTests"),
     ]
 )

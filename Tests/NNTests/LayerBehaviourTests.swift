@@ -1,5 +1,6 @@
 import NN
 import TensorRuntime
+import TestSupport
 import XCTest
 
 /// What layers compute (beyond their gradients): time folding, tdBN's formula and running

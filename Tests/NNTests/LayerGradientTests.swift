@@ -1,5 +1,6 @@
 import NN
 import TensorRuntime
+import TestSupport
 import XCTest
 
 /// Every layer's backward pass against finite differences in Float64, with respect to the input

@@ -1,6 +1,7 @@
 import Foundation
 import NN
 import TensorRuntime
+import TestSupport
 import XCTest
 
 final class LossTests: XCTestCase {

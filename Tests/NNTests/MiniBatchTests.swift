@@ -1,5 +1,6 @@
 import NN
 import TensorRuntime
+import TestSupport
 import XCTest
 
 final class MiniBatchTests: XCTestCase {

@@ -1,5 +1,6 @@
 import NN
 import TensorRuntime
+import TestSupport
 import XCTest
 
 /// The first two steps of every optimizer against reference values, plus groups and clipping.

@@ -1,5 +1,6 @@
 import NN
 import TensorRuntime
+import TestSupport
 import XCTest
 
 /// End to end: a small conv net must learn a synthetic 10-class image task.

@@ -1,4 +1,5 @@
 import TensorRuntime
+import TestSupport
 import XCTest
 
 /// The tape itself: shared subexpressions, reuse, accumulation, no-grad scopes, custom ops, and

@@ -1,4 +1,5 @@
 import TensorRuntime
+import TestSupport
 import XCTest
 
 /// Finite-difference checks (Float64) of every elementwise op, including broadcasting.

@@ -1,5 +1,6 @@
 import Foundation
 import TensorRuntime
+import TestSupport
 import XCTest
 
 /// The vectorisable Float32 transcendental functions against libm in Double.

@@ -1,4 +1,5 @@
 import TensorRuntime
+import TestSupport
 import XCTest
 
 /// Matmul, convolution and pooling against slow, obviously correct loops, plus gradients.

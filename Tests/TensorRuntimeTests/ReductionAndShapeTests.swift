@@ -1,4 +1,5 @@
 import TensorRuntime
+import TestSupport
 import XCTest
 
 /// Values against hand-written loops, and finite-difference gradients, for reductions and

@@ -1,8 +1,11 @@
 import TensorRuntime
 import XCTest
 
-/// Random Float64 test tensors, optionally kept away from zero (for ops with a kink there).
-func randomTensor(_ shape: [Int], seed: UInt64, low: Double = -1, high: Double = 1, awayFromZero: Double = 0)
+// Helpers shared by the numeric test targets.
+
+/// Random Float64 test tensors, uniform in [low, high), optionally kept at least
+/// `awayFromZero` from zero (for ops with a kink there).
+public func randomTensor(_ shape: [Int], seed: UInt64, low: Double = -1, high: Double = 1, awayFromZero: Double = 0)
     -> Tensor
 {
     var rng = SeededRNG(seed: seed)
@@ -14,8 +17,11 @@ func randomTensor(_ shape: [Int], seed: UInt64, low: Double = -1, high: Double =
     return Tensor(shape: shape, values: values, dtype: .float64)
 }
 
+/// Σ w_i t_i with fixed, uneven weights (see `GradientCheck.weightedSum`).
+public func weightedSum(_ t: Tensor) -> Tensor { GradientCheck.weightedSum(t) }
+
 /// Asserts that autodiff agrees with central finite differences for the scalar `f`.
-func assertGradients(
+public func assertGradients(
     _ inputs: [Tensor], tolerance: Double = 1e-6, file: StaticString = #filePath, line: UInt = #line,
     _ f: @escaping ([Tensor]) -> Tensor
 ) {
@@ -23,9 +29,8 @@ func assertGradients(
     XCTAssertLessThan(report.maxError, tolerance, "\(report)", file: file, line: line)
 }
 
-func weightedSum(_ t: Tensor) -> Tensor { GradientCheck.weightedSum(t) }
-
-func assertClose(
+/// Asserts elementwise agreement within `tolerance`, relative for values above 1.
+public func assertClose(
     _ a: [Double], _ b: [Double], tolerance: Double, file: StaticString = #filePath, line: UInt = #line
 ) {
     XCTAssertEqual(a.count, b.count, "element counts differ", file: file, line: line)

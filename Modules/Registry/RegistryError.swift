@@ -15,6 +15,8 @@ public enum RegistryError: Error, Equatable, CustomStringConvertible {
     case trialNotOwned(TrialID, worker: String, state: TrialState, owner: String?)
     /// A run can be finished only once, and only from `running`.
     case runNotRunning(RunID, status: RunStatus)
+    /// Only a failed or interrupted run can be reopened (resumed).
+    case runNotResumable(RunID, status: RunStatus)
     /// `finish` takes a terminal status; `running` is not one.
     case notTerminal(RunStatus)
     case artifactUnreadable(path: String, reason: String)
@@ -42,6 +44,8 @@ public enum RegistryError: Error, Equatable, CustomStringConvertible {
                 + "it was probably re-queued after a missed heartbeat"
         case .runNotRunning(let id, let status):
             return "run \(id) is already \(status.rawValue); only a running run can be finished"
+        case .runNotResumable(let id, let status):
+            return "run \(id) is \(status.rawValue); only a failed or interrupted run can be resumed"
         case .notTerminal(let status):
             return "finish(status:) expects completed, failed or interrupted, got \(status.rawValue)"
         case .artifactUnreadable(let path, let reason):

@@ -267,6 +267,28 @@ public final class RunRegistry: Sendable {
         }
     }
 
+    /// Moves a failed or interrupted run back to `running`, owned by this process, so that a
+    /// resumed training keeps logging under the same id. Atomic: of two processes resuming one
+    /// run, the second gets `runNotResumable` with status `running`.
+    public func reopen(_ run: RunID) throws {
+        let time = now
+        let info = ProcessInfo.processInfo
+        try pool.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE runs SET status = 'running', failure_reason = NULL, ended_at = NULL, heartbeat_at = ?,
+                        host = ?, pid = ?
+                    WHERE id = ? AND status IN ('failed', 'interrupted')
+                    """,
+                arguments: [time, info.hostName, info.processIdentifier, run.rawValue])
+            guard db.changesCount == 1 else {
+                let status = try String.fetchOne(db, sql: "SELECT status FROM runs WHERE id = ?", arguments: [run.rawValue])
+                guard let status, let known = RunStatus(rawValue: status) else { throw RegistryError.unknownRun(run) }
+                throw RegistryError.runNotResumable(run, status: known)
+            }
+        }
+    }
+
     // MARK: Queries
 
     /// The run with this id.

@@ -43,38 +43,16 @@ public final class AdaBelief: Optimizer {
             var value = parameter.value.detached()
             var m = state.take("exp_avg", for: parameter)
             var s = state.take("exp_avg_var", for: parameter)
+            let hyper = AdamStep(rate: rate, decay: decay, decoupled: decoupledWeightDecay, beta1: beta1, beta2: beta2,
+                                 epsilon: epsilon, correction1: correction1, correction2: correction2, belief: true)
             switch value.dtype {
-            case .float32: update(Float.self, &value, grad, &m, &s, rate, decay, correction1, correction2)
-            case .float64: update(Double.self, &value, grad, &m, &s, rate, decay, correction1, correction2)
+            case .float32: hyper.apply(Float.self, &value, grad, &m, &s)
+            case .float64: hyper.apply(Double.self, &value, grad, &m, &s)
             }
             parameter.value.assign(value)
             state.setTensor(m, "exp_avg", for: parameter)
             state.setTensor(s, "exp_avg_var", for: parameter)
         }
         state.stepCount += 1
-    }
-
-    private func update<S: TensorScalar>(
-        _: S.Type, _ value: inout Tensor, _ grad: Tensor, _ m: inout Tensor, _ s: inout Tensor, _ rate: Double,
-        _ decay: Double, _ correction1: Double, _ correction2: Double
-    ) {
-        let b1 = S(beta1), b2 = S(beta2), eps = S(epsilon)
-        let stepSize = S(rate / correction1), root2 = S(correction2.squareRoot())
-        let l2 = decoupledWeightDecay ? 0 : S(decay), shrink = decoupledWeightDecay ? S(1 - rate * decay) : 1
-        grad.withUnsafeBuffer(as: S.self) { g in
-            value.withUnsafeMutableBuffer(as: S.self) { p in
-                m.withUnsafeMutableBuffer(as: S.self) { m in
-                    s.withUnsafeMutableBuffer(as: S.self) { s in
-                        for i in p.indices {
-                            let d = g[i] + l2 * p[i]
-                            m[i] = b1 * m[i] + (1 - b1) * d
-                            let r = d - m[i]
-                            s[i] = b2 * s[i] + (1 - b2) * r * r + eps
-                            p[i] = p[i] * shrink - stepSize * m[i] / (s[i].squareRoot() / root2 + eps)
-                        }
-                    }
-                }
-            }
-        }
     }
 }

@@ -95,16 +95,19 @@ public final class AdamW: Optimizer {
     public func step() { adam.step() }
 }
 
-/// One Adam update's scalars, applied elementwise.
+/// One Adam update's scalars, applied elementwise. With `belief` the second moment is that of
+/// the gradient's deviation from its running mean plus ε (AdaBelief); everything else is shared.
 struct AdamStep {
     let rate: Double, decay: Double, decoupled: Bool
     let beta1: Double, beta2: Double, epsilon: Double
     let correction1: Double, correction2: Double
+    var belief = false
 
     func apply<S: TensorScalar>(_: S.Type, _ value: inout Tensor, _ grad: Tensor, _ m: inout Tensor, _ v: inout Tensor) {
         let b1 = S(beta1), b2 = S(beta2), eps = S(epsilon)
         let stepSize = S(rate / correction1), root2 = S(correction2.squareRoot())
         let l2 = decoupled ? 0 : S(decay), shrink = decoupled ? S(1 - rate * decay) : 1
+        let belief = self.belief, floor: S = belief ? eps : 0
         grad.withUnsafeBuffer(as: S.self) { g in
             value.withUnsafeMutableBuffer(as: S.self) { p in
                 m.withUnsafeMutableBuffer(as: S.self) { m in
@@ -112,7 +115,8 @@ struct AdamStep {
                         for i in p.indices {
                             let d = g[i] + l2 * p[i]
                             m[i] = b1 * m[i] + (1 - b1) * d
-                            v[i] = b2 * v[i] + (1 - b2) * d * d
+                            let r = belief ? d - m[i] : d
+                            v[i] = b2 * v[i] + (1 - b2) * r * r + floor
                             p[i] = p[i] * shrink - stepSize * m[i] / (v[i].squareRoot() / root2 + eps)
                         }
                     }

@@ -32,6 +32,7 @@ let package = Package(
         .systemLibrary(
             name: "CHDF5", path: "Modules/CHDF5", pkgConfig: "hdf5",
             providers: [.apt(["libhdf5-dev"])]),
+        .systemLibrary(name: "CMalloc", path: "Modules/CMalloc"),
         .systemLibrary(
             name: "CPNG", path: "Modules/CPNG", pkgConfig: "libpng",
             providers: [.apt(["libpng-dev"])]),
@@ -39,7 +40,7 @@ let package = Package(
         // MARK: Libraries
         .target(
             name: "TensorRuntime",
-            dependencies: ["CBLAS", .product(name: "RealModule", package: "swift-numerics")],
+            dependencies: ["CBLAS", "CMalloc", .product(name: "RealModule", package: "swift-numerics")],
             path: "Modules/TensorRuntime"),
         .target(
             name: "NN",

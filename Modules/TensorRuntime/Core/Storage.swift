@@ -1,3 +1,7 @@
+#if os(Linux)
+import CMalloc
+#endif
+
 /// The memory behind a tensor: one contiguous, 64-byte aligned buffer of `count` elements.
 ///
 /// This is the CPU backend's storage and the only place that owns raw memory. Tensors share a
@@ -10,9 +14,21 @@ public final class TensorStorage: @unchecked Sendable {
     /// Element type.
     public let dtype: DType
 
+    /// Keeps large freed buffers in the heap (glibc): a training step frees and reallocates the
+    /// same tensor sizes every iteration, and letting glibc return each one to the OS and fault
+    /// it back in page by page cost about a fifth of a CNN step. Resident memory stays at the
+    /// step's peak instead.
+    private static let heapKeepsLargeBuffers: Void = {
+        #if os(Linux)
+        _ = mallopt(M_MMAP_THRESHOLD, 256 << 20)
+        _ = mallopt(M_TRIM_THRESHOLD, 1 << 30)
+        #endif
+    }()
+
     /// Allocates uninitialised memory for `count` elements of `dtype`.
     init(uninitializedCount count: Int, dtype: DType) {
         precondition(count >= 0, "TensorStorage: negative element count \(count)")
+        _ = Self.heapKeepsLargeBuffers
         self.count = count
         self.dtype = dtype
         base = UnsafeMutableRawPointer.allocate(

@@ -1,0 +1,147 @@
+import Foundation
+
+/// A continuous-time spiking neuron with a current-based exponential synapse, stated as closed
+/// forms so that an event-driven simulator can jump from event to event exactly.
+///
+/// Between events the state (V, I) follows the plugin's ODE with τ_s dI/dt = −I, τ_s = τ/2. The
+/// simulator only ever asks:
+///
+///     flow(state, interval)        state after an input-free interval (and its Jacobian)
+///     spikeDecay(state)            e^{−Δt/τ} of the delay until the next spike (0: never), and
+///                                  the gradient of Δt
+///     velocity(state)              d(V, I)/dt, for the derivative of a flow by its end points
+///     resetPotential               V right after a spike (I is kept)
+///
+/// The synapse is shared by every plugin and therefore not part of the protocol: a presynaptic
+/// spike adds its weight to I (∂I⁺/∂I⁻ = ∂I⁺/∂w = 1) and leaves V alone. Sibling of the
+/// discrete-time `DiscreteNeuron` in the Neurons module: pure scalar maps and their derivatives,
+/// everything else (event queue, recording, reverse pass) lives in the simulator.
+public protocol EventDrivenNeuron: Sendable {
+    /// The registry key (`lif-exact`, `qif-exact`).
+    static var name: String { get }
+
+    /// Membrane time constant τ; the synaptic one is τ/2.
+    var tau: Double { get }
+
+    /// V after a spike (0 for LIF, −∞ for QIF).
+    var resetPotential: Double { get }
+
+    /// The state after `interval` without input.
+    func flow(_ state: NeuronState, over interval: Interval) -> NeuronState
+
+    /// `flow` together with its Jacobian with respect to the start state.
+    func flowWithJacobian(_ state: NeuronState, over interval: Interval) -> Flow
+
+    /// e^{−Δt/τ} for the time Δt until the next spike without further input, or 0 if the neuron
+    /// never spikes. The simulator keys its queue by e^{−t_spike/τ}, which saves a logarithm per
+    /// neuron update (`timeToSpike` is Δt itself).
+    func spikeDecay(_ state: NeuronState) -> Double
+
+    /// An upper bound on `spikeDecay` (a lower bound on the delay) that is cheaper to compute,
+    /// and whether it is exact. The simulator evaluates `spikeDecay` only for neurons whose bound
+    /// makes them a candidate for the next event. Default: the exact value.
+    func spikeDecayBound(_ state: NeuronState) -> (bound: Double, exact: Bool)
+
+    /// ∂(timeToSpike)/∂(V, I) for a state that does spike (implicit-function theorem).
+    func timeToSpikeGradient(_ state: NeuronState) -> NeuronState
+
+    /// dV/dt and dI/dt at `state` (finite for every state a flow can end in).
+    func velocity(_ state: NeuronState) -> NeuronState
+
+    /// The pseudodynamics that give silent neurons a spike time after the trial, or nil if the
+    /// model has none.
+    func pseudospikeClock(potential: Double, drive: Double) -> PseudospikeClock?
+}
+
+/// The two state variables of a neuron, also used for their adjoints and gradients.
+public struct NeuronState: Equatable, Sendable {
+    /// Membrane potential.
+    public var v: Double
+    /// Synaptic current.
+    public var i: Double
+
+    @inline(__always)
+    public init(v: Double, i: Double) { (self.v, self.i) = (v, i) }
+}
+
+/// An input-free interval of length Δ with the decay factors every closed form is written in:
+/// x = e^{−Δ/τ} and s = 1 − x (computed without cancellation for small Δ).
+///
+/// The simulator builds one per distinct Δ, so the exponential is shared by all neurons of a
+/// layer that were last updated at the same time.
+public struct Interval: Sendable {
+    public var delta: Double
+    public var decay: Double
+    public var growth: Double
+
+    @inline(__always)
+    public init(_ delta: Double, tau: Double) {
+        self.delta = delta
+        let e = Foundation.expm1(-delta / tau)
+        decay = 1 + e
+        growth = -e
+    }
+}
+
+/// A flow's end state with ∂V/∂V₀, ∂V/∂I₀ and ∂I/∂I₀ (I never depends on V).
+public struct Flow: Sendable {
+    public var state: NeuronState
+    public var dVdV: Double
+    public var dVdI: Double
+    public var dIdI: Double
+
+    @inline(__always)
+    public init(state: NeuronState, dVdV: Double, dVdI: Double, dIdI: Double) {
+        (self.state, self.dVdV, self.dVdI, self.dIdI) = (state, dVdV, dVdI, dIdI)
+    }
+}
+
+/// Pseudospikes of a neuron driven by a constant current after the trial: the k-th falls at
+/// T + k·period − phase. Carries the derivatives of period and phase.
+public struct PseudospikeClock: Sendable {
+    public var period: Double
+    public var phase: Double
+    public var dPeriodDDrive: Double
+    public var dPhaseDPotential: Double
+    public var dPhaseDDrive: Double
+
+    public init(period: Double, phase: Double, dPeriodDDrive: Double, dPhaseDPotential: Double, dPhaseDDrive: Double) {
+        (self.period, self.phase) = (period, phase)
+        (self.dPeriodDDrive, self.dPhaseDPotential, self.dPhaseDDrive) = (dPeriodDDrive, dPhaseDPotential, dPhaseDDrive)
+    }
+}
+
+extension EventDrivenNeuron {
+    public var name: String { Self.name }
+
+    /// The time until the next spike without further input, or +∞ if the neuron never spikes.
+    public func timeToSpike(_ state: NeuronState) -> Double {
+        let decay = spikeDecay(state)
+        return decay > 0 ? -tau * Foundation.log(decay) : .infinity
+    }
+    public func pseudospikeClock(potential: Double, drive: Double) -> PseudospikeClock? { nil }
+    public func spikeDecayBound(_ state: NeuronState) -> (bound: Double, exact: Bool) { (spikeDecay(state), true) }
+}
+
+/// Event-driven plugins by name, for configs and command lines.
+public enum EventNeuronRegistry {
+    /// Every registered plugin's name, sorted.
+    public static let names: [String] = [ExactLIF.name, ExactQIF.name].sorted()
+
+    /// The plugin registered under `name` with its default configuration and the given τ.
+    public static func neuron(named name: String, tau: Double = 1) throws(UnknownEventNeuron) -> any EventDrivenNeuron {
+        switch name {
+        case ExactLIF.name: ExactLIF(tau: tau)
+        case ExactQIF.name: ExactQIF(tau: tau)
+        default: throw UnknownEventNeuron(name: name)
+        }
+    }
+}
+
+/// An unknown plugin name; the message lists the known ones.
+public struct UnknownEventNeuron: Error, CustomStringConvertible {
+    public var name: String
+    public var description: String {
+        "unknown event-driven neuron '\(name)'; known: \(EventNeuronRegistry.names.joined(separator: ", "))"
+    }
+}

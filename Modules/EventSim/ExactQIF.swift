@@ -1,0 +1,214 @@
+import Foundation
+
+/// Continuous-time quadratic integrate-and-fire neuron with an exponential synapse (`qif-exact`).
+///
+///     τ dV/dt = V (V − 1) + I,   (τ/2) dI/dt = −I.
+///
+/// Rest V = 0, separatrix V = 1 (for I = 0). A spike is the blow-up V → +∞ in finite time; the
+/// reset is V = −∞, represented exactly (IEEE −∞) rather than through a ±1/ε cap, so spike times
+/// carry no cap error. The closed forms below never evaluate V = ±∞ arithmetically.
+///
+/// With u = V e^{t/τ} and s = 1 − e^{−t/τ} the equation becomes du/ds = u² + I₀ (I₀ the current at
+/// the start of the interval), solved for every sign of I₀ by one Möbius map:
+///
+///     u(s) = (u₀ C + I₀)/(C − u₀),   V(Δ) = x u(s),   I(Δ) = I₀ x²,   x = e^{−Δ/τ},
+///     C(s) = √I₀ cot(√I₀ s)  (I₀ > 0),   1/s  (I₀ = 0),   √|I₀| coth(√|I₀| s)  (I₀ < 0).
+///
+/// This is the paper's tan/tanh flow (√I e^{−Δ/τ} tan(arctan(V/√I) + √I(1 − e^{−Δ/τ})) for
+/// I > 0) written so that small |I| needs no case split: C is evaluated by its series in I s²
+/// near zero. A spike is C(s*) = u₀ within s* < 1, Δt = −τ ln(1 − s*):
+///
+///     u₀ > 0:        s* = y·A(I y²), y = 1/u₀, A(z) = arctan(√z)/√z (arctanh for z < 0;
+///                    none for I y² ≤ −1, i.e. V ≤ √|I|)
+///     u₀ ≤ 0, I > 0: s* = (π/2 + arctan(−u₀/√I))/√I   (u₀ = −∞ after a reset: π/√I)
+///     otherwise      no spike.
+///
+/// These are the paper's cases (I > 0; I = 0 and V > 1: Δt = τ ln(V/(V−1)); I < 0 and
+/// V tanh√|I| > √|I|). Implicit differentiation of C(s*) = u₀ with C' = −(C² + I) gives
+/// ∂s*/∂u₀ = −1/(u₀² + I) and ∂s*/∂I = (∂C/∂I)(s*)/(u₀² + I). Because the crossing is at +∞,
+/// spikes never appear or vanish inside the trial; they can only leave through its end, where
+/// the pseudospike (`pseudospikeClock`) continues the spike time continuously.
+public struct ExactQIF: EventDrivenNeuron {
+    public static let name = "qif-exact"
+
+    public var tau: Double
+    public var resetPotential: Double { -.infinity }
+
+    public init(tau: Double = 1) {
+        precondition(tau > 0, "ExactQIF: tau must be positive, got \(tau)")
+        self.tau = tau
+    }
+
+    @inline(__always)
+    public func flow(_ s: NeuronState, over interval: Interval) -> NeuronState {
+        guard interval.delta > 0 else { return s }
+        // The Möbius map written with 1/C = tan(√I s)/√I: one division.
+        let t = QIFMath.tangent(s: interval.growth, current: s.i)
+        let u = s.v == -.infinity ? -1 / t : (s.v + s.i * t) / (1 - s.v * t)
+        let x = interval.decay
+        return NeuronState(v: x * u, i: s.i * x * x)
+    }
+
+    public func flowWithJacobian(_ s: NeuronState, over interval: Interval) -> Flow {
+        guard interval.delta > 0 else { return Flow(state: s, dVdV: 1, dVdI: 0, dIdI: 1) }
+        let (c, dc) = QIFMath.cotangent(s: interval.growth, current: s.i)
+        let x = interval.decay
+        let end = NeuronState(v: 0, i: s.i * x * x)
+        if s.v == -.infinity {
+            return Flow(state: NeuronState(v: -x * c, i: end.i), dVdV: 0, dVdI: -x * dc, dIdI: x * x)
+        }
+        let q = c - s.v
+        let u = (s.v * c + s.i) / q
+        let q2 = q * q
+        return Flow(state: NeuronState(v: x * u, i: end.i),
+                    dVdV: x * (c * c + s.i) / q2,
+                    dVdI: x * (q - dc * (s.v * s.v + s.i)) / q2,
+                    dIdI: x * x)
+    }
+
+    /// s* of the next spike in the s = 1 − e^{−Δ/τ} clock, or +∞.
+    @inline(__always)
+    private func spikeClock(_ s: NeuronState) -> Double {
+        if s.v > 0 {
+            if s.v == .infinity { return 0 }
+            let y = 1 / s.v
+            let z = s.i * y * y
+            return z > -1 ? y * QIFMath.inverseTangent(z) : .infinity
+        }
+        guard s.i > 0 else { return .infinity }
+        let b = s.i.squareRoot()
+        return (Double.pi / 2 + Foundation.atan(-s.v / b)) / b
+    }
+
+    @inline(__always)
+    public func spikeDecay(_ s: NeuronState) -> Double {
+        let clock = spikeClock(s)
+        return clock < 1 ? 1 - clock : 0
+    }
+
+    /// Lower bounds on s* from Shafer's inequality arctan x > 3x/(1 + 2√(1 + x²)) (x > 0, within
+    /// 4.5 %) and arctanh(x)/x ≥ 1: a square root instead of an arctangent per neuron update.
+    @inline(__always)
+    public func spikeDecayBound(_ s: NeuronState) -> (bound: Double, exact: Bool) {
+        let clock: Double
+        if s.v > 0 {
+            if s.v == .infinity { return (1, true) }
+            let y = 1 / s.v
+            let z = s.i * y * y
+            if z <= -1 { return (0, true) }
+            // 3y/(1 + 2√(1 + z)) with one division.
+            clock = z > 0 ? 3 / (s.v + 2 * (s.v * s.v + s.i).squareRoot()) : y
+        } else {
+            guard s.i > 0, s.v > -.infinity else { return (spikeDecay(s), true) }
+            // (π/2 + 3x/(1 + 2√(1 + x²)))/√I with x = −V/√I, over one common denominator.
+            let b = s.i.squareRoot()
+            let d = b + 2 * (s.i + s.v * s.v).squareRoot()
+            clock = (Double.pi / 2 * d - 3 * s.v) / (b * d)
+        }
+        if clock < 1 { return (1 - clock, false) }
+        // NaN (from overflow at |V| ≳ 1e154) falls back to the exact value.
+        return clock >= 1 ? (0, true) : (spikeDecay(s), true)
+    }
+
+    public func timeToSpikeGradient(_ s: NeuronState) -> NeuronState {
+        let clock = spikeClock(s)
+        guard clock < 1 else { return NeuronState(v: 0, i: 0) }
+        let dDelta = tau / (1 - clock)
+        if s.v == -.infinity {
+            return NeuronState(v: 0, i: dDelta * (-clock / (2 * s.i)))
+        }
+        let g = s.v * s.v + s.i
+        let dc = QIFMath.cotangent(s: clock, current: s.i).dc
+        return NeuronState(v: -dDelta / g, i: dDelta * dc / g)
+    }
+
+    @inline(__always)
+    public func velocity(_ s: NeuronState) -> NeuronState {
+        NeuronState(v: (s.v * (s.v - 1) + s.i) / tau, i: -2 * s.i / tau)
+    }
+
+    /// After the trial the neuron is driven by the constant suprathreshold current I_p: period
+    /// Θ = τπ/√I_p and phase φ = τ[arctan((V_end − ½)/√I_p) + π/2]/√I_p (paper's formulas).
+    /// φ → Θ as V_end → +∞, so a spike leaving the trial becomes the first pseudospike at T.
+    public func pseudospikeClock(potential v: Double, drive: Double) -> PseudospikeClock? {
+        precondition(drive > 0, "ExactQIF: pseudospike drive must be positive, got \(drive)")
+        let b = drive.squareRoot()
+        let period = tau * Double.pi / b
+        let dPeriod = -period / (2 * drive)
+        guard v > -.infinity else {
+            return PseudospikeClock(period: period, phase: 0, dPeriodDDrive: dPeriod, dPhaseDPotential: 0, dPhaseDDrive: 0)
+        }
+        let w = v - 0.5
+        let phase = tau * (Foundation.atan(w / b) + Double.pi / 2) / b
+        let dV = tau / (drive + w * w)
+        let dB = -tau * w / (b * (drive + w * w)) - phase / b
+        return PseudospikeClock(period: period, phase: phase, dPeriodDDrive: dPeriod,
+                                dPhaseDPotential: dV, dPhaseDDrive: dB / (2 * b))
+    }
+}
+
+/// The special functions of the QIF closed forms, analytic in the current I through zero.
+enum QIFMath {
+    /// Below this |I s²| the series are used (error < 1e-16, no cancellation).
+    private static let seriesLimit = 0.05
+
+    /// tan(√z)/√z by its Taylor series in z (tanh for z < 0 has the same one), for small |z|.
+    @inline(__always)
+    private static func tangentSeries(_ z: Double) -> (value: Double, derivative: Double) {
+        let c1 = 1.0 / 3, c2 = 2.0 / 15, c3 = 17.0 / 315, c4 = 62.0 / 2835, c5 = 1382.0 / 155_925
+        let c6 = 21844.0 / 6_081_075, c7 = 929_569.0 / 638_512_875, c8 = 6_404_582.0 / 10_854_718_875
+        let value = 1 + z * (c1 + z * (c2 + z * (c3 + z * (c4 + z * (c5 + z * (c6 + z * (c7 + z * c8)))))))
+        let derivative = c1 + z * (2 * c2 + z * (3 * c3 + z * (4 * c4 + z * (5 * c5 + z * (6 * c6 + z * (7 * c7 + z * 8 * c8))))))
+        return (value, derivative)
+    }
+
+    /// tan(√I s)/√I = 1/C(s), continued to I ≤ 0 (s, tanh(√|I| s)/√|I|).
+    @inline(__always)
+    static func tangent(s: Double, current i: Double) -> Double {
+        let z = i * s * s
+        if Swift.abs(z) < seriesLimit { return s * tangentSeries(z).value }
+        if i > 0 {
+            let b = i.squareRoot()
+            return Foundation.tan(b * s) / b
+        }
+        let a = (-i).squareRoot()
+        return Foundation.tanh(a * s) / a
+    }
+
+    /// C(s) = √I cot(√I s) and ∂C/∂I, continued to I ≤ 0 (1/s, √|I| coth(√|I| s)).
+    @inline(__always)
+    static func cotangent(s: Double, current i: Double) -> (c: Double, dc: Double) {
+        let z = i * s * s
+        if Swift.abs(z) < seriesLimit {
+            let (t, dt) = tangentSeries(z)
+            return (1 / (s * t), -s * dt / (t * t))
+        }
+        let c: Double
+        if i > 0 {
+            let b = i.squareRoot()
+            c = b / Foundation.tan(b * s)
+        } else {
+            let a = (-i).squareRoot()
+            c = a / Foundation.tanh(a * s)
+        }
+        return (c, (c - s * (i + c * c)) / (2 * i))
+    }
+
+    /// arctan(√z)/√z, continued to −1 < z ≤ 0 as arctanh(√−z)/√−z.
+    @inline(__always)
+    static func inverseTangent(_ z: Double) -> Double {
+        if Swift.abs(z) < seriesLimit {
+            var sum = 0.0
+            for k in stride(from: 12, through: 0, by: -1) {
+                sum = sum * -z + 1 / Double(2 * k + 1)
+            }
+            return sum
+        }
+        if z > 0 {
+            let r = z.squareRoot()
+            return Foundation.atan(r) / r
+        }
+        let r = (-z).squareRoot()
+        return Foundation.atanh(r) / r
+    }
+}

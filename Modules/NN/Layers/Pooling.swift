@@ -2,44 +2,59 @@ import TensorRuntime
 
 // Pooling acts on the last two axes, so [N, C, H, W] and [T, B, C, H, W] need no reshaping.
 
-/// Max pooling over the last two axes; the stride defaults to the kernel size.
-public final class MaxPool2d: Module {
+/// The window of a 2-D pooling layer: kernel, stride (the kernel size unless given) and padding.
+public struct PoolingWindow: Sendable {
     public let kernelSize: (Int, Int)
     public let stride: (Int, Int)
     public let padding: (Int, Int)
-    public var isTraining = true
 
     public init(kernelSize: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0)) {
         (self.kernelSize, self.stride, self.padding) = (kernelSize, stride ?? kernelSize, padding)
     }
 
-    public convenience init(kernelSize: Int, stride: Int? = nil, padding: Int = 0) {
+    /// A square window.
+    public init(kernelSize: Int, stride: Int? = nil, padding: Int = 0) {
         self.init(kernelSize: (kernelSize, kernelSize), stride: stride.map { ($0, $0) }, padding: (padding, padding))
-    }
-
-    public func callAsFunction(_ input: Tensor) -> Tensor {
-        input.maxPool2d(kernel: kernelSize, stride: stride, padding: padding)
     }
 }
 
-/// Average pooling over the last two axes (zero padding counts towards the window); the stride
-/// defaults to the kernel size.
-public final class AvgPool2d: Module {
-    public let kernelSize: (Int, Int)
-    public let stride: (Int, Int)
-    public let padding: (Int, Int)
+/// A pooling layer defined by its window; the extension gives every such layer PyTorch-style
+/// initialisers.
+public protocol WindowPooling: Module {
+    init(_ window: PoolingWindow)
+}
+
+extension WindowPooling {
+    public init(kernelSize: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0)) {
+        self.init(PoolingWindow(kernelSize: kernelSize, stride: stride, padding: padding))
+    }
+
+    public init(kernelSize: Int, stride: Int? = nil, padding: Int = 0) {
+        self.init(PoolingWindow(kernelSize: kernelSize, stride: stride, padding: padding))
+    }
+}
+
+/// Max pooling over the last two axes.
+public final class MaxPool2d: WindowPooling {
+    public let window: PoolingWindow
     public var isTraining = true
 
-    public init(kernelSize: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0)) {
-        (self.kernelSize, self.stride, self.padding) = (kernelSize, stride ?? kernelSize, padding)
-    }
-
-    public convenience init(kernelSize: Int, stride: Int? = nil, padding: Int = 0) {
-        self.init(kernelSize: (kernelSize, kernelSize), stride: stride.map { ($0, $0) }, padding: (padding, padding))
-    }
+    public init(_ window: PoolingWindow) { self.window = window }
 
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        input.avgPool2d(kernel: kernelSize, stride: stride, padding: padding)
+        input.maxPool2d(kernel: window.kernelSize, stride: window.stride, padding: window.padding)
+    }
+}
+
+/// Average pooling over the last two axes (zero padding counts towards the window).
+public final class AvgPool2d: WindowPooling {
+    public let window: PoolingWindow
+    public var isTraining = true
+
+    public init(_ window: PoolingWindow) { self.window = window }
+
+    public func callAsFunction(_ input: Tensor) -> Tensor {
+        input.avgPool2d(kernel: window.kernelSize, stride: window.stride, padding: window.padding)
     }
 }
 

@@ -1,4 +1,3 @@
-import Foundation
 import TensorRuntime
 
 /// AdaBelief (Zhuang et al. 2020): Adam with the second moment taken of the gradient's deviation
@@ -37,22 +36,7 @@ public final class AdaBelief: Optimizer {
     }
 
     public func step() {
-        let t = Double(state.stepCount + 1)
-        let correction1 = 1 - Foundation.pow(beta1, t), correction2 = 1 - Foundation.pow(beta2, t)
-        forEachUpdate { parameter, grad, rate, decay in
-            var value = parameter.value.detached()
-            var m = state.take("exp_avg", for: parameter)
-            var s = state.take("exp_avg_var", for: parameter)
-            let hyper = AdamStep(rate: rate, decay: decay, decoupled: decoupledWeightDecay, beta1: beta1, beta2: beta2,
-                                 epsilon: epsilon, correction1: correction1, correction2: correction2, belief: true)
-            switch value.dtype {
-            case .float32: hyper.apply(Float.self, &value, grad, &m, &s)
-            case .float64: hyper.apply(Double.self, &value, grad, &m, &s)
-            }
-            parameter.value.assign(value)
-            state.setTensor(m, "exp_avg", for: parameter)
-            state.setTensor(s, "exp_avg_var", for: parameter)
-        }
-        state.stepCount += 1
+        adamFamilyStep(secondMoment: "exp_avg_var", beta1: beta1, beta2: beta2, epsilon: epsilon,
+                       decoupled: decoupledWeightDecay, belief: true)
     }
 }

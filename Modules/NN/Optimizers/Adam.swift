@@ -45,21 +45,31 @@ public final class Adam: Optimizer {
     }
 
     public func step() {
+        adamFamilyStep(secondMoment: "exp_avg_sq", beta1: beta1, beta2: beta2, epsilon: epsilon, decoupled: decoupled,
+                       belief: false)
+    }
+}
+
+extension Optimizer {
+    /// One step of the Adam family (Adam, AdamW, AdaBelief) over every parameter; the variants
+    /// differ only in the decay's coupling and the second moment (`AdamStep`).
+    func adamFamilyStep(secondMoment slot: String, beta1: Double, beta2: Double, epsilon: Double, decoupled: Bool,
+                        belief: Bool) {
         let t = Double(state.stepCount + 1)
         let correction1 = 1 - Foundation.pow(beta1, t), correction2 = 1 - Foundation.pow(beta2, t)
         forEachUpdate { parameter, grad, rate, decay in
             var value = parameter.value.detached()
             var m = state.take("exp_avg", for: parameter)
-            var v = state.take("exp_avg_sq", for: parameter)
+            var v = state.take(slot, for: parameter)
             let hyper = AdamStep(rate: rate, decay: decay, decoupled: decoupled, beta1: beta1, beta2: beta2,
-                                 epsilon: epsilon, correction1: correction1, correction2: correction2)
+                                 epsilon: epsilon, correction1: correction1, correction2: correction2, belief: belief)
             switch value.dtype {
             case .float32: hyper.apply(Float.self, &value, grad, &m, &v)
             case .float64: hyper.apply(Double.self, &value, grad, &m, &v)
             }
             parameter.value.assign(value)
             state.setTensor(m, "exp_avg", for: parameter)
-            state.setTensor(v, "exp_avg_sq", for: parameter)
+            state.setTensor(v, slot, for: parameter)
         }
         state.stepCount += 1
     }

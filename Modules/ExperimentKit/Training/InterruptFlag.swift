@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 
 /// Set when the user asks the run to stop (Ctrl-C, or SIGTERM from a scheduler such as Slurm
@@ -9,42 +8,48 @@ public final class InterruptFlag: @unchecked Sendable {
     private var raised = false
 
     /// A flag of its own, raised only by `raise()`.
-    public init() {}
+    public init() { countsSignals = false }
 
     /// The process's flag, raised by SIGINT and SIGTERM. A second signal while it is up ends
     /// the process at once, so a stuck step can still be killed from the keyboard.
     ///
-    /// There is one per process because signals are per process, and because the signal
-    /// handlers, once installed, stay: Dispatch does not take well to signal sources being
-    /// cancelled and re-created.
+    /// There is one per process because signals are per process. The handlers are installed
+    /// synchronously with `signal(2)` (a signal sent right after this returns is never lost, as it
+    /// could be while a Dispatch signal source was still being armed) and only count into a
+    /// word, which is async-signal-safe.
     public static let signals: InterruptFlag = {
-        let flag = InterruptFlag()
+        // Initialise the counter here: a lazy global's first access is not async-signal-safe.
+        receivedSignals.pointee = 0
         for number in [SIGINT, SIGTERM] {
-            // Dispatch delivers the signal on a queue, free of signal-handler restrictions; the
-            // default action must be off for that.
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler {
-                if flag.raise() { _exit(128 + number) }
+            signal(number) { number in
+                receivedSignals.pointee += 1
+                if receivedSignals.pointee > 1 { _exit(128 + number) }
             }
-            source.resume()
-            sources.append(source)
         }
-        return flag
+        return InterruptFlag(countsSignals: true)
     }()
 
-    /// Keeps the signal sources alive; written once, under the lazy initialisation of `signals`.
-    nonisolated(unsafe) private static var sources: [any DispatchSourceSignal] = []
+    /// Whether this flag also reports the process's signals.
+    private let countsSignals: Bool
+
+    private init(countsSignals: Bool) { self.countsSignals = countsSignals }
 
     /// Whether a stop was requested.
-    public var isRaised: Bool { lock.withLock { raised } }
+    public var isRaised: Bool { lock.withLock { raised } || (countsSignals && receivedSignals.pointee > 0) }
 
     /// Requests a stop; returns whether one was requested already.
     @discardableResult
     public func raise() -> Bool {
-        lock.withLock {
-            defer { raised = true }
-            return raised
-        }
+        let already = isRaised
+        lock.withLock { raised = true }
+        return already
     }
 }
+
+/// SIGINT/SIGTERM received so far, written only by the signal handler. A C signal handler
+/// cannot capture context, so this is a process-wide word.
+nonisolated(unsafe) private let receivedSignals: UnsafeMutablePointer<sig_atomic_t> = {
+    let word = UnsafeMutablePointer<sig_atomic_t>.allocate(capacity: 1)
+    word.initialize(to: 0)
+    return word
+}()

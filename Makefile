@@ -40,10 +40,8 @@ endif
 new-neuron: ## Scaffold a neuron plugin: make new-neuron NAME=AdaptiveLIF [KEY=adaptive-lif]
 	@scripts/new-neuron.sh "$(NAME)" $(KEY)
 
-reproduce-shd: ## Paper 1 (QIF vs LIF on SHD): not available yet
-	@echo "make reproduce-shd is not available yet: the SHD reproduction (issue 8) is still being built." >&2
-	@exit 2
+reproduce-shd: deps ## Paper 1 (QIF vs LIF on SHD): SCALE=smoke|cpu|paper [DATA_DIR=… TRAIN_FILE=… TEST_FILE=…]
+	@SWIFT="$(SWIFT)" scripts/reproduce-shd.sh "$(SCALE)"
 
-reproduce-cifar: ## Papers 2 and 3 (DQIF, circulate-firing on CIFAR): not available yet
-	@echo "make reproduce-cifar is not available yet: the CIFAR reproductions (issue 9) are still being built." >&2
-	@exit 2
+reproduce-cifar: deps ## Papers 2 and 3 (DQIF, circulate-firing on CIFAR): SCALE=smoke|cpu|paper [DATA_DIR=…]
+	@SWIFT="$(SWIFT)" scripts/reproduce-cifar.sh "$(SCALE)"

@@ -12,6 +12,9 @@ let package = Package(
     products: [
         .executable(name: "snn", targets: ["SNNCLI"]),
         .executable(name: "snn-bench", targets: ["SNNBench"]),
+        .executable(name: "snn-shd", targets: ["SHDCommand"]),
+        .executable(name: "snn-dqif", targets: ["DQIFCommand"]),
+        .executable(name: "snn-cf", targets: ["CircFireCommand"]),
         .library(name: "TensorRuntime", targets: ["TensorRuntime"]),
         .library(name: "NN", targets: ["NN"]),
         .library(name: "Neurons", targets: ["Neurons"]),
@@ -69,9 +72,41 @@ let package = Package(
             dependencies: ["CPNG"],
             path: "Modules/Plot"),
         .target(
+            name: "Landscapes",
+            dependencies: ["TensorRuntime"],
+            path: "Modules/Landscapes"),
+        .target(
             name: "ExperimentKit",
             dependencies: ["NN", "Registry", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Modules/ExperimentKit"),
+
+        // MARK: Experiments (one library with the paper's protocol, one thin command each)
+        .target(
+            name: "SHDExperiment",
+            dependencies: [
+                "ExperimentKit", "EventSim", "Neurons", "Datasets", "Registry", "Plot", "Landscapes",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Experiments/SHD/Kit"),
+        .executableTarget(
+            name: "SHDCommand",
+            dependencies: ["SHDExperiment"],
+            path: "Experiments/SHD/Command"),
+        .target(
+            name: "ImageExperiment",
+            dependencies: [
+                "ExperimentKit", "Neurons", "Datasets", "Registry", "Plot",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Experiments/CIFAR/Kit"),
+        .executableTarget(
+            name: "DQIFCommand",
+            dependencies: ["ImageExperiment"],
+            path: "Experiments/CIFAR/DQIF"),
+        .executableTarget(
+            name: "CircFireCommand",
+            dependencies: ["ImageExperiment"],
+            path: "Experiments/CIFAR/CircFire"),
 
         // MARK: Executables
         .executableTarget(
@@ -127,6 +162,18 @@ let package = Package(
             name: "PlotTests",
             dependencies: ["Plot", "CPNG"],
             path: "Tests/PlotTests"),
+        .testTarget(
+            name: "LandscapesTests",
+            dependencies: ["Landscapes", "TestSupport"],
+            path: "Tests/LandscapesTests"),
+        .testTarget(
+            name: "SHDExperimentTests",
+            dependencies: ["SHDExperiment"],
+            path: "Tests/SHDExperimentTests"),
+        .testTarget(
+            name: "ImageExperimentTests",
+            dependencies: ["ImageExperiment"],
+            path: "Tests/ImageExperimentTests"),
         .testTarget(
             name: "ExperimentKitTests",
             dependencies: ["ExperimentKit"],

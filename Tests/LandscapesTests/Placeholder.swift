@@ -1,0 +1,1 @@
+// Placeholder: being built on a branch; replaced at merge.

@@ -1,0 +1,4 @@
+#!/usr/bin/env bash
+# Placeholder: being built on a branch; replaced at merge.
+echo "make reproduce-shd is not available yet." >&2
+exit 2

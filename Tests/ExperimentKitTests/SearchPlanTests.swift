@@ -141,4 +141,28 @@ final class SearchPlanTests: XCTestCase {
                 "\($0)", #"search.space.lr must be a log_uniform range [lo, hi] with 0 < lo ≤ hi, got {"log_uniform":[0,1]}"#)
         }
     }
+
+    func testStudyNameChangesWhenThePlanChanges() throws {
+        let plan = try decode(everyForm)
+        let name = HyperparameterSearch.studyName(base: "shd-lif", plan: plan)
+        XCTAssertNotNil(name.wholeMatch(of: /shd-lif-[0-9a-f]{8}/), name)
+        XCTAssertEqual(
+            HyperparameterSearch.studyName(base: "shd-lif", plan: try decode(everyForm)), name, "an unchanged plan resumes")
+
+        var changes: [SearchPlan] = []
+        for edit in [\SearchPlan.trials, \.startupTrials, \.workers, \.seed] as [WritableKeyPath<SearchPlan, Int>] {
+            var changed = plan
+            changed[keyPath: edit] += 1
+            changes.append(changed)
+        }
+        var random = plan
+        random.sampler = .random
+        var narrower = plan
+        narrower.space.dimensions["training.learning_rate"] = .logUniform(lo: 1e-4, hi: 1e-3)
+        var smaller = plan
+        smaller.space.dimensions["data.window"] = nil
+        changes += [random, narrower, smaller]
+        let names = changes.map { HyperparameterSearch.studyName(base: "shd-lif", plan: $0) }
+        XCTAssertEqual(Set(names + [name]).count, changes.count + 1, "every change gives a new name: \(names)")
+    }
 }

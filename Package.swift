@@ -77,7 +77,10 @@ let package = Package(
             path: "Modules/Landscapes"),
         .target(
             name: "ExperimentKit",
-            dependencies: ["NN", "Registry", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "NN", "Registry", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             path: "Modules/ExperimentKit"),
 
         // MARK: Experiments (one library with the paper's protocol, one thin command each)

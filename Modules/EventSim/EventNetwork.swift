@@ -150,17 +150,20 @@ public struct EventStatistics: Sendable {
     public var spikesPerLayer: [Int]
     /// Per layer: the fraction of neurons that fired on no sample of the batch.
     public var silentFraction: [Double]
+    /// Per layer and neuron: spikes over the batch. Summing these over batches tells which
+    /// neurons stayed silent on a whole dataset (the paper's "permanently silent" neurons).
+    public var spikesPerNeuron: [[Int]]
     /// Mean and maximum number of events (input and network spikes) per sample.
     public var meanEventsPerSample: Double
     public var maxEventsPerSample: Int
 
     init(_ records: [SampleRecord], sizes: [Int]) {
         samples = records.count
-        spikesPerLayer = (1..<sizes.count).map { l in records.reduce(0) { $0 + $1.layers[l - 1].spikes.reduce(0) { $0 + Int($1) } } }
-        silentFraction = (1..<sizes.count).map { l in
-            let silent = (0..<sizes[l]).filter { n in records.allSatisfy { $0.layers[l - 1].spikeCount[n] == 0 } }.count
-            return Double(silent) / Double(sizes[l])
+        spikesPerNeuron = (1..<sizes.count).map { l in
+            (0..<sizes[l]).map { n in records.reduce(0) { $0 + Int($1.layers[l - 1].spikeCount[n]) } }
         }
+        spikesPerLayer = spikesPerNeuron.map { $0.reduce(0, +) }
+        silentFraction = spikesPerNeuron.map { counts in Double(counts.filter { $0 == 0 }.count) / Double(counts.count) }
         meanEventsPerSample = Double(records.reduce(0) { $0 + $1.eventCount }) / Double(records.count)
         maxEventsPerSample = records.map(\.eventCount).max() ?? 0
     }

@@ -1,28 +1,33 @@
 import TensorRuntime
 
-/// A layer or a network of layers: a differentiable function of one tensor with named
-/// parameters, buffers and child modules.
+/// Anything that owns named parameters and buffers and has a training/evaluation mode: what
+/// optimizers, checkpoints and the training loop need. Most such things are `Module`s; a model
+/// whose input is not one tensor (an event-driven network fed spike lists) is a tree only.
 ///
-/// A module lists only what it owns directly (`localParameters`, `children`); the extension
+/// A tree lists only what it owns directly (`localParameters`, `children`); the extension
 /// methods walk the tree and give every tensor a dotted name (`block1.conv.weight`), the
 /// name optimizers' state and checkpoints are keyed by.
-public protocol Module: AnyObject {
-    /// Applies the module. Layers that act per time step also accept [T, B, …] inputs.
-    func callAsFunction(_ input: Tensor) -> Tensor
-
-    /// The parameters and buffers this module owns itself (not those of its children), by
+public protocol ParameterTree: AnyObject {
+    /// The parameters and buffers this tree owns itself (not those of its children), by
     /// local name. Empty by default.
     var localParameters: [(name: String, parameter: Parameter)] { get }
 
     /// The direct child modules, by local name. Empty by default.
     var children: [(name: String, module: any Module)] { get }
 
-    /// Whether the module is in training mode (batch statistics, dropout) or evaluation mode.
+    /// Whether the tree is in training mode (batch statistics, dropout) or evaluation mode.
     /// Set it through `train()` / `eval()`, which reach every child.
     var isTraining: Bool { get set }
 }
 
-extension Module {
+/// A layer or a network of layers: a differentiable function of one tensor with named
+/// parameters, buffers and child modules.
+public protocol Module: ParameterTree {
+    /// Applies the module. Layers that act per time step also accept [T, B, …] inputs.
+    func callAsFunction(_ input: Tensor) -> Tensor
+}
+
+extension ParameterTree {
     public var localParameters: [(name: String, parameter: Parameter)] { [] }
     public var children: [(name: String, module: any Module)] { [] }
 
@@ -48,10 +53,10 @@ extension Module {
     /// The trainable parameters, in the order of `namedParameters()`.
     public func parameters() -> [Parameter] { namedParameters().map(\.parameter) }
 
-    /// Puts this module and every descendant in training mode.
+    /// Puts this tree and every descendant in training mode.
     public func train() { setTraining(true) }
 
-    /// Puts this module and every descendant in evaluation mode.
+    /// Puts this tree and every descendant in evaluation mode.
     public func eval() { setTraining(false) }
 
     private func setTraining(_ training: Bool) {

@@ -6,13 +6,13 @@ import XCTest
 final class HyperparameterSearchTests: XCTestCase {
     /// Minimum 0 at lr = 1e-3, x = 0.3.
     private static func toyObjective(_ parameters: TrialParameters) -> Double {
-        let lr = parameters["training.learning_rate"]!.doubleValue!
+        let lr = parameters["training.learningRate"]!.doubleValue!
         let x = parameters["model.x"]!.doubleValue!
         return pow(log10(lr) + 3, 2) + pow(x - 0.3, 2)
     }
 
     private static let toySpace = SearchSpace([
-        "training.learning_rate": .logUniform(lo: 1e-5, hi: 1e-1), "model.x": .uniform(lo: 0, hi: 1),
+        "training.learningRate": .logUniform(lo: 1e-5, hi: 1e-1), "model.x": .uniform(lo: 0, hi: 1),
         "model.hidden": .choice([.int(64), .int(128)]),
     ])
 

@@ -12,13 +12,13 @@ final class SearchPlanTests: XCTestCase {
     private let everyForm = """
         {"search": {
           "space": {
-            "training.learning_rate": {"log_uniform": [1e-4, 1e-2]},
+            "training.learningRate": {"logUniform": [1e-4, 1e-2]},
             "training.dropout": {"uniform": [0, 0.5]},
-            "model.hidden": {"int_uniform": [32, 256]},
-            "data.window": {"log_int_uniform": [1, 1000]},
+            "model.hidden": {"intUniform": [32, 256]},
+            "data.window": {"logIntUniform": [1, 1000]},
             "model.neuron": {"choice": ["lif", "qif", 2, 0.5, true]}
           },
-          "trials": 64, "sampler": "tpe", "startup_trials": 16, "workers": 2, "seed": 7
+          "trials": 64, "sampler": "tpe", "startupTrials": 16, "workers": 2, "seed": 7
         }}
         """
 
@@ -40,7 +40,7 @@ final class SearchPlanTests: XCTestCase {
     /// `everyForm` with one dimension replaced.
     private func failure(learningRate: String, file: StaticString = #filePath, line: UInt = #line) -> String {
         failure(
-            everyForm.replacingOccurrences(of: #"{"log_uniform": [1e-4, 1e-2]}"#, with: learningRate), file: file, line: line)
+            everyForm.replacingOccurrences(of: #"{"logUniform": [1e-4, 1e-2]}"#, with: learningRate), file: file, line: line)
     }
 
     func testDecodesEveryDimensionForm() throws {
@@ -48,14 +48,14 @@ final class SearchPlanTests: XCTestCase {
         XCTAssertEqual(
             plan.space,
             SearchSpace([
-                "training.learning_rate": .logUniform(lo: 1e-4, hi: 1e-2),
+                "training.learningRate": .logUniform(lo: 1e-4, hi: 1e-2),
                 "training.dropout": .uniform(lo: 0, hi: 0.5),
                 "model.hidden": .intUniform(lo: 32, hi: 256),
                 "data.window": .logIntUniform(lo: 1, hi: 1000),
                 "model.neuron": .choice([.string("lif"), .string("qif"), .int(2), .double(0.5), .bool(true)]),
             ]))
         XCTAssertEqual(
-            plan.space.paths, ["data.window", "model.hidden", "model.neuron", "training.dropout", "training.learning_rate"])
+            plan.space.paths, ["data.window", "model.hidden", "model.neuron", "training.dropout", "training.learningRate"])
         XCTAssertEqual(
             [plan.trials, plan.startupTrials, plan.workers, plan.seed], [64, 16, 2, 7])
         XCTAssertEqual(plan.sampler, .tpe)
@@ -63,23 +63,23 @@ final class SearchPlanTests: XCTestCase {
 
         let encoded = try JSONEncoder().encode(SearchPreset(search: plan))
         XCTAssertEqual(try JSONDecoder().decode(SearchPreset.self, from: encoded).search, plan, "encoding round-trips")
-        XCTAssertTrue(plan.canonicalJSON.contains(#""startup_trials":16"#), plan.canonicalJSON)
+        XCTAssertTrue(plan.canonicalJSON.contains(#""startupTrials":16"#), plan.canonicalJSON)
     }
 
     func testBadDimensionsNameTheirPath() {
-        let path = "shd.search.json: search.space.training.learning_rate must be"
+        let path = "shd.search.json: search.space.training.learningRate must be"
         XCTAssertEqual(
-            failure(learningRate: #"{"log_uniform": [0, 1]}"#),
-            #"\#(path) a log_uniform range [lo, hi] with 0 < lo ≤ hi, got {"log_uniform":[0,1]}"#)
+            failure(learningRate: #"{"logUniform": [0, 1]}"#),
+            #"\#(path) a logUniform range [lo, hi] with 0 < lo ≤ hi, got {"logUniform":[0,1]}"#)
         XCTAssertEqual(
             failure(learningRate: #"{"uniform": [1, 0.5]}"#),
             #"\#(path) a uniform range [lo, hi] with lo ≤ hi, got {"uniform":[1,0.5]}"#)
         XCTAssertEqual(
-            failure(learningRate: #"{"int_uniform": [1.5, 3]}"#),
-            #"\#(path) int_uniform [lo, hi] with two integers, got {"int_uniform":[1.5,3]}"#)
+            failure(learningRate: #"{"intUniform": [1.5, 3]}"#),
+            #"\#(path) intUniform [lo, hi] with two integers, got {"intUniform":[1.5,3]}"#)
         XCTAssertEqual(
-            failure(learningRate: #"{"log_int_uniform": [0, 3]}"#),
-            #"\#(path) a log_int_uniform range [lo, hi] with 0 < lo ≤ hi, got {"log_int_uniform":[0,3]}"#)
+            failure(learningRate: #"{"logIntUniform": [0, 3]}"#),
+            #"\#(path) a logIntUniform range [lo, hi] with 0 < lo ≤ hi, got {"logIntUniform":[0,3]}"#)
         XCTAssertEqual(
             failure(learningRate: #"{"uniform": [0, 1, 2]}"#),
             #"\#(path) uniform [lo, hi] with two numbers, got {"uniform":[0,1,2]}"#)
@@ -93,8 +93,8 @@ final class SearchPlanTests: XCTestCase {
             failure(learningRate: #"{"choice": [1, null]}"#),
             #"\#(path) a choice [v1, v2, ...] of numbers, strings or booleans, got {"choice":[1,null]}"#)
         let forms =
-            #"one of {"uniform": [lo, hi]}, {"log_uniform": [lo, hi]}, {"int_uniform": [lo, hi]}, "#
-            + #"{"log_int_uniform": [lo, hi]}, {"choice": [v1, v2, ...]}"#
+            #"one of {"uniform": [lo, hi]}, {"logUniform": [lo, hi]}, {"intUniform": [lo, hi]}, "#
+            + #"{"logIntUniform": [lo, hi]}, {"choice": [v1, v2, ...]}"#
         XCTAssertEqual(failure(learningRate: #"{"normal": [0, 1]}"#), #"\#(path) \#(forms), got {"normal":[0,1]}"#)
         XCTAssertEqual(
             failure(learningRate: #"{"uniform": [0, 1], "choice": [1]}"#),
@@ -114,23 +114,23 @@ final class SearchPlanTests: XCTestCase {
             failure(everyForm.replacingOccurrences(of: #""workers": 2"#, with: #""workers": 0"#)),
             "shd.search.json: search.workers must be an integer ≥ 1, got 0")
         XCTAssertEqual(
-            failure(everyForm.replacingOccurrences(of: #""startup_trials": 16"#, with: #""startup_trials": -1"#)),
-            "shd.search.json: search.startup_trials must be an integer ≥ 0, got -1")
+            failure(everyForm.replacingOccurrences(of: #""startupTrials": 16"#, with: #""startupTrials": -1"#)),
+            "shd.search.json: search.startupTrials must be an integer ≥ 0, got -1")
         XCTAssertEqual(
             failure(everyForm.replacingOccurrences(of: #", "seed": 7"#, with: "")), "shd.search.json: search.seed is missing")
         XCTAssertEqual(
             failure(everyForm.replacingOccurrences(of: #""workers": 2"#, with: #""workers": 2, "parallel": true"#)),
             "shd.search.json: search.parallel is not a field of this config; "
-                + "the fields at search are: sampler, seed, space, startup_trials, trials, workers")
+                + "the fields at search are: sampler, seed, space, startupTrials, trials, workers")
         let plan = { (space: String) in
-            #"{"search": {"space": \#(space), "trials": 4, "sampler": "random", "startup_trials": 0, "workers": 1, "seed": 1}}"#
+            #"{"search": {"space": \#(space), "trials": 4, "sampler": "random", "startupTrials": 0, "workers": 1, "seed": 1}}"#
         }
         XCTAssertEqual(
             failure(plan("{}")),
             "shd.search.json: search.space must be an object mapping at least one dotted config path to a dimension, got {}")
         XCTAssertEqual(
             failure(plan(#"{"a..b": {"uniform": [0, 1]}}"#)),
-            "shd.search.json: search.space.a..b must be keyed by a dotted config path such as training.learning_rate,"
+            "shd.search.json: search.space.a..b must be keyed by a dotted config path such as training.learningRate,"
                 + #" got "a..b""#)
 
         let invalid = SearchPlan(
@@ -138,7 +138,7 @@ final class SearchPlanTests: XCTestCase {
             seed: 1)
         XCTAssertThrowsError(try invalid.validate()) {
             XCTAssertEqual(
-                "\($0)", #"search.space.lr must be a log_uniform range [lo, hi] with 0 < lo ≤ hi, got {"log_uniform":[0,1]}"#)
+                "\($0)", #"search.space.lr must be a logUniform range [lo, hi] with 0 < lo ≤ hi, got {"logUniform":[0,1]}"#)
         }
     }
 
@@ -158,7 +158,7 @@ final class SearchPlanTests: XCTestCase {
         var random = plan
         random.sampler = .random
         var narrower = plan
-        narrower.space.dimensions["training.learning_rate"] = .logUniform(lo: 1e-4, hi: 1e-3)
+        narrower.space.dimensions["training.learningRate"] = .logUniform(lo: 1e-4, hi: 1e-3)
         var smaller = plan
         smaller.space.dimensions["data.window"] = nil
         changes += [random, narrower, smaller]

@@ -28,8 +28,8 @@ final class SearchWorkerProcessTests: XCTestCase {
             SearchPlan.self,
             from: Data(
                 """
-                {"space": {"training.learningRate": {"log_uniform": [0.001, 0.1]}, "training.batchSize": {"choice": [4, 8]}},
-                 "trials": 4, "sampler": "tpe", "startup_trials": 2, "workers": 2, "seed": 5}
+                {"space": {"training.learningRate": {"logUniform": [0.001, 0.1]}, "training.batchSize": {"choice": [4, 8]}},
+                 "trials": 4, "sampler": "tpe", "startupTrials": 2, "workers": 2, "seed": 5}
                 """.utf8))
         let name = HyperparameterSearch.studyName(base: "toy-lr", plan: plan)
         try name.write(to: directory.appendingPathComponent("study"), atomically: true, encoding: .utf8)

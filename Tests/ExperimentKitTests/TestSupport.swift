@@ -86,7 +86,7 @@ final class ToyRegression: Experiment {
         targets = Tensor.matmul(inputs, truth) + Tensor.normal([48, 1], std: 0.1, using: &rng)
     }
 
-    var model: any Module { linear }
+    var model: any ParameterTree { linear }
     var epochs: Int { config.training.epochs }
     var neuron: String? { "none" }
 

@@ -69,6 +69,21 @@ public struct ExperimentOptions: ParsableArguments {
         }
     }
 
+    /// These options as command-line arguments (without `--resume`), for child processes such
+    /// as search workers that must resolve the same config against the same registry and data.
+    public var commandLine: [String] {
+        var arguments: [String] = []
+        for (flag, value) in [
+            ("--preset", preset), ("--config", config), ("--seed", seed.map(String.init)), ("--registry", registry),
+            ("--data-dir", dataDir), ("--output-dir", outputDir),
+        ] {
+            if let value { arguments += [flag, value] }
+        }
+        for override in overrides { arguments += ["--set", override] }
+        if quiet { arguments.append("--quiet") }
+        return arguments
+    }
+
     /// The registry path: `--registry`, else `$SNN_REGISTRY`, else `runs/registry.sqlite`.
     public func registryPath(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
         registry ?? environment["SNN_REGISTRY"] ?? Self.defaultRegistry

@@ -3,8 +3,8 @@ import Registry
 
 /// One searched hyperparameter, decoded from a preset's JSON. JSON forms (exactly one key each):
 ///
-///     {"uniform": [lo, hi]}        {"log_uniform": [lo, hi]}      (lo > 0)
-///     {"int_uniform": [lo, hi]}    {"log_int_uniform": [lo, hi]}  (inclusive; lo > 0 for log)
+///     {"uniform": [lo, hi]}        {"logUniform": [lo, hi]}      (lo > 0)
+///     {"intUniform": [lo, hi]}    {"logIntUniform": [lo, hi]}  (inclusive; lo > 0 for log)
 ///     {"choice": [v1, v2, ...]}    (numbers, strings or booleans, distinct)
 ///
 /// Log dimensions suit scales (learning rates, weight decay) where 1e-4 and 1e-3 are as far apart
@@ -18,7 +18,7 @@ public enum SearchDimension: Codable, Sendable, Equatable {
 
     /// The JSON key of each form.
     enum Form: String, CaseIterable {
-        case uniform, logUniform = "log_uniform", intUniform = "int_uniform", logIntUniform = "log_int_uniform", choice
+        case uniform, logUniform, intUniform, logIntUniform, choice
     }
 
     var form: Form {
@@ -57,13 +57,13 @@ public enum SearchDimension: Codable, Sendable, Equatable {
                 lo.isFinite && hi.isFinite && lo <= hi, path, mustBe: "a uniform range [lo, hi] with lo ≤ hi", got: self)
         case .logUniform(let lo, let hi):
             try ConfigIssue.require(
-                lo.isFinite && hi.isFinite && 0 < lo && lo <= hi, path, mustBe: "a log_uniform range [lo, hi] with 0 < lo ≤ hi",
+                lo.isFinite && hi.isFinite && 0 < lo && lo <= hi, path, mustBe: "a logUniform range [lo, hi] with 0 < lo ≤ hi",
                 got: self)
         case .intUniform(let lo, let hi):
-            try ConfigIssue.require(lo <= hi, path, mustBe: "an int_uniform range [lo, hi] with lo ≤ hi", got: self)
+            try ConfigIssue.require(lo <= hi, path, mustBe: "an intUniform range [lo, hi] with lo ≤ hi", got: self)
         case .logIntUniform(let lo, let hi):
             try ConfigIssue.require(
-                0 < lo && lo <= hi, path, mustBe: "a log_int_uniform range [lo, hi] with 0 < lo ≤ hi", got: self)
+                0 < lo && lo <= hi, path, mustBe: "a logIntUniform range [lo, hi] with 0 < lo ≤ hi", got: self)
         case .choice(let values):
             try ConfigIssue.require(!values.isEmpty, path, mustBe: "a choice of at least one value", got: self)
             let distinct = values.indices.allSatisfy { i in values[..<i].allSatisfy { !Self.same($0, values[i]) } }

@@ -11,8 +11,8 @@ public enum SamplerKind: String, Codable, Sendable {
 /// What a preset's "search" section holds:
 ///
 ///     "search": {
-///       "space": {"training.learning_rate": {"log_uniform": [1e-4, 1e-2]}},
-///       "trials": 64, "sampler": "tpe", "startup_trials": 16, "workers": 2, "seed": 1
+///       "space": {"training.learningRate": {"logUniform": [1e-4, 1e-2]}},
+///       "trials": 64, "sampler": "tpe", "startupTrials": 16, "workers": 2, "seed": 1
 ///     }
 ///
 /// Every key is required, so two neuron models' presets state the same budget explicitly
@@ -22,7 +22,7 @@ public struct SearchPlan: Codable, Sendable, Equatable {
     /// The total budget: the number of trials the search enqueues.
     public var trials: Int
     public var sampler: SamplerKind
-    /// Random trials before TPE takes over (JSON `startup_trials`); random search ignores it.
+    /// Random trials before TPE takes over (JSON `startupTrials`); random search ignores it.
     public var startupTrials: Int
     /// Parallel worker processes, and so the number of trials proposed per round (JSON `workers`).
     public var workers: Int
@@ -39,9 +39,7 @@ public struct SearchPlan: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case space, trials, sampler
-        case startupTrials = "startup_trials"
-        case workers, seed
+        case space, trials, sampler, startupTrials, workers, seed
     }
 
     public init(from decoder: any Decoder) throws {
@@ -68,7 +66,7 @@ public struct SearchPlan: Codable, Sendable, Equatable {
         try ConfigIssue.require(trials >= 1, DottedPath.join(path, "trials"), mustBe: "an integer ≥ 1", got: trials)
         try ConfigIssue.require(workers >= 1, DottedPath.join(path, "workers"), mustBe: "an integer ≥ 1", got: workers)
         try ConfigIssue.require(
-            startupTrials >= 0, DottedPath.join(path, "startup_trials"), mustBe: "an integer ≥ 0", got: startupTrials)
+            startupTrials >= 0, DottedPath.join(path, "startupTrials"), mustBe: "an integer ≥ 0", got: startupTrials)
         try space.validate(at: DottedPath.join(path, "space"))
     }
 

@@ -2,7 +2,7 @@ import Foundation
 
 /// The search space: dotted config path -> dimension. Decoded from a JSON object
 ///
-///     {"training.learning_rate": {"log_uniform": [1e-4, 1e-2]}, "model.hidden": {"choice": [64, 128]}}
+///     {"training.learningRate": {"logUniform": [1e-4, 1e-2]}, "model.hidden": {"choice": [64, 128]}}
 ///
 /// The paths are the `--set` paths a worker applies to the experiment's config, so a trial's
 /// parameters override the preset like command-line flags would.
@@ -37,7 +37,7 @@ public struct SearchSpace: Codable, Sendable, Equatable {
             try ConfigIssue.require(
                 !key.split(separator: ".", omittingEmptySubsequences: false).contains(where: \.isEmpty),
                 DottedPath.join(path, key),
-                mustBe: "keyed by a dotted config path such as training.learning_rate", got: key)
+                mustBe: "keyed by a dotted config path such as training.learningRate", got: key)
             try dimensions[key]!.validate(at: DottedPath.join(path, key))
         }
     }
@@ -45,7 +45,7 @@ public struct SearchSpace: Codable, Sendable, Equatable {
 
 /// Field paths in messages, spelled the way `--set` and `ConfigIssue` spell them.
 enum DottedPath {
-    /// Where a decoder is in the document: `search.space.training.learning_rate`.
+    /// Where a decoder is in the document: `search.space.training.learningRate`.
     static func of(_ decoder: any Decoder) -> String {
         decoder.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
     }

@@ -18,7 +18,7 @@ public protocol Experiment: AnyObject {
     init(config: Config, context: ExperimentContext) throws
 
     /// The network, whose parameters and buffers checkpoints hold.
-    var model: any Module { get }
+    var model: any ParameterTree { get }
     /// The optimizer, whose state checkpoints hold.
     var optimizer: any Optimizer { get }
     /// How many epochs the config asks for.

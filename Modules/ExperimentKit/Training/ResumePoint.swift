@@ -17,6 +17,12 @@ public struct ResumePoint: Sendable {
         case .running: throw ResumeError.stillRunning(run, pid: record.pid, host: record.provenance.host)
         case .failed, .interrupted: break
         }
+        return ResumePoint(run: run, checkpoint: try lastCheckpoint(of: run, in: registry))
+    }
+
+    /// The last checkpoint `run` recorded, whatever its status (a completed run's final network,
+    /// e.g. for analyses after training), if the file is still there at its recorded size.
+    public static func lastCheckpoint(of run: RunID, in registry: RunRegistry) throws -> URL {
         guard let artifact = try registry.artifacts(of: run).last(where: { $0.kind == TrainingLoop.checkpointKind }) else {
             throw ResumeError.noCheckpoint(run)
         }
@@ -27,7 +33,7 @@ public struct ResumePoint: Sendable {
         guard size == artifact.bytes else {
             throw ResumeError.checkpointChanged(run, path: artifact.path, recordedBytes: artifact.bytes, actualBytes: size)
         }
-        return ResumePoint(run: run, checkpoint: URL(fileURLWithPath: artifact.path))
+        return URL(fileURLWithPath: artifact.path)
     }
 
     /// The config the run was started with, as stored in the registry.

@@ -10,20 +10,29 @@ public struct LocalWorkerPool: Sendable {
     public var executable: URL
     public var arguments: [String]
     public var count: Int
+    /// Variables added to this process's environment for the workers. Unless this process has
+    /// `SNN_NUM_THREADS` set, it defaults to the cores divided among the workers, so N workers
+    /// do not each start one thread per core.
+    public var environment: [String: String]
 
-    public init(executable: URL, arguments: [String], count: Int) {
+    public init(executable: URL, arguments: [String], count: Int, environment: [String: String] = [:]) {
         precondition(count >= 1, "LocalWorkerPool: count must be at least 1, got \(count)")
         self.executable = executable
         self.arguments = arguments
         self.count = count
+        var defaults: [String: String] = [:]
+        if ProcessInfo.processInfo.environment["SNN_NUM_THREADS"] == nil {
+            defaults["SNN_NUM_THREADS"] = String(max(1, ProcessInfo.processInfo.activeProcessorCount / count))
+        }
+        self.environment = defaults.merging(environment) { _, given in given }
     }
 
     /// `count` workers running this very executable with `arguments` (typically this process's
     /// own arguments plus `--worker STUDY`).
-    public static func thisExecutable(arguments: [String], count: Int) -> LocalWorkerPool {
+    public static func thisExecutable(arguments: [String], count: Int, environment: [String: String] = [:]) -> LocalWorkerPool {
         LocalWorkerPool(
             executable: Bundle.main.executableURL ?? URL(fileURLWithPath: CommandLine.arguments[0]), arguments: arguments,
-            count: count)
+            count: count, environment: environment)
     }
 
     /// Starts the workers (their output goes to this process's standard output and error) and
@@ -33,6 +42,7 @@ public struct LocalWorkerPool: Sendable {
             let process = Process()
             process.executableURL = executable
             process.arguments = arguments
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, given in given }
             try process.run()
             return process
         }

@@ -33,7 +33,7 @@ public enum Checkpoint {
     /// The file is written beside `url` and renamed over it only when complete, so a run that
     /// dies while saving still has its previous checkpoint.
     public static func save(
-        _ model: any Module, optimizer: (any Optimizer)? = nil, metadata: [String: String] = [:], to url: URL
+        _ model: any ParameterTree, optimizer: (any Optimizer)? = nil, metadata: [String: String] = [:], to url: URL
     ) throws(CheckpointError) {
         let partial = url.path + ".partial"
         do {
@@ -48,7 +48,7 @@ public enum Checkpoint {
     }
 
     private static func write(
-        _ model: any Module, optimizer: (any Optimizer)?, metadata: [String: String], to file: HDF5File
+        _ model: any ParameterTree, optimizer: (any Optimizer)?, metadata: [String: String], to file: HDF5File
     ) throws(CheckpointError) {
         try file.setAttribute("format", formatName)
         try file.setAttribute("format_version", formatVersion)
@@ -85,7 +85,7 @@ public enum Checkpoint {
     /// read in the model's dtype.
     @discardableResult
     public static func load(
-        into model: any Module, optimizer: (any Optimizer)? = nil, from url: URL
+        into model: any ParameterTree, optimizer: (any Optimizer)? = nil, from url: URL
     ) throws(CheckpointError) -> [String: String] {
         let file = try HDF5File.open(url.path)
         let format = try? file.stringAttribute("format")
@@ -144,7 +144,7 @@ public enum Checkpoint {
     }
 
     private static func readOptimizer(
-        _ optimizer: any Optimizer, model: any Module, from file: HDF5File
+        _ optimizer: any Optimizer, model: any ParameterTree, from file: HDF5File
     ) throws(CheckpointError) -> [(String, Parameter, Tensor)] {
         guard file.exists("optimizer") else {
             throw CheckpointError("\(file.path) holds no optimizer state")
@@ -178,7 +178,7 @@ public enum Checkpoint {
 
     /// The model's name for each of the optimizer's parameters.
     private static func parameterNames(
-        of optimizer: any Optimizer, in model: any Module
+        of optimizer: any Optimizer, in model: any ParameterTree
     ) throws(CheckpointError) -> [ObjectIdentifier: String] {
         var byIdentity: [ObjectIdentifier: String] = [:]
         for (name, parameter) in model.namedParameters() { byIdentity[ObjectIdentifier(parameter)] = name }

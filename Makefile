@@ -18,12 +18,16 @@ build: deps ## Build everything (debug)
 	$(SWIFT) build
 
 # Tests build optimised: they train small networks, which unoptimised generic kernels make
-# ten to a hundred times slower. Preconditions (shape checks) stay on in -O builds.
+# ten to a hundred times slower. Preconditions (shape checks) stay on in -O builds. The
+# reproductions build with the same flags, so `make test` and its smoke runs share one build.
 TEST_FLAGS = -c release -Xswiftc -enable-testing
+export SWIFT_BUILD_FLAGS = $(TEST_FLAGS)
 
-test: deps ## Run the whole test suite (optimised build), then check `make new-neuron` (SKIP_SCAFFOLD=1 skips that)
+test: deps ## Run the whole test suite (optimised build), the smoke reproductions, then check `make new-neuron` (SKIP_SCAFFOLD=1 skips that)
 	$(SWIFT) build $(TEST_FLAGS) --build-tests
 	$(SWIFT) test $(TEST_FLAGS) --skip-build
+	rm -rf runs/smoke
+	SWIFT="$(SWIFT)" scripts/reproduce-shd.sh smoke
 ifeq ($(SKIP_SCAFFOLD),)
 	scripts/check-new-neuron.sh
 endif

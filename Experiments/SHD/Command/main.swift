@@ -1,2 +1,0 @@
-// Placeholder: being built on a branch; replaced at merge.
-print("not available yet")

@@ -1,0 +1,60 @@
+import ExperimentKit
+import Foundation
+import Registry
+import XCTest
+
+@testable import SHDExperiment
+
+/// The whole protocol on the smoke preset (synthetic data), in process: search → seeds →
+/// comparison → landscapes → report, checked against the registry it leaves behind.
+final class SHDPipelineTests: XCTestCase {
+    func testSmokeReproductionEndToEnd() throws {
+        let directory = try temporaryDirectory(self)
+        let options = try ExperimentOptions.parse([
+            "--preset", "smoke", "--registry", directory.appendingPathComponent("registry.sqlite").path,
+            "--output-dir", directory.appendingPathComponent("runs").path,
+            "--data-dir", directory.appendingPathComponent("data").path, "--quiet",
+        ])
+        let runner = ExperimentRunner<SHDTraining>(experiment: "shd", paper: SHDReport.paper, presets: presets, interrupt: InterruptFlag())
+        var pipeline = try SHDPipeline(options: options, runner: runner) { _ in }
+        pipeline.runWorkers = { study, _, overrides in _ = try runner.work(study: study, options: options, adding: overrides) }
+        let reportDirectory = directory.appendingPathComponent("report")
+        let report = try String(contentsOf: pipeline.reproduce(reportDirectory: reportDirectory), encoding: .utf8)
+
+        // Searches spent exactly their budget; every seed of both models and the comparison ran.
+        let config = pipeline.config.value
+        for neuron in SHDPipeline.exactNeurons {
+            let study = try XCTUnwrap(try SHDReport(registry: pipeline.registry, preset: "smoke", config: config).searchStudy(neuron))
+            XCTAssertEqual(try pipeline.registry.trials(in: study.id).count, config.search.trials, neuron)
+        }
+        let reader = SHDReport(registry: pipeline.registry, preset: "smoke", config: config)
+        for neuron in SHDPipeline.exactNeurons + SHDPipeline.discreteNeurons {
+            let test = try reader.summary(neuron, purpose: reader.purpose(of: neuron), split: "test", name: "accuracy")
+            XCTAssertEqual(test.n, config.seeds.count, "\(neuron): one test accuracy per seed")
+            XCTAssertTrue(test.values.allSatisfy { (0...1).contains($0) })
+            XCTAssertNotNil(try reader.landscape(neuron.hasSuffix("-exact") ? neuron : "qif-exact"))
+        }
+        // The exact gradient agrees with finite differences around the trained QIF network.
+        let qif = try XCTUnwrap(try reader.landscape("qif-exact")).metrics
+        XCTAssertLessThan(try XCTUnwrap(qif["gradient_check_relative_error"]), 1e-4)
+
+        // The report has every section, a verdict per claim, and the figures it links.
+        for heading in ["## Verdicts", "## Accuracy", "## Hyperparameter searches", "## Learning curves and silent neurons", "## Loss landscapes"] {
+            XCTAssertTrue(report.contains(heading), heading)
+        }
+        XCTAssertTrue(report.contains("Synthetic data"))
+        for claim in 1...5 { XCTAssertTrue(report.contains("| C\(claim): "), "claim \(claim)") }
+        XCTAssertFalse(report.contains("not yet run"), report)
+        let linked = report.components(separatedBy: "](figures/").dropFirst().map { String($0.prefix { $0 != ")" }) }
+        XCTAssertGreaterThanOrEqual(linked.count, 11)
+        for figure in linked {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: reportDirectory.appendingPathComponent("figures/\(figure)").path), figure)
+        }
+
+        // Rerunning resumes: nothing new is trained and the report is byte-identical.
+        let runs = try pipeline.registry.runs().count
+        let again = try String(contentsOf: pipeline.reproduce(reportDirectory: reportDirectory), encoding: .utf8)
+        XCTAssertEqual(try pipeline.registry.runs().count, runs)
+        XCTAssertEqual(again, report)
+    }
+}

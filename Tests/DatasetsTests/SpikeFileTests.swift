@@ -13,7 +13,7 @@ final class SpikeFileTests: TemporaryDirectoryTestCase {
         XCTAssertEqual(data.classCount, 4)
         XCTAssertEqual(data.classNames, ["class-0", "class-1", "class-2", "class-3"])
         XCTAssertEqual(data.labels, (0..<40).map { $0 % 4 })
-        XCTAssertEqual(data.speakers, (0..<40).map { $0 % 4 })
+        XCTAssertEqual(data.speakers, (0..<40).map { ($0 / 4) % 4 }, "every speaker says every class")
         XCTAssertLessThanOrEqual(data.channelCount, 40)
         for i in 0..<data.count {
             let sample = data.sample(i)

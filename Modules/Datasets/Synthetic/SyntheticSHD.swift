@@ -8,8 +8,10 @@ import TensorRuntime
 /// for even classes, downwards for odd ones) starting at its own time (`0.1 + 0.5·c/K` of the
 /// duration) and lasting 0.3 of it. Each sample adds Gaussian jitter to the sweep's spikes
 /// (time and ±1 channel), a per-speaker time shift, and Poisson background spikes spread
-/// uniformly over channels and time. Labels cycle through the classes, speakers through
-/// `speakers`. The same seed writes the same file.
+/// uniformly over channels and time. Labels cycle through the classes; the speaker advances
+/// after each full cycle (sample `i` has speaker `(i / classes) % speakers`), so every speaker
+/// says every class, as in SHD, and a split by speaker keeps all classes on both sides. The same
+/// seed writes the same file.
 public enum SyntheticSHD {
     public struct Options: Sendable {
         /// Trial length in seconds (SHD: about 1 s).
@@ -40,7 +42,7 @@ public enum SyntheticSHD {
         let sweepLength = 0.3 * options.duration
         for sample in 0..<samples {
             let label = sample % classes
-            let speakerShift = (Double(sample % options.speakers) - Double(options.speakers) / 2) * 0.01 * options.duration
+            let speakerShift = (Double(speaker(of: sample, classes: classes, speakers: options.speakers)) - Double(options.speakers) / 2) * 0.01 * options.duration
             let onset = (0.1 + 0.5 * Double(label) / Double(classes)) * options.duration + speakerShift
             var events: [(Double, Int)] = []
             for spike in 0..<options.sweepSpikes {
@@ -60,8 +62,11 @@ public enum SyntheticSHD {
         }
         try options.writer.write(
             to: url, times: times, units: units, labels: (0..<samples).map { $0 % classes },
-            speakers: (0..<samples).map { $0 % options.speakers }, keys: (0..<classes).map { "class-\($0)" })
+            speakers: (0..<samples).map { speaker(of: $0, classes: classes, speakers: options.speakers) }, keys: (0..<classes).map { "class-\($0)" })
     }
+
+    /// Every speaker says every class: the speaker advances after each cycle of labels.
+    static func speaker(of sample: Int, classes: Int, speakers: Int) -> Int { (sample / classes) % speakers }
 
     /// Knuth's method; the means used here are small.
     static func poisson(mean: Double, rng: inout SeededRNG) -> Int {

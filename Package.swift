@@ -95,7 +95,7 @@ let package = Package(
         .target(
             name: "ImageExperiment",
             dependencies: [
-                "ExperimentKit", "Neurons", "Datasets", "Registry", "Plot",
+                "ExperimentKit", "TensorRuntime", "NN", "Neurons", "Datasets", "Registry", "Plot",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Experiments/CIFAR/Kit"),
@@ -172,7 +172,7 @@ let package = Package(
             path: "Tests/SHDExperimentTests"),
         .testTarget(
             name: "ImageExperimentTests",
-            dependencies: ["ImageExperiment"],
+            dependencies: ["ImageExperiment", "ExperimentKit", "Registry", "NN", "Neurons", "TensorRuntime", "TestSupport"],
             path: "Tests/ImageExperimentTests"),
         .testTarget(
             name: "ExperimentKitTests",

@@ -8,6 +8,8 @@
 #                  ~/.cache/snn-toolkit); smoke ignores it and writes synthetic CIFAR-format
 #                  files into runs/smoke/data
 #   SCRATCH_PATH   the build directory (default: .build)
+#   BUILD_FLAGS    swift build flags (default: the Makefile's test flags, -c release -Xswiftc
+#                  -enable-testing, so that after `make test` nothing is compiled again)
 #   WORKERS        worker processes per paper (default: the protocol's)
 #
 # smoke and the real scales keep apart: smoke uses runs/smoke/registry.sqlite and writes
@@ -26,10 +28,12 @@ esac
 
 cd "$(dirname "$0")/.."
 SWIFT="${SWIFT:-swift}"
-scratch=(--scratch-path "${SCRATCH_PATH:-.build}")
+read -r -a flags <<<"${BUILD_FLAGS:--c release -Xswiftc -enable-testing}"
+flags+=(--scratch-path "${SCRATCH_PATH:-.build}")
 
-"$SWIFT" build -c release "${scratch[@]}" --product snn-dqif --product snn-cf
-bin="$("$SWIFT" build -c release "${scratch[@]}" --show-bin-path)"
+"$SWIFT" build "${flags[@]}" --product snn-dqif
+"$SWIFT" build "${flags[@]}" --product snn-cf
+bin="$("$SWIFT" build "${flags[@]}" --show-bin-path)"
 
 if [ "$scale" = smoke ]; then
     out=runs/smoke

@@ -50,7 +50,9 @@ public enum DQIFPaper: PaperDefinition {
             }
         }
         let dqif = try ImageExperiment.decodeDQIF(base.neuron.parameters[DQIF.name] ?? [:])
-        figures.append(try report.save(RecurrenceMap(neuron: dqif).plot, file: "dqif-recurrence-map.png", caption: RecurrenceMap(neuron: dqif).caption))
+        let map = RecurrenceMap(neuron: dqif)
+        figures.append(try report.save(map.increments, file: "dqif-recurrence-map.png", caption: map.incrementsCaption))
+        figures.append(try report.save(map.trajectories, file: "dqif-dynamics.png", caption: map.trajectoriesCaption))
         let window = (1...4).map { steps in
             DQIFWindow.sharpness(for: dqif, inputStd: base.model.tdbnAlpha, steps: steps, widthPerStd: base.neuron.windowPerStd).last!
         }
@@ -73,33 +75,59 @@ public enum DQIFPaper: PaperDefinition {
     }
 }
 
-/// The DQIF recurrence without input: the map U[t−1] ↦ H[t] = g(U[t−1]) next to the identity,
-/// whose crossings are the fixed points u1 (stable rest) and u2 (unstable critical voltage), and
-/// the map with a constant input above the rheobase a(u2 − u1)²/4, which has none.
+/// The DQIF recurrence without learning: the per-step change g(U) − U of the map
+/// U[t−1] ↦ H[t] = g(U[t−1]) + I, whose zeros are the fixed points u1 (stable rest) and u2
+/// (unstable critical voltage), and trajectories from rest under constant input below and above
+/// the rheobase a(u2 − u1)²/4, with the threshold and hard reset.
 struct RecurrenceMap {
     let neuron: DQIF
 
-    func g(_ u: Double, input: Double = 0) -> Double { u + neuron.a * (u - neuron.u1) * (u - neuron.u2) + input }
+    func g(_ u: Double) -> Double { u + neuron.a * (u - neuron.u1) * (u - neuron.u2) }
 
     var rheobase: Double { neuron.a * (neuron.u2 - neuron.u1) * (neuron.u2 - neuron.u1) / 4 }
 
-    var plot: LinePlot {
-        let low = min(neuron.u1, neuron.u2) - 0.5, high = max(neuron.threshold, neuron.u2) + 0.25
+    var increments: LinePlot {
+        let low = min(neuron.u1, neuron.u2) - 0.5, high = neuron.threshold
         let xs = (0...100).map { low + (high - low) * Double($0) / 100 }
-        let drive = 2 * rheobase
         return LinePlot(
             series: [
-                LineSeries(name: "identity", x: xs, y: xs),
-                LineSeries(name: "g(u), no input", x: xs, y: xs.map { g($0) }),
-                LineSeries(name: String(format: "g(u) + %.3g", drive), x: xs, y: xs.map { g($0, input: drive) }),
+                LineSeries(name: "0 (fixed points)", x: [low, high], y: [0, 0]),
+                LineSeries(name: "I = 0", x: xs, y: xs.map { g($0) - $0 }),
+                LineSeries(name: String(format: "I = %.3g (2x rheobase)", 2 * rheobase), x: xs, y: xs.map { g($0) - $0 + 2 * rheobase }),
             ],
-            title: "DQIF recurrence map", xLabel: "U[t-1]", yLabel: "H[t]")
+            title: "DQIF recurrence: change per step", xLabel: "U[t-1]", yLabel: "H[t] - U[t-1]")
     }
 
-    var caption: String {
-        "DQIF recurrence H[t] = U[t−1] + a(U[t−1] − u1)(U[t−1] − u2) + X with a = \(neuron.a): without input it crosses the identity at "
-            + "the fixed points u1 = \(neuron.u1) (stable rest) and u2 = \(neuron.u2) (unstable); a constant input above the rheobase "
-            + String(format: "a(u2 − u1)²/4 = %.4g", rheobase) + " (shown: twice it) lifts the map above the identity, so the potential "
-            + "climbs to the threshold θ = \(neuron.threshold) and the neuron fires repetitively."
+    var incrementsCaption: String {
+        "DQIF recurrence H[t] = U[t−1] + a(U[t−1] − u1)(U[t−1] − u2) + I with a = \(neuron.a): the change per step without input is "
+            + "zero at the fixed points u1 = \(neuron.u1) (stable rest) and u2 = \(neuron.u2) (unstable critical voltage); a constant "
+            + "input above the rheobase " + String(format: "a(u2 − u1)²/4 = %.4g", rheobase) + " (shown: twice it) makes it positive "
+            + "everywhere, so the potential climbs to the threshold θ = \(neuron.threshold)."
+    }
+
+    /// U[t] from rest under constant input `input`, with the threshold and the hard reset to u1.
+    func trajectory(input: Double, steps: Int) -> [Double] {
+        var u = neuron.u1
+        return (0..<steps).map { _ in
+            let h = g(u) + input
+            u = h >= neuron.threshold ? neuron.u1 : h
+            return h
+        }
+    }
+
+    var trajectories: LinePlot {
+        let steps = 60
+        let inputs = [0.5 * rheobase, 2 * rheobase, 8 * rheobase]
+        return LinePlot(
+            series: inputs.map { input in
+                LineSeries(name: String(format: "I = %.3g", input), x: (0..<steps).map { Double($0) }, y: trajectory(input: input, steps: steps))
+            } + [LineSeries(name: "threshold", x: [0, Double(steps - 1)], y: [neuron.threshold, neuron.threshold])],
+            title: "DQIF membrane dynamics", xLabel: "time step t", yLabel: "H[t]")
+    }
+
+    var trajectoriesCaption: String {
+        "DQIF potential H[t] from rest under constant input at ½, 2 and 8 times the rheobase: below it the potential settles "
+            + "below u2 = \(neuron.u2); above it, it passes u2, accelerates quadratically to θ = \(neuron.threshold), fires and resets to "
+            + "u1 = \(neuron.u1), repetitively."
     }
 }

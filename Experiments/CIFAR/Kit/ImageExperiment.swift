@@ -153,7 +153,7 @@ public final class ImageExperiment: Experiment {
     // MARK: Evaluation
 
     public func evaluate(_ epoch: Int) throws -> [MetricPoint] {
-        try Tape.withoutGradient {
+        Tape.withoutGradient {
             var metrics: [MetricPoint] = []
             if !data.validationIndices.isEmpty {
                 let (_, accuracy) = measure(data.train, data.validationIndices)

@@ -172,7 +172,7 @@ let package = Package(
             path: "Tests/SHDExperimentTests"),
         .testTarget(
             name: "ImageExperimentTests",
-            dependencies: ["ImageExperiment", "ExperimentKit", "Registry", "NN", "Neurons", "TensorRuntime", "TestSupport"],
+            dependencies: ["ImageExperiment", "ExperimentKit", "Datasets", "Registry", "NN", "Neurons", "TensorRuntime", "TestSupport"],
             path: "Tests/ImageExperimentTests"),
         .testTarget(
             name: "ExperimentKitTests",

@@ -1,5 +1,6 @@
 import ExperimentKit
 import Foundation
+import Datasets
 import Registry
 import XCTest
 
@@ -49,10 +50,13 @@ final class ConfigTests: XCTestCase {
 
     func testMissingCIFAROfflineSaysWhatToPlaceWhere() throws {
         let root = try temporaryDirectory(self)
-        XCTAssertThrowsError(try ImageData.official(.cifar10, in: root, fetch: { _ in throw URLError(.notConnectedToInternet) })) { error in
+        let offline = DatasetError.downloadFailed(
+            url: "https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz", destination: root.appendingPathComponent("cifar10/cifar-10-binary.tar.gz").path,
+            reason: "Could not resolve host")
+        XCTAssertThrowsError(try ImageData.official(.cifar10, in: root, fetch: { _ in throw offline })) { error in
             let text = "\(error)"
-            XCTAssertTrue(text.contains("cifar-10-binary.tar.gz"), text)
-            XCTAssertTrue(text.contains(root.appendingPathComponent("cifar10").path), text)
+            XCTAssertTrue(text.contains("cifar10 is not in \(root.appendingPathComponent("cifar10/cifar-10-batches-bin").path)"), text)
+            XCTAssertTrue(text.contains("put it at \(root.appendingPathComponent("cifar10/cifar-10-binary.tar.gz").path)"), text)
             XCTAssertTrue(text.contains("--data-dir / DATA_DIR"), text)
         }
     }

@@ -40,3 +40,39 @@ final class TrainingTests: XCTestCase {
         XCTAssertEqual(try registry.metrics(of: summary.run, split: "train", name: "pnb").count, 1)
     }
 }
+
+final class ResumeTests: XCTestCase {
+    /// A run stopped after epoch 1 and resumed from its checkpoint ends exactly where an
+    /// uninterrupted run ends: an epoch's shuffling and augmentation come from the seed and the
+    /// epoch, and the schedule from the step count, not from state a checkpoint lacks.
+    func testResumedRunMatchesAnUninterruptedOne() throws {
+        let directory = try temporaryDirectory(self)
+        let registry = try RunRegistry.open(path: directory.appendingPathComponent("registry.sqlite").path)
+        let overrides = ["training.epochs=2", "data.cropPadding=2", "data.flip=true"]
+        let straight = try trainSmoke(CircFirePaper.paper, overrides, registry: registry, directory: directory)
+
+        let config = try smokeConfig(CircFirePaper.paper, overrides)
+        let context = ExperimentContext(dataDirectory: directory.appendingPathComponent("data"))
+        let interrupt = InterruptFlag()
+        // Raise the stop as epoch 1's line is printed; the loop checks it before epoch 2.
+        let reporter = ProgressReporter(style: .lines, write: { if $0.hasPrefix("epoch 1/2") { interrupt.raise() } })
+        let first = TrainingLoop(registry: registry, outputDirectory: directory.appendingPathComponent("checkpoints"),
+                                 progress: reporter, interrupt: interrupt)
+        var spec = checkedOut(CircFirePaper.paper).runner.spec(for: config, neuron: "lif")
+        spec.provenance = testProvenance
+        var stopped: RunID?
+        do {
+            _ = try first.run(try ImageExperiment(config: config.value, context: context), start: .new(spec))
+            XCTFail("the run was not interrupted")
+        } catch let error as RunStopped {
+            XCTAssertEqual(error.status, .interrupted)
+            stopped = error.run
+        }
+        let second = TrainingLoop(registry: registry, outputDirectory: directory.appendingPathComponent("checkpoints"),
+                                  progress: ProgressReporter(style: .quiet), interrupt: InterruptFlag())
+        let resumed = try second.run(try ImageExperiment(config: config.value, context: context), start: .resume(try XCTUnwrap(stopped)))
+        for metric in ["train/loss", "test/loss", "test/accuracy"] {
+            XCTAssertEqual(try resumed.value(of: metric), try straight.value(of: metric), metric)
+        }
+    }
+}

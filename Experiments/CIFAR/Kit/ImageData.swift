@@ -1,4 +1,5 @@
 import Datasets
+import ExperimentKit
 import Foundation
 import TensorRuntime
 
@@ -71,17 +72,12 @@ public struct ImageData: Sendable {
             return folder
         }
         do {
-            if let fetch { try fetch(descriptor) } else { try DatasetFetcher(dataDirectory: root, log: { print($0) }).fetch(descriptor) }
+            if let fetch { try fetch(descriptor) } else { try DatasetFetcher(dataDirectory: root, log: { ProgressReporter.standardError($0 + "\n") }).fetch(descriptor) }
             return folder
         } catch {
-            let archive = descriptor.files[0]
             throw ImageExperimentError.datasetUnavailable(
-                """
-                \(variant.rawValue) is not in \(folder.path) and could not be fetched (\(error)).
-                Download \(archive.urls[0].absoluteString) on a machine with internet access and place \
-                \(archive.name) (or the unpacked \(variant.folderName)/ folder) in \(root.appendingPathComponent(descriptor.folder).path), \
-                or point --data-dir / DATA_DIR at a folder that holds \(descriptor.folder)/\(variant.folderName)/.
-                """)
+                "\(variant.rawValue) is not in \(folder.path) and could not be fetched: \(error)\n"
+                    + "Alternatively point --data-dir / DATA_DIR at a folder that holds \(descriptor.folder)/\(variant.folderName)/.")
         }
     }
 

@@ -138,15 +138,12 @@ def shd_step(args):
     return measure(step, args.warmup, args.iterations)
 
 
-class TDBatchNorm(torch.nn.Module):
-    """tdBN (alpha = 1, V_th = 1) on [T, B, C, H, W]: statistics over time, batch and space."""
+class TDBatchNorm(torch.nn.BatchNorm2d):
+    """tdBN (alpha = 1, V_th = 1) on [T, B, C, H, W]: BatchNorm2d over [T·B, C, H, W] reduces over
+    time, batch and space, which is tdBN's statistics."""
 
-    def __init__(self, channels):
-        super().__init__()
-        self.norm = torch.nn.BatchNorm3d(channels)
-
-    def forward(self, x):  # [T, B, C, H, W] -> [B, C, T, H, W] so BatchNorm3d reduces over T, B, H, W
-        return self.norm(x.permute(1, 2, 0, 3, 4)).permute(2, 0, 1, 3, 4)
+    def forward(self, x):
+        return super().forward(x.flatten(0, 1)).view(x.shape)
 
 
 class Neurons(torch.nn.Module):

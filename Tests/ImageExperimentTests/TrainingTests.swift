@@ -76,3 +76,19 @@ final class ResumeTests: XCTestCase {
         }
     }
 }
+
+final class EventDataTests: XCTestCase {
+    /// The CIFAR10-DVS path: synthetic recordings framed into one frame per step, fed to VGGSNN-style
+    /// layers with two input channels, train and evaluate.
+    func testSyntheticDVSRunTrainsOnOneFramePerStep() throws {
+        let directory = try temporaryDirectory(self)
+        let registry = try RunRegistry.open(path: directory.appendingPathComponent("registry.sqlite").path)
+        let summary = try trainSmoke(
+            DQIFPaper.paper,
+            ["data.dataset=synthetic-cifar10-dvs", "data.frameSize=32", "timesteps=4", "data.trainSubset=300", "data.validationSubset=0",
+             "training.epochs=4"],
+            registry: registry, directory: directory)
+        let accuracy = try summary.value(of: "test/accuracy")
+        XCTAssertGreaterThan(accuracy, 0.2, "test accuracy \(accuracy) on 10 classes")
+    }
+}

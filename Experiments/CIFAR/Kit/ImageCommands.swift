@@ -58,14 +58,14 @@ public struct ImageCommand<P: PaperDefinition>: ParsableCommand {
             let registry = try RunRegistry.open(path: common.registryPath())
             // Resolve every variant's config before anything trains: a bad override or missing
             // data fails now, with its message, not once per trial.
-            var checked: [ImageConfig.DataSection] = []
+            var checked: [(ImageConfig.DataSection, Int)] = []
             for trial in plan.trials {
                 let config = try ConfigLoader.load(
                     ImageConfig.self, from: common.configSource(experiment: ImagePaper.experiment, presets: paper.presets),
                     overrides: try common.configOverrides() + ReproductionPlan.overrides(trial))
-                guard !checked.contains(config.value.data) else { continue }
-                _ = try ImageData(config: config.value.data, dataDirectory: common.dataDirectory())
-                checked.append(config.value.data)
+                guard !checked.contains(where: { $0 == (config.value.data, config.value.timesteps) }) else { continue }
+                _ = try ImageData(config: config.value.data, timesteps: config.value.timesteps, dataDirectory: common.dataDirectory())
+                checked.append((config.value.data, config.value.timesteps))
             }
             let studyName = "\(paper.id)/\(preset)/" + Self.fingerprint(plan, overrides: common.overrides)
             let study = try StudyPlan.prepare(

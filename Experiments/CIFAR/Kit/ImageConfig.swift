@@ -17,9 +17,12 @@ public struct ImageConfig: Codable, Sendable, Equatable, ValidatedConfig {
     public var training: TrainingSection
 
     public struct DataSection: Codable, Sendable, Equatable {
-        /// `cifar10` or `cifar100` (real files, fetched into the data directory), or
-        /// `synthetic-cifar10` (written by `SyntheticCIFAR` into the data directory).
+        /// `cifar10`, `cifar100` or `cifar10-dvs` (real files, fetched into the data directory), or
+        /// `synthetic-cifar10` / `synthetic-cifar10-dvs` (written into the data directory).
+        /// The DVS datasets give one event frame per time step (`timesteps` frames).
         public var dataset: String
+        /// Side of the DVS frames (the 128×128 sensor is binned down to it; 48 in the papers).
+        public var frameSize: Int
         /// Training images used, the first ones of a seeded shuffle (0 = all).
         public var trainSubset: Int
         /// Training images held out as the validation split (after the training subset).
@@ -74,7 +77,7 @@ public struct ImageConfig: Codable, Sendable, Equatable, ValidatedConfig {
         public var pnbWeight: Double
     }
 
-    public static let datasets = ["cifar10", "cifar100", "synthetic-cifar10"]
+    public static let datasets = ["cifar10", "cifar100", "cifar10-dvs", "synthetic-cifar10", "synthetic-cifar10-dvs"]
     public static let sharpnessModes = ["fixed", "learnable", "analytic"]
     public static let optimizers = ["sgd", "adam"]
     public static let losses = ["tet", "mean-output"]
@@ -84,6 +87,7 @@ public struct ImageConfig: Codable, Sendable, Equatable, ValidatedConfig {
         try ConfigIssue.require(
             Self.datasets.contains(data.dataset), "data.dataset", mustBe: "one of \(Self.datasets.joined(separator: ", "))",
             got: data.dataset)
+        try ConfigIssue.require((1...128).contains(data.frameSize), "data.frameSize", mustBe: "an integer in 1...128", got: data.frameSize)
         try ConfigIssue.require(data.trainSubset >= 0, "data.trainSubset", mustBe: "an integer ≥ 0 (0 = all)", got: data.trainSubset)
         try ConfigIssue.require(data.validationSubset >= 0, "data.validationSubset", mustBe: "an integer ≥ 0", got: data.validationSubset)
         try ConfigIssue.require(data.testSubset >= 0, "data.testSubset", mustBe: "an integer ≥ 0 (0 = all)", got: data.testSubset)

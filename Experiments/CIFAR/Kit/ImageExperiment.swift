@@ -37,12 +37,12 @@ public final class ImageExperiment: Experiment {
 
     public init(config: ImageConfig, context: ExperimentContext) throws {
         self.config = config
-        data = try ImageData(config: config.data, dataDirectory: context.dataDirectory)
+        data = try ImageData(config: config.data, timesteps: config.timesteps, dataDirectory: context.dataDirectory)
         let neurons = try Self.neuronFactory(config)
         var rng = SeededRNG(seed: UInt64(config.seed))
         network = try SpikingNetwork(
-            ImageArchitecture(rawValue: config.model.architecture)!, classes: data.classCount, width: config.model.width,
-            timesteps: config.timesteps, tdbnAlpha: config.model.tdbnAlpha, neurons: neurons, rng: &rng)
+            ImageArchitecture(rawValue: config.model.architecture)!, inputChannels: data.train.channels, classes: data.classCount,
+            width: config.model.width, timesteps: config.timesteps, tdbnAlpha: config.model.tdbnAlpha, neurons: neurons, rng: &rng)
         let named = network.namedParameters()
         let decayed = named.filter { !$0.name.hasSuffix(".sharpness") }.map(\.parameter)
         let undecayed = named.filter { $0.name.hasSuffix(".sharpness") }.map(\.parameter)
@@ -107,9 +107,9 @@ public final class ImageExperiment: Experiment {
         var lossSum = 0.0, pnbSum = 0.0, correct = 0.0
         for (index, indices) in batches.enumerated() {
             trainer.learningRate = schedule.learningRate(at: (epoch - 1) * batches.count + index)
-            let (images, labels) = data.train.batch(indices, normalization: data.normalization, augmentation: augmentation, rng: &rng)
+            let (inputs, labels) = try data.train.batch(indices, augmentation: augmentation, rng: &rng)
             trainer.zeroGrad()
-            let logits = network(images)
+            let logits = network(inputs)
             var loss = taskLoss(logits, labels)
             var stepMetrics = ["loss": loss.item]
             if config.training.pnbWeight > 0 {
@@ -153,29 +153,29 @@ public final class ImageExperiment: Experiment {
     // MARK: Evaluation
 
     public func evaluate(_ epoch: Int) throws -> [MetricPoint] {
-        Tape.withoutGradient {
+        try Tape.withoutGradient {
             var metrics: [MetricPoint] = []
             if !data.validationIndices.isEmpty {
-                let (_, accuracy) = measure(data.train, data.validationIndices)
+                let (_, accuracy) = try measure(data.train, data.validationIndices)
                 metrics.append(MetricPoint(split: "val", name: "accuracy", value: accuracy))
             }
-            let (loss, accuracy) = measure(data.test, data.testIndices)
+            let (loss, accuracy) = try measure(data.test, data.testIndices)
             metrics += [
                 MetricPoint(split: "test", name: "loss", value: loss),
                 MetricPoint(split: "test", name: "accuracy", value: accuracy),
             ]
-            return metrics + potentialMetrics(histogram: epoch == epochs)
+            return metrics + (try potentialMetrics(histogram: epoch == epochs))
         }
     }
 
     /// Mean task loss and accuracy (of the time-averaged output) over `indices`.
-    func measure(_ dataset: CIFARDataset, _ indices: [Int]) -> (loss: Double, accuracy: Double) {
+    func measure(_ samples: ImageSamples, _ indices: [Int]) throws -> (loss: Double, accuracy: Double) {
         var rng = SeededRNG(seed: 0)
         var lossSum = 0.0, correct = 0.0
         for start in stride(from: 0, to: indices.count, by: Self.evaluationBatch) {
             let batch = Array(indices[start..<min(start + Self.evaluationBatch, indices.count)])
-            let (images, labels) = dataset.batch(batch, normalization: data.normalization, rng: &rng)
-            let logits = network(images)
+            let (inputs, labels) = try samples.batch(batch, augmentation: nil, rng: &rng)
+            let logits = network(inputs)
             lossSum += taskLoss(logits, labels).item * Double(batch.count)
             correct += accuracy(logits: logits.mean(axes: [0]), labels: labels) * Double(batch.count)
         }
@@ -184,14 +184,14 @@ public final class ImageExperiment: Experiment {
 
     /// Positive and negative potential mass per layer on the first test batch, and its
     /// histograms when asked.
-    func potentialMetrics(histogram: Bool) -> [MetricPoint] {
+    func potentialMetrics(histogram: Bool) throws -> [MetricPoint] {
         let layers = network.spikingLayers
         let recorded = layers.map(\.recordsPotentials)
         for layer in layers { layer.recordsPotentials = true }
         defer { for (layer, flag) in zip(layers, recorded) { layer.recordsPotentials = flag } }
         var rng = SeededRNG(seed: 0)
         let batch = Array(data.testIndices.prefix(Self.evaluationBatch))
-        _ = network(data.test.batch(batch, normalization: data.normalization, rng: &rng).images)
+        _ = network(try data.test.batch(batch, augmentation: nil, rng: &rng).inputs)
         var metrics: [MetricPoint] = []
         var imbalance = 0.0
         for (index, layer) in layers.enumerated() {

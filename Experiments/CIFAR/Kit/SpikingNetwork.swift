@@ -49,11 +49,13 @@ public final class NeuronFactory {
     }
 }
 
-/// A spiking image classifier: images [B, C, H, W] → logits [T, B, classes].
+/// A spiking image classifier: images [B, C, H, W] (repeated over the T steps) or frames
+/// [T, B, C, H, W] (one per step) → logits [T, B, classes].
 public final class SpikingNetwork: Module {
     public let architecture: ImageArchitecture
     public let timesteps: Int
-    /// The first conv, applied once per image (its output is the same at every step).
+    /// The first conv, applied once per image (its output is the same at every step) or to
+    /// every frame.
     let stem: any Module
     /// Everything after the stem, on [T, B, …].
     let body: Sequential
@@ -62,16 +64,17 @@ public final class SpikingNetwork: Module {
     public var isTraining = true
 
     public init(
-        _ architecture: ImageArchitecture, classes: Int, width: Int, timesteps: Int, tdbnAlpha: Double,
+        _ architecture: ImageArchitecture, inputChannels: Int = 3, classes: Int, width: Int, timesteps: Int, tdbnAlpha: Double,
         neurons: NeuronFactory, rng: inout SeededRNG
     ) throws {
         self.architecture = architecture
         self.timesteps = timesteps
         let builder = LayerBuilder(alpha: tdbnAlpha, neurons: neurons)
+        let c = inputChannels
         let w = width
         switch architecture {
         case .resnet19:
-            stem = builder.conv(3, w, rng: &rng)
+            stem = builder.conv(c, w, rng: &rng)
             var layers: [any Module] = [builder.norm(w), neurons.make()]
             layers += builder.stage(w, w, blocks: 3, stride: 1, rng: &rng)
             layers += builder.stage(w, 2 * w, blocks: 3, stride: 2, rng: &rng)
@@ -81,7 +84,7 @@ public final class SpikingNetwork: Module {
             body = Sequential(layers)
         case .resnet18, .resnet34:
             let blocks = architecture == .resnet18 ? [2, 2, 2, 2] : [3, 4, 6, 3]
-            stem = Conv2d(inChannels: 3, outChannels: w, kernelSize: 7, stride: 2, padding: 3, bias: false,
+            stem = Conv2d(inChannels: c, outChannels: w, kernelSize: 7, stride: 2, padding: 3, bias: false,
                           weightInit: .kaimingNormal(), rng: &rng)
             var layers: [any Module] = [builder.norm(w), neurons.make(), MaxPool2d(kernelSize: 3, stride: 2, padding: 1)]
             var channels = w
@@ -95,11 +98,11 @@ public final class SpikingNetwork: Module {
         case .vggsnn, .smallVGG:
             let plan: [Int?] = architecture == .vggsnn
                 ? [w, 2 * w, nil, 4 * w, 4 * w, nil, 8 * w, 8 * w, nil, 8 * w, 8 * w, nil] : [w, nil, 2 * w, nil, 4 * w, nil]
-            let parts = builder.vgg(plan, classes: classes, rng: &rng)
+            let parts = builder.vgg(plan, inputChannels: c, classes: classes, rng: &rng)
             stem = parts.stem
             body = parts.body
         case .smallResNet:
-            stem = builder.conv(3, w, rng: &rng)
+            stem = builder.conv(c, w, rng: &rng)
             var layers: [any Module] = [builder.norm(w), neurons.make()]
             layers += builder.stage(w, w, blocks: 1, stride: 1, rng: &rng)
             layers += builder.stage(w, 2 * w, blocks: 1, stride: 2, rng: &rng)
@@ -111,7 +114,7 @@ public final class SpikingNetwork: Module {
                     "model.width must be a multiple of \(2 * SpikingSelfAttention.defaultHeads) for spikformer-tiny "
                         + "(\(SpikingSelfAttention.defaultHeads) heads, stem of width/2), got \(w)")
             }
-            stem = builder.conv(3, w / 2, rng: &rng)
+            stem = builder.conv(c, w / 2, rng: &rng)
             var layers: [any Module] = [
                 builder.norm(w / 2), neurons.make(), MaxPool2d(kernelSize: 2),
                 builder.conv(w / 2, w, rng: &rng), builder.norm(w), neurons.make(), MaxPool2d(kernelSize: 2),
@@ -130,10 +133,14 @@ public final class SpikingNetwork: Module {
 
     public var children: [(name: String, module: any Module)] { [("stem", stem), ("body", body)] }
 
-    /// Logits [T, B, classes] for images [B, C, H, W].
-    public func callAsFunction(_ images: Tensor) -> Tensor {
-        precondition(images.rank == 4, "SpikingNetwork: expected images [B, C, H, W], got \(images.shape)")
-        let current = stem(images)
+    /// Logits [T, B, classes] for images [B, C, H, W] or frames [T, B, C, H, W].
+    public func callAsFunction(_ input: Tensor) -> Tensor {
+        if input.rank == 5 {
+            precondition(input.shape[0] == timesteps, "SpikingNetwork: \(input.shape[0]) frames for \(timesteps) time steps")
+            return body(stem(input))
+        }
+        precondition(input.rank == 4, "SpikingNetwork: expected images [B, C, H, W] or frames [T, B, C, H, W], got \(input.shape)")
+        let current = stem(input)
         return body(current.unsqueezed(0).expanded(to: [timesteps] + current.shape))
     }
 }
@@ -161,9 +168,9 @@ struct LayerBuilder {
 
     /// A VGG stack: a width is conv → tdBN → spiking, nil is a 2×2 average pool; then global
     /// average pool and the classifier. The first conv is the stem.
-    func vgg(_ plan: [Int?], classes: Int, rng: inout SeededRNG) -> (stem: any Module, body: Sequential) {
+    func vgg(_ plan: [Int?], inputChannels: Int, classes: Int, rng: inout SeededRNG) -> (stem: any Module, body: Sequential) {
         var layers: [any Module] = []
-        var channels = 3
+        var channels = inputChannels
         var stem: (any Module)?
         for entry in plan {
             guard let width = entry else {

@@ -51,6 +51,12 @@ public struct ImageCommand<P: PaperDefinition>: ParsableCommand {
 
         public init() {}
 
+        public func validate() throws {
+            if common.seed != nil || common.resume != nil {
+                throw ValidationError("reproduce runs every seed of the protocol and resumes by itself when rerun; drop --seed and --resume")
+            }
+        }
+
         public func run() throws {
             let paper = P.paper
             let preset = common.preset ?? ExperimentOptions.defaultPreset

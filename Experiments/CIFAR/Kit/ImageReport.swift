@@ -28,8 +28,10 @@ public struct ImageReport {
         try registry.summarize(query(variant, split: split, name: name))
     }
 
-    /// "`variant` is better than `baseline`" on one metric, judged on the means over seeds; the
-    /// baseline's numbers are looked up now and printed in the rule.
+    /// "`variant` is better than `baseline`" on one metric: the means over seeds differ in the
+    /// claimed direction by more than the larger of the two seed standard deviations, so that
+    /// seed noise alone does not decide a verdict. The baseline's numbers are looked up now and
+    /// printed in the rule.
     public func comparison(
         _ id: String, _ text: String, paperValue: Double = .nan, variant: String, baseline: String,
         split: String = "test", name: String = "accuracy", lowerIsBetter: Bool = false, decimals: Int = 4
@@ -37,10 +39,12 @@ public struct ImageReport {
         let reference = try summary(baseline, split: split, name: name)
         let rule: ComparisonRule
         if let mean = reference.mean {
-            let shown = String(format: "%.\(decimals)f ± %.\(decimals)f, n = %d", mean, reference.std ?? 0, reference.n)
-            rule = .custom("\(lowerIsBetter ? "below" : "above") \(baseline) (\(shown))") { ours, _ in
+            let spread = reference.std ?? 0
+            let shown = String(format: "%.\(decimals)f ± %.\(decimals)f, n = %d", mean, spread, reference.n)
+            rule = .custom("\(lowerIsBetter ? "below" : "above") \(baseline) (\(shown)) by more than the larger seed std") { ours, _ in
                 guard let ourMean = ours.mean else { return false }
-                return lowerIsBetter ? ourMean < mean : ourMean > mean
+                let margin = max(spread, ours.std ?? 0)
+                return lowerIsBetter ? ourMean < mean - margin : ourMean > mean + margin
             }
         } else {
             rule = .custom("compared with \(baseline) (no completed run)") { _, _ in false }

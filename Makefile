@@ -28,6 +28,7 @@ test: deps ## Run the whole test suite (optimised build), the smoke reproduction
 	$(SWIFT) test $(TEST_FLAGS) --skip-build
 	rm -rf runs/smoke
 	SWIFT="$(SWIFT)" scripts/reproduce-shd.sh smoke
+	SWIFT="$(SWIFT)" scripts/reproduce-cifar.sh smoke
 ifeq ($(SKIP_SCAFFOLD),)
 	scripts/check-new-neuron.sh
 endif

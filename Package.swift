@@ -98,7 +98,7 @@ let package = Package(
         .target(
             name: "ImageExperiment",
             dependencies: [
-                "ExperimentKit", "Neurons", "Datasets", "Registry", "Plot",
+                "ExperimentKit", "TensorRuntime", "NN", "Neurons", "Datasets", "Registry", "Plot",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Experiments/CIFAR/Kit"),
@@ -175,7 +175,7 @@ let package = Package(
             path: "Tests/SHDExperimentTests"),
         .testTarget(
             name: "ImageExperimentTests",
-            dependencies: ["ImageExperiment"],
+            dependencies: ["ImageExperiment", "ExperimentKit", "Datasets", "Registry", "NN", "Neurons", "TensorRuntime", "TestSupport"],
             path: "Tests/ImageExperimentTests"),
         .testTarget(
             name: "ExperimentKitTests",

@@ -1,4 +1,60 @@
 #!/usr/bin/env bash
-# Placeholder: being built on a branch; replaced at merge.
-echo "make reproduce-cifar is not available yet." >&2
-exit 2
+# Papers 2 and 3 (DQIF; circulate-firing neurons) end to end: build, run both protocols, write
+# both reports. Usage: scripts/reproduce-cifar.sh [smoke|cpu|paper]   (default: cpu)
+#
+# Environment:
+#   SWIFT          the swift driver (default: swift)
+#   DATA_DIR       where CIFAR-10/100 live or are downloaded to (default: $SNN_DATA_DIR, else
+#                  ~/.cache/snn-toolkit); smoke ignores it and writes synthetic CIFAR-format
+#                  files into runs/smoke/data
+#   SWIFT_BUILD_FLAGS  swift build flags (default: the Makefile's test flags, -c release -Xswiftc
+#                  -enable-testing, so that after `make test` nothing is compiled again)
+#   WORKERS        worker processes per paper (default: the protocol's)
+#
+# Each scale keeps its own registry, runs/<scale>/registry.sqlite (shared with reproduce-shd),
+# so smoke results never mix with real ones; smoke writes runs/smoke/<paper>/RESULTS.md, cpu and
+# paper write papers/<paper>/RESULTS.md. Rerunning a scale resumes it: finished runs are not
+# repeated.
+set -euo pipefail
+
+scale="${1:-cpu}"
+case "$scale" in
+smoke | cpu | paper) ;;
+*)
+    echo "reproduce-cifar: unknown scale '$scale'; use smoke, cpu or paper" >&2
+    exit 2
+    ;;
+esac
+
+cd "$(dirname "$0")/.."
+SWIFT="${SWIFT:-swift}"
+read -r -a flags <<<"${SWIFT_BUILD_FLAGS:--c release -Xswiftc -enable-testing}"
+
+"$SWIFT" build "${flags[@]}" --product snn-dqif
+"$SWIFT" build "${flags[@]}" --product snn-cf
+bin="$("$SWIFT" build "${flags[@]}" --show-bin-path)"
+
+out="runs/$scale"
+mkdir -p "$out"
+if [ "$scale" = smoke ]; then
+    common=(--preset smoke --registry "$out/registry.sqlite" --output-dir "$out/checkpoints" --data-dir "$out/data" --quiet)
+    reports="$out"
+else
+    common=(--preset "$scale" --registry "$out/registry.sqlite" --output-dir "$out/checkpoints")
+    data="${DATA_DIR:-${SNN_DATA_DIR:-}}"
+    if [ -n "$data" ]; then common+=(--data-dir "$data"); fi
+    reports=papers
+fi
+workers=()
+if [ -n "${WORKERS:-}" ]; then workers=(--workers "$WORKERS"); fi
+
+start=$SECONDS
+"$bin/snn-dqif" reproduce "${common[@]}" "${workers[@]}" --report-dir "$reports"
+"$bin/snn-cf" reproduce "${common[@]}" "${workers[@]}" --report-dir "$reports"
+
+echo
+echo "reproduce-cifar ($scale) finished in $((SECONDS - start)) s."
+for paper in jahns2025-dqif zhou2026-circulate-firing; do
+    echo "  $reports/$paper/RESULTS.md  (figures: $reports/$paper/figures/)"
+done
+echo "  registry: $out/registry.sqlite"

@@ -138,7 +138,80 @@ def shd_step(args):
     return measure(step, args.warmup, args.iterations)
 
 
-CASES = {"cnn-step": cnn_step, "shd-step": shd_step, "conv2d": conv2d, "elementwise": elementwise}
+class TDBatchNorm(torch.nn.BatchNorm2d):
+    """tdBN (alpha = 1, V_th = 1) on [T, B, C, H, W]: BatchNorm2d over [T·B, C, H, W] reduces over
+    time, batch and space, which is tdBN's statistics."""
+
+    def forward(self, x):
+        return super().forward(x.flatten(0, 1)).view(x.shape)
+
+
+class Neurons(torch.nn.Module):
+    """A spiking layer over [T, B, ...], stepping neuron_step through time."""
+
+    def __init__(self, kind):
+        super().__init__()
+        self.kind = kind
+
+    def forward(self, x):
+        u = torch.zeros_like(x[0])
+        spikes = []
+        for t in range(x.shape[0]):
+            s, u = neuron_step(self.kind, u, x[t])
+            spikes.append(s)
+        return torch.stack(spikes)
+
+
+class TimeConv(torch.nn.Conv2d):
+    """A conv applied to every step of [T, B, C, H, W]."""
+
+    def forward(self, x):
+        y = super().forward(x.flatten(0, 1))
+        return y.view(x.shape[0], x.shape[1], *y.shape[1:])
+
+
+class SpikingBlock(torch.nn.Module):
+    def __init__(self, kind, inputs, outputs, stride):
+        super().__init__()
+        self.conv1 = TimeConv(inputs, outputs, 3, stride=stride, padding=1, bias=False)
+        self.norm1, self.act1 = TDBatchNorm(outputs), Neurons(kind)
+        self.conv2 = TimeConv(outputs, outputs, 3, padding=1, bias=False)
+        self.norm2, self.act2 = TDBatchNorm(outputs), Neurons(kind)
+        self.shortcut = None
+        if stride != 1 or inputs != outputs:
+            self.shortcut = torch.nn.Sequential(TimeConv(inputs, outputs, 1, stride=stride, bias=False), TDBatchNorm(outputs))
+
+    def forward(self, x):
+        residual = self.norm2(self.conv2(self.act1(self.norm1(self.conv1(x)))))
+        return self.act2(residual + (x if self.shortcut is None else self.shortcut(x)))
+
+
+def cifar_step(args):
+    torch.manual_seed(5)
+    w = args.width
+    stem = torch.nn.Conv2d(3, w, 3, padding=1, bias=False)
+    body = torch.nn.Sequential(TDBatchNorm(w), Neurons(args.neuron), SpikingBlock(args.neuron, w, w, 1),
+                               SpikingBlock(args.neuron, w, 2 * w, 2))
+    head = torch.nn.Linear(2 * w, 10)
+    optimizer = torch.optim.Adam(list(stem.parameters()) + list(body.parameters()) + list(head.parameters()), lr=1e-3)
+    images = torch.randn(args.batch, 3, 32, 32)
+    labels = (torch.arange(args.batch) % 10).repeat(args.steps)
+
+    def step():
+        # The Swift case's step: stem once, repeated over T (direct encoding), spiking ResNet,
+        # average pool, linear, TET (cross-entropy of every step's output), Adam.
+        optimizer.zero_grad()
+        current = stem(images)
+        features = body(current.unsqueeze(0).expand(args.steps, *current.shape)).mean(dim=(3, 4))
+        logits = head(features)
+        torch.nn.functional.cross_entropy(logits.flatten(0, 1), labels).backward()
+        optimizer.step()
+
+    return measure(step, args.warmup, args.iterations)
+
+
+CASES = {"cnn-step": cnn_step, "shd-step": shd_step, "conv2d": conv2d, "elementwise": elementwise,
+         "cifar-step": cifar_step}
 
 
 def main():
@@ -153,6 +226,7 @@ def main():
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--hidden", type=int, default=256)
     parser.add_argument("--density", type=float, default=0.02)
+    parser.add_argument("--width", type=int, default=16)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     with torch.no_grad() if args.case == "elementwise" else torch.enable_grad():

@@ -45,6 +45,7 @@ public struct Claim: Sendable {
     public var id: String
     /// What the paper says, in words.
     public var text: String
+    /// NaN when the paper states the claim without a number (the table shows "—").
     public var paperValue: Double
     public var query: MetricQuery
     public var rule: ComparisonRule
@@ -171,7 +172,7 @@ public struct ReportGenerator: Sendable {
                 ours = "—"
             }
             let cells = [
-                "\(claim.id): \(claim.text)", Claim.format(claim.paperValue, decimals: claim.decimals), ours,
+                "\(claim.id): \(claim.text)", claim.paperValue.isNaN ? "—" : Claim.format(claim.paperValue, decimals: claim.decimals), ours,
                 String(result.ours.n), claim.rule.description, result.verdict.rawValue,
             ].map { $0.replacingOccurrences(of: "|", with: "\\|") }
             lines.append("| " + cells.joined(separator: " | ") + " |")

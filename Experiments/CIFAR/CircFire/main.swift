@@ -1,2 +1,3 @@
-// Placeholder: being built on a branch; replaced at merge.
-print("not available yet")
+import ImageExperiment
+
+ImageCommand<CircFirePaper>.main()

@@ -1,0 +1,152 @@
+import ArgumentParser
+import ExperimentKit
+import Foundation
+import Registry
+
+/// A paper's command line: `train`, `reproduce`, `report` and `worker` over the shared image
+/// experiment. Each executable's main.swift is `ImageCommand<ThatPaper>.main()`.
+public protocol PaperDefinition {
+    static var paper: ImagePaper { get }
+    /// The executable's name, for help texts.
+    static var commandName: String { get }
+}
+
+public struct ImageCommand<P: PaperDefinition>: ParsableCommand {
+    public static var configuration: CommandConfiguration {
+        CommandConfiguration(
+            commandName: P.commandName, abstract: "\(P.paper.title): training, the reproduction protocol and its report.",
+            subcommands: [Train.self, Reproduce.self, Report.self, Work.self])
+    }
+
+    public init() {}
+
+    /// One training run.
+    public struct Train: ParsableCommand {
+        public static var configuration: CommandConfiguration {
+            CommandConfiguration(abstract: "Train one network (preset cifar.<preset>.json plus overrides).")
+        }
+        @OptionGroup var common: ExperimentOptions
+        @Option(help: "Neuron model (same as --set neuron.name=NAME).") var neuron: String?
+        @Option(help: "Epochs (same as --set training.epochs=N).") var epochs: Int?
+
+        public init() {}
+
+        public func run() throws {
+            let shorthands = [neuron.map { ConfigOverride(path: ["neuron", "name"], text: $0) },
+                              epochs.map { ConfigOverride(path: ["training", "epochs"], text: String($0)) }].compactMap { $0 }
+            let summary = try P.paper.runner.train(common, adding: shorthands)
+            print("run \(summary.run): " + summary.finalMetrics.filter { $0.split == "test" }
+                .map { "\($0.split)/\($0.name) \(String(format: "%.4f", $0.value))" }.joined(separator: ", "))
+        }
+    }
+
+    /// Every variant of the protocol over its seeds, then the report.
+    public struct Reproduce: ParsableCommand {
+        public static var configuration: CommandConfiguration {
+            CommandConfiguration(abstract: "Run the paper's protocol (protocol.<preset>.json) and write its report.")
+        }
+        @OptionGroup var common: ExperimentOptions
+        @Option(help: "Worker processes (default: the protocol's).") var workers: Int?
+        @Option(help: ArgumentHelp("Where <paper>/RESULTS.md and its figures go.", valueName: "dir")) var reportDir = "papers"
+
+        public init() {}
+
+        public func validate() throws {
+            if common.seed != nil || common.resume != nil {
+                throw ValidationError("reproduce runs every seed of the protocol and resumes by itself when rerun; drop --seed and --resume")
+            }
+        }
+
+        public func run() throws {
+            let paper = P.paper
+            let preset = common.preset ?? ExperimentOptions.defaultPreset
+            let plan = try paper.plan(preset: preset)
+            let registry = try RunRegistry.open(path: common.registryPath())
+            // Resolve every variant's config before anything trains: a bad override or missing
+            // data fails now, with its message, not once per trial.
+            var checked: [(ImageConfig.DataSection, Int)] = []
+            for trial in plan.trials {
+                let config = try ConfigLoader.load(
+                    ImageConfig.self, from: common.configSource(experiment: ImagePaper.experiment, presets: paper.presets),
+                    overrides: try common.configOverrides() + ReproductionPlan.overrides(trial))
+                guard !checked.contains(where: { $0 == (config.value.data, config.value.timesteps) }) else { continue }
+                _ = try ImageData(config: config.value.data, timesteps: config.value.timesteps, dataDirectory: common.dataDirectory())
+                checked.append((config.value.data, config.value.timesteps))
+            }
+            let studyName = "\(paper.id)/\(preset)/" + Self.fingerprint(plan, overrides: common.overrides)
+            let study = try StudyPlan.prepare(
+                StudySpec(name: studyName, experiment: ImagePaper.experiment, objective: "test/accuracy", direction: .maximize),
+                trials: plan.trials, in: registry)
+            let count = workers ?? plan.workers
+            if !common.quiet { print("\(paper.id): \(plan.trials.count) runs (\(plan.variants.count) variants × \(plan.seeds.count) seeds), \(count) worker(s), study \(studyName)") }
+            if count > 1 {
+                try LocalWorkerPool.thisExecutable(arguments: ["worker", studyName] + Self.arguments(common, preset: preset), count: count).run()
+            } else {
+                _ = try paper.runner.work(study: studyName, options: common)
+            }
+            let failed = try registry.trials(in: study.id).filter { $0.state == .failed }
+            let file = try paper.writeReport(registry: registry, preset: preset, directory: URL(fileURLWithPath: reportDir))
+            print("\(paper.id): report \(file.path)")
+            guard failed.isEmpty else {
+                throw ValidationError("\(failed.count) run(s) failed:\n" + failed.map { "  \($0.parameters): \($0.lastError ?? "?")" }.joined(separator: "\n"))
+            }
+        }
+
+        /// The options a worker process needs to resolve the same configs.
+        static func arguments(_ common: ExperimentOptions, preset: String) -> [String] {
+            var arguments = ["--preset", preset, "--registry", common.registryPath(), "--output-dir", common.outputDirectory.path]
+            if let config = common.config { arguments = ["--config", config] + arguments.dropFirst(2) }
+            if let data = common.dataDirectory() { arguments += ["--data-dir", data.path] }
+            for text in common.overrides { arguments += ["--set", text] }
+            if common.quiet { arguments.append("--quiet") }
+            return arguments
+        }
+
+        /// A short hash of the protocol and the command-line overrides, so that a changed
+        /// protocol gets a study of its own while rerunning an unchanged one resumes it.
+        static func fingerprint(_ plan: ReproductionPlan, overrides: [String]) -> String {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .sortedKeys
+            let bytes = Array((try? encoder.encode(plan)) ?? Data()) + Array(overrides.joined(separator: "\n").utf8)
+            let hash = bytes.reduce(UInt64(0xcbf2_9ce4_8422_2325)) { ($0 ^ UInt64($1)) &* 0x100_0000_01b3 }  // FNV-1a
+            return String(String(hash, radix: 16).suffix(8))
+        }
+    }
+
+    /// The report alone, from the registry.
+    public struct Report: ParsableCommand {
+        public static var configuration: CommandConfiguration {
+            CommandConfiguration(abstract: "Write <report-dir>/<paper>/RESULTS.md and figures from the registry's runs of one preset.")
+        }
+        @Option(help: "The preset whose runs to report (default: cpu).") var preset: String?
+        @Option(help: ArgumentHelp("The results registry (default: $SNN_REGISTRY, else \(ExperimentOptions.defaultRegistry)).", valueName: "path"))
+        var registry: String?
+        @Option(help: ArgumentHelp("Where <paper>/RESULTS.md and its figures go.", valueName: "dir")) var reportDir = "papers"
+
+        public init() {}
+
+        public func run() throws {
+            var options = ExperimentOptions()
+            options.registry = registry
+            let store = try RunRegistry.open(path: options.registryPath())
+            let file = try P.paper.writeReport(
+                registry: store, preset: preset ?? ExperimentOptions.defaultPreset, directory: URL(fileURLWithPath: reportDir))
+            print(file.path)
+        }
+    }
+
+    /// A worker process of `reproduce`: trains queued trials of a study until none is left.
+    public struct Work: ParsableCommand {
+        public static var configuration: CommandConfiguration {
+            CommandConfiguration(commandName: "worker", abstract: "Train the queued runs of a study (started by reproduce; one per Slurm task on a cluster).")
+        }
+        @OptionGroup var common: ExperimentOptions
+        @Argument(help: "The study's name.") var study: String
+
+        public init() {}
+
+        public func run() throws {
+            _ = try P.paper.runner.work(study: study, options: common)
+        }
+    }
+}

@@ -1,0 +1,189 @@
+import Datasets
+import ExperimentKit
+import Foundation
+import TensorRuntime
+
+/// Why an image experiment cannot start.
+public enum ImageExperimentError: Error, Equatable, CustomStringConvertible {
+    /// The dataset is not on disk and could not be fetched; says what to place where.
+    case datasetUnavailable(String)
+    case invalidModel(String)
+    case invalidNeuron(String)
+
+    public var description: String {
+        switch self {
+        case .datasetUnavailable(let message), .invalidModel(let message), .invalidNeuron(let message): message
+        }
+    }
+}
+
+/// The samples of one split: CIFAR images (fed to the first layer at every step) or
+/// CIFAR10-DVS recordings framed into one event frame per step.
+public enum ImageSamples: Sendable {
+    case images(CIFARDataset, ChannelNormalization)
+    case events(CIFAR10DVS, DVSFraming)
+
+    public var count: Int {
+        switch self {
+        case .images(let dataset, _): dataset.count
+        case .events(let dataset, _): dataset.count
+        }
+    }
+
+    /// Input channels: 3 colours or 2 event polarities.
+    public var channels: Int {
+        switch self {
+        case .images: 3
+        case .events: 2
+        }
+    }
+
+    /// Samples `indices` as images [B, 3, 32, 32] (augmented with draws from `rng` when
+    /// `augmentation` is given) or frames [T, B, 2, size, size] (not augmented).
+    public func batch(_ indices: [Int], augmentation: CIFARAugmentation?, rng: inout SeededRNG) throws -> (inputs: Tensor, labels: [Int]) {
+        switch self {
+        case .images(let dataset, let normalization):
+            let batch = dataset.batch(indices, normalization: normalization, augmentation: augmentation, rng: &rng)
+            return (batch.images, batch.labels)
+        case .events(let dataset, let framing):
+            let batch = try dataset.batch(indices, framing: framing)
+            return (batch.frames, batch.labels)
+        }
+    }
+}
+
+/// The samples of one run: training, validation and test index lists into the train and test
+/// splits.
+///
+/// The training subset and the validation samples come from one fixed permutation of the training
+/// split (seed 0, independent of the run's seed), so every seed and variant sees the same samples:
+/// the first `trainSubset` are trained on, the next `validationSubset` are the validation split.
+/// CIFAR10-DVS has no official test split; 10 % of each class is held out with seed 0.
+public struct ImageData: Sendable {
+    public let train: ImageSamples
+    public let test: ImageSamples
+    public let trainIndices: [Int]
+    public let validationIndices: [Int]
+    public let testIndices: [Int]
+    public let classCount: Int
+
+    /// - Parameter timesteps: the frames per recording, for the event datasets.
+    public init(config: ImageConfig.DataSection, timesteps: Int, dataDirectory: URL?) throws {
+        let validationSubset = config.validationSubset
+        let root = dataDirectory ?? DataDirectory.resolve()
+        let source: String
+        switch config.dataset {
+        case "synthetic-cifar10", "cifar10", "cifar100":
+            let variant: CIFARDataset.Variant = config.dataset == "cifar100" ? .cifar100 : .cifar10
+            let folder = config.dataset == "synthetic-cifar10"
+                ? try Self.synthetic(in: root, trainCount: max(config.trainSubset, 1000) + validationSubset,
+                                     testCount: max(config.testSubset, 500))
+                : try Self.official(variant, in: root)
+            let normalization = ChannelNormalization.standard(for: variant)
+            train = .images(try CIFARDataset(directory: folder, variant: variant, split: .train), normalization)
+            test = .images(try CIFARDataset(directory: folder, variant: variant, split: .test), normalization)
+            classCount = variant.classCount
+            source = folder.path
+        default:
+            let folder = config.dataset == "synthetic-cifar10-dvs"
+                ? try Self.syntheticDVS(in: root, samplesPerClass: max(40, (config.trainSubset + validationSubset) / 9 + 2))
+                : try Self.officialDVS(in: root)
+            let framing = try DVSFraming(frameCount: timesteps, size: config.frameSize)
+            let (trainRecordings, testRecordings) = try CIFAR10DVS(directory: folder).split(testFraction: 0.1, seed: 0)
+            train = .events(trainRecordings, framing)
+            test = .events(testRecordings, framing)
+            classCount = CIFAR10DVS.classNames.count
+            source = folder.path
+        }
+        let permutation = Self.permutation(train.count, seed: 0)
+        let trainCount = config.trainSubset == 0 ? train.count - validationSubset : min(config.trainSubset, train.count)
+        guard trainCount > 0, trainCount + validationSubset <= train.count else {
+            throw ImageExperimentError.datasetUnavailable(
+                "data.trainSubset \(config.trainSubset) + data.validationSubset \(validationSubset) exceed the \(train.count) training samples of \(source)")
+        }
+        trainIndices = Array(permutation[..<trainCount])
+        validationIndices = Array(permutation[trainCount..<(trainCount + validationSubset)])
+        testIndices = Array(0..<(config.testSubset == 0 ? test.count : min(config.testSubset, test.count)))
+    }
+
+    /// The folder of the official binary files, downloaded (and checked) when missing;
+    /// `fetch` replaces the download (tests).
+    static func official(
+        _ variant: CIFARDataset.Variant, in root: URL, fetch: ((DatasetDescriptor) throws -> Void)? = nil
+    ) throws -> URL {
+        let descriptor = variant == .cifar10 ? DatasetCatalog.cifar10 : DatasetCatalog.cifar100
+        let folder = root.appendingPathComponent(descriptor.folder).appendingPathComponent(variant.folderName)
+        if variant.fileNames(.train).allSatisfy({ FileManager.default.fileExists(atPath: folder.appendingPathComponent($0).path) }) {
+            return folder
+        }
+        do {
+            if let fetch { try fetch(descriptor) } else { try DatasetFetcher(dataDirectory: root, log: { ProgressReporter.standardError($0 + "\n") }).fetch(descriptor) }
+            return folder
+        } catch {
+            throw ImageExperimentError.datasetUnavailable(
+                "\(variant.rawValue) is not in \(folder.path) and could not be fetched: \(error)\n"
+                    + "Alternatively point --data-dir / DATA_DIR at a folder that holds \(descriptor.folder)/\(variant.folderName)/.")
+        }
+    }
+
+    /// Synthetic CIFAR-10 files (learnable stripes and colours, `SyntheticCIFAR`) in
+    /// `<root>/synthetic-cifar10-<train>-<test>`, written once.
+    static func synthetic(in root: URL, trainCount: Int, testCount: Int) throws -> URL {
+        try writeOnce(root.appendingPathComponent("synthetic-cifar10-\(trainCount)-\(testCount)")) { staging in
+            try SyntheticCIFAR.write(directory: staging, variant: .cifar10, trainCount: trainCount, testCount: testCount, seed: 1)
+        }
+    }
+
+    /// The CIFAR10-DVS folder (one subfolder per class), downloaded when missing.
+    static func officialDVS(in root: URL) throws -> URL {
+        let descriptor = DatasetCatalog.cifar10DVS
+        let folder = root.appendingPathComponent(descriptor.folder)
+        if (try? CIFAR10DVS(directory: folder)) != nil { return folder }
+        do {
+            try DatasetFetcher(dataDirectory: root, log: { ProgressReporter.standardError($0 + "\n") }).fetch(descriptor)
+            return folder
+        } catch {
+            throw ImageExperimentError.datasetUnavailable(
+                "CIFAR10-DVS is not in \(folder.path) and could not be fetched: \(error)\n"
+                    + "Alternatively point --data-dir / DATA_DIR at a folder that holds \(descriptor.folder)/<class>/*.aedat.")
+        }
+    }
+
+    /// Synthetic CIFAR10-DVS recordings (`SyntheticDVS`) in `<root>/synthetic-cifar10-dvs-<n>`,
+    /// written once, like `synthetic(in:trainCount:testCount:)`.
+    static func syntheticDVS(in root: URL, samplesPerClass: Int) throws -> URL {
+        try writeOnce(root.appendingPathComponent("synthetic-cifar10-dvs-\(samplesPerClass)")) { staging in
+            try SyntheticDVS.write(directory: staging, samplesPerClass: samplesPerClass, seed: 1)
+        }
+    }
+
+    /// Creates `folder` by writing a private staging folder and renaming it into place, so
+    /// concurrent runs race safely; does nothing when it exists.
+    static func writeOnce(_ folder: URL, write: (URL) throws -> Void) throws -> URL {
+        let manager = FileManager.default
+        if manager.fileExists(atPath: folder.path) { return folder }
+        let parent = folder.deletingLastPathComponent()
+        try manager.createDirectory(at: parent, withIntermediateDirectories: true)
+        let staging = parent.appendingPathComponent(".staging-\(UUID().uuidString)")
+        try write(staging)
+        do {
+            try manager.moveItem(at: staging, to: folder)
+        } catch {
+            try? manager.removeItem(at: staging)
+            // Another run won the race (its files are identical); anything else is a real failure.
+            if !manager.fileExists(atPath: folder.path) { throw error }
+        }
+        return folder
+    }
+
+    /// A Fisher–Yates permutation of 0..<count drawn from `seed`, written out so it stays the
+    /// same across toolchains.
+    static func permutation(_ count: Int, seed: UInt64) -> [Int] {
+        var rng = SeededRNG(seed: seed)
+        var values = Array(0..<count)
+        for i in stride(from: count - 1, to: 0, by: -1) {
+            values.swapAt(i, Int(rng.next() % UInt64(i + 1)))
+        }
+        return values
+    }
+}

@@ -1,1 +1,0 @@
-// Placeholder: being built on a branch; replaced at merge.

@@ -1,0 +1,68 @@
+import ImageExperiment
+import NN
+import Neurons
+import TensorRuntime
+import TestSupport
+import XCTest
+
+@testable import ImageExperiment
+
+final class ModelTests: XCTestCase {
+    private func network(_ architecture: ImageArchitecture, width: Int, timesteps: Int = 2) throws -> SpikingNetwork {
+        var rng = SeededRNG(seed: 3)
+        let neurons = NeuronFactory(name: "lif", configuration: nil, options: EngineOptions(), sharpness: .fixed(4))
+        return try SpikingNetwork(architecture, classes: 10, width: width, timesteps: timesteps, tdbnAlpha: 1, neurons: neurons, rng: &rng)
+    }
+
+    /// Every architecture maps images [B, 3, 32, 32] to logits [T, B, classes] and has the
+    /// spiking layers its definition says (one per tdBN'd activation).
+    func testEveryArchitectureGivesLogitsPerTimeStep() throws {
+        let expectedLayers: [ImageArchitecture: Int] = [
+            .resnet19: 1 + 2 * 8 + 1, .resnet18: 1 + 2 * 8, .resnet34: 1 + 2 * 16, .vggsnn: 8, .smallResNet: 1 + 2 * 2,
+            .smallVGG: 3, .spikformerTiny: 2 + 2 * (5 + 2),
+        ]
+        var rng = SeededRNG(seed: 1)
+        let images = Tensor.normal([2, 3, 32, 32], using: &rng)
+        for architecture in ImageArchitecture.allCases {
+            let width = architecture == .spikformerTiny ? 8 : 4
+            let model = try network(architecture, width: width, timesteps: 3)
+            XCTAssertEqual(model(images).shape, [3, 2, 10], "\(architecture)")
+            XCTAssertEqual(model.spikingLayers.count, expectedLayers[architecture], "\(architecture)")
+        }
+    }
+
+    func testSpikformerRejectsAWidthItsHeadsCannotSplit() {
+        XCTAssertThrowsError(try network(.spikformerTiny, width: 12)) { error in
+            XCTAssertTrue("\(error)".contains("model.width must be a multiple of 8"), "\(error)")
+        }
+    }
+
+    /// The attention core's gradients (reshapes, two batched matmuls with transposes) agree
+    /// with Float64 central finite differences.
+    func testAttentionGradientsMatchFiniteDifferences() {
+        let shape = [2, 1, 4, 3]  // T, B, D = 2 heads × 2 channels, N = 3 tokens
+        let inputs = [randomTensor(shape, seed: 1), randomTensor(shape, seed: 2), randomTensor(shape, seed: 3)]
+        assertGradients(inputs) { x in
+            weightedSum(SpikingSelfAttention.attend(query: x[0], key: x[1], value: x[2], heads: 2, scale: 0.5))
+        }
+    }
+
+    /// The core against a direct evaluation of y_n = scale Σ_m (q_n · k_m) v_m within each head.
+    func testAttentionComputesScaledQueryKeyValueProducts() {
+        let (d, n, heads) = (4, 3, 2)
+        let q = randomTensor([1, 1, d, n], seed: 4), k = randomTensor([1, 1, d, n], seed: 5), v = randomTensor([1, 1, d, n], seed: 6)
+        let y = SpikingSelfAttention.attend(query: q, key: k, value: v, heads: heads, scale: 0.5).doubles
+        let (qv, kv, vv) = (q.doubles, k.doubles, v.doubles)
+        let per = d / heads
+        var expected = [Double](repeating: 0, count: d * n)
+        for h in 0..<heads {
+            for token in 0..<n {
+                for other in 0..<n {
+                    let score = (0..<per).reduce(0.0) { $0 + qv[(h * per + $1) * n + token] * kv[(h * per + $1) * n + other] }
+                    for c in 0..<per { expected[(h * per + c) * n + token] += 0.5 * score * vv[(h * per + c) * n + other] }
+                }
+            }
+        }
+        assertClose(y, expected, tolerance: 1e-12)
+    }
+}

@@ -37,10 +37,10 @@ bin="$("$SWIFT" build "${flags[@]}" --show-bin-path)"
 out="runs/$scale"
 mkdir -p "$out"
 if [ "$scale" = smoke ]; then
-    common=(--preset smoke --registry "$out/registry.sqlite" --output-dir "$out/checkpoints" --data-dir "$out/data" --quiet)
+    common=(--preset smoke --registry "$out/registry.sqlite" --output-dir "$out/artifacts" --data-dir "$out/data" --quiet)
     reports="$out"
 else
-    common=(--preset "$scale" --registry "$out/registry.sqlite" --output-dir "$out/checkpoints")
+    common=(--preset "$scale" --registry "$out/registry.sqlite" --output-dir "$out/artifacts")
     data="${DATA_DIR:-${SNN_DATA_DIR:-}}"
     if [ -n "$data" ]; then common+=(--data-dir "$data"); fi
     reports=papers

@@ -34,5 +34,5 @@ if [[ -n "${TRAIN_FILE:-}" || -n "${TEST_FILE:-}" ]]; then
     files=(--train-file "${TRAIN_FILE:?TRAIN_FILE and TEST_FILE go together}" --test-file "${TEST_FILE:?TRAIN_FILE and TEST_FILE go together}")
 fi
 mkdir -p "$out"
-exec "$bin" reproduce --preset "$scale" --registry "$out/registry.sqlite" --output-dir "$out" \
+exec "$bin" reproduce --preset "$scale" --registry "$out/registry.sqlite" --output-dir "$out/artifacts" \
     --report-dir "$report" "${data[@]}" "${files[@]}"

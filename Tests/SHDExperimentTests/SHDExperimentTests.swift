@@ -64,6 +64,7 @@ final class SHDCommandLineTests: XCTestCase {
             (["train", "--preset", "smoke", "--config", "x.json"], "--preset and --config"),
             (["train", "--set", "nonsense"], "nonsense"),
             (["search"], "--neuron"),
+            (["reproduce", "--resume", "3"], "snn-shd train --resume 3"),
         ]
         for (arguments, message) in cases {
             XCTAssertThrowsError(try SHDCommand.parseAsRoot(arguments), "\(arguments)") { error in

@@ -86,15 +86,13 @@ extension SHDCommand {
     /// Runs the hyperparameter search of one model.
     public struct Search: ParsableCommand {
         public static let configuration = CommandConfiguration(abstract: "Search hyperparameters for one model (resumable: rerun to continue).")
-        @OptionGroup var common: ExperimentOptions
-        @OptionGroup var data: SHDDataFlags
+        @OptionGroup var stage: StageOptions
         @Option(help: "qif-exact or lif-exact.") var neuron: String
 
         public init() {}
 
         public func run() throws {
-            let pipeline = try SHDCommand.pipeline(common, data)
-            try pipeline.prepareData()
+            let pipeline = try stage.pipeline(preparingData: true)
             let best = try pipeline.search(neuron)
             print("best trial \(best.number): val/accuracy \(best.result ?? .nan), run \(best.runID.map { "\($0)" } ?? "—")")
         }
@@ -103,15 +101,13 @@ extension SHDCommand {
     /// Retrains a model's best configuration with every seed.
     public struct Seeds: ParsableCommand {
         public static let configuration = CommandConfiguration(abstract: "Retrain one model's best searched configuration with the preset's seeds.")
-        @OptionGroup var common: ExperimentOptions
-        @OptionGroup var data: SHDDataFlags
+        @OptionGroup var stage: StageOptions
         @Option(help: "qif-exact or lif-exact (its search must have finished); lif or dqif run the preset unchanged.") var neuron: String
 
         public init() {}
 
         public func run() throws {
-            let pipeline = try SHDCommand.pipeline(common, data)
-            try pipeline.prepareData()
+            let pipeline = try stage.pipeline(preparingData: true)
             if neuron.hasSuffix("-exact") {
                 try pipeline.seeds(neuron, parameters: try pipeline.search(neuron).parameters)
             } else {
@@ -123,30 +119,27 @@ extension SHDCommand {
     /// Scans the landscapes of both models.
     public struct Landscape: ParsableCommand {
         public static let configuration = CommandConfiguration(abstract: "Scan loss and gradient landscapes around both models' trained networks.")
-        @OptionGroup var common: ExperimentOptions
-        @OptionGroup var data: SHDDataFlags
+        @OptionGroup var stage: StageOptions
 
         public init() {}
 
         public func run() throws {
-            try SHDLandscapeStage(pipeline: try SHDCommand.pipeline(common, data)).run()
+            try SHDLandscapeStage(pipeline: try stage.pipeline()).run()
         }
     }
 
     /// Writes the report from the registry.
     public struct Report: ParsableCommand {
         public static let configuration = CommandConfiguration(abstract: "Write RESULTS.md and its figures from the registry.")
-        @OptionGroup var common: ExperimentOptions
-        @OptionGroup var data: SHDDataFlags
-        @Option(help: ArgumentHelp("Where RESULTS.md and figures/ go.", valueName: "dir"))
-        var reportDir: String = SHDReport.paperDirectory.relativePath
+        @OptionGroup var stage: StageOptions
+        @OptionGroup var output: ReportOptions
 
         public init() {}
 
         public func run() throws {
-            let pipeline = try SHDCommand.pipeline(common, data)
+            let pipeline = try stage.pipeline()
             let file = try SHDReport(registry: pipeline.registry, preset: pipeline.preset, config: pipeline.config.value)
-                .write(to: URL(fileURLWithPath: reportDir, isDirectory: true))
+                .write(to: output.directory)
             print("report: \(file.relativePath)")
         }
     }
@@ -155,22 +148,21 @@ extension SHDCommand {
     public struct Reproduce: ParsableCommand {
         public static let configuration = CommandConfiguration(
             abstract: "Searches → seeds → comparison → landscapes → report (what make reproduce-shd runs).")
-        @OptionGroup var common: ExperimentOptions
-        @OptionGroup var data: SHDDataFlags
-        @Option(help: ArgumentHelp("Where RESULTS.md and figures/ go.", valueName: "dir"))
-        var reportDir: String = SHDReport.paperDirectory.relativePath
+        @OptionGroup var stage: StageOptions
+        @OptionGroup var output: ReportOptions
 
         public init() {}
 
         public func run() throws {
-            let pipeline = try SHDCommand.pipeline(common, data)
+            let pipeline = try stage.pipeline()
             let start = Date()
-            let file = try pipeline.reproduce(reportDirectory: URL(fileURLWithPath: reportDir, isDirectory: true))
+            let file = try pipeline.reproduce(reportDirectory: output.directory)
+            let registry = stage.common.registryPath()
             print("""
                 reproduce-shd (\(pipeline.preset)) finished in \(Int(Date().timeIntervalSince(start))) s
                   report:   \(file.relativePath)
                   figures:  \(file.deletingLastPathComponent().appendingPathComponent("figures").relativePath)/
-                  registry: \(common.registryPath())  (snn runs list --registry \(common.registryPath()))
+                  registry: \(registry)  (snn runs list --registry \(registry))
                 """)
         }
     }
@@ -188,13 +180,42 @@ extension SHDCommand {
         }
     }
 
-    /// The pipeline of `common` with the data flags as overrides; its workers get the same flags.
-    static func pipeline(_ common: ExperimentOptions, _ data: SHDDataFlags) throws -> SHDPipeline {
+}
+
+/// What every stage command takes: the shared experiment options and the data flags.
+public struct StageOptions: ParsableArguments {
+    @OptionGroup public var common: ExperimentOptions
+    @OptionGroup public var data: SHDDataFlags
+
+    public init() {}
+
+    public func validate() throws {
+        if let run = common.resume {
+            throw ValidationError("--resume continues one training run: use `snn-shd train --resume \(run)`; stages resume by themselves")
+        }
+    }
+
+    /// The pipeline of these options, the data flags folded into `--set` overrides so worker
+    /// processes resolve the same config; with `preparingData`, the data files are fetched or
+    /// generated first, before any worker starts.
+    func pipeline(preparingData: Bool = false) throws -> SHDPipeline {
         var options = common
         options.overrides += data.setArguments
         let quiet = common.quiet
-        return try SHDPipeline(options: options) { text in
+        let pipeline = try SHDPipeline(options: options) { text in
             if !quiet { ProgressReporter.standardError("[shd] \(text)\n") }
         }
+        if preparingData { try pipeline.prepareData() }
+        return pipeline
     }
+}
+
+/// Where a report goes.
+public struct ReportOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Where RESULTS.md and figures/ go.", valueName: "dir"))
+    var reportDir: String = SHDReport.paperDirectory.relativePath
+
+    public init() {}
+
+    var directory: URL { URL(fileURLWithPath: reportDir, isDirectory: true) }
 }

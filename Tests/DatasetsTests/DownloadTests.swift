@@ -159,7 +159,7 @@ final class DownloadTests: TemporaryDirectoryTestCase {
     }
 
     func testCatalogKnowsTheOfficialSources() throws {
-        XCTAssertEqual(DatasetCatalog.all.map(\.name), ["shd", "ssc", "cifar10", "cifar100", "cifar10-dvs"])
+        XCTAssertEqual(DatasetCatalog.all.map(\.name), ["shd", "ssc", "cifar10", "cifar100", "cifar10-dvs", "sst2"])
         let shd = try DatasetCatalog.named("shd")
         XCTAssertEqual(shd.files[0].urls[0].absoluteString, "https://zenkelab.org/datasets/shd_train.h5.gz")
         XCTAssertEqual(shd.files[0].checksum, .md5("d47c9825dee33347913e8ce0f2be08b0"))

@@ -9,6 +9,10 @@ public struct RemoteFile: Sendable {
         /// The MD5 listed for this file in the publisher's `md5sums.txt` at this URL (used where
         /// no value could be pinned from a source we trust, e.g. the SSC archives).
         case md5Manifest(URL)
+        /// No checksum could be pinned from a source we trust (and none was verifiable offline):
+        /// the fetcher accepts the archive but says so, printing its MD5 as "not verified" so
+        /// that it can be compared and pinned.
+        case unpinned
     }
 
     /// What to do with the verified archive.
@@ -116,7 +120,16 @@ public enum DatasetCatalog {
                 checksum: .md5(source.1), extraction: .unzip(producing: name))
         })
 
-    public static let all = [shd, ssc, cifar10, cifar100, cifar10DVS]
+    /// SST-2 as released with GLUE (Wang et al. 2019): `SST-2/train.tsv`, `dev.tsv`, `test.tsv`.
+    /// No MD5 is published for this zip and none could be verified when this entry was written
+    /// (no network), so the checksum is `.unpinned`: the fetcher reports the archive as not
+    /// verified and prints its MD5.
+    public static let sst2 = DatasetDescriptor(
+        name: "sst2", folder: "sst2",
+        files: [RemoteFile(name: "SST-2.zip", urls: [URL(string: "https://dl.fbaipublicfiles.com/glue/data/SST-2.zip")!],
+                           checksum: .unpinned, extraction: .unzip(producing: "SST-2"))])
+
+    public static let all = [shd, ssc, cifar10, cifar100, cifar10DVS, sst2]
 
     public static func named(_ name: String) throws -> DatasetDescriptor {
         guard let descriptor = all.first(where: { $0.name == name }) else {

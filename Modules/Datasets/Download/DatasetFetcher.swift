@@ -37,13 +37,16 @@ public struct DatasetFetcher: Sendable {
         }
         let archive = folder.appendingPathComponent(file.name)
         if !FileManager.default.fileExists(atPath: archive.path) { try download(file, to: archive) }
-        let expected = try expectedMD5(file, folder: folder)
         let actual = try FileChecksum.md5(of: archive)
-        guard actual == expected else {
-            try? FileManager.default.removeItem(at: archive)
-            throw DatasetError.checksumMismatch(file: archive.path, expected: expected, actual: actual)
+        if let expected = try expectedMD5(file, folder: folder) {
+            guard actual == expected else {
+                try? FileManager.default.removeItem(at: archive)
+                throw DatasetError.checksumMismatch(file: archive.path, expected: expected, actual: actual)
+            }
+            log("\(archive.path): MD5 \(actual) verified")
+        } else {
+            log("\(archive.path): MD5 \(actual) NOT verified (no checksum is pinned for \(file.name); compare it with a trusted copy)")
         }
-        log("\(archive.path): MD5 \(actual) verified")
         switch file.extraction {
         case .gunzip(let name): try ArchiveExtractor.gunzip(archive, to: folder.appendingPathComponent(name))
         case .untar: try ArchiveExtractor.untar(archive, into: folder)
@@ -69,10 +72,12 @@ public struct DatasetFetcher: Sendable {
             destination: archive.path, reason: reasons.joined(separator: "; "))
     }
 
-    private func expectedMD5(_ file: RemoteFile, folder: URL) throws -> String {
+    private func expectedMD5(_ file: RemoteFile, folder: URL) throws -> String? {
         switch file.checksum {
         case .md5(let value):
             return value
+        case .unpinned:
+            return nil
         case .md5Manifest(let url):
             let manifest = folder.appendingPathComponent(url.lastPathComponent)
             if !FileManager.default.fileExists(atPath: manifest.path) { try downloader.download(url, to: manifest) }

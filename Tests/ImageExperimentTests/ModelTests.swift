@@ -23,7 +23,7 @@ final class ModelTests: XCTestCase {
         ]
         var rng = SeededRNG(seed: 1)
         let images = Tensor.normal([2, 3, 32, 32], using: &rng)
-        for architecture in ImageArchitecture.allCases {
+        for architecture in ImageArchitecture.allCases where architecture != .spikformerText {  // token ids: TextModelTests
             let width = architecture == .spikformerTiny ? 8 : 4
             let model = try network(architecture, width: width, timesteps: 3)
             XCTAssertEqual(model(images).shape, [3, 2, 10], "\(architecture)")

@@ -22,6 +22,10 @@ public enum ImageArchitecture: String, CaseIterable, Sendable {
     /// A small Spikformer: a two-conv stem to 8×8 tokens of width w, two blocks of spiking
     /// self-attention (4 heads) and a spiking MLP, token mean, FC-classes.
     case spikformerTiny = "spikformer-tiny"
+    /// The text Spikformer (TextTransformer.swift): embedding of width w, `text.blocks` blocks of
+    /// spiking self-attention (`text.heads` heads) and a spiking MLP, token mean, FC-classes.
+    /// Its input is token ids [B, L] and `inputChannels` is the vocabulary size.
+    case spikformerText = "spikformer-text"
 }
 
 /// Makes the spiking layers of one network, all alike, and remembers them (for the PNB loss,
@@ -65,7 +69,8 @@ public final class SpikingNetwork: Module {
 
     public init(
         _ architecture: ImageArchitecture, inputChannels: Int = 3, classes: Int, width: Int, timesteps: Int, tdbnAlpha: Double,
-        neurons: NeuronFactory, rng: inout SeededRNG
+        neurons: NeuronFactory, textBlocks: Int = 2, textHeads: Int = 4, embedding: Tensor? = nil,
+        rng: inout SeededRNG
     ) throws {
         self.architecture = architecture
         self.timesteps = timesteps
@@ -127,19 +132,26 @@ public final class SpikingNetwork: Module {
             }
             layers += [TokenMean(), Linear(inFeatures: w, outFeatures: classes, rng: &rng)]
             body = Sequential(layers)
+        case .spikformerText:
+            let parts = try Self.textTransformer(vocabulary: c, classes: classes, width: w, blocks: textBlocks, heads: textHeads,
+                                                 embedding: embedding, builder: builder, rng: &rng)
+            stem = parts.stem
+            body = parts.body
         }
         spikingLayers = neurons.made
     }
 
     public var children: [(name: String, module: any Module)] { [("stem", stem), ("body", body)] }
 
-    /// Logits [T, B, classes] for images [B, C, H, W] or frames [T, B, C, H, W].
+    /// Logits [T, B, classes] for images [B, C, H, W], frames [T, B, C, H, W] or token ids [B, L]
+    /// (`spikformer-text`; the stem's [B, D, L] is repeated over the steps like an image's).
     public func callAsFunction(_ input: Tensor) -> Tensor {
         if input.rank == 5 {
             precondition(input.shape[0] == timesteps, "SpikingNetwork: \(input.shape[0]) frames for \(timesteps) time steps")
             return body(stem(input))
         }
-        precondition(input.rank == 4, "SpikingNetwork: expected images [B, C, H, W] or frames [T, B, C, H, W], got \(input.shape)")
+        precondition(input.rank == 4 || (input.rank == 2 && architecture == .spikformerText),
+                     "SpikingNetwork: expected images [B, C, H, W] or frames [T, B, C, H, W], got \(input.shape)")
         let current = stem(input)
         return body(current.unsqueezed(0).expanded(to: [timesteps] + current.shape))
     }

@@ -38,7 +38,7 @@ public enum CircFirePaper: PaperDefinition {
                 variant: "cf-learnable-pnb", baseline: "cf-learnable", split: "potentials", name: "imbalance", lowerIsBetter: true))
         }
         let variants = plan.variants.map(\.name)
-        let convolutional = variants.filter { !$0.hasPrefix("spikformer") }
+        let convolutional = variants.filter { !$0.hasPrefix("spikformer") && !CircFireSettings.isSetting($0) }
         let transformer = variants.filter { $0.hasPrefix("spikformer") }
         var figures: [ReportFigure] = []
         if let figure = try report.learningCurves(convolutional, file: "learning-curves-ablation.png", title: "Ablation (\(base.model.architecture))") {
@@ -65,10 +65,10 @@ public enum CircFirePaper: PaperDefinition {
             + "claims are the ablation's orderings, which the abstract states."
         return [
             ReportSection(title: "Ablation and Transformer carry-over", claims: claims, figures: figures,
-                          note: setup + "\n\n" + (try report.variantTable(variants))),
+                          note: setup + "\n\n" + (try report.variantTable(variants.filter { !CircFireSettings.isSetting($0) }))),
             ReportSection(title: "Positive-negative balance of membrane potentials", claims: balance, figures: potentialFigures,
                           note: try pnbSweep(report: report, plan: plan, base: base)),
-        ]
+        ] + (try CircFireSettings.sections(report: report, plan: plan, base: base))
     }
 
     /// The PNB weights the protocol tries on the CNN with CF + learnable surrogate (λ = 0 is

@@ -47,6 +47,8 @@ public struct ImageCommand<P: PaperDefinition>: ParsableCommand {
         }
         @OptionGroup var common: ExperimentOptions
         @Option(help: "Worker processes (default: the protocol's).") var workers: Int?
+        @Option(help: ArgumentHelp("Only the protocol variants whose names start with this (e.g. sst2- for paper 3's text ladder).", valueName: "prefix"))
+        var only: String?
         @Option(help: ArgumentHelp("Where <paper>/RESULTS.md and its figures go.", valueName: "dir")) var reportDir = "papers"
 
         public init() {}
@@ -60,18 +62,23 @@ public struct ImageCommand<P: PaperDefinition>: ParsableCommand {
         public func run() throws {
             let paper = P.paper
             let preset = common.preset ?? ExperimentOptions.defaultPreset
-            let plan = try paper.plan(preset: preset)
+            var plan = try paper.plan(preset: preset)
+            if let only {
+                plan.variants = plan.variants.filter { $0.name.hasPrefix(only) }
+                guard !plan.variants.isEmpty else { throw ValidationError("no variant of protocol.\(preset).json starts with \(only)") }
+            }
             let registry = try RunRegistry.open(path: common.registryPath())
             // Resolve every variant's config before anything trains: a bad override or missing
             // data fails now, with its message, not once per trial.
-            var checked: [(ImageConfig.DataSection, Int)] = []
+            var checked: [(ImageConfig.DataSection, Int, ImageConfig.TextSection?)] = []
             for trial in plan.trials {
                 let config = try ConfigLoader.load(
                     ImageConfig.self, from: common.configSource(experiment: ImagePaper.experiment, presets: paper.presets),
                     overrides: try common.configOverrides() + ReproductionPlan.overrides(trial))
-                guard !checked.contains(where: { $0 == (config.value.data, config.value.timesteps) }) else { continue }
-                _ = try ImageData(config: config.value.data, timesteps: config.value.timesteps, dataDirectory: common.dataDirectory())
-                checked.append((config.value.data, config.value.timesteps))
+                let key = (config.value.data, config.value.timesteps, config.value.text)
+                guard !checked.contains(where: { $0.0 == key.0 && $0.1 == key.1 && $0.2 == key.2 }) else { continue }
+                _ = try ImageData(config: key.0, timesteps: key.1, dataDirectory: common.dataDirectory(), text: key.2)
+                checked.append(key)
             }
             let studyName = "\(paper.id)/\(preset)/" + Self.fingerprint(plan, overrides: common.overrides)
             let study = try StudyPlan.prepare(

@@ -15,6 +15,9 @@ public struct ImageConfig: Codable, Sendable, Equatable, ValidatedConfig {
     public var model: ModelSection
     public var neuron: NeuronSection
     public var training: TrainingSection
+    /// The sentence datasets' tokenizer and the text Transformer's shape; absent from image-only
+    /// presets (paper 2's), present in paper 3's so that protocol variants can switch to text.
+    public var text: TextSection?
 
     public struct DataSection: Codable, Sendable, Equatable {
         /// `cifar10`, `cifar100` or `cifar10-dvs` (real files, fetched into the data directory), or
@@ -77,7 +80,21 @@ public struct ImageConfig: Codable, Sendable, Equatable, ValidatedConfig {
         public var pnbWeight: Double
     }
 
-    public static let datasets = ["cifar10", "cifar100", "cifar10-dvs", "synthetic-cifar10", "synthetic-cifar10-dvs"]
+    /// For `sst2` / `synthetic-sst2` (with `model.architecture` `spikformer-text`).
+    public struct TextSection: Codable, Sendable, Equatable {
+        /// Tokens per sentence: longer sentences are cut, shorter ones padded.
+        public var maxTokens: Int
+        /// A word enters the vocabulary when it occurs this often in the training sentences used.
+        public var minWordCount: Int
+        /// A GloVe-format text file of pretrained word vectors ("" = random embedding); its
+        /// dimension must equal `model.width`.
+        public var wordVectors: String
+        public var blocks: Int
+        public var heads: Int
+    }
+
+    public static let datasets = ["cifar10", "cifar100", "cifar10-dvs", "synthetic-cifar10", "synthetic-cifar10-dvs", "sst2", "synthetic-sst2"]
+    public static let textDatasets = ["sst2", "synthetic-sst2"]
     public static let sharpnessModes = ["fixed", "learnable", "analytic"]
     public static let optimizers = ["sgd", "adam"]
     public static let losses = ["tet", "mean-output"]
@@ -97,6 +114,21 @@ public struct ImageConfig: Codable, Sendable, Equatable, ValidatedConfig {
         try ConfigIssue.require(
             ImageArchitecture(rawValue: model.architecture) != nil, "model.architecture",
             mustBe: "one of \(architectures.joined(separator: ", "))", got: model.architecture)
+        let isText = Self.textDatasets.contains(data.dataset)
+        try ConfigIssue.require(
+            isText == (model.architecture == ImageArchitecture.spikformerText.rawValue), "model.architecture",
+            mustBe: isText ? "spikformer-text for \(data.dataset)" : "an image network for \(data.dataset) (spikformer-text reads sentences)",
+            got: model.architecture)
+        if isText {
+            guard let text else {
+                throw ConfigIssue(path: "text", expected: "a section {maxTokens, minWordCount, wordVectors, blocks, heads} for \(data.dataset)", got: "null")
+            }
+            try ConfigIssue.require(text.maxTokens >= 1, "text.maxTokens", mustBe: "an integer ≥ 1", got: text.maxTokens)
+            try ConfigIssue.require(text.minWordCount >= 1, "text.minWordCount", mustBe: "an integer ≥ 1", got: text.minWordCount)
+            try ConfigIssue.require(text.blocks >= 1, "text.blocks", mustBe: "an integer ≥ 1", got: text.blocks)
+            try ConfigIssue.require(text.heads >= 1 && model.width % text.heads == 0, "text.heads",
+                                    mustBe: "an integer ≥ 1 dividing model.width (\(model.width))", got: text.heads)
+        }
         try ConfigIssue.require(model.width >= 1, "model.width", mustBe: "an integer ≥ 1", got: model.width)
         try ConfigIssue.require(model.tdbnAlpha > 0, "model.tdbnAlpha", mustBe: "positive", got: model.tdbnAlpha)
         try ConfigIssue.require(

@@ -22,19 +22,23 @@ public enum ImageExperimentError: Error, Equatable, CustomStringConvertible {
 public enum ImageSamples: Sendable {
     case images(CIFARDataset, ChannelNormalization)
     case events(CIFAR10DVS, DVSFraming)
+    /// Sentences as token ids (`TextData`).
+    case sentences(TokenizedSentences)
 
     public var count: Int {
         switch self {
         case .images(let dataset, _): dataset.count
         case .events(let dataset, _): dataset.count
+        case .sentences(let sentences): sentences.count
         }
     }
 
-    /// Input channels: 3 colours or 2 event polarities.
+    /// Input channels: 3 colours, 2 event polarities, or the vocabulary size (token ids).
     public var channels: Int {
         switch self {
         case .images: 3
         case .events: 2
+        case .sentences(let sentences): sentences.vocabulary
         }
     }
 
@@ -48,6 +52,8 @@ public enum ImageSamples: Sendable {
         case .events(let dataset, let framing):
             let batch = try dataset.batch(indices, framing: framing)
             return (batch.frames, batch.labels)
+        case .sentences(let sentences):
+            return sentences.batch(indices)
         }
     }
 }
@@ -66,12 +72,31 @@ public struct ImageData: Sendable {
     public let validationIndices: [Int]
     public let testIndices: [Int]
     public let classCount: Int
+    /// For the sentence datasets: the tokenizer (saved at `tokenizerFile`) and optional word vectors.
+    public private(set) var tokenizer: WordTokenizer?
+    public private(set) var tokenizerFile: URL?
+    public private(set) var wordVectors: WordVectors?
 
     /// - Parameter timesteps: the frames per recording, for the event datasets.
-    public init(config: ImageConfig.DataSection, timesteps: Int, dataDirectory: URL?) throws {
+    /// - Parameter text: the tokenizer settings, for the sentence datasets.
+    public init(config: ImageConfig.DataSection, timesteps: Int, dataDirectory: URL?, text: ImageConfig.TextSection? = nil) throws {
         let validationSubset = config.validationSubset
         let root = dataDirectory ?? DataDirectory.resolve()
         let source: String
+        if ImageConfig.textDatasets.contains(config.dataset) {
+            guard let text else { throw ImageExperimentError.datasetUnavailable("\(config.dataset) needs the config's text section") }
+            let loaded = try TextData.load(config, text: text, root: root)
+            train = .sentences(loaded.train)
+            test = .sentences(loaded.test)
+            trainIndices = loaded.trainIndices
+            validationIndices = loaded.validationIndices
+            testIndices = Array(0..<loaded.test.count)
+            classCount = SST2Dataset.classCount
+            tokenizer = loaded.tokenizer
+            tokenizerFile = loaded.tokenizerFile
+            wordVectors = loaded.wordVectors
+            return
+        }
         switch config.dataset {
         case "synthetic-cifar10", "cifar10", "cifar100":
             let variant: CIFARDataset.Variant = config.dataset == "cifar100" ? .cifar100 : .cifar10

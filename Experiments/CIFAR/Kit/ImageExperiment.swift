@@ -37,12 +37,15 @@ public final class ImageExperiment: Experiment {
 
     public init(config: ImageConfig, context: ExperimentContext) throws {
         self.config = config
-        data = try ImageData(config: config.data, timesteps: config.timesteps, dataDirectory: context.dataDirectory)
+        data = try ImageData(config: config.data, timesteps: config.timesteps, dataDirectory: context.dataDirectory, text: config.text)
         let neurons = try Self.neuronFactory(config)
         var rng = SeededRNG(seed: UInt64(config.seed))
         network = try SpikingNetwork(
             ImageArchitecture(rawValue: config.model.architecture)!, inputChannels: data.train.channels, classes: data.classCount,
-            width: config.model.width, timesteps: config.timesteps, tdbnAlpha: config.model.tdbnAlpha, neurons: neurons, rng: &rng)
+            width: config.model.width, timesteps: config.timesteps, tdbnAlpha: config.model.tdbnAlpha, neurons: neurons,
+            textBlocks: config.text?.blocks ?? 2, textHeads: config.text?.heads ?? SpikingSelfAttention.defaultHeads,
+            embedding: data.wordVectors.map { Tensor(shape: [$0.values.count / $0.dimension, $0.dimension], values: $0.values, dtype: .float32) },
+            rng: &rng)
         let named = network.namedParameters()
         let decayed = named.filter { !$0.name.hasSuffix(".sharpness") }.map(\.parameter)
         let undecayed = named.filter { $0.name.hasSuffix(".sharpness") }.map(\.parameter)

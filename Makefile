@@ -6,7 +6,7 @@ VENV ?= .venv
 BENCH_CASES ?= gemm conv2d elementwise cnn-step shd-step exact-step
 
 .DEFAULT_GOAL := help
-.PHONY: help deps build test bench new-neuron reproduce-shd reproduce-cifar
+.PHONY: help deps build test bench new-neuron reproduce-shd reproduce-cifar reproduce-sst2
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -48,5 +48,8 @@ new-neuron: ## Scaffold a neuron plugin: make new-neuron NAME=AdaptiveLIF [KEY=a
 reproduce-shd: deps ## Paper 1 (QIF vs LIF on SHD): SCALE=smoke|cpu|paper [DATA_DIR=… TRAIN_FILE=… TEST_FILE=…]
 	@SWIFT="$(SWIFT)" scripts/reproduce-shd.sh "$(SCALE)"
 
-reproduce-cifar: deps ## Papers 2 and 3 (DQIF, circulate-firing on CIFAR): SCALE=smoke|cpu|paper [DATA_DIR=…]
+reproduce-cifar: deps ## Papers 2 and 3 (DQIF, circulate-firing on CIFAR, CIFAR10-DVS, SST-2): SCALE=smoke|cpu|paper [DATA_DIR=…]
 	@SWIFT="$(SWIFT)" scripts/reproduce-cifar.sh "$(SCALE)"
+
+reproduce-sst2: deps ## Paper 3's SST-2 stage alone (text Spikformer ladder): SCALE=smoke|cpu|paper [DATA_DIR=…]
+	@SWIFT="$(SWIFT)" scripts/reproduce-sst2.sh "$(SCALE)"

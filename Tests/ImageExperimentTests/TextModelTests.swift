@@ -64,6 +64,8 @@ final class TextModelTests: XCTestCase {
         XCTAssertGreaterThan(accuracy, 0.7, "test accuracy \(accuracy)")
         XCTAssertTrue(summary.finalMetrics.contains { $0.split == "surrogate" && $0.name == "layer0.step1" })
         XCTAssertTrue(summary.finalMetrics.contains { $0.split == "val" && $0.name == "accuracy" })
+        let saved = try XCTUnwrap(try registry.artifacts(of: summary.run).first { $0.kind == "tokenizer" }, "no tokenizer artifact")
+        XCTAssertNoThrow(try WordTokenizer.load(from: URL(fileURLWithPath: saved.path)))
         let config = try smokeConfig(CircFirePaper.paper, try smokeVariant("sst2-lif"))
         let data = try ImageData(config: config.value.data, timesteps: config.value.timesteps,
                                  dataDirectory: directory.appendingPathComponent("data"), text: config.value.text)

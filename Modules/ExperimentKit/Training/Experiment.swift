@@ -25,6 +25,9 @@ public protocol Experiment: AnyObject {
     var epochs: Int { get }
     /// The neuron model's registry name, recorded with the run; nil when not applicable.
     var neuron: String? { get }
+    /// Files that define the run beyond its config (a tokenizer's vocabulary, …): a new run copies
+    /// each into its output folder and records it as an artifact of the given kind.
+    var runFiles: [(kind: String, file: URL)] { get }
 
     /// Trains for one epoch and returns its metrics (split `train`; the loop fills in the epoch).
     /// Call `progress.completedStep(_:)` after every batch: it reports progress, heartbeats, and
@@ -37,6 +40,7 @@ public protocol Experiment: AnyObject {
 
 extension Experiment {
     public var neuron: String? { nil }
+    public var runFiles: [(kind: String, file: URL)] { [] }
 }
 
 /// Where an experiment finds its inputs; machine-specific, so not part of the stored config.

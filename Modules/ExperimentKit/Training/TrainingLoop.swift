@@ -70,6 +70,7 @@ public struct TrainingLoop {
         switch start {
         case .new(let spec):
             run = try registry.startRun(spec)
+            try saveRunFiles(experiment, run: run)
         case .resume(let id):
             let point = try ResumePoint.locate(id, in: registry)
             do {
@@ -133,6 +134,19 @@ public struct TrainingLoop {
             throw TrainingError.nonFiniteParameter(name: bad.name, epoch: epoch)
         }
         return metrics
+    }
+
+    /// Copies the experiment's `runFiles` into the run's folder and records them.
+    private func saveRunFiles(_ experiment: some Experiment, run: RunID) throws {
+        guard !experiment.runFiles.isEmpty else { return }
+        let directory = outputDirectory.appendingPathComponent("run-\(run)", isDirectory: true)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        for (kind, file) in experiment.runFiles {
+            let url = directory.appendingPathComponent(file.lastPathComponent).standardizedFileURL
+            try? FileManager.default.removeItem(at: url)
+            try FileManager.default.copyItem(at: file, to: url)
+            try registry.addArtifact(run, kind: kind, path: url.path)
+        }
     }
 
     /// Writes the epoch's checkpoint (atomically: `Checkpoint.save` renames a finished file into

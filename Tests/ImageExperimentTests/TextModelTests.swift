@@ -5,6 +5,7 @@ import NN
 import Neurons
 import Registry
 import TensorRuntime
+import TestSupport
 import XCTest
 
 @testable import ImageExperiment
@@ -36,6 +37,31 @@ final class TextModelTests: XCTestCase {
         }
         XCTAssertEqual(try network("lif", blocks: 2).spikingLayers.count, 14)
         XCTAssertThrowsError(try network("lif", width: 6, heads: 4)) { XCTAssertTrue("\($0)".contains("multiple of text.heads"), "\($0)") }
+    }
+
+    /// The whole spiking self-attention block (input neurons, Q/K/V maps with tdBN and neurons,
+    /// the attention core, output neurons and projection) against Float64 central finite
+    /// differences, with the neurons' step swapped for its smooth stand-in (as in the neuron
+    /// conformance suite), for LIF and CF, w.r.t. the input and every parameter.
+    func testSpikingSelfAttentionBackwardMatchesFiniteDifferencesWithSmoothSpikes() throws {
+        for neuron in ["lif", "cf"] {
+            let factory = NeuronFactory(name: neuron, configuration: nil, options: EngineOptions(surrogate: .sigmoid, smoothForward: true),
+                                        sharpness: .learnablePerStep([1.5, 2]), dtype: .float64)
+            var rng = SeededRNG(seed: 5)
+            let attention = SpikingSelfAttention(dimension: 4, heads: 2, builder: LayerBuilder(alpha: 1, neurons: factory), rng: &rng)
+            for (_, slot) in attention.namedTensors() {
+                let value = slot.value.detached().converted(to: .float64)
+                slot.value = slot.isTrainable ? value.requiringGrad() : value
+            }
+            let parameters = attention.parameters()
+            XCTAssertTrue(parameters.contains { $0.value.shape == [2] }, "the per-step sharpness is among the checked parameters")
+            let input = randomTensor([2, 3, 4, 3], seed: 6, low: -1, high: 2)  // T, B, D = 2 heads × 2, N = 3 tokens
+            let report = GradientCheck.check([input] + parameters.map(\.value)) { tensors in
+                for (parameter, value) in zip(parameters, tensors.dropFirst()) { parameter.value = value }
+                return weightedSum(attention(tensors[0]))
+            }
+            XCTAssertLessThan(report.maxError, 1e-6, "\(neuron): \(report)")
+        }
     }
 
     /// Pretrained vectors become the embedding table; a dimension that is not the width is an error naming both.

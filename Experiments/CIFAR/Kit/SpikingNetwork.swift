@@ -35,9 +35,12 @@ public final class NeuronFactory {
     public let configuration: [String: Any]?
     public let options: EngineOptions
     public let sharpness: SurrogateSharpness
+    /// Float32 for training; Float64 for gradient checks.
+    public let dtype: DType
     public private(set) var made: [SpikingNeurons] = []
 
-    public init(name: String, configuration: [String: Any]?, options: EngineOptions, sharpness: SurrogateSharpness) {
+    public init(name: String, configuration: [String: Any]?, options: EngineOptions, sharpness: SurrogateSharpness, dtype: DType = .float32) {
+        self.dtype = dtype
         self.name = name
         self.configuration = configuration
         self.options = options
@@ -47,7 +50,7 @@ public final class NeuronFactory {
     func make() -> SpikingNeurons {
         // The config was validated (the name is registered), so only a bad plugin field can fail
         // here, and `ImageExperiment` builds one layer first to report that as an error.
-        let layer = try! SpikingNeurons(neuron: name, configuration: configuration, options: options, sharpness: sharpness)
+        let layer = try! SpikingNeurons(neuron: name, configuration: configuration, options: options, sharpness: sharpness, dtype: dtype)
         made.append(layer)
         return layer
     }

@@ -42,8 +42,9 @@ public enum ImageSamples: Sendable {
         }
     }
 
-    /// Samples `indices` as images [B, 3, 32, 32] (augmented with draws from `rng` when
-    /// `augmentation` is given) or frames [T, B, 2, size, size] (not augmented).
+    /// Samples `indices` as images [B, 3, 32, 32] or frames [T, B, 2, size, size], augmented with
+    /// draws from `rng` when `augmentation` is given (frames: translation by up to `padding`
+    /// pixels and horizontal flip, `DVSAugmentation`; no Cutout), or token ids [B, L].
     public func batch(_ indices: [Int], augmentation: CIFARAugmentation?, rng: inout SeededRNG) throws -> (inputs: Tensor, labels: [Int]) {
         switch self {
         case .images(let dataset, let normalization):
@@ -51,7 +52,8 @@ public enum ImageSamples: Sendable {
             return (batch.images, batch.labels)
         case .events(let dataset, let framing):
             let batch = try dataset.batch(indices, framing: framing)
-            return (batch.frames, batch.labels)
+            guard let augmentation else { return (batch.frames, batch.labels) }
+            return (DVSAugmentation.apply(batch.frames, maxShift: augmentation.padding, flip: augmentation.flip, rng: &rng), batch.labels)
         case .sentences(let sentences):
             return sentences.batch(indices)
         }

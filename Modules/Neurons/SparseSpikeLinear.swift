@@ -1,3 +1,4 @@
+import CSpikeKernels
 import NN
 import TensorRuntime
 
@@ -7,7 +8,8 @@ import TensorRuntime
 /// Spike trains are mostly zeros (SHD input: about 2 % active). When the input is sparse, the
 /// forward adds the weight rows of the active inputs of each sample and the weight gradient
 /// scatters into those rows only; when it is dense, both fall back to GEMM. The choice is made
-/// per call from the measured density.
+/// per call from the measured density. Spikes can come as a dense tensor or as `SpikeEvents`;
+/// events skip the scan of the dense frame, so the cost follows the number of spikes.
 public final class SparseSpikeLinear: Module {
     public let weight: Parameter
     public let bias: Parameter?
@@ -40,9 +42,16 @@ public final class SparseSpikeLinear: Module {
         precondition(input.rank >= 1 && input.shape[input.rank - 1] == inFeatures,
                      "SparseSpikeLinear: expected input [..., \(inFeatures)], got \(input.shape)")
         let rows = input.reshaped([-1, inFeatures])
-        var y = Tensor.sparseInputMatmul(rows, weight.value, denseThreshold: denseThreshold)
-        if let bias { y = y + bias.value }
+        let y = Tensor.sparseInputMatmul(rows, weight.value, bias: bias?.value, denseThreshold: denseThreshold)
         return y.reshaped(Array(input.shape.dropLast()) + [outFeatures])
+    }
+
+    /// Spike events over [T, B] → output [T, B, out].
+    public func callAsFunction(_ events: SpikeEvents) -> Tensor {
+        precondition(events.channels == inFeatures,
+                     "SparseSpikeLinear: expected events over \(inFeatures) channels, got \(events.channels)")
+        let y = Tensor.sparseInputMatmul(events, weight.value, bias: bias?.value, denseThreshold: denseThreshold)
+        return y.reshaped([events.steps, events.batch, outFeatures])
     }
 }
 
@@ -52,14 +61,22 @@ struct SparseRows<S: TensorScalar> {
     var column: [Int32]
     var value: [S]
 
+    var rows: Int { rowStart.count - 1 }
+
     /// The rows of `x` [rows, columns], or nil when it has more than `limit` non-zeros (then a
-    /// dense product is faster). Counts per row, then fills, both in parallel over rows.
+    /// dense product is faster). Counts per row, then fills, both in parallel over rows; Float
+    /// runs the C kernels (AVX-512 packs 16 columns at a time).
     init?(_ x: UnsafeBufferPointer<S>, rows: Int, columns: Int, limit: Int) {
         let base = x.baseAddress!
         var counts = [Int](repeating: 0, count: rows + 1)
         counts.withUnsafeMutableBufferPointer { counts in
             let counts = counts
             Parallel.forChunks(rows, costPerItem: columns) { block in
+                if let x = float(base) {
+                    spike_rows_count_f32(spikeKernelLevel, x, columns, block.lowerBound, block.upperBound,
+                                         counts.baseAddress! + 1)
+                    return
+                }
                 for r in block {
                     let row = base + r * columns
                     var n = 0
@@ -77,6 +94,11 @@ struct SparseRows<S: TensorScalar> {
             value.withUnsafeMutableBufferPointer { value in
                 let (column, value) = (column, value)
                 Parallel.forChunks(rows, costPerItem: columns) { block in
+                    if let x = float(base) {
+                        spike_rows_compress_f32(spikeKernelLevel, x, columns, counts, block.lowerBound,
+                                                block.upperBound, column.baseAddress, float(value.baseAddress))
+                        return
+                    }
                     for r in block {
                         let row = base + r * columns
                         var e = counts[r]
@@ -90,75 +112,236 @@ struct SparseRows<S: TensorScalar> {
             }
         }
     }
-}
 
-extension Tensor {
-    /// x · W for x [rows, in] and W [in, out], exploiting zeros in x when it is sparse enough.
-    public static func sparseInputMatmul(_ x: Tensor, _ w: Tensor, denseThreshold: Double) -> Tensor {
-        precondition(x.rank == 2 && w.rank == 2 && x.shape[1] == w.shape[0] && x.dtype == w.dtype,
-                     "sparseInputMatmul: need x [rows, in] and W [in, out] of one dtype, got \(x.shape) \(x.dtype) and \(w.shape) \(w.dtype)")
-        switch x.dtype {
-        case .float32: return sparseInputMatmul(x, w, denseThreshold: denseThreshold, Float.self)
-        case .float64: return sparseInputMatmul(x, w, denseThreshold: denseThreshold, Double.self)
-        }
-    }
-
-    private static func sparseInputMatmul<S: TensorScalar>(_ x: Tensor, _ w: Tensor, denseThreshold: Double, _: S.Type)
-        -> Tensor
-    {
-        let limit = Int(denseThreshold * Double(x.count))
-        guard let sparse = x.withUnsafeBuffer(as: S.self, {
-            SparseRows($0, rows: x.shape[0], columns: x.shape[1], limit: limit)
-        }) else {
-            return matmul(x, w)
-        }
-        let needsInputGradient = x.requiresGrad
-        return differentiableOperation([x, w]) { values in
-            sparseForward(values[0], values[1], sparse, needsInputGradient: needsInputGradient)
-        }[0]
-    }
-
-    private static func sparseForward<S: TensorScalar>(
-        _ x: Tensor, _ w: Tensor, _ sparse: SparseRows<S>, needsInputGradient: Bool
-    ) -> (outputs: [Tensor], pullback: ([Tensor]) -> [Tensor?]) {
-        let rows = x.shape[0], outputs = w.shape[1]
-        var y = Tensor.zeros([rows, outputs], dtype: x.dtype)
-        w.withUnsafeBuffer(as: S.self) { wp in
-            y.withUnsafeMutableBuffer(as: S.self) { yp in
-                Parallel.forChunks(rows, costPerItem: outputs * 4) { block in
-                    for r in block {
-                        let out = yp.baseAddress! + r * outputs
-                        for e in sparse.rowStart[r]..<sparse.rowStart[r + 1] {
-                            let row = wp.baseAddress! + Int(sparse.column[e]) * outputs
-                            let v = sparse.value[e]
-                            for o in 0..<outputs { out[o] += v * row[o] }
-                        }
-                    }
-                }
-            }
-        }
-        let pullback = { (grads: [Tensor]) -> [Tensor?] in
-            let g = grads[0]
-            var dw = Tensor.zeros(w.shape, dtype: w.dtype)
-            g.withUnsafeBuffer(as: S.self) { gp in
-                dw.withUnsafeMutableBuffer(as: S.self) { dwp in
-                    // Split the output columns over the cores: every core scatters into its own
-                    // columns of every active row, so no two cores write the same element.
-                    Parallel.forChunks(outputs, costPerItem: sparse.column.count) { columns in
-                        for r in 0..<rows {
-                            let gRow = gp.baseAddress! + r * outputs
-                            for e in sparse.rowStart[r]..<sparse.rowStart[r + 1] {
-                                let target = dwp.baseAddress! + Int(sparse.column[e]) * outputs
-                                let v = sparse.value[e]
-                                for o in columns { target[o] += v * gRow[o] }
+    /// The rows (step · batch + sample) of spike events, each entry of value 1: a counting sort
+    /// of the events by row, linear in the number of events and rows. Within a row, entries keep
+    /// the events' order.
+    init(_ events: SpikeEvents) {
+        let rows = events.steps * events.batch, batch = events.batch, count = events.count
+        var start = [Int](repeating: 0, count: rows + 1)
+        var row = [Int32](repeating: 0, count: count)
+        var column = [Int32](repeating: 0, count: count)
+        events.step.withUnsafeBufferPointer { step in
+            events.sample.withUnsafeBufferPointer { sample in
+                events.channel.withUnsafeBufferPointer { channel in
+                    start.withUnsafeMutableBufferPointer { start in
+                        row.withUnsafeMutableBufferPointer { row in
+                            // SpikeEvents checked the ranges, so the row index cannot overflow.
+                            for e in 0..<count {
+                                row[e] = step[e] &* Int32(batch) &+ sample[e]
+                                start[Int(row[e]) &+ 1] &+= 1
+                            }
+                            for r in 0..<rows { start[r + 1] += start[r] }
+                            var next = Array(start.dropLast())
+                            column.withUnsafeMutableBufferPointer { column in
+                                next.withUnsafeMutableBufferPointer { next in
+                                    for e in 0..<count {
+                                        let r = Int(row[e])
+                                        column[next[r]] = channel[e]
+                                        next[r] &+= 1
+                                    }
+                                }
                             }
                         }
                     }
                 }
             }
-            let dx = needsInputGradient ? matmul(g, w, transposeB: true) : nil
-            return [dx, dw]
         }
-        return ([y], pullback)
+        rowStart = start
+        self.column = column
+        value = [S](repeating: 1, count: count)
     }
+}
+
+extension Tensor {
+    /// x · W (+ b) for x [rows, in] and W [in, out], exploiting zeros in x when it is sparse enough.
+    public static func sparseInputMatmul(_ x: Tensor, _ w: Tensor, bias: Tensor? = nil, denseThreshold: Double)
+        -> Tensor
+    {
+        precondition(x.rank == 2 && w.rank == 2 && x.shape[1] == w.shape[0] && x.dtype == w.dtype,
+                     "sparseInputMatmul: need x [rows, in] and W [in, out] of one dtype, got \(x.shape) \(x.dtype) and \(w.shape) \(w.dtype)")
+        checkBias(bias, w)
+        switch x.dtype {
+        case .float32: return sparseInputMatmul(x, w, bias, denseThreshold: denseThreshold, Float.self)
+        case .float64: return sparseInputMatmul(x, w, bias, denseThreshold: denseThreshold, Double.self)
+        }
+    }
+
+    /// events · W (+ b) for spike events over [T, B] and W [in, out]: output [T·B, out]. Events
+    /// are data, so they get no gradient.
+    public static func sparseInputMatmul(_ events: SpikeEvents, _ w: Tensor, bias: Tensor? = nil,
+                                         denseThreshold: Double) -> Tensor
+    {
+        precondition(w.rank == 2 && events.channels == w.shape[0],
+                     "sparseInputMatmul: need W [\(events.channels), out] for events over \(events.channels) channels, got \(w.shape)")
+        checkBias(bias, w)
+        let entries = events.steps * events.batch * events.channels
+        guard Double(events.count) <= denseThreshold * Double(entries) else {
+            let frame = events.frame(dtype: w.dtype).reshaped([-1, events.channels])
+            return bias.map { matmul(frame, w) + $0 } ?? matmul(frame, w)
+        }
+        switch w.dtype {
+        case .float32: return sparseProduct(SparseRows<Float>(events), w, bias, inputGradient: nil)
+        case .float64: return sparseProduct(SparseRows<Double>(events), w, bias, inputGradient: nil)
+        }
+    }
+
+    private static func checkBias(_ bias: Tensor?, _ w: Tensor) {
+        guard let bias else { return }
+        precondition(bias.shape == [w.shape[1]] && bias.dtype == w.dtype,
+                     "sparseInputMatmul: bias must be \(w.dtype) [\(w.shape[1])], got \(bias.dtype) \(bias.shape)")
+    }
+
+    private static func sparseInputMatmul<S: TensorScalar>(
+        _ x: Tensor, _ w: Tensor, _ bias: Tensor?, denseThreshold: Double, _: S.Type
+    ) -> Tensor {
+        let limit = Int(denseThreshold * Double(x.count))
+        guard let sparse = x.withUnsafeBuffer(as: S.self, {
+            SparseRows($0, rows: x.shape[0], columns: x.shape[1], limit: limit)
+        }) else {
+            return bias.map { matmul(x, w) + $0 } ?? matmul(x, w)
+        }
+        return sparseProduct(sparse, w, bias, inputGradient: x)
+    }
+
+    /// The product of sparse rows with W (+ b) as one differentiable operation of W, b and, when
+    /// given, the dense input the rows came from.
+    private static func sparseProduct<S: TensorScalar>(
+        _ sparse: SparseRows<S>, _ w: Tensor, _ bias: Tensor?, inputGradient x: Tensor?
+    ) -> Tensor {
+        let needsInputGradient = x?.requiresGrad ?? false
+        var inputs = [w]
+        if let bias { inputs.append(bias) }
+        if let x { inputs.append(x) }
+        return differentiableOperation(inputs) { values in
+            let product = SparseProduct(rows: sparse, outputs: w.shape[1])
+            let weight = values[0], bias = bias == nil ? nil : values[1]
+            let y = product.forward(weight, bias: bias)
+            let pullback = { (grads: [Tensor]) -> [Tensor?] in
+                let (dw, db) = product.parameterGradients(grads[0], inFeatures: weight.shape[0], bias: bias != nil)
+                var result: [Tensor?] = [dw]
+                if bias != nil { result.append(db) }
+                if x != nil { result.append(needsInputGradient ? matmul(grads[0], weight, transposeB: true) : nil) }
+                return result
+            }
+            return ([y], pullback)
+        }[0]
+    }
+}
+
+/// y = rows · W + b for sparse rows, and its weight and bias gradients.
+///
+/// Float runs the C kernels of `CSpikeKernels` at the widest instruction set of the CPU; Double
+/// (gradient checks, reference runs) runs the same loops here.
+struct SparseProduct<S: TensorScalar> {
+    let rows: SparseRows<S>
+    let outputs: Int
+
+    /// Each output row sums the weight rows of its entries, holding a tile of outputs in
+    /// registers, and adds the bias last (the order of x · W + b); rows are split over the cores,
+    /// and y is written once, with no zero fill first.
+    func forward(_ w: Tensor, bias: Tensor?) -> Tensor {
+        let outputs = self.outputs, rows = self.rows
+        var y = Tensor.unsafeUninitialized([rows.rows, outputs], dtype: w.dtype)
+        w.withUnsafeBuffer(as: S.self) { wp in
+            withOptionalBuffer(bias) { bp in
+                y.withUnsafeMutableBuffer(as: S.self) { yp in
+                    rows.rowStart.withUnsafeBufferPointer { rowStart in
+                        rows.column.withUnsafeBufferPointer { column in
+                            rows.value.withUnsafeBufferPointer { value in
+                                Parallel.forChunks(rows.rows, costPerItem: outputs * 4) { block in
+                                    if S.self == Float.self {
+                                        spike_rows_product_f32(
+                                            spikeKernelLevel, float(wp.baseAddress), float(bp?.baseAddress), outputs,
+                                            rowStart.baseAddress, column.baseAddress, float(value.baseAddress),
+                                            block.lowerBound, block.upperBound, float(yp.baseAddress))
+                                        return
+                                    }
+                                    for r in block {
+                                        let out = yp.baseAddress! + r * outputs
+                                        out.update(repeating: 0, count: outputs)
+                                        for e in rowStart[r]..<rowStart[r + 1] {
+                                            let row = wp.baseAddress! + Int(column[e]) * outputs
+                                            let v = value[e]
+                                            for o in 0..<outputs { out[o] += v * row[o] }
+                                        }
+                                        if let bp { for o in 0..<outputs { out[o] += bp[o] } }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return y
+    }
+
+    /// dW [in, out] = rowsᵀ g (a scatter of g's rows into the weight rows of their entries) and,
+    /// when asked, db = Σ_r g[r], in one pass over g. The output columns are split over the
+    /// cores: every core owns its columns of every weight row, so no two cores write one element
+    /// (column blocks are whole cache lines when `outputs` is a multiple of 16 per core).
+    func parameterGradients(_ g: Tensor, inFeatures: Int, bias: Bool) -> (dw: Tensor, db: Tensor?) {
+        let outputs = self.outputs, rows = self.rows
+        var dw = Tensor.unsafeUninitialized([inFeatures, outputs], dtype: g.dtype)
+        var db = Tensor.unsafeUninitialized([bias ? outputs : 0], dtype: g.dtype)
+        g.withUnsafeBuffer(as: S.self) { gp in
+            dw.withUnsafeMutableBuffer(as: S.self) { dwp in
+                db.withUnsafeMutableBuffer(as: S.self) { dbp in
+                    rows.rowStart.withUnsafeBufferPointer { rowStart in
+                        rows.column.withUnsafeBufferPointer { column in
+                            rows.value.withUnsafeBufferPointer { value in
+                                Parallel.forChunks(outputs, costPerItem: rows.rows + value.count) { columns in
+                                    if S.self == Float.self {
+                                        spike_rows_scatter_f32(
+                                            spikeKernelLevel, float(gp.baseAddress), outputs, inFeatures,
+                                            rowStart.baseAddress, column.baseAddress, float(value.baseAddress),
+                                            rows.rows, columns.lowerBound, columns.upperBound,
+                                            float(dwp.baseAddress), bias ? float(dbp.baseAddress) : nil)
+                                        return
+                                    }
+                                    let width = columns.count, dw = dwp.baseAddress! + columns.lowerBound
+                                    for i in 0..<inFeatures { (dw + i * outputs).update(repeating: 0, count: width) }
+                                    let db = bias ? dbp.baseAddress! + columns.lowerBound : nil
+                                    db?.update(repeating: 0, count: width)
+                                    for r in 0..<rows.rows {
+                                        let gRow = gp.baseAddress! + r * outputs + columns.lowerBound
+                                        if let db { for o in 0..<width { db[o] += gRow[o] } }
+                                        for e in rowStart[r]..<rowStart[r + 1] {
+                                            let target = dw + Int(column[e]) * outputs
+                                            let v = value[e]
+                                            for o in 0..<width { target[o] += v * gRow[o] }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return (dw, bias ? db : nil)
+    }
+
+    /// Calls `body` with the tensor's buffer, or nil when there is no tensor.
+    private func withOptionalBuffer<R>(_ tensor: Tensor?, _ body: (UnsafeBufferPointer<S>?) -> R) -> R {
+        guard let tensor else { return body(nil) }
+        return tensor.withUnsafeBuffer(as: S.self) { body($0) }
+    }
+
+}
+
+/// The C kernels' instruction set on this CPU, found once.
+private let spikeKernelLevel = spike_kernels_best_level()
+
+/// The same pointer as Float for the C kernels, or nil when S is not Float (then the Swift loops
+/// run).
+private func float<S: TensorScalar>(_ p: UnsafePointer<S>?) -> UnsafePointer<Float>? {
+    guard S.self == Float.self else { return nil }
+    return p.map { UnsafeRawPointer($0).assumingMemoryBound(to: Float.self) }
+}
+
+private func float<S: TensorScalar>(_ p: UnsafeMutablePointer<S>?) -> UnsafeMutablePointer<Float>? {
+    guard S.self == Float.self else { return nil }
+    return p.map { UnsafeMutableRawPointer($0).assumingMemoryBound(to: Float.self) }
 }

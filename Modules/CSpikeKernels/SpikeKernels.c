@@ -25,10 +25,18 @@
             }                                                                                    \
             for (int k = 0; k < (TILE); k++) out[o + k] = bias ? acc[k] + bias[o + k] : acc[k];  \
         }                                                                                        \
-        for (; o < n; o++) {                                                                     \
-            float acc = 0.0f;                                                                    \
-            for (ptrdiff_t e = first; e < end; e++) acc += value[e] * w[(ptrdiff_t)column[e] * n + o]; \
-            out[o] = bias ? acc + bias[o] : acc;                                                 \
+        /* The last n − o < TILE outputs (all of them for a narrow layer): row by row in memory. */ \
+        if (o < n) {                                                                             \
+            float *restrict rest = out + o;                                                      \
+            const ptrdiff_t width = n - o;                                                       \
+            for (ptrdiff_t k = 0; k < width; k++) rest[k] = 0.0f;                                \
+            for (ptrdiff_t e = first; e < end; e++) {                                            \
+                const float *wr = w + (ptrdiff_t)column[e] * n + o;                              \
+                const float v = value[e];                                                        \
+                for (ptrdiff_t k = 0; k < width; k++) rest[k] += v * wr[k];                      \
+            }                                                                                    \
+            if (bias)                                                                            \
+                for (ptrdiff_t k = 0; k < width; k++) rest[k] += bias[o + k];                    \
         }                                                                                        \
     }
 
@@ -36,7 +44,7 @@
     const ptrdiff_t width = columnEnd - columnBegin;                                             \
     for (ptrdiff_t i = 0; i < inputs; i++) memset(dw + i * n + columnBegin, 0, width * sizeof(float)); \
     if (db) memset(db + columnBegin, 0, width * sizeof(float));                                  \
-    for (ptrdiff_t r = 0; r < rows; r++) {                                                       \
+    for (ptrdiff_t r = rowBegin; r < rowEnd; r++) {                                              \
         const float *restrict gr = g + r * n + columnBegin;                                      \
         if (db) {                                                                                \
             float *restrict target = db + columnBegin;                                           \
@@ -54,8 +62,8 @@
         const int32_t *column, const float *value, ptrdiff_t rowBegin, ptrdiff_t rowEnd, float *restrict y
 #define SCATTER_PARAMETERS                                                                       \
     const float *restrict g, ptrdiff_t n, ptrdiff_t inputs, const ptrdiff_t *rowStart,           \
-        const int32_t *column, const float *value, ptrdiff_t rows, ptrdiff_t columnBegin,        \
-        ptrdiff_t columnEnd, float *restrict dw, float *restrict db
+        const int32_t *column, const float *value, ptrdiff_t rowBegin, ptrdiff_t rowEnd,          \
+        ptrdiff_t columnBegin, ptrdiff_t columnEnd, float *restrict dw, float *restrict db
 
 static void product_baseline(PRODUCT_PARAMETERS) { PRODUCT_BODY(32) }
 static void scatter_baseline(SCATTER_PARAMETERS) { SCATTER_BODY }
@@ -172,16 +180,17 @@ void spike_rows_product_f32(SpikeKernelLevel level, const float *w, const float 
 
 void spike_rows_scatter_f32(SpikeKernelLevel level, const float *g, ptrdiff_t n, ptrdiff_t inputs,
                             const ptrdiff_t *rowStart, const int32_t *column, const float *value,
-                            ptrdiff_t rows, ptrdiff_t columnBegin, ptrdiff_t columnEnd, float *dw, float *db) {
+                            ptrdiff_t rowBegin, ptrdiff_t rowEnd, ptrdiff_t columnBegin, ptrdiff_t columnEnd,
+                            float *dw, float *db) {
     switch (level) {
 #if defined(__x86_64__)
     case SpikeKernelLevelAVX512:
-        scatter_avx512(g, n, inputs, rowStart, column, value, rows, columnBegin, columnEnd, dw, db);
+        scatter_avx512(g, n, inputs, rowStart, column, value, rowBegin, rowEnd, columnBegin, columnEnd, dw, db);
         return;
     case SpikeKernelLevelAVX2:
-        scatter_avx2(g, n, inputs, rowStart, column, value, rows, columnBegin, columnEnd, dw, db);
+        scatter_avx2(g, n, inputs, rowStart, column, value, rowBegin, rowEnd, columnBegin, columnEnd, dw, db);
         return;
 #endif
-    default: scatter_baseline(g, n, inputs, rowStart, column, value, rows, columnBegin, columnEnd, dw, db); return;
+    default: scatter_baseline(g, n, inputs, rowStart, column, value, rowBegin, rowEnd, columnBegin, columnEnd, dw, db); return;
     }
 }

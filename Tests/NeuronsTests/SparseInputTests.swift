@@ -6,9 +6,10 @@ import XCTest
 
 /// The sparse input layer against a slow, obviously correct reference: spike events, their
 /// counting sort into rows, the fused forward (bias included) and the scattered weight and bias
-/// gradients, at sizes large enough that every kernel splits over the cores.
+/// gradients, at sizes large enough that every kernel splits over the cores (by rows for a narrow
+/// layer, by columns for a wide one).
 final class SparseInputTests: XCTestCase {
-    private let (steps, batch, channels, outputs) = (8, 40, 50, 48)
+    private let (steps, batch, channels) = (8, 80, 50)
 
     /// Spike counts 0, 1 or 2 at about 6 % of the places.
     private func countFrame(seed: UInt64) -> [Double] {
@@ -21,7 +22,7 @@ final class SparseInputTests: XCTestCase {
 
     /// y[r, o] = b[o] + Σ_i x[r, i] W[i, o], and for a seed g: dW = xᵀ g, db = Σ_r g[r], in plain
     /// loops over every element.
-    private func reference(x: [Double], w: [Double], b: [Double], g: [Double])
+    private func reference(x: [Double], w: [Double], b: [Double], g: [Double], outputs: Int)
         -> (y: [Double], dw: [Double], db: [Double])
     {
         let rows = steps * batch
@@ -48,7 +49,7 @@ final class SparseInputTests: XCTestCase {
     }
 
     func testLayerMatchesReferenceForEventsAndDenseInput() {
-        for dtype in [DType.float64, .float32] {
+        for (dtype, outputs) in [(DType.float64, 48), (.float64, 160), (.float32, 48), (.float32, 160)] {
             let counts = countFrame(seed: 2)
             let frame = Tensor(shape: [steps, batch, channels], values: counts, dtype: dtype)
             // The same spikes as events in a scrambled order: the layer must sort them itself.
@@ -62,16 +63,16 @@ final class SparseInputTests: XCTestCase {
             let layer = SparseSpikeLinear(inFeatures: channels, outFeatures: outputs, dtype: dtype, rng: &initRNG)
             let seed = Tensor.uniform([steps, batch, outputs], low: -1, high: 1, dtype: dtype, using: &rng)
             let expected = reference(x: counts, w: layer.weight.value.doubles, b: layer.bias!.value.doubles,
-                                     g: seed.doubles)
+                                     g: seed.doubles, outputs: outputs)
             let tolerance = dtype == .float64 ? 1e-12 : 1e-5
             for (name, input) in [("events", { layer(events) }), ("dense", { layer(frame) })] {
                 layer.zeroGrad()
                 let y = input()
                 XCTAssertEqual(y.shape, [steps, batch, outputs])
-                assertClose(y.doubles, expected.y, tolerance, "\(dtype) \(name): output")
+                assertClose(y.doubles, expected.y, tolerance, "\(dtype) \(outputs) \(name): output")
                 y.backward(seed: seed)
-                assertClose(layer.weight.grad!.doubles, expected.dw, tolerance, "\(dtype) \(name): weight gradient")
-                assertClose(layer.bias!.grad!.doubles, expected.db, tolerance, "\(dtype) \(name): bias gradient")
+                assertClose(layer.weight.grad!.doubles, expected.dw, tolerance, "\(dtype) \(outputs) \(name): weight gradient")
+                assertClose(layer.bias!.grad!.doubles, expected.db, tolerance, "\(dtype) \(outputs) \(name): bias gradient")
             }
         }
     }
@@ -130,11 +131,17 @@ final class SparseInputTests: XCTestCase {
                 spike_rows_product_f32(level, w, bias, n, rowStart, column, value, begin, end, &out)
             }
             for (begin, end) in [(0, 48), (48, 100), (100, n)] {
-                spike_rows_scatter_f32(level, g, n, inputs, rowStart, column, value, rows, begin, end, &dwOut, &dbOut)
+                spike_rows_scatter_f32(level, g, n, inputs, rowStart, column, value, 0, rows, begin, end, &dwOut, &dbOut)
             }
             assertClose(out.map(Double.init), y, 1e-5, "level \(raw): product")
             assertClose(dwOut.map(Double.init), dw, 1e-5, "level \(raw): weight gradient")
             assertClose(dbOut.map(Double.init), db, 1e-5, "level \(raw): bias gradient")
+            // Row ranges into separate partials, which add up to the whole.
+            var dwPartial = [Float](repeating: .nan, count: inputs * n), dbPartial = [Float](repeating: .nan, count: n)
+            spike_rows_scatter_f32(level, g, n, inputs, rowStart, column, value, 0, 15, 0, n, &dwOut, &dbOut)
+            spike_rows_scatter_f32(level, g, n, inputs, rowStart, column, value, 15, rows, 0, n, &dwPartial, &dbPartial)
+            assertClose(zip(dwOut, dwPartial).map { Double($0 + $1) }, dw, 1e-5, "level \(raw): weight gradient by rows")
+            assertClose(zip(dbOut, dbPartial).map { Double($0 + $1) }, db, 1e-5, "level \(raw): bias gradient by rows")
             spike_rows_product_f32(level, w, nil, n, rowStart, column, value, 0, rows, &out)
             let unbiased = zip(y, (0..<rows * n).map { Double(bias[$0 % n]) }).map { $0 - $1 }
             assertClose(out.map(Double.init), unbiased, 1e-5, "level \(raw): product without bias")

@@ -37,11 +37,13 @@ void spike_rows_product_f32(SpikeKernelLevel level, const float *w, const float 
                             ptrdiff_t rowBegin, ptrdiff_t rowEnd, float *y);
 
 /// Columns columnBegin..<columnEnd of dw = Σ_r Σ_e value[e] · g[r] scattered into row column[e]
-/// (dw [inputs, n]) and, when db is not NULL, of db = Σ_r g[r], for rows 0..<rows of g [rows, n].
-/// Those columns of dw and db are overwritten (zeroed first), the rest left alone, so cores
-/// owning disjoint column ranges never write the same element.
+/// (dw [inputs, n]) and, when db is not NULL, of db = Σ_r g[r], over rows rowBegin..<rowEnd of
+/// g [rows, n]. Those columns of dw and db are overwritten (zeroed first), the rest left alone:
+/// cores owning disjoint column ranges never write the same element, and cores owning row
+/// ranges each fill their own partial dw and db.
 void spike_rows_scatter_f32(SpikeKernelLevel level, const float *g, ptrdiff_t n, ptrdiff_t inputs,
                             const ptrdiff_t *rowStart, const int32_t *column, const float *value,
-                            ptrdiff_t rows, ptrdiff_t columnBegin, ptrdiff_t columnEnd, float *dw, float *db);
+                            ptrdiff_t rowBegin, ptrdiff_t rowEnd, ptrdiff_t columnBegin, ptrdiff_t columnEnd,
+                            float *dw, float *db);
 
 #endif

@@ -8,37 +8,44 @@
 
 // One portable body per kernel, inlined into a function per instruction set: the compiler
 // vectorises each copy for its target's vector width. TILE is the number of outputs a row keeps
-// in registers while it adds its entries' weight rows (8 vector registers at every level).
+// in registers while it adds its entries' weight rows: 8 vector registers, 16 of AVX-512's 32.
 
-#define PRODUCT_BODY(TILE)                                                                       \
+// Row r of y sums the weight rows of entries FIRST ..< END, entry e being weight row COLUMN(e)
+// scaled by VALUE(e): the sparse rows' entries, or every column of a dense row.
+#define ROW_PRODUCT_BODY(TILE, FIRST, END, COLUMN, VALUE)                                        \
     for (ptrdiff_t r = rowBegin; r < rowEnd; r++) {                                              \
         float *out = y + r * n;                                                                  \
-        const ptrdiff_t first = rowStart[r], end = rowStart[r + 1];                              \
+        const ptrdiff_t first = (FIRST), end = (END);                                            \
         ptrdiff_t o = 0;                                                                         \
         for (; o + (TILE) <= n; o += (TILE)) {                                                   \
             float acc[TILE];                                                                     \
-            for (int k = 0; k < (TILE); k++) acc[k] = 0.0f;                                      \
+            for (int i = 0; i < (TILE); i++) acc[i] = 0.0f;                                      \
             for (ptrdiff_t e = first; e < end; e++) {                                            \
-                const float *wr = w + (ptrdiff_t)column[e] * n + o;                              \
-                const float v = value[e];                                                        \
-                for (int k = 0; k < (TILE); k++) acc[k] += v * wr[k];                            \
+                const float *wr = w + (ptrdiff_t)(COLUMN) * n + o;                               \
+                const float v = (VALUE);                                                         \
+                for (int i = 0; i < (TILE); i++) acc[i] += v * wr[i];                            \
             }                                                                                    \
-            for (int k = 0; k < (TILE); k++) out[o + k] = bias ? acc[k] + bias[o + k] : acc[k];  \
+            for (int i = 0; i < (TILE); i++) out[o + i] = bias ? acc[i] + bias[o + i] : acc[i];  \
         }                                                                                        \
         /* The last n − o < TILE outputs (all of them for a narrow layer): row by row in memory. */ \
         if (o < n) {                                                                             \
             float *restrict rest = out + o;                                                      \
             const ptrdiff_t width = n - o;                                                       \
-            for (ptrdiff_t k = 0; k < width; k++) rest[k] = 0.0f;                                \
+            for (ptrdiff_t i = 0; i < width; i++) rest[i] = 0.0f;                                \
             for (ptrdiff_t e = first; e < end; e++) {                                            \
-                const float *wr = w + (ptrdiff_t)column[e] * n + o;                              \
-                const float v = value[e];                                                        \
-                for (ptrdiff_t k = 0; k < width; k++) rest[k] += v * wr[k];                      \
+                const float *wr = w + (ptrdiff_t)(COLUMN) * n + o;                               \
+                const float v = (VALUE);                                                         \
+                for (ptrdiff_t i = 0; i < width; i++) rest[i] += v * wr[i];                      \
             }                                                                                    \
             if (bias)                                                                            \
-                for (ptrdiff_t k = 0; k < width; k++) rest[k] += bias[o + k];                    \
+                for (ptrdiff_t i = 0; i < width; i++) rest[i] += bias[o + i];                    \
         }                                                                                        \
     }
+
+#define PRODUCT_BODY(TILE) ROW_PRODUCT_BODY(TILE, rowStart[r], rowStart[r + 1], column[e], value[e])
+#define DENSE_PRODUCT_BODY(TILE)                                                                 \
+    const float *bias = NULL;                                                                    \
+    ROW_PRODUCT_BODY(TILE, 0, k, e, x[r * k + e])
 
 #define SCATTER_BODY                                                                             \
     const ptrdiff_t width = columnEnd - columnBegin;                                             \
@@ -65,13 +72,22 @@
         const int32_t *column, const float *value, ptrdiff_t rowBegin, ptrdiff_t rowEnd,          \
         ptrdiff_t columnBegin, ptrdiff_t columnEnd, float *restrict dw, float *restrict db
 
+#define DENSE_PRODUCT_PARAMETERS                                                                 \
+    const float *restrict x, ptrdiff_t k, const float *restrict w, ptrdiff_t n, ptrdiff_t rowBegin, \
+        ptrdiff_t rowEnd, float *restrict y
+
 static void product_baseline(PRODUCT_PARAMETERS) { PRODUCT_BODY(32) }
+static void dense_product_baseline(DENSE_PRODUCT_PARAMETERS) { DENSE_PRODUCT_BODY(32) }
 static void scatter_baseline(SCATTER_PARAMETERS) { SCATTER_BODY }
 
 #if defined(__x86_64__)
 __attribute__((target("avx2,fma"))) static void product_avx2(PRODUCT_PARAMETERS) { PRODUCT_BODY(64) }
 __attribute__((target("avx2,fma"))) static void scatter_avx2(SCATTER_PARAMETERS) { SCATTER_BODY }
-__attribute__((target("avx512f,avx512vl,avx2,fma"))) static void product_avx512(PRODUCT_PARAMETERS) { PRODUCT_BODY(128) }
+__attribute__((target("avx2,fma"))) static void dense_product_avx2(DENSE_PRODUCT_PARAMETERS) { DENSE_PRODUCT_BODY(64) }
+__attribute__((target("avx512f,avx512vl,avx2,fma"))) static void dense_product_avx512(DENSE_PRODUCT_PARAMETERS) {
+    DENSE_PRODUCT_BODY(256)
+}
+__attribute__((target("avx512f,avx512vl,avx2,fma"))) static void product_avx512(PRODUCT_PARAMETERS) { PRODUCT_BODY(256) }
 __attribute__((target("avx512f,avx512vl,avx2,fma"))) static void scatter_avx512(SCATTER_PARAMETERS) { SCATTER_BODY }
 #endif
 
@@ -175,6 +191,17 @@ void spike_rows_product_f32(SpikeKernelLevel level, const float *w, const float 
     case SpikeKernelLevelAVX2: product_avx2(w, bias, n, rowStart, column, value, rowBegin, rowEnd, y); return;
 #endif
     default: product_baseline(w, bias, n, rowStart, column, value, rowBegin, rowEnd, y); return;
+    }
+}
+
+void spike_dense_rows_product_f32(SpikeKernelLevel level, const float *x, ptrdiff_t k, const float *w, ptrdiff_t n,
+                                  ptrdiff_t rowBegin, ptrdiff_t rowEnd, float *y) {
+    switch (level) {
+#if defined(__x86_64__)
+    case SpikeKernelLevelAVX512: dense_product_avx512(x, k, w, n, rowBegin, rowEnd, y); return;
+    case SpikeKernelLevelAVX2: dense_product_avx2(x, k, w, n, rowBegin, rowEnd, y); return;
+#endif
+    default: dense_product_baseline(x, k, w, n, rowBegin, rowEnd, y); return;
     }
 }
 

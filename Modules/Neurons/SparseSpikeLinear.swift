@@ -221,7 +221,7 @@ extension Tensor {
                 let (dw, db) = product.parameterGradients(grads[0], inFeatures: weight.shape[0], bias: bias != nil)
                 var result: [Tensor?] = [dw]
                 if bias != nil { result.append(db) }
-                if x != nil { result.append(needsInputGradient ? matmul(grads[0], weight, transposeB: true) : nil) }
+                if x != nil { result.append(needsInputGradient ? product.inputGradient(grads[0], weight) : nil) }
                 return result
             }
             return ([y], pullback)
@@ -321,6 +321,31 @@ struct SparseProduct<S: TensorScalar> {
         }
         return (dw, bias ? db : nil)
     }
+
+    /// ∂L/∂x = g Wᵀ [rows, in]. For a narrow layer the inner dimension is short, where a GEMM
+    /// spends most of its time packing and zero-filling, so Float runs the tiled C loop on Wᵀ.
+    func inputGradient(_ g: Tensor, _ w: Tensor) -> Tensor {
+        guard S.self == Float.self, outputs <= Self.shortInnerDimension else {
+            return Tensor.matmul(g, w, transposeB: true)
+        }
+        let transposed = w.transposed(), inFeatures = w.shape[0], rowCount = g.shape[0], outputs = self.outputs
+        var dx = Tensor.unsafeUninitialized([rowCount, inFeatures], dtype: g.dtype)
+        g.withUnsafeBuffer(as: S.self) { gp in
+            transposed.withUnsafeBuffer(as: S.self) { wp in
+                dx.withUnsafeMutableBuffer(as: S.self) { dxp in
+                    Parallel.forChunks(rowCount, costPerItem: inFeatures * outputs) { block in
+                        spike_dense_rows_product_f32(spikeKernelLevel, float(gp.baseAddress), outputs,
+                                                     float(wp.baseAddress), inFeatures, block.lowerBound,
+                                                     block.upperBound, float(dxp.baseAddress))
+                    }
+                }
+            }
+        }
+        return dx
+    }
+
+    /// Up to this many outputs, the input gradient's inner dimension counts as short.
+    static var shortInnerDimension: Int { 64 }
 
     /// Below this many output columns per core, the weight gradient splits rows instead.
     static var minimumColumnsPerCore: Int { 64 }

@@ -23,7 +23,7 @@ final class SparseInputTests: XCTestCase {
     /// y[r, o] = b[o] + Σ_i x[r, i] W[i, o], and for a seed g: dW = xᵀ g, db = Σ_r g[r], in plain
     /// loops over every element.
     private func reference(x: [Double], w: [Double], b: [Double], g: [Double], outputs: Int)
-        -> (y: [Double], dw: [Double], db: [Double])
+        -> (y: [Double], dw: [Double], db: [Double], dx: [Double])
     {
         let rows = steps * batch
         var y = [Double](repeating: 0, count: rows * outputs)
@@ -37,7 +37,13 @@ final class SparseInputTests: XCTestCase {
                 for i in 0..<channels { dw[i * outputs + o] += x[r * channels + i] * g[r * outputs + o] }
             }
         }
-        return (y, dw, db)
+        var dx = [Double](repeating: 0, count: rows * channels)
+        for r in 0..<rows {
+            for i in 0..<channels {
+                for o in 0..<outputs { dx[r * channels + i] += g[r * outputs + o] * w[i * outputs + o] }
+            }
+        }
+        return (y, dw, db, dx)
     }
 
     func testEventsRoundTripThroughAFrame() {
@@ -51,7 +57,7 @@ final class SparseInputTests: XCTestCase {
     func testLayerMatchesReferenceForEventsAndDenseInput() {
         for (dtype, outputs) in [(DType.float64, 48), (.float64, 160), (.float32, 48), (.float32, 160)] {
             let counts = countFrame(seed: 2)
-            let frame = Tensor(shape: [steps, batch, channels], values: counts, dtype: dtype)
+            let frame = Tensor(shape: [steps, batch, channels], values: counts, dtype: dtype).requiringGrad()
             // The same spikes as events in a scrambled order: the layer must sort them itself.
             let listed = SpikeEvents(frame)
             var order = Array(0..<listed.count)
@@ -67,12 +73,16 @@ final class SparseInputTests: XCTestCase {
             let tolerance = dtype == .float64 ? 1e-12 : 1e-5
             for (name, input) in [("events", { layer(events) }), ("dense", { layer(frame) })] {
                 layer.zeroGrad()
+                frame.zeroGrad()
                 let y = input()
                 XCTAssertEqual(y.shape, [steps, batch, outputs])
                 assertClose(y.doubles, expected.y, tolerance, "\(dtype) \(outputs) \(name): output")
                 y.backward(seed: seed)
                 assertClose(layer.weight.grad!.doubles, expected.dw, tolerance, "\(dtype) \(outputs) \(name): weight gradient")
                 assertClose(layer.bias!.grad!.doubles, expected.db, tolerance, "\(dtype) \(outputs) \(name): bias gradient")
+                if name == "dense" {
+                    assertClose(frame.grad!.doubles, expected.dx, tolerance, "\(dtype) \(outputs): input gradient")
+                }
             }
         }
     }
@@ -142,8 +152,16 @@ final class SparseInputTests: XCTestCase {
             spike_rows_scatter_f32(level, g, n, inputs, rowStart, column, value, 15, rows, 0, n, &dwPartial, &dbPartial)
             assertClose(zip(dwOut, dwPartial).map { Double($0 + $1) }, dw, 1e-5, "level \(raw): weight gradient by rows")
             assertClose(zip(dbOut, dbPartial).map { Double($0 + $1) }, db, 1e-5, "level \(raw): bias gradient by rows")
-            spike_rows_product_f32(level, w, nil, n, rowStart, column, value, 0, rows, &out)
+            // The same rows written out densely, through the dense loop: the same product.
+            var dense = [Float](repeating: 0, count: rows * inputs)
+            for r in 0..<rows { for e in rowStart[r]..<rowStart[r + 1] { dense[r * inputs + Int(column[e])] += value[e] } }
+            var denseOut = [Float](repeating: .nan, count: rows * n)
+            for (begin, end) in [(0, 20), (20, rows)] {
+                spike_dense_rows_product_f32(level, dense, inputs, w, n, begin, end, &denseOut)
+            }
             let unbiased = zip(y, (0..<rows * n).map { Double(bias[$0 % n]) }).map { $0 - $1 }
+            assertClose(denseOut.map(Double.init), unbiased, 1e-5, "level \(raw): dense product")
+            spike_rows_product_f32(level, w, nil, n, rowStart, column, value, 0, rows, &out)
             assertClose(out.map(Double.init), unbiased, 1e-5, "level \(raw): product without bias")
         }
     }

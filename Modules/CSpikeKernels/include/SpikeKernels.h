@@ -36,6 +36,12 @@ void spike_rows_product_f32(SpikeKernelLevel level, const float *w, const float 
                             const ptrdiff_t *rowStart, const int32_t *column, const float *value,
                             ptrdiff_t rowBegin, ptrdiff_t rowEnd, float *y);
 
+/// y[r, 0..<n] = Σ_j x[r, j] · w[j, 0..<n] for rows rowBegin..<rowEnd of x [rows, k], with
+/// w [k, n]: the same tiled loop for dense rows, for products with a short inner dimension k
+/// (a narrow layer's input gradient), where a GEMM spends its time packing and zero-filling.
+void spike_dense_rows_product_f32(SpikeKernelLevel level, const float *x, ptrdiff_t k, const float *w, ptrdiff_t n,
+                                  ptrdiff_t rowBegin, ptrdiff_t rowEnd, float *y);
+
 /// Columns columnBegin..<columnEnd of dw = Σ_r Σ_e value[e] · g[r] scattered into row column[e]
 /// (dw [inputs, n]) and, when db is not NULL, of db = Σ_r g[r], over rows rowBegin..<rowEnd of
 /// g [rows, n]. Those columns of dw and db are overwritten (zeroed first), the rest left alone:

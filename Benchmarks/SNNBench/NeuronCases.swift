@@ -43,7 +43,7 @@ struct SHDStepCase: ParsableCommand {
         let ours = Measurement.run(warmup: options.warmup, iterations: options.iterations) {
             optimizer.zeroGrad()
             let spikes = neurons(inputLayer(input))
-            let logits = Tensor.leakyIntegrate(readout(spikes), decay: readoutDecay).max(axes: [0])
+            let logits = Tensor.leakyIntegrateMax(readout(spikes), decay: readoutDecay)
             crossEntropy(logits: logits, labels: labels).backward()
             optimizer.step()
         }

@@ -48,19 +48,16 @@
     ROW_PRODUCT_BODY(TILE, 0, k, e, x[r * k + e])
 
 #define SCATTER_BODY                                                                             \
-    const ptrdiff_t width = columnEnd - columnBegin;                                             \
-    for (ptrdiff_t i = 0; i < inputs; i++) memset(dw + i * n + columnBegin, 0, width * sizeof(float)); \
-    if (db) memset(db + columnBegin, 0, width * sizeof(float));                                  \
+    memset(dw, 0, (size_t)(inputs * n) * sizeof(float));                                         \
+    if (db) memset(db, 0, (size_t)n * sizeof(float));                                            \
     for (ptrdiff_t r = rowBegin; r < rowEnd; r++) {                                              \
-        const float *restrict gr = g + r * n + columnBegin;                                      \
-        if (db) {                                                                                \
-            float *restrict target = db + columnBegin;                                           \
-            for (ptrdiff_t k = 0; k < width; k++) target[k] += gr[k];                            \
-        }                                                                                        \
+        const float *restrict gr = g + r * n;                                                    \
+        if (db)                                                                                  \
+            for (ptrdiff_t k = 0; k < n; k++) db[k] += gr[k];                                    \
         for (ptrdiff_t e = rowStart[r]; e < rowStart[r + 1]; e++) {                              \
-            float *restrict target = dw + (ptrdiff_t)column[e] * n + columnBegin;                \
+            float *restrict target = dw + (ptrdiff_t)column[e] * n;                              \
             const float v = value[e];                                                            \
-            for (ptrdiff_t k = 0; k < width; k++) target[k] += v * gr[k];                        \
+            for (ptrdiff_t k = 0; k < n; k++) target[k] += v * gr[k];                            \
         }                                                                                        \
     }
 
@@ -70,7 +67,7 @@
 #define SCATTER_PARAMETERS                                                                       \
     const float *restrict g, ptrdiff_t n, ptrdiff_t inputs, const ptrdiff_t *rowStart,           \
         const int32_t *column, const float *value, ptrdiff_t rowBegin, ptrdiff_t rowEnd,          \
-        ptrdiff_t columnBegin, ptrdiff_t columnEnd, float *restrict dw, float *restrict db
+        float *restrict dw, float *restrict db
 
 #define DENSE_PRODUCT_PARAMETERS                                                                 \
     const float *restrict x, ptrdiff_t k, const float *restrict w, ptrdiff_t n, ptrdiff_t rowBegin, \
@@ -207,17 +204,12 @@ void spike_dense_rows_product_f32(SpikeKernelLevel level, const float *x, ptrdif
 
 void spike_rows_scatter_f32(SpikeKernelLevel level, const float *g, ptrdiff_t n, ptrdiff_t inputs,
                             const ptrdiff_t *rowStart, const int32_t *column, const float *value,
-                            ptrdiff_t rowBegin, ptrdiff_t rowEnd, ptrdiff_t columnBegin, ptrdiff_t columnEnd,
-                            float *dw, float *db) {
+                            ptrdiff_t rowBegin, ptrdiff_t rowEnd, float *dw, float *db) {
     switch (level) {
 #if defined(__x86_64__)
-    case SpikeKernelLevelAVX512:
-        scatter_avx512(g, n, inputs, rowStart, column, value, rowBegin, rowEnd, columnBegin, columnEnd, dw, db);
-        return;
-    case SpikeKernelLevelAVX2:
-        scatter_avx2(g, n, inputs, rowStart, column, value, rowBegin, rowEnd, columnBegin, columnEnd, dw, db);
-        return;
+    case SpikeKernelLevelAVX512: scatter_avx512(g, n, inputs, rowStart, column, value, rowBegin, rowEnd, dw, db); return;
+    case SpikeKernelLevelAVX2: scatter_avx2(g, n, inputs, rowStart, column, value, rowBegin, rowEnd, dw, db); return;
 #endif
-    default: scatter_baseline(g, n, inputs, rowStart, column, value, rowBegin, rowEnd, columnBegin, columnEnd, dw, db); return;
+    default: scatter_baseline(g, n, inputs, rowStart, column, value, rowBegin, rowEnd, dw, db); return;
     }
 }

@@ -6,8 +6,7 @@ import XCTest
 
 /// The sparse input layer against a slow, obviously correct reference: spike events, their
 /// counting sort into rows, the fused forward (bias included) and the scattered weight and bias
-/// gradients, at sizes large enough that every kernel splits over the cores (by rows for a narrow
-/// layer, by columns for a wide one).
+/// gradients, at sizes large enough that every kernel splits over the cores.
 final class SparseInputTests: XCTestCase {
     private let (steps, batch, channels) = (8, 80, 50)
 
@@ -70,7 +69,8 @@ final class SparseInputTests: XCTestCase {
             let seed = Tensor.uniform([steps, batch, outputs], low: -1, high: 1, dtype: dtype, using: &rng)
             let expected = reference(x: counts, w: layer.weight.value.doubles, b: layer.bias!.value.doubles,
                                      g: seed.doubles, outputs: outputs)
-            let tolerance = dtype == .float64 ? 1e-12 : 1e-5
+            // Float32: sums of 640 terms of either sign, split over cores in any order.
+            let tolerance = dtype == .float64 ? 1e-12 : 1e-4
             for (name, input) in [("events", { layer(events) }), ("dense", { layer(frame) })] {
                 layer.zeroGrad()
                 frame.zeroGrad()
@@ -101,8 +101,7 @@ final class SparseInputTests: XCTestCase {
     }
 
     /// The C kernels at every instruction set this CPU runs, on a width that no vector tile
-    /// divides, rows without entries, repeated columns, and row and column ranges as the cores
-    /// split them; the scatter must leave other cores' columns alone.
+    /// divides, rows without entries, repeated columns, and row ranges as the cores split them.
     func testCKernelsAtEveryInstructionSetMatchReference() {
         let (rows, inputs, n) = (37, 23, 150)
         var rng = SeededRNG(seed: 7)
@@ -140,18 +139,13 @@ final class SparseInputTests: XCTestCase {
             for (begin, end) in [(0, 20), (20, rows)] {
                 spike_rows_product_f32(level, w, bias, n, rowStart, column, value, begin, end, &out)
             }
-            for (begin, end) in [(0, 48), (48, 100), (100, n)] {
-                spike_rows_scatter_f32(level, g, n, inputs, rowStart, column, value, 0, rows, begin, end, &dwOut, &dbOut)
-            }
-            assertClose(out.map(Double.init), y, 1e-5, "level \(raw): product")
-            assertClose(dwOut.map(Double.init), dw, 1e-5, "level \(raw): weight gradient")
-            assertClose(dbOut.map(Double.init), db, 1e-5, "level \(raw): bias gradient")
             // Row ranges into separate partials, which add up to the whole.
             var dwPartial = [Float](repeating: .nan, count: inputs * n), dbPartial = [Float](repeating: .nan, count: n)
-            spike_rows_scatter_f32(level, g, n, inputs, rowStart, column, value, 0, 15, 0, n, &dwOut, &dbOut)
-            spike_rows_scatter_f32(level, g, n, inputs, rowStart, column, value, 15, rows, 0, n, &dwPartial, &dbPartial)
-            assertClose(zip(dwOut, dwPartial).map { Double($0 + $1) }, dw, 1e-5, "level \(raw): weight gradient by rows")
-            assertClose(zip(dbOut, dbPartial).map { Double($0 + $1) }, db, 1e-5, "level \(raw): bias gradient by rows")
+            spike_rows_scatter_f32(level, g, n, inputs, rowStart, column, value, 0, 15, &dwOut, &dbOut)
+            spike_rows_scatter_f32(level, g, n, inputs, rowStart, column, value, 15, rows, &dwPartial, &dbPartial)
+            assertClose(out.map(Double.init), y, 1e-5, "level \(raw): product")
+            assertClose(zip(dwOut, dwPartial).map { Double($0 + $1) }, dw, 1e-5, "level \(raw): weight gradient")
+            assertClose(zip(dbOut, dbPartial).map { Double($0 + $1) }, db, 1e-5, "level \(raw): bias gradient")
             // The same rows written out densely, through the dense loop: the same product.
             var dense = [Float](repeating: 0, count: rows * inputs)
             for r in 0..<rows { for e in rowStart[r]..<rowStart[r + 1] { dense[r * inputs + Int(column[e])] += value[e] } }

@@ -42,14 +42,11 @@ void spike_rows_product_f32(SpikeKernelLevel level, const float *w, const float 
 void spike_dense_rows_product_f32(SpikeKernelLevel level, const float *x, ptrdiff_t k, const float *w, ptrdiff_t n,
                                   ptrdiff_t rowBegin, ptrdiff_t rowEnd, float *y);
 
-/// Columns columnBegin..<columnEnd of dw = Σ_r Σ_e value[e] · g[r] scattered into row column[e]
-/// (dw [inputs, n]) and, when db is not NULL, of db = Σ_r g[r], over rows rowBegin..<rowEnd of
-/// g [rows, n]. Those columns of dw and db are overwritten (zeroed first), the rest left alone:
-/// cores owning disjoint column ranges never write the same element, and cores owning row
-/// ranges each fill their own partial dw and db.
+/// dw = Σ_r Σ_e value[e] · g[r] scattered into row column[e] (dw [inputs, n]) and, when db is
+/// not NULL, db = Σ_r g[r], over rows rowBegin..<rowEnd of g [rows, n]; dw and db are
+/// overwritten. Cores owning different row ranges each fill their own dw and db, summed after.
 void spike_rows_scatter_f32(SpikeKernelLevel level, const float *g, ptrdiff_t n, ptrdiff_t inputs,
                             const ptrdiff_t *rowStart, const int32_t *column, const float *value,
-                            ptrdiff_t rowBegin, ptrdiff_t rowEnd, ptrdiff_t columnBegin, ptrdiff_t columnEnd,
-                            float *dw, float *db);
+                            ptrdiff_t rowBegin, ptrdiff_t rowEnd, float *dw, float *db);
 
 #endif

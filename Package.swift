@@ -40,6 +40,9 @@ let package = Package(
             name: "CPNG", path: "Modules/CPNG", pkgConfig: "libpng",
             providers: [.apt(["libpng-dev"])]),
 
+        // MARK: C kernels (built here for several instruction sets, one chosen per CPU at run time)
+        .target(name: "CSpikeKernels", path: "Modules/CSpikeKernels"),
+
         // MARK: Libraries
         .target(
             name: "TensorRuntime",
@@ -51,7 +54,7 @@ let package = Package(
             path: "Modules/NN"),
         .target(
             name: "Neurons",
-            dependencies: ["TensorRuntime", "NN"],
+            dependencies: ["TensorRuntime", "NN", "CSpikeKernels"],
             path: "Modules/Neurons"),
         .target(
             name: "EventSim",
@@ -146,7 +149,7 @@ let package = Package(
             path: "Tests/NNTests"),
         .testTarget(
             name: "NeuronsTests",
-            dependencies: ["Neurons"],
+            dependencies: ["Neurons", "CSpikeKernels"],
             path: "Tests/NeuronsTests"),
         .testTarget(
             name: "EventSimTests",

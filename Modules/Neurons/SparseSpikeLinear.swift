@@ -1,3 +1,4 @@
+import CSpikeKernels
 import NN
 import TensorRuntime
 
@@ -7,7 +8,8 @@ import TensorRuntime
 /// Spike trains are mostly zeros (SHD input: about 2 % active). When the input is sparse, the
 /// forward adds the weight rows of the active inputs of each sample and the weight gradient
 /// scatters into those rows only; when it is dense, both fall back to GEMM. The choice is made
-/// per call from the measured density.
+/// per call from the measured density. Spikes can come as a dense tensor or as `SpikeEvents`;
+/// events skip the scan of the dense frame, so the cost follows the number of spikes.
 public final class SparseSpikeLinear: Module {
     public let weight: Parameter
     public let bias: Parameter?
@@ -40,9 +42,16 @@ public final class SparseSpikeLinear: Module {
         precondition(input.rank >= 1 && input.shape[input.rank - 1] == inFeatures,
                      "SparseSpikeLinear: expected input [..., \(inFeatures)], got \(input.shape)")
         let rows = input.reshaped([-1, inFeatures])
-        var y = Tensor.sparseInputMatmul(rows, weight.value, denseThreshold: denseThreshold)
-        if let bias { y = y + bias.value }
+        let y = Tensor.sparseInputMatmul(rows, weight.value, bias: bias?.value, denseThreshold: denseThreshold)
         return y.reshaped(Array(input.shape.dropLast()) + [outFeatures])
+    }
+
+    /// Spike events over [T, B] → output [T, B, out].
+    public func callAsFunction(_ events: SpikeEvents) -> Tensor {
+        precondition(events.channels == inFeatures,
+                     "SparseSpikeLinear: expected events over \(inFeatures) channels, got \(events.channels)")
+        let y = Tensor.sparseInputMatmul(events, weight.value, bias: bias?.value, denseThreshold: denseThreshold)
+        return y.reshaped([events.steps, events.batch, outFeatures])
     }
 }
 
@@ -52,14 +61,22 @@ struct SparseRows<S: TensorScalar> {
     var column: [Int32]
     var value: [S]
 
+    var rows: Int { rowStart.count - 1 }
+
     /// The rows of `x` [rows, columns], or nil when it has more than `limit` non-zeros (then a
-    /// dense product is faster). Counts per row, then fills, both in parallel over rows.
+    /// dense product is faster). Counts per row, then fills, both in parallel over rows; Float
+    /// runs the C kernels (AVX-512 packs 16 columns at a time).
     init?(_ x: UnsafeBufferPointer<S>, rows: Int, columns: Int, limit: Int) {
         let base = x.baseAddress!
         var counts = [Int](repeating: 0, count: rows + 1)
         counts.withUnsafeMutableBufferPointer { counts in
             let counts = counts
             Parallel.forChunks(rows, costPerItem: columns) { block in
+                if let x = float(base) {
+                    spike_rows_count_f32(spikeKernelLevel, x, columns, block.lowerBound, block.upperBound,
+                                         counts.baseAddress! + 1)
+                    return
+                }
                 for r in block {
                     let row = base + r * columns
                     var n = 0
@@ -77,6 +94,11 @@ struct SparseRows<S: TensorScalar> {
             value.withUnsafeMutableBufferPointer { value in
                 let (column, value) = (column, value)
                 Parallel.forChunks(rows, costPerItem: columns) { block in
+                    if let x = float(base) {
+                        spike_rows_compress_f32(spikeKernelLevel, x, columns, counts, block.lowerBound,
+                                                block.upperBound, column.baseAddress, float(value.baseAddress))
+                        return
+                    }
                     for r in block {
                         let row = base + r * columns
                         var e = counts[r]
@@ -90,75 +112,289 @@ struct SparseRows<S: TensorScalar> {
             }
         }
     }
-}
 
-extension Tensor {
-    /// x · W for x [rows, in] and W [in, out], exploiting zeros in x when it is sparse enough.
-    public static func sparseInputMatmul(_ x: Tensor, _ w: Tensor, denseThreshold: Double) -> Tensor {
-        precondition(x.rank == 2 && w.rank == 2 && x.shape[1] == w.shape[0] && x.dtype == w.dtype,
-                     "sparseInputMatmul: need x [rows, in] and W [in, out] of one dtype, got \(x.shape) \(x.dtype) and \(w.shape) \(w.dtype)")
-        switch x.dtype {
-        case .float32: return sparseInputMatmul(x, w, denseThreshold: denseThreshold, Float.self)
-        case .float64: return sparseInputMatmul(x, w, denseThreshold: denseThreshold, Double.self)
-        }
-    }
-
-    private static func sparseInputMatmul<S: TensorScalar>(_ x: Tensor, _ w: Tensor, denseThreshold: Double, _: S.Type)
-        -> Tensor
-    {
-        let limit = Int(denseThreshold * Double(x.count))
-        guard let sparse = x.withUnsafeBuffer(as: S.self, {
-            SparseRows($0, rows: x.shape[0], columns: x.shape[1], limit: limit)
-        }) else {
-            return matmul(x, w)
-        }
-        let needsInputGradient = x.requiresGrad
-        return differentiableOperation([x, w]) { values in
-            sparseForward(values[0], values[1], sparse, needsInputGradient: needsInputGradient)
-        }[0]
-    }
-
-    private static func sparseForward<S: TensorScalar>(
-        _ x: Tensor, _ w: Tensor, _ sparse: SparseRows<S>, needsInputGradient: Bool
-    ) -> (outputs: [Tensor], pullback: ([Tensor]) -> [Tensor?]) {
-        let rows = x.shape[0], outputs = w.shape[1]
-        var y = Tensor.zeros([rows, outputs], dtype: x.dtype)
-        w.withUnsafeBuffer(as: S.self) { wp in
-            y.withUnsafeMutableBuffer(as: S.self) { yp in
-                Parallel.forChunks(rows, costPerItem: outputs * 4) { block in
-                    for r in block {
-                        let out = yp.baseAddress! + r * outputs
-                        for e in sparse.rowStart[r]..<sparse.rowStart[r + 1] {
-                            let row = wp.baseAddress! + Int(sparse.column[e]) * outputs
-                            let v = sparse.value[e]
-                            for o in 0..<outputs { out[o] += v * row[o] }
-                        }
-                    }
-                }
-            }
-        }
-        let pullback = { (grads: [Tensor]) -> [Tensor?] in
-            let g = grads[0]
-            var dw = Tensor.zeros(w.shape, dtype: w.dtype)
-            g.withUnsafeBuffer(as: S.self) { gp in
-                dw.withUnsafeMutableBuffer(as: S.self) { dwp in
-                    // Split the output columns over the cores: every core scatters into its own
-                    // columns of every active row, so no two cores write the same element.
-                    Parallel.forChunks(outputs, costPerItem: sparse.column.count) { columns in
-                        for r in 0..<rows {
-                            let gRow = gp.baseAddress! + r * outputs
-                            for e in sparse.rowStart[r]..<sparse.rowStart[r + 1] {
-                                let target = dwp.baseAddress! + Int(sparse.column[e]) * outputs
-                                let v = sparse.value[e]
-                                for o in columns { target[o] += v * gRow[o] }
+    /// The rows (step · batch + sample) of spike events, each entry of value 1: a counting sort
+    /// of the events by row, linear in the number of events and rows. Within a row, entries keep
+    /// the events' order.
+    init(_ events: SpikeEvents) {
+        let rows = events.steps * events.batch, batch = events.batch, count = events.count
+        var start = [Int](repeating: 0, count: rows + 1)
+        var row = [Int32](repeating: 0, count: count)
+        var column = [Int32](repeating: 0, count: count)
+        events.step.withUnsafeBufferPointer { step in
+            events.sample.withUnsafeBufferPointer { sample in
+                events.channel.withUnsafeBufferPointer { channel in
+                    start.withUnsafeMutableBufferPointer { start in
+                        row.withUnsafeMutableBufferPointer { row in
+                            // SpikeEvents checked the ranges, so the row index cannot overflow.
+                            for e in 0..<count {
+                                row[e] = step[e] &* Int32(batch) &+ sample[e]
+                                start[Int(row[e]) &+ 1] &+= 1
+                            }
+                            for r in 0..<rows { start[r + 1] += start[r] }
+                            var next = Array(start.dropLast())
+                            column.withUnsafeMutableBufferPointer { column in
+                                next.withUnsafeMutableBufferPointer { next in
+                                    for e in 0..<count {
+                                        let r = Int(row[e])
+                                        column[next[r]] = channel[e]
+                                        next[r] &+= 1
+                                    }
+                                }
                             }
                         }
                     }
                 }
             }
-            let dx = needsInputGradient ? matmul(g, w, transposeB: true) : nil
-            return [dx, dw]
         }
-        return ([y], pullback)
+        rowStart = start
+        self.column = column
+        value = [S](repeating: 1, count: count)
     }
+}
+
+extension Tensor {
+    /// x · W (+ b) for x [rows, in] and W [in, out], exploiting zeros in x when it is sparse enough.
+    public static func sparseInputMatmul(_ x: Tensor, _ w: Tensor, bias: Tensor? = nil, denseThreshold: Double)
+        -> Tensor
+    {
+        precondition(x.rank == 2 && w.rank == 2 && x.shape[1] == w.shape[0] && x.dtype == w.dtype,
+                     "sparseInputMatmul: need x [rows, in] and W [in, out] of one dtype, got \(x.shape) \(x.dtype) and \(w.shape) \(w.dtype)")
+        checkBias(bias, w)
+        switch x.dtype {
+        case .float32: return sparseInputMatmul(x, w, bias, denseThreshold: denseThreshold, Float.self)
+        case .float64: return sparseInputMatmul(x, w, bias, denseThreshold: denseThreshold, Double.self)
+        }
+    }
+
+    /// events · W (+ b) for spike events over [T, B] and W [in, out]: output [T·B, out]. Events
+    /// are data, so they get no gradient.
+    public static func sparseInputMatmul(_ events: SpikeEvents, _ w: Tensor, bias: Tensor? = nil,
+                                         denseThreshold: Double) -> Tensor
+    {
+        precondition(w.rank == 2 && events.channels == w.shape[0],
+                     "sparseInputMatmul: need W [\(events.channels), out] for events over \(events.channels) channels, got \(w.shape)")
+        checkBias(bias, w)
+        let entries = events.steps * events.batch * events.channels
+        guard Double(events.count) <= denseThreshold * Double(entries) else {
+            let frame = events.frame(dtype: w.dtype).reshaped([-1, events.channels])
+            return bias.map { matmul(frame, w) + $0 } ?? matmul(frame, w)
+        }
+        switch w.dtype {
+        case .float32: return sparseProduct(SparseRows<Float>(events), w, bias, inputGradient: nil)
+        case .float64: return sparseProduct(SparseRows<Double>(events), w, bias, inputGradient: nil)
+        }
+    }
+
+    private static func checkBias(_ bias: Tensor?, _ w: Tensor) {
+        guard let bias else { return }
+        precondition(bias.shape == [w.shape[1]] && bias.dtype == w.dtype,
+                     "sparseInputMatmul: bias must be \(w.dtype) [\(w.shape[1])], got \(bias.dtype) \(bias.shape)")
+    }
+
+    private static func sparseInputMatmul<S: TensorScalar>(
+        _ x: Tensor, _ w: Tensor, _ bias: Tensor?, denseThreshold: Double, _: S.Type
+    ) -> Tensor {
+        let limit = Int(denseThreshold * Double(x.count))
+        guard let sparse = x.withUnsafeBuffer(as: S.self, {
+            SparseRows($0, rows: x.shape[0], columns: x.shape[1], limit: limit)
+        }) else {
+            return bias.map { matmul(x, w) + $0 } ?? matmul(x, w)
+        }
+        return sparseProduct(sparse, w, bias, inputGradient: x)
+    }
+
+    /// The product of sparse rows with W (+ b) as one differentiable operation of W, b and, when
+    /// given, the dense input the rows came from.
+    private static func sparseProduct<S: TensorScalar>(
+        _ sparse: SparseRows<S>, _ w: Tensor, _ bias: Tensor?, inputGradient x: Tensor?
+    ) -> Tensor {
+        let needsInputGradient = x?.requiresGrad ?? false
+        var inputs = [w]
+        if let bias { inputs.append(bias) }
+        if let x { inputs.append(x) }
+        return differentiableOperation(inputs) { values in
+            let product = SparseProduct(rows: sparse, outputs: w.shape[1])
+            let weight = values[0], bias = bias == nil ? nil : values[1]
+            let y = product.forward(weight, bias: bias)
+            let pullback = { (grads: [Tensor]) -> [Tensor?] in
+                let (dw, db) = product.parameterGradients(grads[0], inFeatures: weight.shape[0], bias: bias != nil)
+                var result: [Tensor?] = [dw]
+                if bias != nil { result.append(db) }
+                if x != nil { result.append(needsInputGradient ? product.inputGradient(grads[0], weight) : nil) }
+                return result
+            }
+            return ([y], pullback)
+        }[0]
+    }
+}
+
+/// y = rows · W + b for sparse rows, and its weight and bias gradients.
+///
+/// Float runs the C kernels of `CSpikeKernels` at the widest instruction set of the CPU; Double
+/// (gradient checks, reference runs) runs the same loops here.
+struct SparseProduct<S: TensorScalar> {
+    let rows: SparseRows<S>
+    let outputs: Int
+
+    /// Each output row sums the weight rows of its entries, holding a tile of outputs in
+    /// registers, and adds the bias last (the order of x · W + b); rows are split over the cores,
+    /// and y is written once, with no zero fill first.
+    func forward(_ w: Tensor, bias: Tensor?) -> Tensor {
+        let outputs = self.outputs, rows = self.rows
+        var y = Tensor.unsafeUninitialized([rows.rows, outputs], dtype: w.dtype)
+        w.withUnsafeBuffer(as: S.self) { wp in
+            withOptionalBuffer(bias) { bp in
+                y.withUnsafeMutableBuffer(as: S.self) { yp in
+                    rows.rowStart.withUnsafeBufferPointer { rowStart in
+                        rows.column.withUnsafeBufferPointer { column in
+                            rows.value.withUnsafeBufferPointer { value in
+                                Parallel.forChunks(rows.rows, costPerItem: outputs * 4) { block in
+                                    if S.self == Float.self {
+                                        spike_rows_product_f32(
+                                            spikeKernelLevel, float(wp.baseAddress), float(bp?.baseAddress), outputs,
+                                            rowStart.baseAddress, column.baseAddress, float(value.baseAddress),
+                                            block.lowerBound, block.upperBound, float(yp.baseAddress))
+                                        return
+                                    }
+                                    for r in block {
+                                        let out = yp.baseAddress! + r * outputs
+                                        out.update(repeating: 0, count: outputs)
+                                        for e in rowStart[r]..<rowStart[r + 1] {
+                                            let row = wp.baseAddress! + Int(column[e]) * outputs
+                                            let v = value[e]
+                                            for o in 0..<outputs { out[o] += v * row[o] }
+                                        }
+                                        if let bp { for o in 0..<outputs { out[o] += bp[o] } }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return y
+    }
+
+    /// dW [in, out] = rowsᵀ g (a scatter of g's rows into the weight rows of their entries) and,
+    /// when asked, db = Σ_r g[r], in one pass over g. The cores split the rows: each reads whole
+    /// rows of g and fills its own dW and db (core 0 the result, the others partials that are
+    /// summed after), so no two cores touch the same cache line. (Splitting the columns instead
+    /// needs no partials but was about 10 % slower over the step on two cores: both cores then
+    /// stream every row of g.)
+    func parameterGradients(_ g: Tensor, inFeatures: Int, bias: Bool) -> (dw: Tensor, db: Tensor?) {
+        let outputs = self.outputs, rowCount = rows.rows, weights = inFeatures * outputs
+        var dw = Tensor.unsafeUninitialized([inFeatures, outputs], dtype: g.dtype)
+        var db = Tensor.unsafeUninitialized([bias ? outputs : 0], dtype: g.dtype)
+        let work = outputs * (rowCount + rows.column.count)
+        let cores = Swift.min(Parallel.threadCount, Swift.max(1, work / Parallel.minimumParallelWork))
+        let rowsPerCore = (rowCount + cores - 1) / cores, size = weights + outputs
+        var partials = Tensor.unsafeUninitialized([(cores - 1) * size], dtype: g.dtype)
+        g.withUnsafeBuffer(as: S.self) { gp in
+            dw.withUnsafeMutableBuffer(as: S.self) { dwp in
+                db.withUnsafeMutableBuffer(as: S.self) { dbp in
+                    partials.withUnsafeMutableBuffer(as: S.self) { pp in
+                        let (g, dw, db, partials) = (gp.baseAddress!, dwp.baseAddress!, bias ? dbp.baseAddress : nil, pp.baseAddress)
+                        Parallel.forEach(cores) { core in
+                            let block = Swift.min(rowCount, core * rowsPerCore)..<Swift.min(rowCount, (core + 1) * rowsPerCore)
+                            let target = core == 0 ? dw : partials! + (core - 1) * size
+                            scatter(g, inFeatures: inFeatures, rows: block, dw: target,
+                                    db: db == nil ? nil : core == 0 ? db : target + weights)
+                        }
+                        guard cores > 1 else { return }
+                        Parallel.forChunks(weights, costPerItem: cores) { range in
+                            for core in 1..<cores {
+                                let partial = partials! + (core - 1) * size
+                                for i in range { dw[i] += partial[i] }
+                            }
+                        }
+                        if let db {
+                            for core in 1..<cores {
+                                let partial = partials! + (core - 1) * size + weights
+                                for o in 0..<outputs { db[o] += partial[o] }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return (dw, bias ? db : nil)
+    }
+
+    /// dw [in, out] and db [out] (overwritten) from rows `block` of g.
+    private func scatter(_ g: UnsafePointer<S>, inFeatures: Int, rows block: Range<Int>,
+                         dw: UnsafeMutablePointer<S>, db: UnsafeMutablePointer<S>?) {
+        let outputs = self.outputs
+        rows.rowStart.withUnsafeBufferPointer { rowStart in
+            rows.column.withUnsafeBufferPointer { column in
+                rows.value.withUnsafeBufferPointer { value in
+                    if let gFloat = float(g) {
+                        spike_rows_scatter_f32(spikeKernelLevel, gFloat, outputs, inFeatures, rowStart.baseAddress,
+                                               column.baseAddress, float(value.baseAddress), block.lowerBound,
+                                               block.upperBound, float(dw), float(db))
+                        return
+                    }
+                    dw.update(repeating: 0, count: inFeatures * outputs)
+                    db?.update(repeating: 0, count: outputs)
+                    for r in block {
+                        let gRow = g + r * outputs
+                        if let db { for o in 0..<outputs { db[o] += gRow[o] } }
+                        for e in rowStart[r]..<rowStart[r + 1] {
+                            let target = dw + Int(column[e]) * outputs
+                            let v = value[e]
+                            for o in 0..<outputs { target[o] += v * gRow[o] }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// ∂L/∂x = g Wᵀ [rows, in]. For a narrow layer the inner dimension is short, where a GEMM
+    /// spends most of its time packing and zero-filling, so Float runs the tiled C loop on Wᵀ.
+    func inputGradient(_ g: Tensor, _ w: Tensor) -> Tensor {
+        guard S.self == Float.self, outputs <= Self.shortInnerDimension else {
+            return Tensor.matmul(g, w, transposeB: true)
+        }
+        let transposed = w.transposed(), inFeatures = w.shape[0], rowCount = g.shape[0], outputs = self.outputs
+        var dx = Tensor.unsafeUninitialized([rowCount, inFeatures], dtype: g.dtype)
+        g.withUnsafeBuffer(as: S.self) { gp in
+            transposed.withUnsafeBuffer(as: S.self) { wp in
+                dx.withUnsafeMutableBuffer(as: S.self) { dxp in
+                    Parallel.forChunks(rowCount, costPerItem: inFeatures * outputs) { block in
+                        spike_dense_rows_product_f32(spikeKernelLevel, float(gp.baseAddress), outputs,
+                                                     float(wp.baseAddress), inFeatures, block.lowerBound,
+                                                     block.upperBound, float(dxp.baseAddress))
+                    }
+                }
+            }
+        }
+        return dx
+    }
+
+    /// Up to this many outputs, the input gradient's inner dimension counts as short.
+    static var shortInnerDimension: Int { 64 }
+
+    /// Calls `body` with the tensor's buffer, or nil when there is no tensor.
+    private func withOptionalBuffer<R>(_ tensor: Tensor?, _ body: (UnsafeBufferPointer<S>?) -> R) -> R {
+        guard let tensor else { return body(nil) }
+        return tensor.withUnsafeBuffer(as: S.self) { body($0) }
+    }
+
+}
+
+/// The C kernels' instruction set on this CPU, found once.
+private let spikeKernelLevel = spike_kernels_best_level()
+
+/// The same pointer as Float for the C kernels, or nil when S is not Float (then the Swift loops
+/// run).
+private func float<S: TensorScalar>(_ p: UnsafePointer<S>?) -> UnsafePointer<Float>? {
+    guard S.self == Float.self else { return nil }
+    return p.map { UnsafeRawPointer($0).assumingMemoryBound(to: Float.self) }
+}
+
+private func float<S: TensorScalar>(_ p: UnsafeMutablePointer<S>?) -> UnsafeMutablePointer<Float>? {
+    guard S.self == Float.self else { return nil }
+    return p.map { UnsafeMutableRawPointer($0).assumingMemoryBound(to: Float.self) }
 }

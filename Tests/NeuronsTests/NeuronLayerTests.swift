@@ -38,6 +38,32 @@ final class NeuronLayerTests: XCTestCase {
         XCTAssertLessThan(report.maxError, 1e-7, "\(report)")
     }
 
+    /// The fused readout equals leakyIntegrate followed by max over time, in value and gradient,
+    /// with a learnable or a constant decay.
+    func testLeakyIntegrateMaxMatchesTheComposition() {
+        let x = uniform([8, 3, 4], seed: 12)
+        for learnsDecay in [true, false] {
+            var decay = Tensor(shape: [1], values: [0.7], dtype: .float64)
+            if learnsDecay { decay = decay.requiringGrad() }
+            let input = x.requiringGrad()
+            let fused = Tensor.leakyIntegrateMax(input, decay: decay)
+            let composed = Tensor.leakyIntegrate(input, decay: decay).max(axes: [0])
+            XCTAssertEqual(fused.doubles, composed.doubles)
+            let seed = uniform([3, 4], seed: 13)
+            fused.backward(seed: seed)
+            let (fusedInput, fusedDecay) = (input.grad!.doubles, decay.grad?.doubles)
+            input.zeroGrad()
+            decay.zeroGrad()
+            composed.backward(seed: seed)
+            XCTAssertEqual(fusedInput, input.grad!.doubles, accuracy: 1e-12)
+            if learnsDecay { XCTAssertEqual(fusedDecay!, decay.grad!.doubles, accuracy: 1e-12) }
+        }
+        let report = GradientCheck.check([uniform([6, 5], seed: 14), Tensor(shape: [1], values: [0.6], dtype: .float64)]) {
+            GradientCheck.weightedSum(Tensor.leakyIntegrateMax($0[0], decay: $0[1]))
+        }
+        XCTAssertLessThan(report.maxError, 1e-7, "\(report)")
+    }
+
     func testBalancedPotentialLoss() {
         let h = Tensor(shape: [4], values: [2, -1, 0.5, -3], dtype: .float64)
         // mean(relu(h)) = 2.5/4, mean(relu(−h)) = 4/4.

@@ -5,6 +5,14 @@ extension Tensor {
         Tensor(shape: shape, storage: TensorStorage(zeroedCount: Shape.count(shape), dtype: dtype))
     }
 
+    /// A tensor of uninitialised memory, for kernels that write every element: zero-filling a
+    /// buffer that is about to be overwritten costs a pass over its memory. Reading an element
+    /// before writing it gives an unspecified value.
+    public static func unsafeUninitialized(_ shape: [Int], dtype: DType = .float32) -> Tensor {
+        precondition(shape.allSatisfy { $0 >= 0 }, "unsafeUninitialized: negative size in \(shape)")
+        return Tensor(uninitializedShape: shape, dtype: dtype)
+    }
+
     public static func ones(_ shape: [Int], dtype: DType = .float32) -> Tensor {
         full(shape, value: 1, dtype: dtype)
     }

@@ -85,6 +85,7 @@ final class LinalgAndConvolutionTests: XCTestCase {
         ConvCase(n: 1, c: 4, h: 7, w: 7, o: 6, k: 3, stride: (2, 1), padding: (0, 2), dilation: (1, 1), groups: 2),
         ConvCase(n: 2, c: 2, h: 8, w: 6, o: 2, k: 2, stride: (1, 2), padding: (1, 0), dilation: (2, 2), groups: 1),
         ConvCase(n: 3, c: 4, h: 5, w: 5, o: 4, k: 3, stride: (1, 1), padding: (1, 1), dilation: (1, 1), groups: 4),
+        ConvCase(n: 1, c: 2, h: 7, w: 9, o: 3, k: 3, stride: (2, 3), padding: (1, 2), dilation: (1, 2), groups: 1),
     ]
 
     func testConv2dMatchesNaiveLoops() {

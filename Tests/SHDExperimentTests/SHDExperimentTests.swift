@@ -139,6 +139,24 @@ final class InputEncodingTests: XCTestCase {
     }
 }
 
+final class SHDTrainingTests: XCTestCase {
+    /// Every neuron family with every encoding builds and takes a training step: the discrete
+    /// models bin the recording, so their input size must not follow the spike encoding's.
+    func testEveryModelTrainsOnEveryEncoding() throws {
+        let directory = try temporaryDirectory(self)
+        for encoding in SHDDataConfig.encodings {
+            for neuron in ["qif-exact", "lif-exact", "lif", "dqif"] {
+                let config = try smokeConfig(["neuron=\(neuron)", "data.encoding=\(encoding)", "data.bins=4"])
+                let training = try SHDTraining(config: config, context: ExperimentContext(dataDirectory: directory))
+                let outcome = try training.network.forward(Array(0..<4), of: training.data.train)
+                outcome.loss.backward()
+                XCTAssertTrue(outcome.loss.item.isFinite, "\(neuron), \(encoding)")
+                XCTAssertTrue(training.network.parameters().allSatisfy { $0.grad != nil }, "\(neuron), \(encoding): every parameter gets a gradient")
+            }
+        }
+    }
+}
+
 final class LineTallyTests: XCTestCase {
     func testMidTrialAndEndOfTrialChanges() {
         let a = [NetworkSpike(time: 0.2, layer: 1, unit: 0), NetworkSpike(time: 0.5, layer: 1, unit: 1)]

@@ -95,6 +95,9 @@ public struct EncodedSpikes: Sendable {
 
     public var count: Int { labels.count }
 
+    /// Channels of the frames: the recording's (pooled) channels, whatever the spike encoding.
+    public var frameChannels: Int { frameSource.channelCount }
+
     /// Samples `indices` as [timesteps, batch, channels] spike-count frames.
     func frames(_ indices: [Int], timesteps: Int) throws -> Tensor {
         try SpikeBinning(binCount: timesteps, maxTime: frameDuration).batch(frameSource, indices: indices)

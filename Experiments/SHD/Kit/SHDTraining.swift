@@ -26,12 +26,16 @@ public final class SHDTraining: Experiment {
             throw SHDError.invalidData(
                 "\(data.sources[0]): \(data.train.count) training and \(data.validation.count) validation samples after the split; need at least one of each")
         }
-        let sizes = [data.inputs] + config.model.hidden + [data.classes]
+        let hidden = config.model.hidden + [data.classes]
         if config.isEventDriven {
             network = try EventSHDNetwork(
-                neuron: config.neuron, sizes: sizes, config: config.model, duration: config.data.duration, seed: config.seed)
+                neuron: config.neuron, sizes: [data.inputs] + hidden, config: config.model, duration: config.data.duration,
+                seed: config.seed)
         } else {
-            network = try DiscreteSHDNetwork(neuron: config.neuron, sizes: sizes, config: config.discrete, seed: config.seed)
+            // Discrete time bins the recording itself, so its input is the (pooled) channels
+            // whichever spike encoding the event-driven models use.
+            network = try DiscreteSHDNetwork(
+                neuron: config.neuron, sizes: [data.train.frameChannels] + hidden, config: config.discrete, seed: config.seed)
         }
         let parameters = network.parameters()
         switch config.training.optimizer {

@@ -169,9 +169,11 @@ final class LineTallyTests: XCTestCase {
 
     func testCoincidences() throws {
         var tally = LineTally()
-        // One spike at 0.2 until the step 0.55, where it vanishes mid-trial; the loss jumps there.
+        // One spike at 0.2 until the step 0.55, where it vanishes mid-trial and the loss jumps.
         let rasterAt = { (step: Double) in step < 0.55 ? [NetworkSpike(time: 0.2, layer: 1, unit: 0)] : [] }
-        try tally.add(steps: [0, 0.25, 0.5, 0.75, 1], losses: [1, 1.001, 1.002, 2, 2.001], duration: 1, jumpFactor: 5, rasterAt: rasterAt)
+        let lossAt = { (step: Double) in (step < 0.55 ? 1 : 2) + 0.004 * step }
+        let steps = [0, 0.25, 0.5, 0.75, 1.0]
+        try tally.add(steps: steps, losses: steps.map(lossAt), duration: 1, rasterAt: rasterAt, lossAt: lossAt)
         XCTAssertEqual(tally.steps, 4)
         XCTAssertEqual(tally.lossJumps, 1)
         XCTAssertEqual(tally.spikeChanges, 1)
@@ -179,12 +181,20 @@ final class LineTallyTests: XCTestCase {
         XCTAssertEqual(tally.midTrialChanges, 1)
     }
 
+    func testSteepButContinuousIsNotAJump() throws {
+        // A smooth step (tanh) much steeper than the rest of the line: large change, no jump.
+        let lossAt = { (step: Double) in tanh((step - 0.5) * 40) + 0.001 * step }
+        XCTAssertFalse(try LineTally.containsDiscontinuity(from: (0.45, lossAt(0.45)), to: (0.55, lossAt(0.55)), lossAt: lossAt))
+        let jump = { (step: Double) in (step < 0.5 ? 0 : 1) + 0.5 * step }
+        XCTAssertTrue(try LineTally.containsDiscontinuity(from: (0.45, jump(0.45)), to: (0.55, jump(0.55)), lossAt: jump))
+    }
+
     func testBisectionFindsASpikeLeavingThroughTheTrialEnd() throws {
         // The spike's time rises continuously towards T = 1 and leaves there at step 0.6, as a
         // QIF spike does: on the coarse grid it is last seen at 0.5 (time 0.83), mid-trial.
         let rasterAt = { (step: Double) in step < 0.6 ? [NetworkSpike(time: 1 - (0.6 - step), layer: 1, unit: 0)] : [] }
         var tally = LineTally()
-        try tally.add(steps: [0, 0.5, 1], losses: [1, 1, 1], duration: 1, jumpFactor: 5, rasterAt: rasterAt)
+        try tally.add(steps: [0, 0.5, 1], losses: [1, 1, 1], duration: 1, rasterAt: rasterAt, lossAt: { _ in 1 })
         XCTAssertEqual(tally.spikeChanges, 1)
         XCTAssertEqual(tally.midTrialChanges, 0, "located by bisection, the spike leaves at T")
         XCTAssertTrue(LineTally.hasMidTrialChange(rasterAt(0.5), rasterAt(1), before: 0.95), "the coarse step alone would call it mid-trial")

@@ -192,9 +192,10 @@ struct LandscapeScanner {
             let rasterAt = { (step: Double) in
                 try network.raster(samples.inputs[sample], weights: zip(center, direction).map { $0 + step * $1 })
             }
-            let losses = try steps.map { step in try loss(zip(center, direction).map { $0 + step * $1 }, [sample]) }
+            let lossAt = { (step: Double) in try loss(zip(center, direction).map { $0 + step * $1 }, [sample]) }
+            let losses = try steps.map(lossAt)
             try tally.add(
-                steps: steps, losses: losses, duration: network.duration, jumpFactor: settings.jumpFactor, rasterAt: rasterAt)
+                steps: steps, losses: losses, duration: network.duration, rasterAt: rasterAt, lossAt: lossAt)
             if sample == 0 { firstLine = losses }
         }
         let path = figures.appendingPathComponent("\(label)-line.png").path
@@ -218,10 +219,10 @@ struct LandscapeScanner {
     }
 }
 
-/// Counts, over the steps of single-sample lines, loss jumps, spike (dis)appearances (mid-trial
-/// or at the trial end) and spike-order changes, and how often they coincide. A step counts as
-/// one event of each kind however many spikes change in it; a mid-trial change is judged at the
-/// first point of the step where spike counts change.
+/// Counts, over the steps of single-sample lines, loss discontinuities, spike (dis)appearances
+/// (mid-trial or at the trial end) and spike-order changes, and how often they coincide. A step
+/// counts as one event of each kind however many spikes change in it; a mid-trial change is
+/// judged at the first point of the step where spike counts change.
 struct LineTally {
     var steps = 0
     var lossJumps = 0
@@ -231,19 +232,17 @@ struct LineTally {
     var jumpsWithSpikeChange = 0
     var spikeChangesWithOrderChange = 0
 
-    /// Adds one line: `losses` at `steps`, and `rasterAt` to simulate any point of it.
+    /// Adds one line: `losses` at `steps`, and `rasterAt` / `lossAt` to simulate any point of it.
     mutating func add(
-        steps points: [Double], losses: [Double], duration: Double, jumpFactor: Double,
-        rasterAt: (Double) throws -> [NetworkSpike]
+        steps points: [Double], losses: [Double], duration: Double,
+        rasterAt: (Double) throws -> [NetworkSpike], lossAt: (Double) throws -> Double
     ) throws {
         let rasters = try points.map(rasterAt)
-        let changes = zip(losses, losses.dropFirst()).map { abs($1 - $0) }
-        let sorted = changes.sorted()
-        let median = sorted.isEmpty ? 0 : sorted[sorted.count / 2]
-        for edge in changes.indices {
+        for edge in 0..<(points.count - 1) {
             let change = RasterChange.between(rasters[edge], rasters[edge + 1])
             let spikeChange = change.appeared + change.vanished > 0
-            let jump = changes[edge] > jumpFactor * median && changes[edge] > 0
+            let jump = try Self.containsDiscontinuity(
+                from: (points[edge], losses[edge]), to: (points[edge + 1], losses[edge + 1]), lossAt: lossAt)
             steps += 1
             if jump { lossJumps += 1 }
             if spikeChange { spikeChanges += 1 }
@@ -255,6 +254,24 @@ struct LineTally {
                 from: (points[edge], rasters[edge]), to: (points[edge + 1], rasters[edge + 1]), rasterAt: rasterAt)
             if Self.hasMidTrialChange(before, after, before: duration * (1 - SHDLandscapeStage.endMargin)) { midTrialChanges += 1 }
         }
+    }
+
+    /// Whether the loss jumps inside the step: halving it `bisections` times, always keeping the
+    /// half that changes more, a continuous loss's change shrinks with the interval (by about
+    /// 2^−40 here), a jump's does not. The change left must exceed 1e-3 of the step's change.
+    /// Unlike the planes' median-relative jump fraction, this tells a steep but continuous
+    /// stretch from a discontinuity.
+    static func containsDiscontinuity(
+        from left: (step: Double, loss: Double), to right: (step: Double, loss: Double), lossAt: (Double) throws -> Double
+    ) throws -> Bool {
+        let total = abs(right.loss - left.loss)
+        guard total > 0 else { return false }
+        var (a, b) = (left, right)
+        for _ in 0..<SHDLandscapeStage.bisections {
+            let middle = (step: (a.step + b.step) / 2, loss: try lossAt((a.step + b.step) / 2))
+            if abs(middle.loss - a.loss) >= abs(b.loss - middle.loss) { b = middle } else { a = middle }
+        }
+        return abs(b.loss - a.loss) > 1e-3 * total
     }
 
     /// Bisects a step whose ends differ in spike counts down to the first point where the

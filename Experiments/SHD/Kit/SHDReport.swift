@@ -200,11 +200,11 @@ public struct SHDReport {
         ("single_jump_fraction", "jump fraction (single samples, mean)"),
         ("single_relative_total_variation", "relative total variation (single samples, mean)"),
         ("single_gradient_cosine", "neighbour gradient cosine (single samples, mean)"),
-        ("line_steps", "line steps"), ("line_loss_jumps", "line steps with a loss jump"),
+        ("line_steps", "line steps"), ("line_loss_jumps", "line steps with a loss discontinuity (bisection)"),
         ("line_spike_changes", "line steps where spikes (dis)appear"),
         ("line_mid_trial_spike_changes", "… of which mid-trial (before 0.999 T, located by bisection)"),
         ("line_order_changes", "line steps where the spike order changes"),
-        ("line_jumps_with_spike_change", "loss jumps with a spike (dis)appearance"),
+        ("line_jumps_with_spike_change", "loss discontinuities with a spike (dis)appearance"),
         ("line_spike_changes_with_order_change", "spike (dis)appearances with an order change"),
         ("gradient_check_relative_error", "exact vs finite-difference directional derivative (relative error)"),
     ]
@@ -252,7 +252,7 @@ public struct SHDReport {
                 claim: "C4: fragmentation comes from spike-order changes that make LIF spikes (dis)appear",
                 verdict: holds ? "reproduced" : "not reproduced",
                 evidence: "mid-trial spike (dis)appearances on lines: LIF \(Self.number(lifMid)), QIF \(Self.number(qifMid)); "
-                    + "LIF loss jumps with a spike change \(Self.number(lifJumpsWithSpikes)) of \(Self.number(lifJumps)); "
+                    + "LIF loss discontinuities with a spike change \(Self.number(lifJumpsWithSpikes)) of \(Self.number(lifJumps)); "
                     + "LIF spike changes with an order change \(Self.number(l["line_spike_changes_with_order_change"])) of \(Self.number(l["line_spike_changes"]))"))
         } else {
             for claim in ["C2: training uses exact spike-based gradients", "C3: LIF landscapes are more fragmented, their gradients more erratic",

@@ -9,7 +9,7 @@ BENCH_CASES ?= gemm conv2d elementwise cnn-step shd-step exact-step cifar-step
 .PHONY: help deps build test bench new-neuron reproduce-shd reproduce-cifar reproduce-sst2
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
 deps: ## Check (and install when possible) the Debian packages the build needs
 	@scripts/install-deps.sh

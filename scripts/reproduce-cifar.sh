@@ -10,6 +10,9 @@
 #   SWIFT_BUILD_FLAGS  swift build flags (default: the Makefile's test flags, -c release -Xswiftc
 #                  -enable-testing, so that after `make test` nothing is compiled again)
 #   WORKERS        worker processes per paper (default: the protocol's)
+#   ONLY           a variant-name prefix of paper 3 (e.g. sst2): runs only those variants of
+#                  paper 3, with their own registry and partial report in runs/<scale>/<ONLY>/,
+#                  so the full report is never overwritten by a partial one (make reproduce-sst2)
 #
 # Each scale keeps its own registry, runs/<scale>/registry.sqlite (shared with reproduce-shd),
 # so smoke results never mix with real ones; smoke writes runs/smoke/<paper>/RESULTS.md, cpu and
@@ -30,31 +33,36 @@ cd "$(dirname "$0")/.."
 SWIFT="${SWIFT:-swift}"
 read -r -a flags <<<"${SWIFT_BUILD_FLAGS:--c release -Xswiftc -enable-testing}"
 
-"$SWIFT" build "${flags[@]}" --product snn-dqif
-"$SWIFT" build "${flags[@]}" --product snn-cf
+only="${ONLY:-}"
+papers=(snn-dqif snn-cf)
+if [ -n "$only" ]; then papers=(snn-cf); fi
+for product in "${papers[@]}"; do "$SWIFT" build "${flags[@]}" --product "$product"; done
 bin="$("$SWIFT" build "${flags[@]}" --show-bin-path)"
 
-out="runs/$scale"
+out="runs/$scale${only:+/$only}"
 mkdir -p "$out"
 if [ "$scale" = smoke ]; then
-    common=(--preset smoke --registry "$out/registry.sqlite" --output-dir "$out/artifacts" --data-dir "$out/data" --quiet)
+    common=(--preset smoke --registry "$out/registry.sqlite" --output-dir "$out/artifacts" --data-dir runs/smoke/data --quiet)
     reports="$out"
 else
     common=(--preset "$scale" --registry "$out/registry.sqlite" --output-dir "$out/artifacts")
     data="${DATA_DIR:-${SNN_DATA_DIR:-}}"
     if [ -n "$data" ]; then common+=(--data-dir "$data"); fi
-    reports=papers
+    reports="${only:+$out}"
+    reports="${reports:-papers}"
 fi
+if [ -n "$only" ]; then common+=(--only "$only-"); fi
 workers=()
 if [ -n "${WORKERS:-}" ]; then workers=(--workers "$WORKERS"); fi
 
 start=$SECONDS
-"$bin/snn-dqif" reproduce "${common[@]}" "${workers[@]}" --report-dir "$reports"
-"$bin/snn-cf" reproduce "${common[@]}" "${workers[@]}" --report-dir "$reports"
+for product in "${papers[@]}"; do
+    "$bin/$product" reproduce "${common[@]}" "${workers[@]}" --report-dir "$reports"
+done
 
 echo
-echo "reproduce-cifar ($scale) finished in $((SECONDS - start)) s."
+echo "reproduce-cifar ($scale${only:+, only $only}) finished in $((SECONDS - start)) s."
 for paper in jahns2025-dqif zhou2026-circulate-firing; do
-    echo "  $reports/$paper/RESULTS.md  (figures: $reports/$paper/figures/)"
+    if [ -f "$reports/$paper/RESULTS.md" ]; then echo "  $reports/$paper/RESULTS.md  (figures: $reports/$paper/figures/)"; fi
 done
 echo "  registry: $out/registry.sqlite"

@@ -18,7 +18,7 @@ func temporaryDirectory(_ test: XCTestCase) throws -> URL {
 /// The paper with its presets read from this checkout.
 func checkedOut(_ paper: ImagePaper) -> ImagePaper {
     var paper = paper
-    paper.root = repositoryRoot
+    paper.directory = repositoryRoot.appendingPathComponent("papers/\(paper.id)", isDirectory: true)
     return paper
 }
 

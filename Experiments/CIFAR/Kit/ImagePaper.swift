@@ -15,17 +15,18 @@ public struct ImagePaper: Sendable {
     /// The registry's experiment column and the presets' prefix (`cifar.<preset>.json`).
     public static let experiment = "cifar"
 
-    /// The repository root that `papers/` is in (the working directory unless set).
-    public var root = URL(fileURLWithPath: ".", isDirectory: true)
+    /// This paper's folder, `papers/<id>` of the checkout (found from any folder of it).
+    public var directory: URL
 
     public init(id: String, title: String, sections: @escaping @Sendable (ImageReport, ReproductionPlan, ImageConfig) throws -> [ReportSection]) {
         self.id = id
         self.title = title
         self.sections = sections
+        directory = PaperDirectory.locate(id)
     }
 
-    /// `papers/<id>/configs` under `root`.
-    public var presets: URL { root.appendingPathComponent("papers/\(id)/configs", isDirectory: true) }
+    /// `papers/<id>/configs`.
+    public var presets: URL { directory.appendingPathComponent("configs", isDirectory: true) }
 
     public var runner: ExperimentRunner<ImageExperiment> {
         ExperimentRunner(experiment: Self.experiment, paper: id, presets: presets)

@@ -99,12 +99,18 @@ struct LandscapeScanner {
     let network: EventSHDNetwork
     let samples: EncodedSpikes
     let settings: LandscapeConfig
+    /// The trained weights θ and the directions δ, η of every scan (drawn once).
+    let center: [Tensor]
+    let directions: ([Tensor], [Tensor])
 
-    var center: [Tensor] { network.weights.map { $0.value.detached() } }
-    var directions: ([Tensor], [Tensor]) {
+    init(network: EventSHDNetwork, samples: EncodedSpikes, settings: LandscapeConfig) {
+        self.network = network
+        self.samples = samples
+        self.settings = settings
+        center = network.weights.map { $0.value.detached() }
         let seed = UInt64(settings.directionSeed)
-        return (LandscapeDirections.filterNormalized(like: center, unitAxis: 1, seed: seed),
-                LandscapeDirections.filterNormalized(like: center, unitAxis: 1, seed: seed &+ 1))
+        directions = (LandscapeDirections.filterNormalized(like: center, unitAxis: 1, seed: seed),
+                      LandscapeDirections.filterNormalized(like: center, unitAxis: 1, seed: seed &+ 1))
     }
     var axis: LandscapeAxis { LandscapeAxis(radius: settings.radius, points: settings.points) }
     var subset: [Int] { Array(0..<min(settings.subsetSamples, samples.count)) }

@@ -1,3 +1,4 @@
+import ExperimentKit
 import Foundation
 import Plot
 import Registry
@@ -7,23 +8,8 @@ import Registry
 /// numbers, so each claim is judged by a stated rule on our runs (see `verdicts`).
 public struct SHDReport {
     public static let paper = "wenig2026-qif-shd"
-    /// `papers/wenig2026-qif-shd` of the checkout this runs in: found above the working
-    /// directory, else above the executable (`.build/release/snn-shd`), so the commands work
-    /// from any folder of the repository.
-    public static let paperDirectory: URL = {
-        let relative = "papers/\(paper)"
-        let starts = [URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true),
-                      Bundle.main.executableURL?.deletingLastPathComponent()].compactMap { $0 }
-        for start in starts {
-            var folder = start.standardizedFileURL
-            while folder.path != "/" {
-                let candidate = folder.appendingPathComponent(relative, isDirectory: true)
-                if FileManager.default.fileExists(atPath: candidate.appendingPathComponent("configs").path) { return candidate }
-                folder.deleteLastPathComponent()
-            }
-        }
-        return URL(fileURLWithPath: relative, isDirectory: true)
-    }()
+    /// `papers/wenig2026-qif-shd` of the checkout this runs in, from any folder of it.
+    public static let paperDirectory = PaperDirectory.locate(paper)
 
     let registry: RunRegistry
     let preset: String

@@ -84,6 +84,11 @@ enum Schema {
                 CREATE INDEX trials_queue ON trials(study_id, state, number);
                 """)
         }
+        migrator.registerMigration("v2: studies.worker_command") { db in
+            try db.execute(sql: """
+                ALTER TABLE studies ADD COLUMN worker_command TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(worker_command))
+                """)
+        }
         return migrator
     }
 }

@@ -72,16 +72,22 @@ public struct StudySpec: Sendable, Equatable {
     /// A trial whose worker died this many times is marked failed instead of re-queued again,
     /// so one poisonous configuration cannot kill workers forever.
     public var maxAttempts: Int
+    /// The command (executable, then arguments) that works through this study's queue, as the
+    /// local worker pool runs it; a cluster job array runs the same command once per task.
+    /// Empty when the study was created without one. Not part of a study's identity: the latest
+    /// `createStudy` call that gives one replaces it (a resumed search may run from a new build).
+    public var workerCommand: [String]
 
     public init(
         name: String, experiment: String, objective: String, direction: OptimizationDirection,
-        maxAttempts: Int = 3
+        maxAttempts: Int = 3, workerCommand: [String] = []
     ) {
         self.name = name
         self.experiment = experiment
         self.objective = objective
         self.direction = direction
         self.maxAttempts = maxAttempts
+        self.workerCommand = workerCommand
     }
 }
 

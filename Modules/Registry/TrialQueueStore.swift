@@ -8,16 +8,24 @@ extension RunRegistry: TrialQueue {
     public func createStudy(_ spec: StudySpec) throws -> Study {
         let time = now
         return try pool.write { db in
-            if let existing = try Self.study(db, named: spec.name) {
+            let command = String(decoding: try Self.jsonEncoder.encode(spec.workerCommand), as: UTF8.self)
+            if var existing = try Self.study(db, named: spec.name) {
                 try Self.requireSameSettings(existing.spec, spec)
+                if !spec.workerCommand.isEmpty, spec.workerCommand != existing.spec.workerCommand {
+                    try db.execute(
+                        sql: "UPDATE studies SET worker_command = ? WHERE id = ?", arguments: [command, existing.id.rawValue])
+                    existing.spec.workerCommand = spec.workerCommand
+                }
                 return existing
             }
             try db.execute(
                 sql: """
-                    INSERT INTO studies (name, experiment, objective, direction, max_attempts, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?)
+                    INSERT INTO studies (name, experiment, objective, direction, max_attempts, worker_command, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
                     """,
-                arguments: [spec.name, spec.experiment, spec.objective, spec.direction.rawValue, spec.maxAttempts, time])
+                arguments: [
+                    spec.name, spec.experiment, spec.objective, spec.direction.rawValue, spec.maxAttempts, command, time,
+                ])
             return Study(id: StudyID(db.lastInsertedRowID), spec: spec, createdAt: Date(timeIntervalSince1970: time))
         }
     }
@@ -170,11 +178,19 @@ extension RunRegistry: TrialQueue {
 
     static func studyRecord(_ row: Row) throws -> Study {
         let direction: String = row["direction"]
+        let command: String = row["worker_command"]
+        let workerCommand: [String]
+        do {
+            workerCommand = try JSONDecoder().decode([String].self, from: Data(command.utf8))
+        } catch {
+            throw RegistryError.invalidJSON(field: "studies.worker_command of study \(row["name"] as String)", reason: "\(error)")
+        }
         return Study(
             id: StudyID(row["id"] as Int64),
             spec: StudySpec(
                 name: row["name"], experiment: row["experiment"], objective: row["objective"],
-                direction: OptimizationDirection(rawValue: direction) ?? .minimize, maxAttempts: row["max_attempts"]),
+                direction: OptimizationDirection(rawValue: direction) ?? .minimize, maxAttempts: row["max_attempts"],
+                workerCommand: workerCommand),
             createdAt: Date(timeIntervalSince1970: row["created_at"]))
     }
 

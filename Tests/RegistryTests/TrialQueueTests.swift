@@ -26,6 +26,19 @@ final class TrialQueueTests: XCTestCase {
         }
     }
 
+    func testStudyKeepsTheLatestWorkerCommand() throws {
+        let queue: any TrialQueue = try makeRegistry(self)
+        var spec = studySpec()
+        spec.workerCommand = ["/opt/snn/snn-shd", "worker", "lr-search", "--preset", "smoke"]
+        let first = try queue.createStudy(spec)
+        XCTAssertEqual(try queue.study(named: "lr-search")?.spec.workerCommand, spec.workerCommand)
+        // Resuming without a command keeps the recorded one; a new command replaces it.
+        XCTAssertEqual(try queue.createStudy(studySpec()).spec.workerCommand, spec.workerCommand)
+        spec.workerCommand[0] = "/new/build/snn-shd"
+        XCTAssertEqual(try queue.createStudy(spec).id, first.id)
+        XCTAssertEqual(try queue.study(named: "lr-search")?.spec.workerCommand.first, "/new/build/snn-shd")
+    }
+
     func testTrialsAreClaimedInOrderOnceEach() throws {
         let queue: any TrialQueue = try makeRegistry(self)
         let study = try queue.createStudy(studySpec())

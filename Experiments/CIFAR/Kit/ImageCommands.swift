@@ -81,13 +81,17 @@ public struct ImageCommand<P: PaperDefinition>: ParsableCommand {
                 checked.append(key)
             }
             let studyName = "\(paper.id)/\(preset)/" + Self.fingerprint(plan, overrides: common.overrides)
+            let executable = Bundle.main.executableURL ?? URL(fileURLWithPath: CommandLine.arguments[0])
+            let workerArguments = ["worker", studyName] + Self.arguments(common, preset: preset)
             let study = try StudyPlan.prepare(
-                StudySpec(name: studyName, experiment: ImagePaper.experiment, objective: "test/accuracy", direction: .maximize),
+                StudySpec(
+                    name: studyName, experiment: ImagePaper.experiment, objective: "test/accuracy", direction: .maximize,
+                    workerCommand: [executable.path] + workerArguments),
                 trials: plan.trials, in: registry)
             let count = workers ?? plan.workers
             if !common.quiet { print("\(paper.id): \(plan.trials.count) runs (\(plan.variants.count) variants × \(plan.seeds.count) seeds), \(count) worker(s), study \(studyName)") }
             if count > 1 {
-                try LocalWorkerPool.thisExecutable(arguments: ["worker", studyName] + Self.arguments(common, preset: preset), count: count).run()
+                try LocalWorkerPool(executable: executable, arguments: workerArguments, count: count).run()
             } else {
                 _ = try paper.runner.work(study: studyName, options: common)
             }

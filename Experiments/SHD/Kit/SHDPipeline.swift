@@ -32,9 +32,19 @@ public struct SHDPipeline {
         registry = try RunRegistry.open(path: options.registryPath())
         config = try options.resolveConfig(SHDConfig.self, experiment: runner.experiment, presets: runner.presets, registry: registry)
         runWorkers = { study, count, overrides in
-            let extra = overrides.flatMap { ["--set", "\($0.path.joined(separator: "."))=\($0.text)"] }
-            try LocalWorkerPool.thisExecutable(arguments: ["worker", study] + options.commandLine + extra, count: count).run()
+            let command = Self.workerCommand(study: study, options: options, overrides: overrides)
+            try LocalWorkerPool(
+                executable: URL(fileURLWithPath: command[0]), arguments: Array(command.dropFirst()), count: count
+            ).run()
         }
+    }
+
+    /// `snn-shd worker STUDY` with this invocation's options and `overrides`: what the local
+    /// worker pool runs, and what the study records for a cluster job array to run.
+    static func workerCommand(study: String, options: ExperimentOptions, overrides: [ConfigOverride]) -> [String] {
+        let executable = Bundle.main.executableURL?.path ?? CommandLine.arguments[0]
+        let extra = overrides.flatMap { ["--set", "\($0.path.joined(separator: "."))=\($0.text)"] }
+        return [executable, "worker", study] + options.commandLine + extra
     }
 
     var preset: String { config.preset ?? "custom" }
@@ -44,11 +54,12 @@ public struct SHDPipeline {
     public func search(_ neuron: String) throws -> Trial {
         let plan = config.value.search
         let base = "wenig-shd.\(preset).\(neuron).search.\(Self.digest(config.json))"
-        let spec = StudySpec(
-            name: HyperparameterSearch.studyName(base: base, plan: plan), experiment: runner.experiment,
-            objective: "val/accuracy", direction: .maximize)
+        let name = HyperparameterSearch.studyName(base: base, plan: plan)
         // Every trial of the search runs this neuron and is marked as a search run.
         let fixed = [ConfigOverride(path: ["neuron"], text: neuron), ConfigOverride(path: ["purpose"], text: "search")]
+        let spec = StudySpec(
+            name: name, experiment: runner.experiment, objective: "val/accuracy", direction: .maximize,
+            workerCommand: Self.workerCommand(study: name, options: options, overrides: fixed))
         log("search \(neuron): study \(spec.name), \(plan.trials) trials, \(plan.workers) workers")
         let search = HyperparameterSearch(spec: spec, plan: plan, queue: registry)
         try search.run { try runWorkers(spec.name, plan.workers, fixed) }
@@ -70,7 +81,9 @@ public struct SHDPipeline {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         let name = "wenig-shd.\(preset).\(neuron).\(purpose).\(Self.digest(config.json + String(decoding: try encoder.encode(trials), as: UTF8.self)))"
-        let spec = StudySpec(name: name, experiment: runner.experiment, objective: "val/accuracy", direction: .maximize)
+        let spec = StudySpec(
+            name: name, experiment: runner.experiment, objective: "val/accuracy", direction: .maximize,
+            workerCommand: Self.workerCommand(study: name, options: options, overrides: []))
         let study = try StudyPlan.prepare(spec, trials: trials, in: registry)
         log("\(purpose) \(neuron): study \(name), seeds \(config.value.seeds)")
         try runWorkers(name, min(config.value.search.workers, trials.count), [])

@@ -183,6 +183,7 @@ let package = Package(
         .testTarget(
             name: "ExperimentKitTests",
             dependencies: ["ExperimentKit"],
-            path: "Tests/ExperimentKitTests"),
+            path: "Tests/ExperimentKitTests",
+            exclude: ["Fixtures"]),
     ]
 )

@@ -118,7 +118,7 @@ let package = Package(
         .executableTarget(
             name: "SNNCLI",
             dependencies: [
-                "Datasets", "Registry", "Plot",
+                "Datasets", "Registry", "Plot", "ExperimentKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Tools/snn"),
@@ -183,6 +183,7 @@ let package = Package(
         .testTarget(
             name: "ExperimentKitTests",
             dependencies: ["ExperimentKit"],
-            path: "Tests/ExperimentKitTests"),
+            path: "Tests/ExperimentKitTests",
+            exclude: ["Fixtures"]),
     ]
 )

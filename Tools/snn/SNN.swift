@@ -6,5 +6,5 @@ struct SNN: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "snn",
         abstract: "Spiking-network toolkit: datasets, runs and studies.",
-        subcommands: [DataCommand.self, RunsCommand.self, StudiesCommand.self])
+        subcommands: [DataCommand.self, RunsCommand.self, StudiesCommand.self, ClusterCommand.self])
 }

@@ -46,6 +46,7 @@ public struct ImageCommand<P: PaperDefinition>: ParsableCommand {
             CommandConfiguration(abstract: "Run the paper's protocol (protocol.<preset>.json) and write its report.")
         }
         @OptionGroup var common: ExperimentOptions
+        @OptionGroup var enqueue: EnqueueOnlyFlag
         @Option(help: "Worker processes (default: the protocol's).") var workers: Int?
         @Option(help: ArgumentHelp("Only the protocol variants whose names start with this (e.g. sst2- for paper 3's text ladder).", valueName: "prefix"))
         var only: String?
@@ -90,7 +91,12 @@ public struct ImageCommand<P: PaperDefinition>: ParsableCommand {
                 trials: plan.trials, in: registry)
             let count = workers ?? plan.workers
             if !common.quiet { print("\(paper.id): \(plan.trials.count) runs (\(plan.variants.count) variants × \(plan.seeds.count) seeds), \(count) worker(s), study \(studyName)") }
-            if count > 1 {
+            if enqueue.enqueueOnly {
+                // Once the workers elsewhere have finished every run, go on to the report.
+                if let left = try TrialsEnqueued(study: studyName, in: registry, registry: common.registryPath()) {
+                    return print(left)
+                }
+            } else if count > 1 {
                 try LocalWorkerPool(executable: executable, arguments: workerArguments, count: count).run()
             } else {
                 _ = try paper.runner.work(study: studyName, options: common)

@@ -87,14 +87,20 @@ extension SHDCommand {
     public struct Search: ParsableCommand {
         public static let configuration = CommandConfiguration(abstract: "Search hyperparameters for one model (resumable: rerun to continue).")
         @OptionGroup var stage: StageOptions
+        @OptionGroup var enqueue: EnqueueOnlyFlag
         @Option(help: "qif-exact or lif-exact.") var neuron: String
 
         public init() {}
 
         public func run() throws {
-            let pipeline = try stage.pipeline(preparingData: true)
-            let best = try pipeline.search(neuron)
-            print("best trial \(best.number): val/accuracy \(best.result ?? .nan), run \(best.runID.map { "\($0)" } ?? "—")")
+            var pipeline = try stage.pipeline(preparingData: true)
+            pipeline.enqueueOnly = enqueue.enqueueOnly
+            do {
+                let best = try pipeline.search(neuron)
+                print("best trial \(best.number): val/accuracy \(best.result ?? .nan), run \(best.runID.map { "\($0)" } ?? "—")")
+            } catch let left as TrialsEnqueued {
+                print(left)
+            }
         }
     }
 
@@ -102,16 +108,22 @@ extension SHDCommand {
     public struct Seeds: ParsableCommand {
         public static let configuration = CommandConfiguration(abstract: "Retrain one model's best searched configuration with the preset's seeds.")
         @OptionGroup var stage: StageOptions
+        @OptionGroup var enqueue: EnqueueOnlyFlag
         @Option(help: "qif-exact or lif-exact (its search must have finished); lif or dqif run the preset unchanged.") var neuron: String
 
         public init() {}
 
         public func run() throws {
-            let pipeline = try stage.pipeline(preparingData: true)
-            if neuron.hasSuffix("-exact") {
-                try pipeline.seeds(neuron, parameters: try pipeline.search(neuron).parameters)
-            } else {
-                try pipeline.seeds(neuron, parameters: [:], purpose: "comparison")
+            var pipeline = try stage.pipeline(preparingData: true)
+            pipeline.enqueueOnly = enqueue.enqueueOnly
+            do {
+                if neuron.hasSuffix("-exact") {
+                    try pipeline.seeds(neuron, parameters: try pipeline.search(neuron).parameters)
+                } else {
+                    try pipeline.seeds(neuron, parameters: [:], purpose: "comparison")
+                }
+            } catch let left as TrialsEnqueued {
+                print(left)
             }
         }
     }

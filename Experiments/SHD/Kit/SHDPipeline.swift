@@ -23,6 +23,9 @@ public struct SHDPipeline {
     /// with `overrides` added: by default `snn-shd worker STUDY` processes; tests replace it
     /// with an in-process worker.
     public var runWorkers: (_ study: String, _ count: Int, _ overrides: [ConfigOverride]) throws -> Void
+    /// Stop with `TrialsEnqueued` where the workers would start (`--enqueue-only`), leaving the
+    /// queued trials to workers elsewhere, such as a Slurm job array.
+    public var enqueueOnly = false
     public var log: @Sendable (String) -> Void
 
     public init(options: ExperimentOptions, runner: ExperimentRunner<SHDTraining> = .shd, log: @escaping @Sendable (String) -> Void) throws {
@@ -62,7 +65,10 @@ public struct SHDPipeline {
             workerCommand: Self.workerCommand(study: name, options: options, overrides: fixed))
         log("search \(neuron): study \(spec.name), \(plan.trials) trials, \(plan.workers) workers")
         let search = HyperparameterSearch(spec: spec, plan: plan, queue: registry)
-        try search.run { try runWorkers(spec.name, plan.workers, fixed) }
+        try search.run {
+            guard enqueueOnly else { return try runWorkers(spec.name, plan.workers, fixed) }
+            if let left = try TrialsEnqueued(study: spec.name, in: registry, registry: options.registryPath()) { throw left }
+        }
         guard let best = try search.best() else {
             let failures = try registry.trials(in: try studyID(spec.name)).compactMap(\.lastError)
             throw SHDError.missingRuns(
@@ -86,7 +92,11 @@ public struct SHDPipeline {
             workerCommand: Self.workerCommand(study: name, options: options, overrides: []))
         let study = try StudyPlan.prepare(spec, trials: trials, in: registry)
         log("\(purpose) \(neuron): study \(name), seeds \(config.value.seeds)")
-        try runWorkers(name, min(config.value.search.workers, trials.count), [])
+        if enqueueOnly {
+            if let left = try TrialsEnqueued(study: name, in: registry, registry: options.registryPath()) { throw left }
+        } else {
+            try runWorkers(name, min(config.value.search.workers, trials.count), [])
+        }
         let failed = try registry.trials(in: study.id).filter { $0.state == .failed }
         if let first = failed.first {
             throw SHDError.missingRuns("\(purpose) \(neuron): \(failed.count) of \(trials.count) seed runs failed; first: \(first.lastError ?? "no reason recorded")")

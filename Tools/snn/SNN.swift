@@ -5,6 +5,6 @@ import ArgumentParser
 struct SNN: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "snn",
-        abstract: "Spiking-network toolkit: datasets, runs and studies.",
-        subcommands: [DataCommand.self, RunsCommand.self, StudiesCommand.self])
+        abstract: "Spiking-network toolkit: datasets, runs, studies and registries.",
+        subcommands: [DataCommand.self, RunsCommand.self, StudiesCommand.self, RegistryCommand.self])
 }

@@ -1,5 +1,7 @@
 // A worker process for the registry's multi-process tests, built only for them.
 //
+// <registry> is a location as `--registry` takes it: a file path or a postgres:// URI.
+//
 //   RegistryTestWorker <registry> <study> drain   claim trials until none is queued, running each
 //                                                 as a registry run; print "done <trial> <run>" per trial
 //   RegistryTestWorker <registry> <study> hang    claim one trial, start its run, print
@@ -14,14 +16,14 @@ guard arguments.count == 4, ["drain", "hang", "create"].contains(arguments[3]) e
     FileHandle.standardError.write(Data("usage: RegistryTestWorker <registry> <study> drain|hang|create\n".utf8))
     exit(2)
 }
-let (path, studyName, mode) = (arguments[1], arguments[2], arguments[3])
+let (location, studyName, mode) = (arguments[1], arguments[2], arguments[3])
 
 func say(_ line: String) {
     FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }
 
 do {
-    let registry = try RunRegistry.open(path: path)
+    let registry = try RunRegistry.open(location: location)
     if mode == "create" {
         _ = try registry.createStudy(StudySpec(name: studyName, experiment: "mp", objective: "val/loss", direction: .minimize))
         let run = try registry.startRun(RunSpec(experiment: "mp", paper: "test"))

@@ -86,6 +86,28 @@ final class MultiProcessTests: RegistryTestCase {
         }
     }
 
+    /// The queue alone under contention: 8 processes claim and complete 2000 trials that do no
+    /// work. Prints the throughput (the issue's acceptance number) and checks nothing was lost.
+    func testClaimThroughputUnderContention() throws {
+        try forEachBackend { backend in
+            let trialCount = 2000
+            let (registry, study, location) = try makeStudy(backend, trials: trialCount)
+            let start = Date()
+            let workers = try (0..<8).map { _ in try launchWorker(location: location, mode: "claim") }
+            let counts = try workers.map { worker in
+                try finish(worker).compactMap { line in line.hasPrefix("claimed ") ? Int(line.dropFirst("claimed ".count)) : nil }
+            }
+            let seconds = Date().timeIntervalSince(start)
+            XCTAssertEqual(counts.map(\.count), Array(repeating: 1, count: 8), "every worker reports its count")
+            XCTAssertEqual(counts.joined().reduce(0, +), trialCount, "the workers' claims add up to the trials")
+            let trials = try registry.trials(in: study.id)
+            XCTAssertTrue(trials.allSatisfy { $0.state == .completed && $0.attempts == 1 }, "each trial claimed once")
+            XCTAssertEqual(trials.map(\.result), trials.map { Double($0.number) })
+            print("\(backend): 8 processes claimed and completed \(trialCount) trials in \(String(format: "%.2f", seconds)) s "
+                + "(\(Int(Double(trialCount) / seconds)) trials/s; per worker \(counts.joined().map(String.init).joined(separator: " ")))")
+        }
+    }
+
     // MARK: Helpers
 
     private struct WorkerNotFound: Error, CustomStringConvertible {

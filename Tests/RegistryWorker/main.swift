@@ -8,12 +8,15 @@
 //                                                 "claimed <trial> <run>", then wait to be killed
 //   RegistryTestWorker <registry> <study> create  open (maybe creating) the registry, create the
 //                                                 study, record one completed run, print "created <run>"
+//   RegistryTestWorker <registry> <study> claim   claim and complete trials (no run, no metrics) until none
+//                                                 is queued, print "claimed <count>": measures the queue
+//                                                 itself under contention, e.g. 8 of them on 2000 trials
 import Foundation
 import Registry
 
 let arguments = CommandLine.arguments
-guard arguments.count == 4, ["drain", "hang", "create"].contains(arguments[3]) else {
-    FileHandle.standardError.write(Data("usage: RegistryTestWorker <registry> <study> drain|hang|create\n".utf8))
+guard arguments.count == 4, ["drain", "hang", "create", "claim"].contains(arguments[3]) else {
+    FileHandle.standardError.write(Data("usage: RegistryTestWorker <registry> <study> drain|hang|create|claim\n".utf8))
     exit(2)
 }
 let (location, studyName, mode) = (arguments[1], arguments[2], arguments[3])
@@ -33,6 +36,15 @@ do {
     }
     guard let study = try registry.study(named: studyName) else { throw RegistryError.unknownStudy(studyName) }
     let worker = Worker.current
+    if mode == "claim" {
+        var count = 0
+        while let trial = try registry.claim(from: study.id, worker: worker) {
+            try registry.complete(trial.id, worker: worker, result: Double(trial.number), run: nil)
+            count += 1
+        }
+        say("claimed \(count)")
+        exit(0)
+    }
     let provenance = Provenance(
         gitCommit: nil, gitDirty: nil, host: worker.host, os: "test", cpuModel: nil, cpuCount: 1, memoryBytes: 0)
     while let trial = try registry.claim(from: study.id, worker: worker) {

@@ -45,12 +45,18 @@ final class LocationTests: RegistryTestCase {
         }
     }
 
-    func testMissingDatabaseIsNamed() throws {
+    func testMissingDatabaseAndUnknownUserAreNamed() throws {
         guard let server = try PostgresTestServer.shared() else { throw XCTSkip(PostgresTestServer.skipMessage) }
         let location = server.location(database: "no_such_database")
         XCTAssertThrowsError(try RunRegistry.open(location: location)) { error in
-            guard case .unreachable(_, let reason) = error as? RegistryError else { return XCTFail("\(error)") }
+            guard case .unreachable(let shown, let reason) = error as? RegistryError else { return XCTFail("\(error)") }
+            XCTAssertEqual(shown, location)
             XCTAssertTrue(reason.contains("\"no_such_database\" does not exist"), reason)
+        }
+        let stranger = try server.createDatabase().replacingOccurrences(of: "postgresql://postgres@", with: "postgresql://stranger@")
+        XCTAssertThrowsError(try RunRegistry.open(location: stranger)) { error in
+            guard case .unreachable(_, let reason) = error as? RegistryError else { return XCTFail("\(error)") }
+            XCTAssertTrue(reason.contains("role \"stranger\" does not exist"), reason)
         }
     }
 }

@@ -99,8 +99,9 @@ final class PostgresTestServer: Sendable {
     /// leaves running would hold open forever.
     static func run(_ tool: URL, _ arguments: [String], asPostgres: Bool = true) throws {
         // `env -C /tmp`: the postgres user must be able to enter its working directory.
-        let command = (asPostgres && asRoot ? ["/usr/sbin/runuser", "-u", "postgres", "--"] : [])
-            + ["/usr/bin/env", "-C", "/tmp", tool.path] + arguments
+        let command = asPostgres && asRoot
+            ? ["/usr/sbin/runuser", "-u", "postgres", "--", "/usr/bin/env", "-C", "/tmp", tool.path] + arguments
+            : [tool.path] + arguments
         let outputPath = "/tmp/snn-pg-tool-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: outputPath) }
         var actions = posix_spawn_file_actions_t()

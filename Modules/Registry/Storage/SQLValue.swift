@@ -1,6 +1,6 @@
 /// A value passed to or read from either database, in the four storage classes the registry's
 /// schema uses. Both stores convert to and from it, so the registry's SQL is written once.
-public enum SQLValue: Sendable, Hashable {
+enum SQLValue: Sendable, Hashable {
     case null
     case integer(Int64)
     case real(Double)

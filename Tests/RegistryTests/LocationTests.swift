@@ -59,4 +59,13 @@ final class LocationTests: RegistryTestCase {
             XCTAssertTrue(reason.contains("role \"stranger\" does not exist"), reason)
         }
     }
+
+    func testConnectionSurvivesAServerRestart() throws {
+        guard let server = try PostgresTestServer.shared() else { throw XCTSkip(PostgresTestServer.skipMessage) }
+        let registry = try RunRegistry.open(location: try server.createDatabase())
+        let run = try registry.startRun(spec())
+        try server.restart()
+        try registry.logMetric(run, MetricPoint(split: "val", name: "loss", value: 1.5))
+        XCTAssertEqual(try registry.metrics(of: run).map(\.value), [1.5])
+    }
 }

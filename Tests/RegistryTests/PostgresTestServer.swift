@@ -66,6 +66,12 @@ final class PostgresTestServer: Sendable {
         "postgresql://postgres@/\(database)?host=\(directory.path)"
     }
 
+    /// Restarts the server, which drops every client connection.
+    func restart() throws {
+        try Self.run(
+            binaries.appendingPathComponent("pg_ctl"), ["-D", directory.appendingPathComponent("data").path, "-m", "fast", "-w", "restart"])
+    }
+
     /// Runs SQL with psql in the database of `location`, for tests that tamper with a registry.
     func psql(_ sql: String, location: String) throws {
         guard let start = location.range(of: "@/")?.upperBound, let end = location.firstIndex(of: "?") else {

@@ -33,16 +33,17 @@ final class PostgresStore: RegistryStore, @unchecked Sendable {
     }
 
     /// Runs `body` between `begin` and COMMIT, again (up to 5 times) when the server aborts it as
-    /// a deadlock victim.
+    /// a deadlock victim. A connection the server dropped since the last transaction (a restart)
+    /// is re-established first; one dropped during a transaction is an error, because whether its
+    /// COMMIT took effect is unknown.
     private func transaction<T>(_ begin: String, _ body: (any SQLConnection) throws -> T) throws -> T {
         lock.lock()
         defer { lock.unlock() }
-        if connection.isBroken { try connection.reset() }
+        try beginOnLiveConnection(begin)
         let db = PostgresTransaction(connection: connection)
         var attempt = 1
         while true {
             do {
-                _ = try connection.run(begin, [])
                 let result = try body(db)
                 _ = try connection.run("COMMIT", [])
                 return result
@@ -52,10 +53,23 @@ final class PostgresStore: RegistryStore, @unchecked Sendable {
                     throw RegistryError.database(location: location, reason: error.description)
                 }
                 attempt += 1
+                _ = try connection.run(begin, [])
             } catch {
                 _ = try? connection.run("ROLLBACK", [])
                 throw error
             }
+        }
+    }
+
+    /// Starts a transaction, reconnecting once when the connection turns out to be dead: libpq
+    /// notices a server restart only when a statement fails, and nothing has been done yet.
+    private func beginOnLiveConnection(_ begin: String) throws {
+        if connection.isBroken { try connection.reset() }
+        do {
+            _ = try connection.run(begin, [])
+        } catch RegistryError.unreachable where connection.isBroken {
+            try connection.reset()
+            _ = try connection.run(begin, [])
         }
     }
 

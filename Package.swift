@@ -37,6 +37,9 @@ let package = Package(
             providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(name: "CMalloc", path: "Modules/CMalloc"),
         .systemLibrary(
+            name: "CLibPQ", path: "Modules/CLibPQ", pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(
             name: "CPNG", path: "Modules/CPNG", pkgConfig: "libpng",
             providers: [.apt(["libpng-dev"])]),
 
@@ -67,7 +70,7 @@ let package = Package(
         .target(
             name: "Registry",
             dependencies: [
-                .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
+                "CLibPQ", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Modules/Registry"),
         .target(

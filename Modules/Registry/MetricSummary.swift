@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// Which value of a run's metric series stands for the run.
 public enum MetricReduction: String, Sendable {
@@ -100,17 +99,18 @@ extension RunRegistry {
     /// One value per selected run: the newest completed run of each seed, by seed, then unseeded runs.
     private func selectRuns(_ query: MetricQuery) throws -> [(run: RunID, value: Double)] {
         var clauses = ["runs.status = 'completed'"]
-        var arguments: StatementArguments = [query.split, query.name]
+        var arguments: [SQLValue] = [.text(query.split), .text(query.name)]
         for (column, value) in [
             ("paper", query.paper), ("experiment", query.experiment), ("neuron", query.neuron), ("preset", query.preset),
         ] {
             guard let value else { continue }
             clauses.append("runs.\(column) = ?")
-            arguments += [value]
+            arguments.append(.text(value))
         }
         for (path, value) in query.config.sorted(by: { $0.key < $1.key }) {
-            clauses.append("json_extract(runs.config, ?) = ?")
-            arguments += ["$." + path, Self.sqlValue(value)]
+            let condition = store.dialect.jsonField("runs.config", path: path, equals: value)
+            clauses.append(condition.sql)
+            arguments += condition.arguments
         }
         let pick: String
         switch query.reduction {
@@ -124,23 +124,14 @@ extension RunRegistry {
               AND EXISTS (SELECT 1 FROM metrics m WHERE m.run_id = runs.id AND m.split = ?1 AND m.name = ?2)
             ORDER BY runs.id
             """
-        let rows = try pool.read { db in try Row.fetchAll(db, sql: sql, arguments: arguments) }
+        let rows = try store.read { db in try db.rows(sql, arguments) }
         var newestPerSeed: [Int: (RunID, Double)] = [:]
         var unseeded: [(RunID, Double)] = []
         for row in rows {
-            let run = RunID(row["id"] as Int64)
-            let value = (row["picked"] as Double?) ?? .nan
-            if let seed = row["seed"] as Int? { newestPerSeed[seed] = (run, value) } else { unseeded.append((run, value)) }
+            let run = RunID(row.int64("id"))
+            let value = row.optionalDouble("picked") ?? .nan
+            if let seed = row.optionalInt("seed") { newestPerSeed[seed] = (run, value) } else { unseeded.append((run, value)) }
         }
         return (newestPerSeed.sorted { $0.key < $1.key }.map(\.value) + unseeded).map { (run: $0.0, value: $0.1) }
-    }
-
-    private static func sqlValue(_ value: ParameterValue) -> (any DatabaseValueConvertible) {
-        switch value {
-        case .int(let int): return int
-        case .double(let double): return double
-        case .string(let string): return string
-        case .bool(let bool): return bool ? 1 : 0
-        }
     }
 }

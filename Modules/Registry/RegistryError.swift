@@ -1,5 +1,16 @@
-/// Everything the registry refuses, each naming the file or field at fault and what was expected.
+/// Everything the registry refuses, each naming the file, server or field at fault and what was expected.
+/// Locations appear without their password.
 public enum RegistryError: Error, Equatable, CustomStringConvertible {
+    /// `--registry` or `$SNN_REGISTRY` is neither a path nor a PostgreSQL URI libpq accepts.
+    case invalidLocation(String, reason: String)
+    /// The PostgreSQL server could not be reached, refused the login, or dropped the connection.
+    case unreachable(location: String, reason: String)
+    /// The PostgreSQL server rejected a statement.
+    case database(location: String, reason: String)
+    /// `migrate` writes into an empty registry only, unless told to append.
+    case targetNotEmpty(location: String, runs: Int, studies: Int)
+    /// Appending a study whose name the target already uses would merge two searches.
+    case studyExists(name: String, location: String)
     /// The registry file does not exist and the caller asked not to create it.
     case missingRegistry(path: String)
     /// The file was written by a newer toolkit whose migrations this build does not know.
@@ -24,6 +35,19 @@ public enum RegistryError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
+        case .invalidLocation(let location, let reason):
+            return "registry location '\(location)' is invalid: \(reason); expected a file path, sqlite:PATH, "
+                + "or postgres://user@host[:port]/database"
+        case .unreachable(let location, let reason):
+            return "cannot reach the registry at \(location): \(reason); expected a running PostgreSQL server "
+                + "that accepts this user and database (password from ~/.pgpass or $PGPASSWORD)"
+        case .database(let location, let reason):
+            return "registry \(location): \(reason)"
+        case .targetNotEmpty(let location, let runs, let studies):
+            return "registry \(location) already holds \(runs) runs and \(studies) studies; migrate into an empty "
+                + "registry, or pass --append to add the copied rows under new ids"
+        case .studyExists(let name, let location):
+            return "registry \(location) already has a study named '\(name)'; appending would merge two searches"
         case .missingRegistry(let path):
             return "no registry at \(path) (pass --registry PATH or set SNN_REGISTRY)"
         case .newerSchema(let path, let unknown):

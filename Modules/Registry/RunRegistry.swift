@@ -1,6 +1,5 @@
 import Crypto
 import Foundation
-import GRDB
 
 #if canImport(Glibc)
 import Glibc
@@ -13,9 +12,11 @@ public struct RegistryOptions: Sendable {
     /// A running run or trial whose heartbeat is older than this many seconds is taken as dead.
     /// Training loops heartbeat every step or epoch; pick this well above the longest gap.
     public var staleAfter: TimeInterval = 300
-    /// How long a write waits for another process's transaction before failing.
+    /// How long an SQLite write waits for another process's transaction before failing.
+    /// (PostgreSQL writers wait on row locks for as long as the server lets them.)
     public var busyTimeout: TimeInterval = 30
-    /// When false, opening a path with no registry throws `missingRegistry` (read-only tools use this).
+    /// When false, opening a path with no registry file throws `missingRegistry` (read-only tools
+    /// use this). A PostgreSQL database must exist beforehand either way; its tables are created.
     public var createIfMissing = true
     /// The time source, injectable so tests can age heartbeats without sleeping.
     public var clock: @Sendable () -> Date = { Date() }
@@ -24,7 +25,9 @@ public struct RegistryOptions: Sendable {
 }
 
 /// The results registry: every run, its metrics and artifacts, and the studies of hyperparameter
-/// searches, in one SQLite file in WAL mode that several processes read and write at once.
+/// searches. It lives in one SQLite file in WAL mode that the processes of one machine share, or in
+/// a PostgreSQL database that workers on several machines share (see `RegistryLocation`); the
+/// registry's logic is the same for both, only the store below it differs.
 ///
 /// Opening the registry migrates its schema and recovers what dead processes left behind: runs
 /// still `running` without a recent heartbeat (or whose process on this host is gone) become
@@ -33,7 +36,7 @@ public struct RegistryOptions: Sendable {
 /// A training process uses it like this:
 ///
 /// ```swift
-/// let registry = try RunRegistry.open(path: "runs/registry.sqlite")
+/// let registry = try RunRegistry.open(location: "runs/registry.sqlite")  // or "postgres://snn@db/registry"
 /// let run = try registry.startRun(RunSpec(experiment: "shd", paper: "shd-qif", neuron: "lif",
 ///                                         preset: "cpu", configJSON: configText, seed: 0))
 /// for epoch in 0..<epochs {
@@ -44,54 +47,41 @@ public struct RegistryOptions: Sendable {
 /// try registry.finish(run, status: .completed)   // or .failed with the reason
 /// ```
 public final class RunRegistry: Sendable {
-    /// The database file.
-    public let path: String
-    let pool: DatabasePool
+    /// Where the registry lives.
+    public let location: RegistryLocation
+    let store: any RegistryStore
     let options: RegistryOptions
 
+    /// Opens the registry at `location`: a file path, `sqlite:PATH` or a `postgres://` URI.
+    public static func open(location: String, options: RegistryOptions = RegistryOptions()) throws -> RunRegistry {
+        try open(location: RegistryLocation(location), options: options)
+    }
+
+    public static func open(location: RegistryLocation, options: RegistryOptions = RegistryOptions()) throws -> RunRegistry {
+        let store: any RegistryStore
+        switch location {
+        case .sqlite(let path): store = try SQLiteStore(path: path, options: options)
+        case .postgres(let conninfo): store = try PostgresStore(conninfo: conninfo, location: location.description)
+        }
+        let registry = RunRegistry(location: location, store: store, options: options)
+        try registry.recoverAbandoned()
+        return registry
+    }
+
+    /// Opens the SQLite registry file at `path`.
     public static func open(path: String, options: RegistryOptions = RegistryOptions()) throws -> RunRegistry {
-        try RunRegistry(path: path, options: options)
+        try open(location: .sqlite(path: path), options: options)
     }
 
-    private init(path: String, options: RegistryOptions) throws {
-        let fileManager = FileManager.default
-        if !fileManager.fileExists(atPath: path) {
-            guard options.createIfMissing else { throw RegistryError.missingRegistry(path: path) }
-            let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
-            try fileManager.createDirectory(at: directory, withIntermediateDirectories: true)
-        }
-        var configuration = Configuration()
-        configuration.busyMode = .timeout(options.busyTimeout)
-        configuration.prepareDatabase { db in
-            // WAL with synchronous=NORMAL never corrupts; a power cut may lose the last commits only.
-            try db.execute(sql: "PRAGMA synchronous = NORMAL")
-        }
-        self.path = path
+    private init(location: RegistryLocation, store: any RegistryStore, options: RegistryOptions) {
+        self.location = location
+        self.store = store
         self.options = options
-        self.pool = try DatabasePool(path: path, configuration: configuration)
-        try migrate()
-        try recoverAbandoned()
     }
 
-    /// The number of schema migrations applied to this file.
+    /// The number of schema migrations applied to this registry.
     public func schemaVersion() throws -> Int {
-        try pool.read { db in try Schema.migrator.appliedIdentifiers(db).count }
-    }
-
-    /// Applies missing migrations under a cross-process file lock: GRDB's migrator checks what is
-    /// applied outside its transactions, so two processes creating one registry would race.
-    private func migrate() throws {
-        let migrator = Schema.migrator
-        let (complete, superseded, applied) = try pool.read { db in
-            (try migrator.hasCompletedMigrations(db), try migrator.hasBeenSuperseded(db), try migrator.appliedIdentifiers(db))
-        }
-        if superseded {
-            let unknown = applied.subtracting(migrator.migrations).sorted()
-            throw RegistryError.newerSchema(path: path, unknownMigrations: unknown)
-        }
-        if complete { return }
-        let lockPath = path + ".migrate-lock"
-        try withFileLock(lockPath) { try migrator.migrate(pool) }
+        try store.appliedMigrations().count
     }
 
     var now: Double { options.clock().timeIntervalSince1970 }
@@ -106,60 +96,61 @@ public final class RunRegistry: Sendable {
         let time = now
         let threshold = time - options.staleAfter
         let host = ProcessInfo.processInfo.hostName
-        return try pool.write { db in
+        return try store.write { db in
             let runs = try Self.markAbandonedRuns(db, threshold: threshold, host: host)
             let trials = try Self.requeueAbandonedTrials(db, threshold: threshold, host: host, now: time)
             return (runs, trials)
         }
     }
 
-    private static func markAbandonedRuns(_ db: Database, threshold: Double, host: String) throws -> [RunID] {
-        let rows = try Row.fetchAll(
-            db, sql: "SELECT id, host, pid, heartbeat_at FROM runs WHERE status = 'running'")
+    private static func markAbandonedRuns(_ db: any SQLConnection, threshold: Double, host: String) throws -> [RunID] {
+        let rows = try db.rows("SELECT id, host, pid, heartbeat_at FROM runs WHERE status = 'running' ORDER BY id")
         var marked: [RunID] = []
         for row in rows {
-            let heartbeat: Double = row["heartbeat_at"]
             guard let reason = abandonment(
-                heartbeat: heartbeat, threshold: threshold, host: row["host"], pid: row["pid"], localHost: host)
+                heartbeat: row.double("heartbeat_at"), threshold: threshold, host: row.optionalString("host"),
+                pid: row.optionalInt32("pid"), localHost: host)
             else { continue }
-            try db.execute(
-                sql: """
-                    UPDATE runs SET status = 'interrupted', failure_reason = ?, ended_at = heartbeat_at
-                    WHERE id = ? AND status = 'running'
-                    """,
-                arguments: [reason, row["id"] as Int64])
-            marked.append(RunID(row["id"] as Int64))
+            let changed = try db.execute(
+                """
+                UPDATE runs SET status = 'interrupted', failure_reason = ?, ended_at = heartbeat_at
+                WHERE id = ? AND status = 'running'
+                """,
+                [reason, row.int64("id")])
+            if changed == 1 { marked.append(RunID(row.int64("id"))) }
         }
         return marked
     }
 
-    static func requeueAbandonedTrials(_ db: Database, threshold: Double, host: String, now: Double) throws -> [TrialID] {
-        let rows = try Row.fetchAll(
-            db,
-            sql: """
-                SELECT trials.id, worker_host, worker_pid, heartbeat_at, attempts, max_attempts
-                FROM trials JOIN studies ON studies.id = trials.study_id
-                WHERE trials.state = 'running'
-                """)
+    static func requeueAbandonedTrials(_ db: any SQLConnection, threshold: Double, host: String, now: Double) throws -> [TrialID] {
+        let rows = try db.rows(
+            """
+            SELECT trials.id, worker_host, worker_pid, heartbeat_at, attempts, max_attempts
+            FROM trials JOIN studies ON studies.id = trials.study_id
+            WHERE trials.state = 'running'
+            ORDER BY trials.id
+            """)
         var requeued: [TrialID] = []
         for row in rows {
             guard let reason = abandonment(
-                heartbeat: row["heartbeat_at"], threshold: threshold, host: row["worker_host"], pid: row["worker_pid"],
-                localHost: host)
+                heartbeat: row.double("heartbeat_at"), threshold: threshold, host: row.optionalString("worker_host"),
+                pid: row.optionalInt32("worker_pid"), localHost: host)
             else { continue }
-            let exhausted = (row["attempts"] as Int) >= (row["max_attempts"] as Int)
-            try db.execute(
-                sql: """
-                    UPDATE trials SET state = ?, worker = NULL, worker_host = NULL, worker_pid = NULL,
-                        heartbeat_at = NULL, last_error = ?, finished_at = ?
-                    WHERE id = ? AND state = 'running'
-                    """,
-                arguments: [
+            let attempts = row.int("attempts")
+            let exhausted = attempts >= row.int("max_attempts")
+            // The state condition makes this a no-op when another worker re-queued the trial first.
+            let changed = try db.execute(
+                """
+                UPDATE trials SET state = ?, worker = NULL, worker_host = NULL, worker_pid = NULL,
+                    heartbeat_at = NULL, last_error = ?, finished_at = ?
+                WHERE id = ? AND state = 'running'
+                """,
+                [
                     exhausted ? "failed" : "queued",
-                    exhausted ? "\(reason); gave up after \(row["attempts"] as Int) attempts" : reason,
-                    exhausted ? now : nil, row["id"] as Int64,
-                ])
-            if !exhausted { requeued.append(TrialID(row["id"] as Int64)) }
+                    exhausted ? "\(reason); gave up after \(attempts) attempts" : reason,
+                    exhausted ? now : nil, row.int64("id"),
+                ] as [any SQLBindable])
+            if !exhausted, changed == 1 { requeued.append(TrialID(row.int64("id"))) }
         }
         return requeued
     }
@@ -189,21 +180,23 @@ public final class RunRegistry: Sendable {
         let machine = String(decoding: try Self.jsonEncoder.encode(provenance), as: UTF8.self)
         let pid = ProcessInfo.processInfo.processIdentifier
         let time = now
-        let id = try pool.write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO runs (experiment, paper, neuron, preset, config, seed, git_commit, git_dirty, host,
-                                      machine, pid, started_at, heartbeat_at, status)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running')
-                    """,
-                arguments: [
+        let id = try store.write { db in
+            try db.row(
+                """
+                INSERT INTO runs (experiment, paper, neuron, preset, config, seed, git_commit, git_dirty, host,
+                                  machine, pid, started_at, heartbeat_at, status)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running')
+                RETURNING id
+                """,
+                [
                     spec.experiment, spec.paper, spec.neuron, spec.preset, spec.configJSON, spec.seed,
                     // The host column is where the process runs (for the liveness check), whatever the
                     // caller put in the provenance.
                     provenance.gitCommit, provenance.gitDirty, ProcessInfo.processInfo.hostName, machine, pid, time, time,
-                ])
-            return db.lastInsertedRowID
+                ] as [any SQLBindable]
+            )?.int64("id")
         }
+        guard let id else { throw RegistryError.database(location: location.description, reason: "INSERT returned no id") }
         return RunID(id)
     }
 
@@ -215,20 +208,17 @@ public final class RunRegistry: Sendable {
     /// Records several metric values in one transaction and counts as a heartbeat.
     public func logMetrics(_ run: RunID, _ points: [MetricPoint]) throws {
         let time = now
-        try pool.write { db in
+        try store.write { db in
             try Self.requireRunning(db, run)
             for point in points {
                 try db.execute(
-                    sql: """
-                        INSERT INTO metrics (run_id, split, name, epoch, step, value, recorded_at)
-                        VALUES (?, ?, ?, ?, ?, ?, ?)
-                        """,
-                    arguments: [
-                        run.rawValue, point.split, point.name, point.epoch, point.step,
-                        point.value.isNaN ? nil : point.value, time,
-                    ])
+                    """
+                    INSERT INTO metrics (run_id, split, name, epoch, step, value, recorded_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """,
+                    [run.rawValue, point.split, point.name, point.epoch, point.step, point.value, time] as [any SQLBindable])
             }
-            try db.execute(sql: "UPDATE runs SET heartbeat_at = ? WHERE id = ?", arguments: [time, run.rawValue])
+            try db.execute("UPDATE runs SET heartbeat_at = ? WHERE id = ?", [time, run.rawValue])
         }
     }
 
@@ -237,11 +227,11 @@ public final class RunRegistry: Sendable {
     public func addArtifact(_ run: RunID, kind: String, path: String) throws -> Artifact {
         let artifact = try Self.hashFile(kind: kind, path: path)
         let time = now
-        try pool.write { db in
+        try store.write { db in
             try Self.requireExists(db, run)
             try db.execute(
-                sql: "INSERT INTO artifacts (run_id, kind, path, sha256, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                arguments: [run.rawValue, artifact.kind, artifact.path, artifact.sha256, artifact.bytes, time])
+                "INSERT INTO artifacts (run_id, kind, path, sha256, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                [run.rawValue, artifact.kind, artifact.path, artifact.sha256, artifact.bytes, time] as [any SQLBindable])
         }
         return artifact
     }
@@ -249,9 +239,9 @@ public final class RunRegistry: Sendable {
     /// Tells the registry the run's process is alive.
     public func heartbeat(_ run: RunID) throws {
         let time = now
-        try pool.write { db in
+        try store.write { db in
             try Self.requireRunning(db, run)
-            try db.execute(sql: "UPDATE runs SET heartbeat_at = ? WHERE id = ?", arguments: [time, run.rawValue])
+            try db.execute("UPDATE runs SET heartbeat_at = ? WHERE id = ?", [time, run.rawValue])
         }
     }
 
@@ -259,11 +249,11 @@ public final class RunRegistry: Sendable {
     public func finish(_ run: RunID, status: RunStatus, reason: String? = nil) throws {
         guard status.isTerminal else { throw RegistryError.notTerminal(status) }
         let time = now
-        try pool.write { db in
+        try store.write { db in
             try Self.requireRunning(db, run)
             try db.execute(
-                sql: "UPDATE runs SET status = ?, failure_reason = ?, ended_at = ?, heartbeat_at = ? WHERE id = ?",
-                arguments: [status.rawValue, reason, time, time, run.rawValue])
+                "UPDATE runs SET status = ?, failure_reason = ?, ended_at = ?, heartbeat_at = ? WHERE id = ?",
+                [status.rawValue, reason, time, time, run.rawValue] as [any SQLBindable])
         }
     }
 
@@ -273,16 +263,16 @@ public final class RunRegistry: Sendable {
     public func reopen(_ run: RunID) throws {
         let time = now
         let info = ProcessInfo.processInfo
-        try pool.write { db in
-            try db.execute(
-                sql: """
-                    UPDATE runs SET status = 'running', failure_reason = NULL, ended_at = NULL, heartbeat_at = ?,
-                        host = ?, pid = ?
-                    WHERE id = ? AND status IN ('failed', 'interrupted')
-                    """,
-                arguments: [time, info.hostName, info.processIdentifier, run.rawValue])
-            guard db.changesCount == 1 else {
-                let status = try String.fetchOne(db, sql: "SELECT status FROM runs WHERE id = ?", arguments: [run.rawValue])
+        try store.write { db in
+            let changed = try db.execute(
+                """
+                UPDATE runs SET status = 'running', failure_reason = NULL, ended_at = NULL, heartbeat_at = ?,
+                    host = ?, pid = ?
+                WHERE id = ? AND status IN ('failed', 'interrupted')
+                """,
+                [time, info.hostName, info.processIdentifier, run.rawValue] as [any SQLBindable])
+            guard changed == 1 else {
+                let status = try db.row("SELECT status FROM runs WHERE id = ?", [run.rawValue])?.string("status")
                 guard let status, let known = RunStatus(rawValue: status) else { throw RegistryError.unknownRun(run) }
                 throw RegistryError.runNotResumable(run, status: known)
             }
@@ -293,8 +283,8 @@ public final class RunRegistry: Sendable {
 
     /// The run with this id.
     public func run(_ id: RunID) throws -> RunRecord {
-        let record = try pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ?", arguments: [id.rawValue]).map(Self.runRecord)
+        let record = try store.read { db in
+            try db.row("SELECT * FROM runs WHERE id = ?", [id.rawValue]).map(Self.runRecord)
         }
         guard let record else { throw RegistryError.unknownRun(id) }
         return record
@@ -303,11 +293,11 @@ public final class RunRegistry: Sendable {
     /// Runs matching the filter, oldest first.
     public func runs(_ filter: RunFilter = RunFilter()) throws -> [RunRecord] {
         var clauses: [String] = []
-        var arguments = StatementArguments()
+        var arguments: [any SQLBindable] = []
         func match(_ column: String, _ value: String?) {
             guard let value else { return }
             clauses.append("\(column) = ?")
-            arguments += [value]
+            arguments.append(value)
         }
         match("paper", filter.paper)
         match("experiment", filter.experiment)
@@ -319,25 +309,24 @@ public final class RunRegistry: Sendable {
         let sql = filter.limit == nil
             ? "SELECT * FROM runs \(whereClause) ORDER BY id"
             // The newest `limit` runs, still shown oldest first.
-            : "SELECT * FROM (SELECT * FROM runs \(whereClause) ORDER BY id DESC\(limitClause)) ORDER BY id"
-        return try pool.read { db in
-            try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.runRecord)
+            : "SELECT * FROM (SELECT * FROM runs \(whereClause) ORDER BY id DESC\(limitClause)) AS newest ORDER BY id"
+        return try store.read { db in
+            try db.rows(sql, arguments).map(Self.runRecord)
         }
     }
 
     /// The run's metric values in the order they were logged, optionally of one split and name.
     public func metrics(of run: RunID, split: String? = nil, name: String? = nil) throws -> [MetricPoint] {
-        try pool.read { db in
+        var sql = "SELECT split, name, epoch, step, value FROM metrics WHERE run_id = ?"
+        var arguments: [any SQLBindable] = [run.rawValue]
+        for (column, value) in [("split", split), ("name", name)] {
+            guard let value else { continue }
+            sql += " AND \(column) = ?"
+            arguments.append(value)
+        }
+        return try store.read { db in
             try Self.requireExists(db, run)
-            return try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT split, name, epoch, step, value FROM metrics
-                    WHERE run_id = ? AND (?2 IS NULL OR split = ?2) AND (?3 IS NULL OR name = ?3)
-                    ORDER BY id
-                    """,
-                arguments: [run.rawValue, split, name]
-            ).map(Self.metricPoint)
+            return try db.rows(sql + " ORDER BY id", arguments).map(Self.metricPoint)
         }
     }
 
@@ -351,12 +340,12 @@ public final class RunRegistry: Sendable {
 
     /// The run's artifacts in the order they were added.
     public func artifacts(of run: RunID) throws -> [Artifact] {
-        try pool.read { db in
+        try store.read { db in
             try Self.requireExists(db, run)
-            return try Row.fetchAll(
-                db, sql: "SELECT kind, path, sha256, bytes FROM artifacts WHERE run_id = ? ORDER BY id",
-                arguments: [run.rawValue]
-            ).map { row in Artifact(kind: row["kind"], path: row["path"], sha256: row["sha256"], bytes: row["bytes"]) }
+            return try db.rows("SELECT kind, path, sha256, bytes FROM artifacts WHERE run_id = ? ORDER BY id", [run.rawValue])
+                .map { row in
+                    Artifact(kind: row.string("kind"), path: row.string("path"), sha256: row.string("sha256"), bytes: row.int64("bytes"))
+                }
         }
     }
 
@@ -380,14 +369,14 @@ public final class RunRegistry: Sendable {
         }
     }
 
-    static func requireExists(_ db: Database, _ run: RunID) throws {
-        guard try Bool.fetchOne(db, sql: "SELECT 1 FROM runs WHERE id = ?", arguments: [run.rawValue]) != nil else {
+    static func requireExists(_ db: any SQLConnection, _ run: RunID) throws {
+        guard try db.row("SELECT id FROM runs WHERE id = ?", [run.rawValue]) != nil else {
             throw RegistryError.unknownRun(run)
         }
     }
 
-    static func requireRunning(_ db: Database, _ run: RunID) throws {
-        guard let status = try String.fetchOne(db, sql: "SELECT status FROM runs WHERE id = ?", arguments: [run.rawValue])
+    static func requireRunning(_ db: any SQLConnection, _ run: RunID) throws {
+        guard let status = try db.row("SELECT status FROM runs WHERE id = ?", [run.rawValue])?.string("status")
         else { throw RegistryError.unknownRun(run) }
         guard status == RunStatus.running.rawValue else {
             throw RegistryError.runNotRunning(run, status: RunStatus(rawValue: status) ?? .interrupted)
@@ -413,38 +402,23 @@ public final class RunRegistry: Sendable {
         return Artifact(kind: kind, path: path, sha256: digest, bytes: bytes)
     }
 
-    static func runRecord(_ row: Row) throws -> RunRecord {
-        let machine: String = row["machine"]
-        let provenance = try JSONDecoder().decode(Provenance.self, from: Data(machine.utf8))
-        let ended: Double? = row["ended_at"]
-        let status: String = row["status"]
+    static func runRecord(_ row: SQLRow) throws -> RunRecord {
+        let provenance = try JSONDecoder().decode(Provenance.self, from: Data(row.string("machine").utf8))
         return RunRecord(
-            id: RunID(row["id"] as Int64), experiment: row["experiment"], paper: row["paper"], neuron: row["neuron"],
-            preset: row["preset"], configJSON: row["config"], seed: row["seed"], provenance: provenance,
-            pid: row["pid"], startedAt: Date(timeIntervalSince1970: row["started_at"]),
-            heartbeatAt: Date(timeIntervalSince1970: row["heartbeat_at"]),
-            endedAt: ended.map(Date.init(timeIntervalSince1970:)),
-            status: RunStatus(rawValue: status) ?? .interrupted, failureReason: row["failure_reason"])
+            id: RunID(row.int64("id")), experiment: row.string("experiment"), paper: row.string("paper"),
+            neuron: row.optionalString("neuron"), preset: row.optionalString("preset"), configJSON: row.string("config"),
+            seed: row.optionalInt("seed"), provenance: provenance, pid: row.int32("pid"),
+            startedAt: Date(timeIntervalSince1970: row.double("started_at")),
+            heartbeatAt: Date(timeIntervalSince1970: row.double("heartbeat_at")),
+            endedAt: row.optionalDouble("ended_at").map(Date.init(timeIntervalSince1970:)),
+            status: RunStatus(rawValue: row.string("status")) ?? .interrupted, failureReason: row.optionalString("failure_reason"))
     }
 
-    static func metricPoint(_ row: Row) -> MetricPoint {
-        let value: Double? = row["value"]
-        return MetricPoint(split: row["split"], name: row["name"], value: value ?? .nan, epoch: row["epoch"], step: row["step"])
+    static func metricPoint(_ row: SQLRow) -> MetricPoint {
+        MetricPoint(
+            split: row.string("split"), name: row.string("name"), value: row.optionalDouble("value") ?? .nan,
+            epoch: row.optionalInt("epoch"), step: row.optionalInt("step"))
     }
-}
-
-/// Runs `body` while holding an exclusive `flock` on `path`, which other processes wait for.
-private func withFileLock<T>(_ path: String, _ body: () throws -> T) throws -> T {
-    let descriptor = open(path, O_CREAT | O_RDWR, 0o644)
-    guard descriptor >= 0 else {
-        throw RegistryError.fileSystem(path: path, reason: String(cString: strerror(errno)))
-    }
-    defer { close(descriptor) }
-    guard flock(descriptor, LOCK_EX) == 0 else {
-        throw RegistryError.fileSystem(path: path, reason: "cannot lock: \(String(cString: strerror(errno)))")
-    }
-    defer { flock(descriptor, LOCK_UN) }
-    return try body()
 }
 
 /// Selects runs by their descriptive fields; nil fields match everything.

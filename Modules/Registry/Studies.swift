@@ -1,7 +1,7 @@
 import Foundation
 
 /// One hyperparameter value. Kept to the scalar kinds a search space uses so parameters stay
-/// comparable across stores (SQLite now, PostgreSQL later) and encode as plain JSON.
+/// comparable across stores (SQLite and PostgreSQL) and encode as plain JSON.
 ///
 /// JSON does not tell 2.0 from 2, so a double with an integral value comes back as `.int`; read
 /// numbers through `doubleValue`, which accepts both.
@@ -146,8 +146,8 @@ public struct Trial: Sendable, Equatable {
 ///
 /// Every method is atomic with respect to other processes using the same store: `claim` hands each
 /// queued trial to exactly one worker. Workers call `heartbeat` while they train; a trial whose
-/// worker stopped beating is handed to another worker by `requeueStale`. The SQLite store in this
-/// module implements it for one machine; a cluster store (PostgreSQL) implements the same contract.
+/// worker stopped beating is handed to another worker by `requeueStale`. `RunRegistry` implements it,
+/// on SQLite for one machine and on PostgreSQL for a cluster, with the same contract.
 ///
 /// Every worker, local process or Slurm array task, runs the same loop:
 ///

@@ -2,80 +2,110 @@ import Foundation
 import Registry
 import XCTest
 
-/// Real worker processes (`RegistryTestWorker`) sharing one registry file.
-final class MultiProcessTests: XCTestCase {
+/// Real worker processes (`RegistryTestWorker`) sharing one registry, on each backend.
+final class MultiProcessTests: RegistryTestCase {
     func testConcurrentWorkersTakeEveryTrialExactlyOnce() throws {
-        let (registry, study, path) = try makeStudy(trials: 48)
-        let workers = try (0..<3).map { _ in try launchWorker(path: path, mode: "drain") }
-        var done: [(trial: String, run: String, worker: Int32)] = []
-        for worker in workers {
-            let output = try finish(worker)
-            for line in output where line.hasPrefix("done ") {
-                let fields = line.split(separator: " ").map(String.init)
-                done.append((fields[1], fields[2], worker.process.processIdentifier))
+        try forEachBackend { backend in
+            let trialCount = 48
+            let (registry, study, location) = try makeStudy(backend, trials: trialCount)
+            let workers = try (0..<4).map { _ in try launchWorker(location: location, mode: "drain") }
+            var done: [(trial: String, run: String, worker: Int32)] = []
+            for worker in workers {
+                let output = try finish(worker)
+                for line in output where line.hasPrefix("done ") {
+                    let fields = line.split(separator: " ").map(String.init)
+                    done.append((fields[1], fields[2], worker.process.processIdentifier))
+                }
             }
-        }
 
-        XCTAssertEqual(done.count, 48, "every trial is reported done once, across all workers")
-        XCTAssertEqual(Set(done.map(\.trial)).count, 48, "no trial was handed to two workers")
-        XCTAssertEqual(Set(done.map(\.run)).count, 48, "no run id was issued twice")
-        let trials = try registry.trials(in: study.id)
-        XCTAssertEqual(trials.map(\.state), Array(repeating: .completed, count: 48))
-        XCTAssertEqual(trials.map(\.attempts), Array(repeating: 1, count: 48))
-        for trial in trials {
-            guard let x = trial.parameters["x"]?.doubleValue else { return XCTFail("trial \(trial.id) lost its x") }
-            XCTAssertEqual(trial.result, x * x)
-            let owner = done.first { $0.trial == trial.id.description }?.worker
-            XCTAssertEqual(trial.worker?.hasSuffix(":\(owner ?? -1)"), true, "stored owner matches the reporting process")
+            XCTAssertEqual(done.count, trialCount, "every trial is reported done once, across all workers")
+            XCTAssertEqual(Set(done.map(\.trial)).count, trialCount, "no trial was handed to two workers")
+            XCTAssertEqual(Set(done.map(\.run)).count, trialCount, "no run id was issued twice")
+            let trials = try registry.trials(in: study.id)
+            XCTAssertEqual(trials.map(\.state), Array(repeating: .completed, count: trialCount))
+            XCTAssertEqual(trials.map(\.attempts), Array(repeating: 1, count: trialCount), "no trial was claimed twice")
+            for trial in trials {
+                guard let x = trial.parameters["x"]?.doubleValue else { return XCTFail("trial \(trial.id) lost its x") }
+                XCTAssertEqual(trial.result, x * x)
+                let owner = done.first { $0.trial == trial.id.description }?.worker
+                XCTAssertEqual(trial.worker?.hasSuffix(":\(owner ?? -1)"), true, "stored owner matches the reporting process")
+                XCTAssertEqual(trial.runID?.description, done.first { $0.trial == trial.id.description }?.run)
+            }
+            let runs = try registry.runs()
+            XCTAssertEqual(runs.count, trialCount)
+            XCTAssertTrue(runs.allSatisfy { $0.status == .completed })
+            let metrics = try runs.map { try registry.metrics(of: $0.id).count }
+            XCTAssertEqual(metrics, Array(repeating: 3, count: trialCount), "no metric row lost or duplicated")
+            print("\(backend): trials per worker:", Dictionary(grouping: done, by: \.worker).mapValues(\.count))
         }
-        let runs = try registry.runs()
-        XCTAssertEqual(runs.count, 48)
-        XCTAssertTrue(runs.allSatisfy { $0.status == .completed })
-        let metrics = try runs.map { try registry.metrics(of: $0.id).count }
-        XCTAssertEqual(metrics, Array(repeating: 3, count: 48), "no metric row lost or duplicated")
-        print("trials per worker:", Dictionary(grouping: done, by: \.worker).mapValues(\.count))
     }
 
     func testKilledWorkersTrialIsRequeuedAndFinishedByAnother() throws {
-        let (registry, study, path) = try makeStudy(trials: 4)
-        let doomed = try launchWorker(path: path, mode: "hang")
-        let claimed = try XCTUnwrap(doomed.readLine(), "the hanging worker reports its claim")
-        let fields = claimed.split(separator: " ").map(String.init)
-        XCTAssertEqual(fields.first, "claimed")
-        let (trialID, runID) = (TrialID(Int64(fields[1])!), RunID(Int64(fields[2])!))
-        XCTAssertEqual(try registry.trial(trialID).state, .running)
+        try forEachBackend { backend in
+            let (registry, study, location) = try makeStudy(backend, trials: 4)
+            let doomed = try launchWorker(location: location, mode: "hang")
+            let claimed = try XCTUnwrap(doomed.readLine(), "the hanging worker reports its claim")
+            let fields = claimed.split(separator: " ").map(String.init)
+            XCTAssertEqual(fields.first, "claimed")
+            let (trialID, runID) = (TrialID(Int64(fields[1])!), RunID(Int64(fields[2])!))
+            XCTAssertEqual(try registry.trial(trialID).state, .running)
 
-        kill(doomed.process.processIdentifier, SIGKILL)
-        doomed.process.waitUntilExit()
-        XCTAssertEqual(doomed.process.terminationReason, .uncaughtSignal)
+            kill(doomed.process.processIdentifier, SIGKILL)
+            doomed.process.waitUntilExit()
+            XCTAssertEqual(doomed.process.terminationReason, .uncaughtSignal)
 
-        let survivor = try launchWorker(path: path, mode: "drain")
-        let output = try finish(survivor)
-        XCTAssertEqual(output.filter { $0.hasPrefix("done ") }.count, 4, "the survivor also finishes the dead worker's trial")
+            let survivor = try launchWorker(location: location, mode: "drain")
+            let output = try finish(survivor)
+            XCTAssertEqual(output.filter { $0.hasPrefix("done ") }.count, 4, "the survivor also finishes the dead worker's trial")
 
-        let trial = try registry.trial(trialID)
-        XCTAssertEqual(trial.state, .completed)
-        XCTAssertEqual(trial.attempts, 2)
-        XCTAssertEqual(trial.worker?.hasSuffix(":\(survivor.process.processIdentifier)"), true)
-        XCTAssertTrue(trial.lastError?.contains("exited without finishing") == true, trial.lastError ?? "nil")
-        XCTAssertTrue(try registry.trials(in: study.id).allSatisfy { $0.state == .completed })
+            let trial = try registry.trial(trialID)
+            XCTAssertEqual(trial.state, .completed)
+            XCTAssertEqual(trial.attempts, 2)
+            XCTAssertEqual(trial.worker?.hasSuffix(":\(survivor.process.processIdentifier)"), true)
+            XCTAssertTrue(trial.lastError?.contains("exited without finishing") == true, trial.lastError ?? "nil")
+            XCTAssertTrue(try registry.trials(in: study.id).allSatisfy { $0.state == .completed })
 
-        // The dead worker's run is interrupted by the next open, not left running.
-        let reopened = try RunRegistry.open(path: path)
-        let run = try reopened.run(runID)
-        XCTAssertEqual(run.status, .interrupted)
-        XCTAssertTrue(run.failureReason?.contains("process \(doomed.process.processIdentifier)") == true, run.failureReason ?? "nil")
+            // The dead worker's run is interrupted by the next open, not left running.
+            let reopened = try RunRegistry.open(location: location)
+            let run = try reopened.run(runID)
+            XCTAssertEqual(run.status, .interrupted)
+            XCTAssertTrue(run.failureReason?.contains("process \(doomed.process.processIdentifier)") == true, run.failureReason ?? "nil")
+        }
     }
 
     func testProcessesCreatingOneRegistryAtOnceAgree() throws {
-        let path = try temporaryDirectory(self).appendingPathComponent("fresh/registry.sqlite").path
-        let workers = try (0..<4).map { _ in try launchWorker(path: path, mode: "create") }
-        let created = try workers.flatMap { try finish($0) }.filter { $0.hasPrefix("created ") }
-        XCTAssertEqual(created.count, 4, "every process opened, migrated and wrote")
-        let registry = try RunRegistry.open(path: path)
-        XCTAssertEqual(try registry.schemaVersion(), 1)
-        XCTAssertEqual(try registry.studies().map(\.spec.name), ["mp"], "concurrent createStudy makes one study")
-        XCTAssertEqual(try registry.runs(RunFilter(status: .completed)).count, 4)
+        try forEachBackend { backend in
+            let location = try freshLocation(backend, file: "fresh/registry.sqlite")
+            let workers = try (0..<4).map { _ in try launchWorker(location: location, mode: "create") }
+            let created = try workers.flatMap { try finish($0) }.filter { $0.hasPrefix("created ") }
+            XCTAssertEqual(created.count, 4, "every process opened, migrated and wrote")
+            let registry = try RunRegistry.open(location: location)
+            XCTAssertEqual(try registry.schemaVersion(), 2, "each migration applied once")
+            XCTAssertEqual(try registry.studies().map(\.spec.name), ["mp"], "concurrent createStudy makes one study")
+            XCTAssertEqual(try registry.runs(RunFilter(status: .completed)).count, 4)
+        }
+    }
+
+    /// The queue alone under contention: 8 processes claim and complete 2000 trials that do no
+    /// work. Prints the throughput (the issue's acceptance number) and checks nothing was lost.
+    func testClaimThroughputUnderContention() throws {
+        try forEachBackend { backend in
+            let trialCount = 2000
+            let (registry, study, location) = try makeStudy(backend, trials: trialCount)
+            let start = Date()
+            let workers = try (0..<8).map { _ in try launchWorker(location: location, mode: "claim") }
+            let counts = try workers.map { worker in
+                try finish(worker).compactMap { line in line.hasPrefix("claimed ") ? Int(line.dropFirst("claimed ".count)) : nil }
+            }
+            let seconds = Date().timeIntervalSince(start)
+            XCTAssertEqual(counts.map(\.count), Array(repeating: 1, count: 8), "every worker reports its count")
+            XCTAssertEqual(counts.joined().reduce(0, +), trialCount, "the workers' claims add up to the trials")
+            let trials = try registry.trials(in: study.id)
+            XCTAssertTrue(trials.allSatisfy { $0.state == .completed && $0.attempts == 1 }, "each trial claimed once")
+            XCTAssertEqual(trials.map(\.result), trials.map { Double($0.number) })
+            print("\(backend): 8 processes claimed and completed \(trialCount) trials in \(String(format: "%.2f", seconds)) s "
+                + "(\(Int(Double(trialCount) / seconds)) trials/s; per worker \(counts.joined().map(String.init).joined(separator: " ")))")
+        }
     }
 
     // MARK: Helpers
@@ -85,12 +115,12 @@ final class MultiProcessTests: XCTestCase {
         var description: String { "RegistryTestWorker not found; looked at \(searched)" }
     }
 
-    private func makeStudy(trials: Int) throws -> (RunRegistry, Study, String) {
-        let path = try temporaryDirectory(self).appendingPathComponent("registry.sqlite").path
-        let registry = try RunRegistry.open(path: path)
+    private func makeStudy(_ backend: Backend, trials: Int) throws -> (RunRegistry, Study, String) {
+        let location = try freshLocation(backend)
+        let registry = try RunRegistry.open(location: location)
         let study = try registry.createStudy(StudySpec(name: "mp", experiment: "mp", objective: "val/loss", direction: .minimize))
         try registry.enqueue((0..<trials).map { ["x": .double(Double($0) / 4)] }, in: study.id)
-        return (registry, study, path)
+        return (registry, study, location)
     }
 
     private final class WorkerProcess {
@@ -118,10 +148,10 @@ final class MultiProcessTests: XCTestCase {
         }
     }
 
-    private func launchWorker(path: String, mode: String) throws -> WorkerProcess {
+    private func launchWorker(location: String, mode: String) throws -> WorkerProcess {
         let process = Process()
         process.executableURL = try workerExecutable()
-        process.arguments = [path, "mp", mode]
+        process.arguments = [location, "mp", mode]
         let pipe = Pipe()
         process.standardOutput = pipe
         try process.run()

@@ -2,34 +2,38 @@ import Foundation
 import Registry
 import XCTest
 
-final class ReportTests: XCTestCase {
+final class ReportTests: RegistryTestCase {
     /// The golden file; regenerate it with `UPDATE_GOLDEN=1 swift test --filter ReportTests` and review the diff.
     static let golden = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("Fixtures/RESULTS.golden.md")
 
     func testReportMatchesGoldenFile() throws {
-        let registry = try makeRegistry(self)
-        try fillFixture(registry)
-        let papers = try temporaryDirectory(self)
-        let file = try ReportGenerator(registry: registry).write(
-            paper: "fixture-paper", title: "Fixture paper: results", sections: Self.sections, papersDirectory: papers)
-        XCTAssertEqual(file.path, papers.appendingPathComponent("fixture-paper/RESULTS.md").path)
-        let markdown = try String(contentsOf: file, encoding: .utf8)
+        try forEachBackend { backend in
+            let registry = try makeRegistry(backend)
+            try fillFixture(registry)
+            let papers = try temporaryDirectory(self)
+            let file = try ReportGenerator(registry: registry).write(
+                paper: "fixture-paper", title: "Fixture paper: results", sections: Self.sections, papersDirectory: papers)
+            XCTAssertEqual(file.path, papers.appendingPathComponent("fixture-paper/RESULTS.md").path)
+            let markdown = try String(contentsOf: file, encoding: .utf8)
 
-        if ProcessInfo.processInfo.environment["UPDATE_GOLDEN"] == "1" {
-            try markdown.write(to: Self.golden, atomically: true, encoding: .utf8)
+            if ProcessInfo.processInfo.environment["UPDATE_GOLDEN"] == "1" {
+                try markdown.write(to: Self.golden, atomically: true, encoding: .utf8)
+            }
+            let expected = try String(contentsOf: Self.golden, encoding: .utf8)
+            XCTAssertEqual(markdown, expected, "report differs from \(Self.golden.path)")
         }
-        let expected = try String(contentsOf: Self.golden, encoding: .utf8)
-        XCTAssertEqual(markdown, expected, "report differs from \(Self.golden.path)")
     }
 
     func testVerdictsFollowRules() throws {
-        let registry = try makeRegistry(self)
-        try fillFixture(registry)
-        let results = try Self.sections.flatMap(\.claims).map(ReportGenerator(registry: registry).evaluate)
-        XCTAssertEqual(results.map(\.verdict), [.reproduced, .notReproduced, .notYetRun, .reproduced])
-        XCTAssertEqual(results[0].ours.n, 3)
-        XCTAssertEqual(results[0].ours.mean!, 83.5, accuracy: 1e-9)
+        try forEachBackend { backend in
+            let registry = try makeRegistry(backend)
+            try fillFixture(registry)
+            let results = try Self.sections.flatMap(\.claims).map(ReportGenerator(registry: registry).evaluate)
+            XCTAssertEqual(results.map(\.verdict), [.reproduced, .notReproduced, .notYetRun, .reproduced])
+            XCTAssertEqual(results[0].ours.n, 3)
+            XCTAssertEqual(results[0].ours.mean!, 83.5, accuracy: 1e-9)
+        }
     }
 
     // MARK: Fixture

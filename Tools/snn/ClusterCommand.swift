@@ -29,13 +29,13 @@ struct ClusterCommand: ParsableCommand {
         @Option(help: "Slurm account to charge.") var account: String?
         @Option(help: ArgumentHelp("Each task's output file (default: Slurm's slurm-%A_%a.out).", valueName: "pattern"))
         var output: String?
-        @OptionGroup var registry: RegistryLocation
+        @OptionGroup var registry: RegistryOption
         @Flag(help: "Print the script and submit nothing.") var dryRun = false
         @Option(help: ArgumentHelp("Where to write the script (default: runs/slurm/<job name>.sh).", valueName: "file"))
         var scriptOut: String?
 
         func run() throws {
-            let location = registry.resolvedPath
+            let location = registry.resolvedLocation
             let script = try SlurmArrayScript.working(
                 through: study, in: try registry.open(), registry: location, tasks: workers,
                 resources: SlurmResources(

@@ -2,23 +2,25 @@ import ArgumentParser
 import Foundation
 import Registry
 
-/// `--registry PATH`, shared by the commands that read the results registry.
-struct RegistryLocation: ParsableArguments {
+/// `--registry LOCATION`, shared by the commands that read the results registry.
+struct RegistryOption: ParsableArguments {
     @Option(
         name: .customLong("registry"),
-        help: ArgumentHelp("The registry file.", discussion: "Defaults to $SNN_REGISTRY, else runs/registry.sqlite."),
+        help: ArgumentHelp(
+            "The registry: a file path, sqlite:PATH or postgres://user@host[:port]/db.",
+            discussion: "Defaults to $SNN_REGISTRY, else runs/registry.sqlite.", valueName: "location"),
         completion: .file(extensions: ["sqlite"]))
-    var path: String?
+    var location: String?
 
-    var resolvedPath: String {
-        path ?? ProcessInfo.processInfo.environment["SNN_REGISTRY"] ?? "runs/registry.sqlite"
+    var resolvedLocation: String {
+        location ?? ProcessInfo.processInfo.environment["SNN_REGISTRY"] ?? "runs/registry.sqlite"
     }
 
     /// Opens an existing registry; a missing file is an error rather than a new empty registry.
     func open() throws -> RunRegistry {
         var options = RegistryOptions()
         options.createIfMissing = false
-        return try RunRegistry.open(path: resolvedPath, options: options)
+        return try RunRegistry.open(location: resolvedLocation, options: options)
     }
 }
 
@@ -46,7 +48,7 @@ struct RunsCommand: ParsableCommand {
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List runs, oldest first.")
 
-        @OptionGroup var registry: RegistryLocation
+        @OptionGroup var registry: RegistryOption
         @OptionGroup var filter: Filter
 
         func run() throws {
@@ -69,7 +71,7 @@ struct RunsCommand: ParsableCommand {
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show one run: provenance, config, final metrics, artifacts.")
 
-        @OptionGroup var registry: RegistryLocation
+        @OptionGroup var registry: RegistryOption
         @Argument(help: "The run's id.") var id: Int64
 
         func run() throws {
@@ -114,7 +116,7 @@ struct RunsCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Compare runs side by side: the config fields that differ and the final metrics.")
 
-        @OptionGroup var registry: RegistryLocation
+        @OptionGroup var registry: RegistryOption
         @Flag(help: "Show every config field, not only those that differ.") var all = false
         @Argument(help: "Two or more run ids.") var ids: [Int64]
 
@@ -162,7 +164,7 @@ struct RunsCommand: ParsableCommand {
             }
         }
 
-        @OptionGroup var registry: RegistryLocation
+        @OptionGroup var registry: RegistryOption
         @OptionGroup var filter: Filter
         @Flag var format: Format
         @Option(name: .shortAndLong, help: "Write to this file instead of standard output.") var output: String?

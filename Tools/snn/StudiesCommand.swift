@@ -12,7 +12,7 @@ struct StudiesCommand: ParsableCommand {
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List studies with trial counts and the best result.")
 
-        @OptionGroup var registry: RegistryLocation
+        @OptionGroup var registry: RegistryOption
 
         func run() throws {
             let registry = try registry.open()
@@ -37,7 +37,7 @@ struct StudiesCommand: ParsableCommand {
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show a study's trials, best first marked with *.")
 
-        @OptionGroup var registry: RegistryLocation
+        @OptionGroup var registry: RegistryOption
         @Argument(help: "The study's name or id.") var study: String
 
         func run() throws {

@@ -68,7 +68,7 @@ public struct ImageCommand<P: PaperDefinition>: ParsableCommand {
                 plan.variants = plan.variants.filter { $0.name.hasPrefix(only) }
                 guard !plan.variants.isEmpty else { throw ValidationError("no variant of protocol.\(preset).json starts with \(only)") }
             }
-            let registry = try RunRegistry.open(path: common.registryPath())
+            let registry = try RunRegistry.open(location: common.registryPath())
             // Resolve every variant's config before anything trains: a bad override or missing
             // data fails now, with its message, not once per trial.
             var checked: [(ImageConfig.DataSection, Int, ImageConfig.TextSection?)] = []
@@ -145,7 +145,7 @@ public struct ImageCommand<P: PaperDefinition>: ParsableCommand {
         public func run() throws {
             var options = ExperimentOptions()
             options.registry = registry
-            let store = try RunRegistry.open(path: options.registryPath())
+            let store = try RunRegistry.open(location: options.registryPath())
             let file = try P.paper.writeReport(
                 registry: store, preset: preset ?? ExperimentOptions.defaultPreset, directory: URL(fileURLWithPath: reportDir))
             print(file.path)

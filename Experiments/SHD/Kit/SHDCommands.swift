@@ -169,7 +169,7 @@ extension SHDCommand {
             let pipeline = try stage.pipeline()
             let start = Date()
             let file = try pipeline.reproduce(reportDirectory: output.directory)
-            let registry = stage.common.registryPath()
+            let registry = try RegistryLocation(stage.common.registryPath()).description  // Without a password.
             print("""
                 reproduce-shd (\(pipeline.preset)) finished in \(Int(Date().timeIntervalSince(start))) s
                   report:   \(file.relativePath)

@@ -32,7 +32,7 @@ public struct SHDPipeline {
         self.options = options
         self.runner = runner
         self.log = log
-        registry = try RunRegistry.open(path: options.registryPath())
+        registry = try RunRegistry.open(location: options.registryPath())
         config = try options.resolveConfig(SHDConfig.self, experiment: runner.experiment, presets: runner.presets, registry: registry)
         runWorkers = { study, count, overrides in
             let command = Self.workerCommand(study: study, options: options, overrides: overrides)

@@ -39,7 +39,7 @@ extension SlurmArrayScript {
     /// of an array run on many nodes, which must all reach one database, and SQLite's locking
     /// does not work over the network file systems clusters share; nil for a database server.
     public static func sharedRegistryWarning(for location: String) -> String? {
-        guard location.hasPrefix("sqlite:") || !location.contains("://") else { return nil }
+        guard case .sqlite = try? RegistryLocation(location) else { return nil }
         return "warning: registry \(location) is an SQLite file; tasks on other nodes reach it only through a shared "
             + "file system, where SQLite's locking is unreliable. Use a PostgreSQL registry "
             + "(--registry postgres://user@host/db, see docs/cluster.md)."

@@ -29,7 +29,9 @@ public struct ExperimentOptions: ParsableArguments {
     @Option(help: "The random seed (same as --set seed=N).")
     public var seed: Int?
 
-    @Option(help: ArgumentHelp("The results registry (default: $SNN_REGISTRY, else \(Self.defaultRegistry)).", valueName: "path"))
+    @Option(help: ArgumentHelp(
+        "The results registry: a file path, sqlite:PATH or postgres://user@host[:port]/db (default: $SNN_REGISTRY, else \(Self.defaultRegistry)).",
+        valueName: "location"))
     public var registry: String?
 
     @Option(help: ArgumentHelp("Where datasets live (default: $SNN_DATA_DIR).", valueName: "path"))
@@ -84,7 +86,7 @@ public struct ExperimentOptions: ParsableArguments {
         return arguments
     }
 
-    /// The registry path: `--registry`, else `$SNN_REGISTRY`, else `runs/registry.sqlite`.
+    /// The registry location (see `RegistryLocation`): `--registry`, else `$SNN_REGISTRY`, else `runs/registry.sqlite`.
     public func registryPath(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
         registry ?? environment["SNN_REGISTRY"] ?? Self.defaultRegistry
     }

@@ -15,7 +15,7 @@ extension ExperimentRunner {
     public func work(
         study name: String, options: ExperimentOptions, adding shorthands: [ConfigOverride] = []
     ) throws -> [TrialID] {
-        let registry = try RunRegistry.open(path: options.registryPath())
+        let registry = try RunRegistry.open(location: options.registryPath())
         guard let study = try registry.study(named: name) else { throw RegistryError.unknownStudy(name) }
         let worker = Worker.current
         var finished: [TrialID] = []

@@ -40,26 +40,30 @@ final class ModelTests: XCTestCase {
     /// The attention core's gradients (reshapes, two batched matmuls with transposes) agree
     /// with Float64 central finite differences.
     func testAttentionGradientsMatchFiniteDifferences() {
-        let shape = [2, 1, 4, 3]  // T, B, D = 2 heads × 2 channels, N = 3 tokens
+        let shape = [2, 4, 2, 3]  // T, D = 2 heads × 2 channels, B = 2 samples, N = 3 tokens
         let inputs = [randomTensor(shape, seed: 1), randomTensor(shape, seed: 2), randomTensor(shape, seed: 3)]
         assertGradients(inputs) { x in
             weightedSum(SpikingSelfAttention.attend(query: x[0], key: x[1], value: x[2], heads: 2, scale: 0.5))
         }
     }
 
-    /// The core against a direct evaluation of y_n = scale Σ_m (q_n · k_m) v_m within each head.
+    /// The core against a direct evaluation of y_n = scale Σ_m (q_n · k_m) v_m within each head
+    /// and sample, on tokens [T, D, B, N].
     func testAttentionComputesScaledQueryKeyValueProducts() {
-        let (d, n, heads) = (4, 3, 2)
-        let q = randomTensor([1, 1, d, n], seed: 4), k = randomTensor([1, 1, d, n], seed: 5), v = randomTensor([1, 1, d, n], seed: 6)
+        let (d, b, n, heads) = (4, 2, 3, 2)
+        let q = randomTensor([1, d, b, n], seed: 4), k = randomTensor([1, d, b, n], seed: 5), v = randomTensor([1, d, b, n], seed: 6)
         let y = SpikingSelfAttention.attend(query: q, key: k, value: v, heads: heads, scale: 0.5).doubles
         let (qv, kv, vv) = (q.doubles, k.doubles, v.doubles)
         let per = d / heads
-        var expected = [Double](repeating: 0, count: d * n)
-        for h in 0..<heads {
-            for token in 0..<n {
-                for other in 0..<n {
-                    let score = (0..<per).reduce(0.0) { $0 + qv[(h * per + $1) * n + token] * kv[(h * per + $1) * n + other] }
-                    for c in 0..<per { expected[(h * per + c) * n + token] += 0.5 * score * vv[(h * per + c) * n + other] }
+        func at(_ channel: Int, _ sample: Int, _ token: Int) -> Int { (channel * b + sample) * n + token }
+        var expected = [Double](repeating: 0, count: d * b * n)
+        for sample in 0..<b {
+            for h in 0..<heads {
+                for token in 0..<n {
+                    for other in 0..<n {
+                        let score = (0..<per).reduce(0.0) { $0 + qv[at(h * per + $1, sample, token)] * kv[at(h * per + $1, sample, other)] }
+                        for c in 0..<per { expected[at(h * per + c, sample, token)] += 0.5 * score * vv[at(h * per + c, sample, other)] }
+                    }
                 }
             }
         }

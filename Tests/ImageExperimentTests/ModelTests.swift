@@ -47,6 +47,28 @@ final class ModelTests: XCTestCase {
         }
     }
 
+    /// At a size that splits over the cores (Float32), the core and its gradients equal the
+    /// per-sample batched products in the order Spikformer writes them, (Q Kᵀ) V: scores
+    /// [T, B, h, N, N], then the values.
+    func testAttentionMatchesQueryKeyFirstProductsAtTrainingSize() {
+        let (t, d, b, n, heads) = (2, 16, 8, 12, 4)
+        func input(_ seed: UInt64) -> Tensor { randomTensor([t, d, b, n], seed: seed).converted(to: .float32).requiringGrad() }
+        let (q, k, v) = (input(9), input(10), input(11))
+        let seed = randomTensor([t, d, b, n], seed: 12).converted(to: .float32)
+        SpikingSelfAttention.attend(query: q, key: k, value: v, heads: heads, scale: 0.25).backward(seed: seed)
+        let (q2, k2, v2) = (q.detached().requiringGrad(), k.detached().requiringGrad(), v.detached().requiringGrad())
+        let split = [t, b, heads, d / heads, n]
+        func perHead(_ x: Tensor) -> Tensor { x.permuted([0, 2, 1, 3]).reshaped(split) }
+        let scores = Tensor.matmul(perHead(q2), perHead(k2), transposeA: true) * 0.25
+        let expected = Tensor.matmul(perHead(v2), scores, transposeB: true).reshaped([t, b, d, n]).permuted([0, 2, 1, 3])
+        expected.backward(seed: seed)
+        assertClose(SpikingSelfAttention.attend(query: q, key: k, value: v, heads: heads, scale: 0.25).doubles, expected.doubles,
+                    tolerance: 1e-5)
+        for (ours, reference) in [(q, q2), (k, k2), (v, v2)] {
+            assertClose(ours.grad!.doubles, reference.grad!.doubles, tolerance: 1e-4)
+        }
+    }
+
     /// The core against a direct evaluation of y_n = scale Σ_m (q_n · k_m) v_m within each head
     /// and sample, on tokens [T, D, B, N].
     func testAttentionComputesScaledQueryKeyValueProducts() {

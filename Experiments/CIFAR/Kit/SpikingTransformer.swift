@@ -124,14 +124,10 @@ final class SpikingSelfAttention: Module {
 
     /// The attention core on [T, D, B, N]: per sample and head h with channels d,
     /// Y_h = scale · V_h (Q_hᵀ K_h)ᵀ, i.e. token n of Y is Σ_m scale·(q_n · k_m)·v_m over the
-    /// tokens m of the same sample.
+    /// tokens m of the same sample (`Tensor.linearAttention`, which evaluates it as
+    /// scale · (V_h K_hᵀ) Q_h: no softmax, so the order of the products is free).
     static func attend(query: Tensor, key: Tensor, value: Tensor, heads: Int, scale: Double) -> Tensor {
-        let shape = query.shape  // T, D, B, N
-        let split = [shape[0], shape[2], heads, shape[1] / heads, shape[3]]  // T, B, h, d, N
-        func perHead(_ x: Tensor) -> Tensor { x.permuted([0, 2, 1, 3]).reshaped(split) }
-        let (q, k, v) = (perHead(query), perHead(key), perHead(value))
-        let scores = Tensor.matmul(q, k, transposeA: true) * scale  // [T, B, h, N, N]: q_n · k_m
-        return Tensor.matmul(v, scores, transposeB: true).reshaped([shape[0], shape[2], shape[1], shape[3]]).permuted([0, 2, 1, 3])
+        Tensor.linearAttention(query: query, key: key, value: value, heads: heads, scale: scale)
     }
 }
 

@@ -128,7 +128,7 @@ let package = Package(
         .executableTarget(
             name: "SNNBench",
             dependencies: [
-                "CBLAS", "TensorRuntime", "NN", "Neurons", "EventSim",
+                "CBLAS", "TensorRuntime", "NN", "Neurons", "EventSim", "ImageExperiment",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/SNNBench"),

@@ -210,8 +210,78 @@ def cifar_step(args):
     return measure(step, args.warmup, args.iterations)
 
 
+class TokenBatchNorm(torch.nn.BatchNorm1d):
+    """tdBN (alpha = 1, V_th = 1) on tokens [T, B, N, D]: statistics per channel over time, batch and
+    tokens, as the Swift TDBatchNorm on the channels-first [T, B, D, N]."""
+
+    def forward(self, x):
+        return super().forward(x.flatten(0, 2)).view(x.shape)
+
+
+class SpikingSelfAttention(torch.nn.Module):
+    """The Swift SpikingSelfAttention: input fires; Q, K, V = spikes of tdBN(W x); per head
+    Y = (Q K^T) V / d_head (no softmax); tdBN -> spikes -> linear -> tdBN."""
+
+    def __init__(self, kind, width, heads):
+        super().__init__()
+        self.heads, self.scale = heads, 1.0 / (width // heads)
+        self.input = Neurons(kind)
+        self.query, self.key, self.value = (
+            torch.nn.Sequential(torch.nn.Linear(width, width, bias=False), TokenBatchNorm(width), Neurons(kind))
+            for _ in range(3))
+        self.attention = torch.nn.Sequential(TokenBatchNorm(width), Neurons(kind))
+        self.projection = torch.nn.Sequential(torch.nn.Linear(width, width, bias=False), TokenBatchNorm(width))
+
+    def forward(self, x):
+        s = self.input(x)
+        t, b, n, d = x.shape
+
+        def split(y):  # [T, B, N, D] -> [T, B, h, N, d]
+            return y.view(t, b, n, self.heads, d // self.heads).transpose(2, 3)
+
+        q, k, v = split(self.query(s)), split(self.key(s)), split(self.value(s))
+        y = (q @ k.transpose(-1, -2) * self.scale) @ v
+        return self.projection(self.attention(y.transpose(2, 3).reshape(t, b, n, d)))
+
+
+def sst2_step(args):
+    torch.manual_seed(5)
+    w = args.width
+    embedding = torch.nn.Embedding(args.vocabulary, w, padding_idx=0)
+    layers = [TokenBatchNorm(w)]
+    for _ in range(args.blocks):
+        layers.append(SpikingSelfAttention(args.neuron, w, args.heads))
+        layers.append(torch.nn.Sequential(
+            Neurons(args.neuron), torch.nn.Linear(w, 4 * w, bias=False), TokenBatchNorm(4 * w), Neurons(args.neuron),
+            torch.nn.Linear(4 * w, w, bias=False), TokenBatchNorm(w)))
+    head = torch.nn.Linear(w, 2)
+    modules = torch.nn.ModuleList([embedding, head] + layers)
+    optimizer = torch.optim.Adam(modules.parameters(), lr=1e-3)
+    # The Swift case's ids (SentenceBatch): sentence b has 8 + (7b mod (L - 7)) words, then padding.
+    ids = torch.zeros(args.batch, args.tokens, dtype=torch.long)
+    for b in range(args.batch):
+        length = min(args.tokens, 8 + (7 * b) % max(1, args.tokens - 7))
+        for position in range(length):
+            ids[b, position] = 2 + (131 * b + 17 * position) % (args.vocabulary - 2)
+    labels = (torch.arange(args.batch) % 2).repeat(args.steps)
+
+    def step():
+        # Embedding, the same input at every step (direct encoding), tdBN, residual SSA and MLP
+        # blocks, mean over tokens, linear, TET (cross-entropy of every step's logits), Adam.
+        optimizer.zero_grad()
+        current = embedding(ids)
+        x = layers[0](current.unsqueeze(0).expand(args.steps, *current.shape))
+        for block in layers[1:]:
+            x = x + block(x)
+        logits = head(x.mean(dim=2))
+        torch.nn.functional.cross_entropy(logits.flatten(0, 1), labels).backward()
+        optimizer.step()
+
+    return measure(step, args.warmup, args.iterations)
+
+
 CASES = {"cnn-step": cnn_step, "shd-step": shd_step, "conv2d": conv2d, "elementwise": elementwise,
-         "cifar-step": cifar_step}
+         "cifar-step": cifar_step, "sst2-step": sst2_step}
 
 
 def main():
@@ -227,6 +297,10 @@ def main():
     parser.add_argument("--hidden", type=int, default=256)
     parser.add_argument("--density", type=float, default=0.02)
     parser.add_argument("--width", type=int, default=16)
+    parser.add_argument("--tokens", type=int, default=32)
+    parser.add_argument("--blocks", type=int, default=1)
+    parser.add_argument("--heads", type=int, default=4)
+    parser.add_argument("--vocabulary", type=int, default=4000)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     with torch.no_grad() if args.case == "elementwise" else torch.enable_grad():

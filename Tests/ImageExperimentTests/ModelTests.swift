@@ -40,26 +40,52 @@ final class ModelTests: XCTestCase {
     /// The attention core's gradients (reshapes, two batched matmuls with transposes) agree
     /// with Float64 central finite differences.
     func testAttentionGradientsMatchFiniteDifferences() {
-        let shape = [2, 1, 4, 3]  // T, B, D = 2 heads × 2 channels, N = 3 tokens
+        let shape = [2, 4, 2, 3]  // T, D = 2 heads × 2 channels, B = 2 samples, N = 3 tokens
         let inputs = [randomTensor(shape, seed: 1), randomTensor(shape, seed: 2), randomTensor(shape, seed: 3)]
         assertGradients(inputs) { x in
             weightedSum(SpikingSelfAttention.attend(query: x[0], key: x[1], value: x[2], heads: 2, scale: 0.5))
         }
     }
 
-    /// The core against a direct evaluation of y_n = scale Σ_m (q_n · k_m) v_m within each head.
+    /// At a size that splits over the cores (Float32), the core and its gradients equal the
+    /// per-sample batched products in the order Spikformer writes them, (Q Kᵀ) V: scores
+    /// [T, B, h, N, N], then the values.
+    func testAttentionMatchesQueryKeyFirstProductsAtTrainingSize() {
+        let (t, d, b, n, heads) = (2, 16, 8, 12, 4)
+        func input(_ seed: UInt64) -> Tensor { randomTensor([t, d, b, n], seed: seed).converted(to: .float32).requiringGrad() }
+        let (q, k, v) = (input(9), input(10), input(11))
+        let seed = randomTensor([t, d, b, n], seed: 12).converted(to: .float32)
+        SpikingSelfAttention.attend(query: q, key: k, value: v, heads: heads, scale: 0.25).backward(seed: seed)
+        let (q2, k2, v2) = (q.detached().requiringGrad(), k.detached().requiringGrad(), v.detached().requiringGrad())
+        let split = [t, b, heads, d / heads, n]
+        func perHead(_ x: Tensor) -> Tensor { x.permuted([0, 2, 1, 3]).reshaped(split) }
+        let scores = Tensor.matmul(perHead(q2), perHead(k2), transposeA: true) * 0.25
+        let expected = Tensor.matmul(perHead(v2), scores, transposeB: true).reshaped([t, b, d, n]).permuted([0, 2, 1, 3])
+        expected.backward(seed: seed)
+        assertClose(SpikingSelfAttention.attend(query: q, key: k, value: v, heads: heads, scale: 0.25).doubles, expected.doubles,
+                    tolerance: 1e-5)
+        for (ours, reference) in [(q, q2), (k, k2), (v, v2)] {
+            assertClose(ours.grad!.doubles, reference.grad!.doubles, tolerance: 1e-4)
+        }
+    }
+
+    /// The core against a direct evaluation of y_n = scale Σ_m (q_n · k_m) v_m within each head
+    /// and sample, on tokens [T, D, B, N].
     func testAttentionComputesScaledQueryKeyValueProducts() {
-        let (d, n, heads) = (4, 3, 2)
-        let q = randomTensor([1, 1, d, n], seed: 4), k = randomTensor([1, 1, d, n], seed: 5), v = randomTensor([1, 1, d, n], seed: 6)
+        let (d, b, n, heads) = (4, 2, 3, 2)
+        let q = randomTensor([1, d, b, n], seed: 4), k = randomTensor([1, d, b, n], seed: 5), v = randomTensor([1, d, b, n], seed: 6)
         let y = SpikingSelfAttention.attend(query: q, key: k, value: v, heads: heads, scale: 0.5).doubles
         let (qv, kv, vv) = (q.doubles, k.doubles, v.doubles)
         let per = d / heads
-        var expected = [Double](repeating: 0, count: d * n)
-        for h in 0..<heads {
-            for token in 0..<n {
-                for other in 0..<n {
-                    let score = (0..<per).reduce(0.0) { $0 + qv[(h * per + $1) * n + token] * kv[(h * per + $1) * n + other] }
-                    for c in 0..<per { expected[(h * per + c) * n + token] += 0.5 * score * vv[(h * per + c) * n + other] }
+        func at(_ channel: Int, _ sample: Int, _ token: Int) -> Int { (channel * b + sample) * n + token }
+        var expected = [Double](repeating: 0, count: d * b * n)
+        for sample in 0..<b {
+            for h in 0..<heads {
+                for token in 0..<n {
+                    for other in 0..<n {
+                        let score = (0..<per).reduce(0.0) { $0 + qv[at(h * per + $1, sample, token)] * kv[at(h * per + $1, sample, other)] }
+                        for c in 0..<per { expected[at(h * per + c, sample, token)] += 0.5 * score * vv[at(h * per + c, sample, other)] }
+                    }
                 }
             }
         }

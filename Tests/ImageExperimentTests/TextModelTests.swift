@@ -55,12 +55,48 @@ final class TextModelTests: XCTestCase {
             }
             let parameters = attention.parameters()
             XCTAssertTrue(parameters.contains { $0.value.shape == [2] }, "the per-step sharpness is among the checked parameters")
-            let input = randomTensor([2, 3, 4, 3], seed: 6, low: -1, high: 2)  // T, B, D = 2 heads × 2, N = 3 tokens
+            let input = randomTensor([2, 4, 3, 3], seed: 6, low: -1, high: 2)  // T, D = 2 heads × 2, B = 3, N = 3 tokens
             let report = GradientCheck.check([input] + parameters.map(\.value)) { tensors in
                 for (parameter, value) in zip(parameters, tensors.dropFirst()) { parameter.value = value }
                 return weightedSum(attention(tensors[0]))
             }
             XCTAssertLessThan(report.maxError, 1e-6, "\(neuron): \(report)")
+        }
+    }
+
+    /// The token layout [T, D, B, N] is only a layout: the attention and MLP blocks give what the
+    /// same layers compute on [T, B, D, N] (a linear map per step and sample, tdBN over axis 2,
+    /// per-sample attention), value for value, for LIF and CF.
+    func testBlocksComputeWhatTheSampleMajorLayoutComputes() throws {
+        for neuron in ["lif", "cf"] {
+            let factory = NeuronFactory(name: neuron, configuration: nil, options: EngineOptions(), sharpness: .fixed(4), dtype: .float64)
+            var rng = SeededRNG(seed: 7)
+            let builder = LayerBuilder(alpha: 1, neurons: factory)
+            let attention = SpikingSelfAttention(dimension: 8, heads: 2, builder: builder, rng: &rng)
+            let mlp = SpikingMLP(dimension: 8, hidden: 16, builder: builder, rng: &rng)
+            for (_, slot) in (attention.namedTensors() + mlp.namedTensors()) { slot.value = slot.value.converted(to: .float64) }
+            let sampleMajor = randomTensor([3, 2, 8, 5], seed: 8, low: -1, high: 3)  // T, B, D, N
+            let tokens = sampleMajor.permuted([0, 2, 1, 3])
+
+            /// A Sequential of layers in [T, B, D, N]: TokenLinear as W · x per step and sample,
+            /// TokenNorm as its TDBatchNorm on axis 2, neurons as they are.
+            func sampleMajorLayers(_ layers: Sequential, _ x: Tensor) -> Tensor {
+                layers.layers.reduce(x) { x, layer in
+                    if let linear = layer as? TokenLinear { return Tensor.matmul(linear.weight.value, x) }
+                    if let norm = layer as? TokenNorm { return norm.norm(x) }
+                    return layer(x)
+                }
+            }
+            let spikes = attention.input(sampleMajor)
+            let (q, k, v) = (sampleMajorLayers(attention.query, spikes), sampleMajorLayers(attention.key, spikes),
+                             sampleMajorLayers(attention.value, spikes))
+            let split = [3, 2, 2, 4, 5]  // T, B, h, d, N
+            let scores = Tensor.matmul(q.reshaped(split), k.reshaped(split), transposeA: true) * attention.scale
+            let attended = Tensor.matmul(v.reshaped(split), scores, transposeB: true).reshaped([3, 2, 8, 5])
+            let expectedAttention = sampleMajorLayers(attention.projection,
+                                                      attention.attentionNeurons(attention.attentionNorm.norm(attended)))
+            assertClose(attention(tokens).doubles, expectedAttention.permuted([0, 2, 1, 3]).doubles, tolerance: 1e-12)
+            assertClose(mlp(tokens).doubles, sampleMajorLayers(mlp.layers, sampleMajor).permuted([0, 2, 1, 3]).doubles, tolerance: 1e-12)
         }
     }
 

@@ -52,6 +52,49 @@ final class LinalgAndConvolutionTests: XCTestCase {
         }
     }
 
+    /// A plain matrix applied to every batch entry (a weight over [T, B, …]) gets its gradient as
+    /// an in-place sum over the batch; every transpose combination, on either side.
+    func testGradientsOfAMatrixSharedByTheBatch() {
+        let batched = randomTensor([2, 3, 4, 5], seed: 40)
+        for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
+            let weight = randomTensor(ta ? [4, 3] : [3, 4], seed: 41)
+            assertGradients([weight, tb ? batched.transposed(2, 3) : batched]) {
+                weightedSum(Tensor.matmul($0[0], $0[1], transposeA: ta, transposeB: tb))
+            }
+            let right = randomTensor(tb ? [2, 5] : [5, 2], seed: 42)
+            assertGradients([ta ? batched.transposed(2, 3) : batched, right]) {
+                weightedSum(Tensor.matmul($0[0], $0[1], transposeA: ta, transposeB: tb))
+            }
+        }
+    }
+
+    /// The same sums at a size that splits them over the cores (Float32), against naive loops:
+    /// ∂/∂W of Σ G ⊙ (W · X_i) is Σ_i G_i X_iᵀ, and ∂/∂W of Σ G ⊙ (X_i · Wᵀ) is Σ_i G_iᵀ X_i.
+    func testLargeSharedMatrixGradientsMatchNaiveSums() {
+        let (count, m, k, n) = (12, 48, 40, 56)
+        let x = randomTensor([3, 4, k, n], seed: 43).converted(to: .float32)
+        let g = randomTensor([3, 4, m, n], seed: 44).converted(to: .float32)
+        let weight = randomTensor([m, k], seed: 45).converted(to: .float32).requiringGrad()
+        Tensor.matmul(weight, x).backward(seed: g)
+        var expected = [Double](repeating: 0, count: m * k)
+        let (xv, gv) = (x.doubles, g.doubles)
+        for i in 0..<count { for r in 0..<m { for c in 0..<k { for j in 0..<n {
+            expected[r * k + c] += gv[(i * m + r) * n + j] * xv[(i * k + c) * n + j]
+        } } } }
+        assertClose(weight.grad!.doubles, expected, tolerance: 1e-4)
+
+        let rows = randomTensor([3, 4, n, k], seed: 46).converted(to: .float32)
+        let gRows = randomTensor([3, 4, n, m], seed: 47).converted(to: .float32)
+        let linear = randomTensor([m, k], seed: 48).converted(to: .float32).requiringGrad()
+        Tensor.matmul(rows, linear, transposeB: true).backward(seed: gRows)
+        var expectedLinear = [Double](repeating: 0, count: m * k)
+        let (rv, grv) = (rows.doubles, gRows.doubles)
+        for i in 0..<count { for j in 0..<n { for r in 0..<m { for c in 0..<k {
+            expectedLinear[r * k + c] += grv[(i * n + j) * m + r] * rv[(i * n + j) * k + c]
+        } } } }
+        assertClose(linear.grad!.doubles, expectedLinear, tolerance: 1e-4)
+    }
+
     /// Direct 7-loop convolution.
     private func naiveConv(
         _ x: Tensor, _ w: Tensor, bias: [Double]?, stride: (Int, Int), padding: (Int, Int), dilation: (Int, Int),

@@ -5,8 +5,8 @@ import TensorRuntime
 // built from the same `SpikingSelfAttention` and `SpikingMLP` as `spikformer-tiny`
 // (SpikingTransformer.swift), with an `Embedding` in place of the convolutional stem.
 //
-//   token ids [B, L] → Embedding [B, L, D] → channels-first [B, D, L]
-//   → the same at every one of the T steps (direct encoding) [T, B, D, L] → tdBN
+//   token ids [B, L] → Embedding [B, L, D] → channels-first [D, B, L]
+//   → the same at every one of the T steps (direct encoding) [T, D, B, L] → tdBN
 //   → N × (x + SSA(x), x + MLP(x))        (Q, K, V spikes of the configured neuron, no softmax, scaled by 1/d_head)
 //   → mean over tokens [T, B, D] → linear [T, B, classes]; the loss averages over time (or TET).
 //
@@ -15,12 +15,13 @@ import TensorRuntime
 // padding row of the embedding is zero and gets no gradient, but after tdBN and attention the
 // padded tokens are not zero); sentences are padded at the end to `maxTokens`.
 
-/// [B, L, D] → [B, D, L]: the embedded tokens in the channels-first layout of the blocks.
+/// [B, L, D] → [D, B, L]: the embedded tokens in the channels-first layout of the blocks
+/// ([T, D, B, N] once repeated over time; see SpikingTransformer.swift).
 final class ChannelsFirst: Module {
     var isTraining = true
     func callAsFunction(_ input: Tensor) -> Tensor {
         precondition(input.rank == 3, "ChannelsFirst: expected [B, L, D], got \(input.shape)")
-        return input.transposed(1, 2)
+        return input.permuted([2, 0, 1])
     }
 }
 
@@ -44,7 +45,7 @@ extension SpikingNetwork {
         } else {
             embedding = Embedding(vocabulary: vocabulary, dimension: w, paddingIndex: 0, rng: &rng)
         }
-        var layers: [any Module] = [builder.norm(w)]
+        var layers: [any Module] = [builder.tokenNorm(w)]
         for _ in 0..<blocks {
             layers.append(Residual(SpikingSelfAttention(dimension: w, heads: heads, builder: builder, rng: &rng)))
             layers.append(Residual(SpikingMLP(dimension: w, hidden: 4 * w, builder: builder, rng: &rng)))

@@ -9,8 +9,9 @@ extension Tensor {
         shape: [Int]
     ) {
         precondition(source.dtype == dtype, "copy: dtypes differ (\(source.dtype) vs \(dtype))")
-        let dst = storage
-        if !isKnownUniquelyReferenced(&storage) { storage = dst.copy() }
+        // No other reference to `storage` may be held here: one would make every check fail and
+        // every call copy the whole destination (index-select and concat call this per slice).
+        if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
         switch dtype {
         case .float32:
             Kernels.stridedCopy(source.storage.pointer(as: Float.self), srcOffset: srcOffset, srcStrides: srcStrides,

@@ -3,7 +3,7 @@ SWIFT ?= swift
 SCALE ?= cpu
 PEER ?=
 VENV ?= .venv
-BENCH_CASES ?= gemm conv2d elementwise cnn-step shd-step exact-step cifar-step
+BENCH_CASES ?= gemm conv2d elementwise cnn-step shd-step exact-step cifar-step sst2-step
 
 .DEFAULT_GOAL := help
 .PHONY: help deps build test bench new-neuron reproduce-shd reproduce-cifar reproduce-sst2

@@ -46,7 +46,7 @@ let package = Package(
         // MARK: Libraries
         .target(
             name: "TensorRuntime",
-            dependencies: ["CBLAS", "CMalloc", .product(name: "RealModule", package: "swift-numerics")],
+            dependencies: ["CBLAS", "CMalloc", "CSpikeKernels", .product(name: "RealModule", package: "swift-numerics")],
             path: "Modules/TensorRuntime"),
         .target(
             name: "NN",

@@ -236,7 +236,17 @@ __attribute__((target("avx512f"))) static void conv3x3_weight_gradient_avx512(
     const float *x, ptrdiff_t channels, ptrdiff_t h, ptrdiff_t w, ptrdiff_t padH, ptrdiff_t padW, const float *dy,
     ptrdiff_t outputs, float *dw) {
     const ptrdiff_t ho = h + 2 * padH - 2, wo = w + 2 * padW - 2, plane = ho * wo;
-    const ptrdiff_t chunks = (wo + 15) / 16, vectors = ho * chunks;
+    const ptrdiff_t chunks = (wo + 15) / 16;
+    // Per 16-column chunk: the lanes inside the output row, and for each kernel column the lanes
+    // that read inside the image.
+    __mmask16 store[chunks], columns[chunks][3];
+    for (ptrdiff_t k = 0; k < chunks; k++) {
+        store[k] = lanes(0, wo - 16 * k);
+        for (int j = 0; j < 3; j++) {
+            const ptrdiff_t ix = 16 * k + j - padW;
+            columns[k][j] = (__mmask16)(store[k] & lanes(-ix, w - ix));
+        }
+    }
     for (ptrdiff_t o = 0; o < outputs; o += GRADIENT_BLOCK) {
         const int second = o + 1 < outputs;
         for (ptrdiff_t c = 0; c < channels; c++) {
@@ -244,24 +254,21 @@ __attribute__((target("avx512f"))) static void conv3x3_weight_gradient_avx512(
             __m512 acc[GRADIENT_BLOCK][9];
             for (int b = 0; b < GRADIENT_BLOCK; b++)
                 for (int t = 0; t < 9; t++) acc[b][t] = _mm512_setzero_ps();
-            for (ptrdiff_t v = 0; v < vectors; v++) {
-                const ptrdiff_t row = v / chunks, column = v % chunks * 16;
-                const __mmask16 store = lanes(0, wo - column);
-                const ptrdiff_t at = row * wo + column;
-                const __m512 g0 = _mm512_maskz_loadu_ps(store, dy + o * plane + at);
-                const __m512 g1 = _mm512_maskz_loadu_ps(second ? store : 0, dy + (o + second) * plane + at);
-                __mmask16 columns[3];
-                for (int j = 0; j < 3; j++) {
-                    const ptrdiff_t ix = column + j - padW;
-                    columns[j] = (__mmask16)(store & lanes(-ix, w - ix));
-                }
-                for (int i = 0; i < 3; i++) {
-                    const ptrdiff_t iy = row + i - padH;
-                    if (iy < 0 || iy >= h) continue;
-                    for (int j = 0; j < 3; j++) {
-                        const __m512 in = _mm512_maskz_loadu_ps(columns[j], image + iy * w + column + j - padW);
-                        acc[0][i * 3 + j] = _mm512_fmadd_ps(g0, in, acc[0][i * 3 + j]);
-                        acc[1][i * 3 + j] = _mm512_fmadd_ps(g1, in, acc[1][i * 3 + j]);
+            for (ptrdiff_t row = 0; row < ho; row++) {
+                const float *g0Row = dy + o * plane + row * wo, *g1Row = dy + (o + second) * plane + row * wo;
+                for (ptrdiff_t k = 0; k < chunks; k++) {
+                    const ptrdiff_t column = 16 * k;
+                    const __m512 g0 = _mm512_maskz_loadu_ps(store[k], g0Row + column);
+                    const __m512 g1 = _mm512_maskz_loadu_ps(second ? store[k] : 0, g1Row + column);
+                    for (int i = 0; i < 3; i++) {
+                        const ptrdiff_t iy = row + i - padH;
+                        if (iy < 0 || iy >= h) continue;
+                        const float *line = image + iy * w + column - padW;
+                        for (int j = 0; j < 3; j++) {
+                            const __m512 in = _mm512_maskz_loadu_ps(columns[k][j], line + j);
+                            acc[0][i * 3 + j] = _mm512_fmadd_ps(g0, in, acc[0][i * 3 + j]);
+                            acc[1][i * 3 + j] = _mm512_fmadd_ps(g1, in, acc[1][i * 3 + j]);
+                        }
                     }
                 }
             }

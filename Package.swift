@@ -141,7 +141,7 @@ let package = Package(
             path: "Tests/TestSupport"),
         .testTarget(
             name: "TensorRuntimeTests",
-            dependencies: ["TensorRuntime", "TestSupport"],
+            dependencies: ["TensorRuntime", "TestSupport", "CSpikeKernels"],
             path: "Tests/TensorRuntimeTests"),
         .testTarget(
             name: "NNTests",

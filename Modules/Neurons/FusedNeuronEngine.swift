@@ -380,7 +380,7 @@ struct FusedKernel<Neuron: DiscreteNeuron, S: TensorScalar> {
     }
 }
 
-/// A loop to compile for one surrogate shape.
+/// A loop to compile for one surrogate shape and one source of the plugin value.
 private protocol ShapeLoop {
     func callAsFunction<Shape: SurrogateShape, Source: NeuronSource>(_: Shape.Type, _: Source.Type)
 }

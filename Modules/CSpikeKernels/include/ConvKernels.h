@@ -1,8 +1,12 @@
-// The convolution's column kernels (im2col and its adjoint col2im) for Float32, compiled for
-// AVX2 and AVX-512 next to the baseline build and chosen at run time like the sparse kernels
-// (see SpikeKernels.h). A 3 × 3 kernel over 32-wide planes copies lines of 30–32 floats, shifted
-// by one and zero at the border: short enough that a memcpy call per line costs more than the
-// copy, and exactly what masked vector loads and stores do in one instruction each.
+// The convolution's Float32 kernels, compiled for AVX2 and AVX-512 next to the baseline build
+// and chosen at run time like the sparse kernels (see SpikeKernels.h):
+// - the column kernels (im2col and its adjoint col2im). A 3 × 3 kernel over 32-wide planes
+//   copies lines of 30–32 floats, shifted by one and zero at the border: short enough that a
+//   memcpy call per line costs more than the copy, and exactly what masked vector loads and
+//   stores do in one instruction each;
+// - direct 3 × 3 stride-1 kernels (AVX-512 only), which skip the column matrix: it is written
+//   once and read twice (GEMM packing, then the product) for as many multiply-adds per element as
+//   there are output channels, which in a narrow network is only 16 or 32.
 #ifndef SPIKE_CONV_KERNELS_H
 #define SPIKE_CONV_KERNELS_H
 

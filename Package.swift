@@ -49,7 +49,7 @@ let package = Package(
         // MARK: Libraries
         .target(
             name: "TensorRuntime",
-            dependencies: ["CBLAS", "CMalloc", .product(name: "RealModule", package: "swift-numerics")],
+            dependencies: ["CBLAS", "CMalloc", "CSpikeKernels", .product(name: "RealModule", package: "swift-numerics")],
             path: "Modules/TensorRuntime"),
         .target(
             name: "NN",
@@ -144,7 +144,7 @@ let package = Package(
             path: "Tests/TestSupport"),
         .testTarget(
             name: "TensorRuntimeTests",
-            dependencies: ["TensorRuntime", "TestSupport"],
+            dependencies: ["TensorRuntime", "TestSupport", "CSpikeKernels"],
             path: "Tests/TensorRuntimeTests"),
         .testTarget(
             name: "NNTests",

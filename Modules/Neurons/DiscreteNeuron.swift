@@ -12,14 +12,15 @@ import TensorRuntime
 /// hand-written kernel. Learnable layer-wide scalars (a decay, a threshold) are the plugin's
 /// `parameters`; their gradients come out of the same reverse loop.
 ///
-/// Plugins are `Codable` so that a preset file can configure them by field name, and register
+/// Plugins are `Codable` so that a preset file can configure them by field name, `Equatable` so
+/// that the engine can tell its default configuration (which it compiles as a constant), and register
 /// under a short `name` in `NeuronRegistry`. Every registered plugin runs through the
 /// conformance suite (finite-difference gradients, shapes, determinism, extreme inputs).
 ///
 /// The maps are generic over the scalar type so one definition serves Float32 training and
 /// Float64 gradient checks. Keep them branch-light and free of allocation: they run once per
 /// element per time step.
-public protocol DiscreteNeuron: Codable, Sendable {
+public protocol DiscreteNeuron: Codable, Sendable, Equatable {
     /// The registry key (`lif`, `dqif`, `cf`, …).
     static var name: String { get }
 

@@ -163,12 +163,13 @@ struct FusedKernel<Neuron: DiscreteNeuron, S: TensorScalar> {
         return (outputs, pullback)
     }
 
-    fileprivate func forwardLoop<Shape: SurrogateShape>(
-        _ run: Buffers, _: Shape.Type, _ x: UnsafeBufferPointer<S>, _ h: UnsafeMutableBufferPointer<S>,
+    fileprivate func forwardLoop<Shape: SurrogateShape, Source: NeuronSource>(
+        _ run: Buffers, _: Shape.Type, _: Source.Type, _ x: UnsafeBufferPointer<S>, _ h: UnsafeMutableBufferPointer<S>,
         _ s: UnsafeMutableBufferPointer<S>, _ u: UnsafeMutableBufferPointer<S>
     ) {
-        let p = run.parameters, width = run.width, neuron = self.neuron
+        let p = run.parameters, width = run.width, configured = self.neuron
         Parallel.forChunks(width, costPerItem: run.steps * 8) { block in
+            let neuron = Source.neuron(configured)
             let u = u.baseAddress!
             for t in 0..<run.steps {
                 let surrogate = SurrogateStep<S, Shape>(sharpness: run.alphas[t])
@@ -261,44 +262,57 @@ struct FusedKernel<Neuron: DiscreteNeuron, S: TensorScalar> {
         let kernel: FusedKernel, run: Buffers
         let x: UnsafeBufferPointer<S>, h: UnsafeMutableBufferPointer<S>, s: UnsafeMutableBufferPointer<S>
         let u: UnsafeMutableBufferPointer<S>
-        func callAsFunction<Shape: SurrogateShape>(_ shape: Shape.Type) { kernel.forwardLoop(run, shape, x, h, s, u) }
+        func callAsFunction<Shape: SurrogateShape, Source: NeuronSource>(_ shape: Shape.Type, _ source: Source.Type) {
+            kernel.forwardLoop(run, shape, source, x, h, s, u)
+        }
     }
 
     private struct BackwardLoop<Accumulation: StaticFlag>: ShapeLoop {
         let kernel: FusedKernel, run: Buffers, views: ReverseViews
-        func callAsFunction<Shape: SurrogateShape>(_ shape: Shape.Type) {
-            kernel.backwardLoop(run, views, shape, Accumulation.self)
+        func callAsFunction<Shape: SurrogateShape, Source: NeuronSource>(_ shape: Shape.Type, _ source: Source.Type) {
+            kernel.backwardLoop(run, views, shape, source, Accumulation.self)
         }
     }
 
     /// Runs `loop` with the configured surrogate shape as a concrete type, so every loop is
-    /// compiled for every shape (and its smooth variant) and the shape's code inlines.
+    /// compiled for every shape (and its smooth variant) and the shape's code inlines; and with
+    /// the plugin's default configuration as a constant when it is the one in use (see
+    /// `DefaultConfiguration`).
     private func dispatchShape<Loop: ShapeLoop>(_ loop: Loop) {
+        if neuron == Neuron() {
+            dispatchShape(loop, DefaultConfiguration.self)
+        } else {
+            dispatchShape(loop, GivenConfiguration.self)
+        }
+    }
+
+    private func dispatchShape<Loop: ShapeLoop, Source: NeuronSource>(_ loop: Loop, _ source: Source.Type) {
         switch (options.surrogate, options.smoothForward) {
-        case (.sigmoid, false): loop(SigmoidSurrogate.self)
-        case (.atan, false): loop(AtanSurrogate.self)
-        case (.triangle, false): loop(TriangleSurrogate.self)
-        case (.rectangular, false): loop(RectangularSurrogate.self)
-        case (.fastSigmoid, false): loop(FastSigmoidSurrogate.self)
-        case (.sigmoid, true): loop(SmoothForward<SigmoidSurrogate>.self)
-        case (.atan, true): loop(SmoothForward<AtanSurrogate>.self)
-        case (.triangle, true): loop(SmoothForward<TriangleSurrogate>.self)
-        case (.rectangular, true): loop(SmoothForward<RectangularSurrogate>.self)
-        case (.fastSigmoid, true): loop(SmoothForward<FastSigmoidSurrogate>.self)
+        case (.sigmoid, false): loop(SigmoidSurrogate.self, source)
+        case (.atan, false): loop(AtanSurrogate.self, source)
+        case (.triangle, false): loop(TriangleSurrogate.self, source)
+        case (.rectangular, false): loop(RectangularSurrogate.self, source)
+        case (.fastSigmoid, false): loop(FastSigmoidSurrogate.self, source)
+        case (.sigmoid, true): loop(SmoothForward<SigmoidSurrogate>.self, source)
+        case (.atan, true): loop(SmoothForward<AtanSurrogate>.self, source)
+        case (.triangle, true): loop(SmoothForward<TriangleSurrogate>.self, source)
+        case (.rectangular, true): loop(SmoothForward<RectangularSurrogate>.self, source)
+        case (.fastSigmoid, true): loop(SmoothForward<FastSigmoidSurrogate>.self, source)
         }
     }
 
     /// Per element and step (see `FusedNeuronEngine`): gS, gH, ∂L/∂X and the carried gU, with
     /// the parameter and sharpness gradients summed per block of elements when `Accumulation` is
     /// on. Elements are split into blocks, one per core.
-    fileprivate func backwardLoop<Shape: SurrogateShape, Accumulation: StaticFlag>(
-        _ run: Buffers, _ v: ReverseViews, _: Shape.Type, _: Accumulation.Type
+    fileprivate func backwardLoop<Shape: SurrogateShape, Source: NeuronSource, Accumulation: StaticFlag>(
+        _ run: Buffers, _ v: ReverseViews, _: Shape.Type, _: Source.Type, _: Accumulation.Type
     ) {
         let (steps, width, p) = (run.steps, run.width, run.parameters)
-        let neuron = self.neuron, detachReset = options.detachReset
-        let rest = neuron.restingPotential(p)
+        let configured = self.neuron, detachReset = options.detachReset
         let blockSize = (width + v.blocks - 1) / v.blocks
         Parallel.forEach(v.blocks) { b in
+            let neuron = Source.neuron(configured)
+            let rest = neuron.restingPotential(p)
             let block = (b * blockSize)..<Swift.min(width, (b + 1) * blockSize)
             guard !block.isEmpty else { return }
             for i in block { v.gU[i] = v.gEnd?[i] ?? 0 }
@@ -337,9 +351,13 @@ struct FusedKernel<Neuron: DiscreteNeuron, S: TensorScalar> {
                         let sp = neuron.fire(potential: hp, p, previousSurrogate).value
                         step(i, previous: neuron.reset(potential: hp, spike: sp, p).value)
                     }
+                } else if let u0 = v.u0?.baseAddress {
+                    for i in block { step(i, previous: u0[i]) }
                 } else {
-                    for i in block { step(i, previous: v.u0?[i] ?? rest.value) }
-                    if Accumulation.isOn && v.u0 == nil {
+                    // A separate loop for the resting potential: choosing between U[−1] and it per
+                    // element is a branch that keeps the loop scalar.
+                    for i in block { step(i, previous: rest.value) }
+                    if Accumulation.isOn {
                         // U[−1] is the resting potential, which may depend on p.
                         var carried: S = 0
                         for i in block { carried += v.gU[i] }
@@ -362,8 +380,27 @@ struct FusedKernel<Neuron: DiscreteNeuron, S: TensorScalar> {
     }
 }
 
-/// A loop to compile for one surrogate shape.
-private protocol ShapeLoop { func callAsFunction<Shape: SurrogateShape>(_: Shape.Type) }
+/// A loop to compile for one surrogate shape and one source of the plugin value.
+private protocol ShapeLoop {
+    func callAsFunction<Shape: SurrogateShape, Source: NeuronSource>(_: Shape.Type, _: Source.Type)
+}
+
+/// Where a loop takes the plugin value from; loops are compiled once per source.
+protocol NeuronSource { static func neuron<Neuron: DiscreteNeuron>(_ configured: Neuron) -> Neuron }
+
+/// The plugin's default configuration, built inside the loop: its settings (CF's variant, LIF's
+/// reset mode) are constants there, so the plugin's branches on them fold away and the loop over
+/// elements is straight-line code that vectorises. A branch on a setting that the compiler cannot
+/// see through keeps the whole loop scalar when one side holds a loop (CF's multi-spike levels),
+/// and makes it compute both sides otherwise.
+enum DefaultConfiguration: NeuronSource {
+    @inline(__always) static func neuron<Neuron: DiscreteNeuron>(_: Neuron) -> Neuron { Neuron() }
+}
+
+/// Any other configuration, as set.
+enum GivenConfiguration: NeuronSource {
+    @inline(__always) static func neuron<Neuron: DiscreteNeuron>(_ configured: Neuron) -> Neuron { configured }
+}
 
 /// A compile-time switch: loops generic over it are compiled once with and once without the
 /// guarded code.

@@ -161,14 +161,48 @@ final class LinalgAndConvolutionTests: XCTestCase {
         }
     }
 
-    func testConvolutionOverManySamplesUsesSeveralChunksCorrectly() {
-        // 64 channels × 3 × 3 patch and 32×32 planes: the chunking splits the batch.
+    func testConvolutionOverManySamplesSplitsThemOverTheCores() {
+        // 64 channels × 3 × 3 patch and 32×32 planes; the last sample is in the last worker's block.
         let x = randomTensor([9, 64, 32, 32], seed: 95).converted(to: .float32)
         let w = randomTensor([2, 64, 3, 3], seed: 96).converted(to: .float32)
         let out = Tensor.conv2d(x, weight: w, padding: (1, 1))
         let last = naiveConv(x.slice(axis: 0, start: 8, length: 1), w, bias: nil, stride: (1, 1), padding: (1, 1),
                              dilation: (1, 1), groups: 1)
         assertClose(out.slice(axis: 0, start: 8, length: 1).doubles, last, tolerance: 1e-4)
+    }
+
+    /// Float32 runs the C kernels (column copies with masked vector lines at the widest
+    /// instruction set the CPU has, and the direct 3 × 3 kernel where it has AVX-512); its values
+    /// and gradients must match the Float64 loops, which the tests above check against the 7-loop
+    /// convolution and finite differences. The extra cases have lines longer than one vector,
+    /// padded on one side, both or neither, strided or not.
+    func testFloat32ConvolutionMatchesFloat64InValuesAndGradients() {
+        let cases = convCases + [
+            ConvCase(n: 3, c: 5, h: 9, w: 37, o: 6, k: 3, stride: (1, 1), padding: (1, 1), dilation: (1, 1), groups: 1),
+            ConvCase(n: 2, c: 4, h: 6, w: 33, o: 4, k: 3, stride: (1, 1), padding: (0, 2), dilation: (1, 1), groups: 2),
+            ConvCase(n: 2, c: 4, h: 6, w: 21, o: 4, k: 3, stride: (2, 2), padding: (1, 1), dilation: (1, 1), groups: 2),
+            ConvCase(n: 2, c: 3, h: 5, w: 18, o: 2, k: 1, stride: (2, 2), padding: (0, 0), dilation: (1, 1), groups: 1),
+            ConvCase(n: 2, c: 2, h: 7, w: 40, o: 3, k: 3, stride: (1, 1), padding: (2, 2), dilation: (2, 2), groups: 1),
+            // More output channels than one register block of the direct 3 × 3 kernel, and a remainder.
+            ConvCase(n: 1, c: 3, h: 5, w: 70, o: 11, k: 3, stride: (1, 1), padding: (2, 1), dilation: (1, 1), groups: 1),
+        ]
+        for (i, cc) in cases.enumerated() {
+            let x = randomTensor([cc.n, cc.c, cc.h, cc.w], seed: UInt64(300 + i))
+            let w = randomTensor([cc.o, cc.c / cc.groups, cc.k, cc.k], seed: UInt64(320 + i))
+            func run(_ dtype: DType) -> [[Double]] {
+                let xv = x.converted(to: dtype).requiringGrad(), wv = w.converted(to: dtype).requiringGrad()
+                let y = Tensor.conv2d(xv, weight: wv, stride: cc.stride, padding: cc.padding, dilation: cc.dilation,
+                                      groups: cc.groups)
+                let seed = randomTensor(y.shape, seed: UInt64(340 + i)).converted(to: dtype)
+                y.backward(seed: seed)
+                return [y.doubles, xv.grad!.doubles, wv.grad!.doubles]
+            }
+            let (single, double) = (run(.float32), run(.float64))
+            for (k, name) in ["output", "input gradient", "weight gradient"].enumerated() {
+                XCTAssertEqual(single[k].count, double[k].count, "case \(i) \(name)")
+                assertClose(single[k], double[k], tolerance: 1e-4)
+            }
+        }
     }
 
     func testPoolingValuesAndGradients() {

@@ -4,6 +4,9 @@
 //
 // A matrix of sparse rows is given in compressed form: row r owns entries
 // rowStart[r] ..< rowStart[r + 1], entry e being `value[e]` in column `column[e]`.
+//
+// The level type and its detection here serve the other kernels of this module too: the
+// convolution's column kernels (ConvKernels.h) and batch normalisation's passes (NormKernels.h).
 #ifndef SPIKE_KERNELS_H
 #define SPIKE_KERNELS_H
 

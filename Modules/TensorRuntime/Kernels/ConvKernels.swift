@@ -1,3 +1,5 @@
+import CSpikeKernels
+
 /// Geometry of a 2-D convolution or pooling window over [N, C, H, W].
 public struct Conv2dGeometry: Sendable, Equatable {
     public var kernel: (h: Int, w: Int)
@@ -19,52 +21,87 @@ public struct Conv2dGeometry: Sendable, Equatable {
          (w + 2 * padding.w - dilation.w * (kernel.w - 1) - 1) / stride.w + 1)
     }
 
+    /// The same window as the C kernels take it.
+    var kernelGeometry: SpikeConvGeometry {
+        SpikeConvGeometry(kernelH: kernel.h, kernelW: kernel.w, strideH: stride.h, strideW: stride.w,
+                          padH: padding.h, padW: padding.w, dilationH: dilation.h, dilationW: dilation.w)
+    }
+
     public static func == (a: Self, b: Self) -> Bool {
         a.kernel == b.kernel && a.stride == b.stride && a.padding == b.padding && a.dilation == b.dilation
     }
 }
 
 extension Kernels {
-    /// Unfolds `samples` consecutive images of `channels` planes (each `sampleStride` elements
-    /// apart) into columns: cols[(c·kh + i)·kw + j, s·Ho·Wo + y·Wo + x] = image_s[c, y·sh − ph + i·dh,
-    /// x·sw − pw + j·dw] (zero outside).
+    /// The widest instruction set the C kernels run on this CPU, found once.
+    static let spikeKernelLevel = spike_kernels_best_level()
+
+    /// Unfolds one image `x` [channels, h, w] into columns: cols[(c·kh + i)·kw + j, y·Wo + x] =
+    /// x[c, y·sh − ph + i·dh, x·sw − pw + j·dw] (zero outside). Float32 runs the C kernel (masked
+    /// vector copies at the widest instruction set); Float64, the precision of gradient checks,
+    /// this loop.
     static func im2col<S: TensorScalar>(
-        _ x: UnsafePointer<S>, samples: Int, sampleStride: Int, channels: Int, h: Int, w: Int,
-        _ g: Conv2dGeometry, _ cols: UnsafeMutablePointer<S>
+        _ x: UnsafePointer<S>, channels: Int, h: Int, w: Int, _ g: Conv2dGeometry, _ cols: UnsafeMutablePointer<S>
     ) {
+        if S.self == Float.self {
+            spike_im2col_f32(spikeKernelLevel, UnsafeRawPointer(x).assumingMemoryBound(to: Float.self), channels, h,
+                             w, g.kernelGeometry, UnsafeMutableRawPointer(cols).assumingMemoryBound(to: Float.self))
+            return
+        }
         let (ho, wo) = g.outputSize(h: h, w: w)
-        let plane = ho * wo, width = samples * plane
-        let rows = channels * g.kernel.h * g.kernel.w
-        Parallel.forChunks(rows, costPerItem: width) { rowRange in
-            for row in rowRange {
-                let c = row / (g.kernel.h * g.kernel.w)
-                let i = (row / g.kernel.w) % g.kernel.h
-                let j = row % g.kernel.w
-                for s in 0..<samples {
-                    let src = x + s * sampleStride + c * h * w
-                    let dst = cols + row * width + s * plane
-                    for y in 0..<ho {
-                        let iy = y * g.stride.h - g.padding.h + i * g.dilation.h
-                        let line = dst + y * wo
-                        if iy < 0 || iy >= h {
-                            line.update(repeating: 0, count: wo)
-                            continue
-                        }
-                        let srcLine = src + iy * w
-                        let x0 = -g.padding.w + j * g.dilation.w
-                        let valid = inputColumns(offset: x0, stride: g.stride.w, width: w, outputs: wo)
-                        line.update(repeating: 0, count: valid.lowerBound)
-                        (line + valid.upperBound).update(repeating: 0, count: wo - valid.upperBound)
-                        if g.stride.w == 1 {
-                            (line + valid.lowerBound).update(from: srcLine + x0 + valid.lowerBound, count: valid.count)
-                        } else {
-                            let first = srcLine + x0
-                            for xo in valid { line[xo] = first[xo * g.stride.w] }
-                        }
-                    }
+        for row in 0..<(channels * g.kernel.h * g.kernel.w) {
+            let c = row / (g.kernel.h * g.kernel.w)
+            let i = (row / g.kernel.w) % g.kernel.h
+            let j = row % g.kernel.w
+            let src = x + c * h * w, dst = cols + row * ho * wo
+            let x0 = -g.padding.w + j * g.dilation.w
+            let valid = inputColumns(offset: x0, stride: g.stride.w, width: w, outputs: wo)
+            for y in 0..<ho {
+                let iy = y * g.stride.h - g.padding.h + i * g.dilation.h
+                let line = dst + y * wo
+                guard iy >= 0 && iy < h else {
+                    line.update(repeating: 0, count: wo)
+                    continue
                 }
+                line.update(repeating: 0, count: valid.lowerBound)
+                (line + valid.upperBound).update(repeating: 0, count: wo - valid.upperBound)
+                let first = src + iy * w + x0
+                for xo in valid { line[xo] = first[xo * g.stride.w] }
             }
         }
+    }
+
+    /// Whether `conv3x3` runs a convolution of this scalar type and geometry: Float32, a 3 × 3
+    /// kernel at stride 1 without dilation, padding at most 2, and a CPU with AVX-512.
+    static func hasDirectConvolution<S: TensorScalar>(_: S.Type, _ g: Conv2dGeometry) -> Bool {
+        S.self == Float.self && g.kernel == (3, 3) && g.stride == (1, 1) && g.dilation == (1, 1)
+            && (0...2).contains(g.padding.h) && (0...2).contains(g.padding.w)
+            && spike_conv3x3_available(spikeKernelLevel) != 0
+    }
+
+    /// y [outputs, Ho, Wo] = the convolution of one image `x` [channels, h, w] with `weight`
+    /// [outputs, channels, 3, 3], accumulated in registers without a column matrix; only where
+    /// `hasDirectConvolution` holds.
+    static func conv3x3<S: TensorScalar>(
+        _ x: UnsafePointer<S>, channels: Int, h: Int, w: Int, _ g: Conv2dGeometry, weight: UnsafePointer<S>,
+        outputs: Int, _ y: UnsafeMutablePointer<S>
+    ) {
+        spike_conv3x3_f32(spikeKernelLevel, UnsafeRawPointer(x).assumingMemoryBound(to: Float.self), channels, h, w,
+                          g.padding.h, g.padding.w, UnsafeRawPointer(weight).assumingMemoryBound(to: Float.self),
+                          outputs, UnsafeMutableRawPointer(y).assumingMemoryBound(to: Float.self))
+    }
+
+    /// Adds the weight gradient of `conv3x3` for one image into `dw` [outputs, channels, 3, 3],
+    /// from the image and its output gradient `dy` [outputs, Ho, Wo]; only where
+    /// `hasDirectConvolution` holds.
+    static func conv3x3WeightGradient<S: TensorScalar>(
+        _ x: UnsafePointer<S>, channels: Int, h: Int, w: Int, _ g: Conv2dGeometry, outputGradient dy: UnsafePointer<S>,
+        outputs: Int, _ dw: UnsafeMutablePointer<S>
+    ) {
+        spike_conv3x3_weight_gradient_f32(
+            spikeKernelLevel, UnsafeRawPointer(x).assumingMemoryBound(to: Float.self), channels, h, w, g.padding.h,
+            g.padding.w, UnsafeRawPointer(dy).assumingMemoryBound(to: Float.self), outputs,
+            UnsafeMutableRawPointer(dw).assumingMemoryBound(to: Float.self))
     }
 
     /// The output columns `xo` whose input column `xo · stride + offset` lies in `0..<width`:
@@ -81,37 +118,26 @@ extension Kernels {
 
     /// The adjoint of `im2col`: adds every column entry back into the image position it came from.
     static func col2im<S: TensorScalar>(
-        _ cols: UnsafePointer<S>, samples: Int, sampleStride: Int, channels: Int, h: Int, w: Int,
-        _ g: Conv2dGeometry, _ x: UnsafeMutablePointer<S>
+        _ cols: UnsafePointer<S>, channels: Int, h: Int, w: Int, _ g: Conv2dGeometry, _ x: UnsafeMutablePointer<S>
     ) {
+        if S.self == Float.self {
+            spike_col2im_f32(spikeKernelLevel, UnsafeRawPointer(cols).assumingMemoryBound(to: Float.self), channels,
+                             h, w, g.kernelGeometry, UnsafeMutableRawPointer(x).assumingMemoryBound(to: Float.self))
+            return
+        }
         let (ho, wo) = g.outputSize(h: h, w: w)
-        let plane = ho * wo, width = samples * plane
-        // Parallel over channels: rows of one channel write only to that channel's planes.
-        Parallel.forChunks(channels, costPerItem: g.kernel.h * g.kernel.w * width) { channelRange in
-            for c in channelRange {
-                for i in 0..<g.kernel.h {
-                    for j in 0..<g.kernel.w {
-                        let row = (c * g.kernel.h + i) * g.kernel.w + j
-                        for s in 0..<samples {
-                            let dst = x + s * sampleStride + c * h * w
-                            let src = cols + row * width + s * plane
-                            for y in 0..<ho {
-                                let iy = y * g.stride.h - g.padding.h + i * g.dilation.h
-                                if iy < 0 || iy >= h { continue }
-                                let line = src + y * wo, dstLine = dst + iy * w
-                                let x0 = -g.padding.w + j * g.dilation.w
-                                let valid = inputColumns(offset: x0, stride: g.stride.w, width: w, outputs: wo)
-                                if g.stride.w == 1 {
-                                    let from = line + valid.lowerBound, to = dstLine + x0 + valid.lowerBound
-                                    for k in 0..<valid.count { to[k] += from[k] }
-                                } else {
-                                    let first = dstLine + x0
-                                    for xo in valid { first[xo * g.stride.w] += line[xo] }
-                                }
-                            }
-                        }
-                    }
-                }
+        for row in 0..<(channels * g.kernel.h * g.kernel.w) {
+            let c = row / (g.kernel.h * g.kernel.w)
+            let i = (row / g.kernel.w) % g.kernel.h
+            let j = row % g.kernel.w
+            let dst = x + c * h * w, src = cols + row * ho * wo
+            let x0 = -g.padding.w + j * g.dilation.w
+            let valid = inputColumns(offset: x0, stride: g.stride.w, width: w, outputs: wo)
+            for y in 0..<ho {
+                let iy = y * g.stride.h - g.padding.h + i * g.dilation.h
+                if iy < 0 || iy >= h { continue }
+                let line = src + y * wo, first = dst + iy * w + x0
+                for xo in valid { first[xo * g.stride.w] += line[xo] }
             }
         }
     }

@@ -1,10 +1,20 @@
+import CSpikeKernels
+
 extension Kernels {
     /// Per-channel mean and biased variance of `x` seen as [outer, channels, inner], in two passes
     /// (mean first, then squared deviations) so that a large mean does not cancel the variance.
+    /// Float32 runs the C kernel (the widest vectors the CPU has); Float64, this loop.
     static func channelMoments<S: TensorScalar>(
         _ x: UnsafePointer<S>, outer: Int, channels: Int, inner: Int,
         mean: UnsafeMutablePointer<S>, variance: UnsafeMutablePointer<S>
     ) {
+        if S.self == Float.self {
+            Parallel.forChunks(channels, costPerItem: 2 * outer * inner) { range in
+                spike_channel_moments_f32(spikeKernelLevel, floats(x), outer, channels, inner, range.lowerBound,
+                                          range.upperBound, floats(mean), floats(variance))
+            }
+            return
+        }
         let n = Double(outer * inner)
         Parallel.forChunks(channels, costPerItem: 2 * outer * inner) { range in
             for c in range {
@@ -43,12 +53,21 @@ extension Kernels {
     /// The reverse pass of batch normalisation with batch statistics.
     ///
     /// With x̂ = (x − μ)·r (r = 1/√(σ² + ε)) and y = x̂·w + b over N = outer·inner values per
-    /// channel: db = Σ g, dw = Σ g·x̂, and dx = w·r·(g − db/N − x̂·dw/N).
+    /// channel: db = Σ g, dw = Σ g·x̂, and dx = w·r·(g − db/N − x̂·dw/N). Float32 runs the C
+    /// kernel; Float64, this loop.
     static func batchNormBackward<S: TensorScalar>(
         _ g: UnsafePointer<S>, _ x: UnsafePointer<S>, outer: Int, channels: Int, inner: Int,
         mean: UnsafePointer<S>, invStd: UnsafePointer<S>, weight: UnsafePointer<S>,
         dx: UnsafeMutablePointer<S>?, dWeight: UnsafeMutablePointer<S>, dBias: UnsafeMutablePointer<S>
     ) {
+        if S.self == Float.self {
+            Parallel.forChunks(channels, costPerItem: 3 * outer * inner) { range in
+                spike_batchnorm_backward_f32(spikeKernelLevel, floats(g), floats(x), outer, channels, inner,
+                                             range.lowerBound, range.upperBound, floats(mean), floats(invStd),
+                                             floats(weight), dx.map { floats($0) }, floats(dWeight), floats(dBias))
+            }
+            return
+        }
         let n = S(outer * inner)
         Parallel.forChunks(channels, costPerItem: 2 * outer * inner) { range in
             for c in range {
@@ -72,6 +91,17 @@ extension Kernels {
                 }
             }
         }
+    }
+
+    /// The Float32 view of a buffer whose scalar type a caller has checked to be Float.
+    @inline(__always)
+    private static func floats<S: TensorScalar>(_ p: UnsafePointer<S>) -> UnsafePointer<Float> {
+        UnsafeRawPointer(p).assumingMemoryBound(to: Float.self)
+    }
+
+    @inline(__always)
+    private static func floats<S: TensorScalar>(_ p: UnsafeMutablePointer<S>) -> UnsafeMutablePointer<Float> {
+        UnsafeMutableRawPointer(p).assumingMemoryBound(to: Float.self)
     }
 
     /// Σ_{i < count} term(i) with eight independent partial sums: a single running sum is a

@@ -4,8 +4,7 @@ extension Tensor {
     /// Cross-correlation of `input` [N, C, H, W] with `weight` [O, C/groups, kh, kw] plus an
     /// optional `bias` [O]; the result is [N, O, Ho, Wo].
     ///
-    /// Samples are processed in chunks whose columns fit in a few MB of cache-friendly memory, so
-    /// each GEMM is large even when the feature maps are small.
+    /// Each sample is one im2col and one GEMM per group, written straight into its output planes.
     public static func conv2d(
         _ input: Tensor, weight: Tensor, bias: Tensor? = nil, stride: (Int, Int) = (1, 1),
         padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1), groups: Int = 1
@@ -37,7 +36,9 @@ extension Tensor {
         let inputs = bias.map { [input, weight, $0] } ?? [input, weight]
         return Tape.record(inputs: inputs, output: out) { grads in
             let g = grads[0]
-            var dx: Tensor? = needsInputGrad ? Tensor.zeros(input.shape, dtype: input.dtype) : nil
+            var dx: Tensor? = !needsInputGrad ? nil
+                : layout.overwritesInputGradient ? Tensor(uninitializedShape: input.shape, dtype: input.dtype)
+                : Tensor.zeros(input.shape, dtype: input.dtype)
             var dw: Tensor? = needsWeightGrad ? Tensor.zeros(weight.shape, dtype: weight.dtype) : nil
             switch g.dtype {
             case .float32: layout.backward(g, input, weight, &dx, &dw, Float.self)
@@ -108,11 +109,14 @@ extension Tensor {
     }
 }
 
-/// The sizes of one convolution and the chunked im2col + GEMM loops over them.
+/// The sizes of one convolution and its per-sample im2col + GEMM loops.
 ///
-/// Samples are split into chunks; each core takes whole chunks with its own column buffer and
-/// runs single-threaded GEMMs on them, so im2col, GEMM and col2im all run in parallel without
-/// any synchronisation inside a chunk.
+/// Samples are split over the cores; each core runs single-threaded GEMMs on its own samples
+/// with a column buffer of its own. A sample's GEMMs read and write its [C, H, W] and
+/// [O, Ho, Wo] planes of the NCHW tensors in place, so there are no layout transposes, and its
+/// columns (a few hundred KB for a CIFAR layer) are still in the core's cache when the GEMM
+/// reads them. Where the direct 3 × 3 kernels apply (`Kernels.hasDirectConvolution`), all three
+/// passes skip the columns altogether.
 private struct ConvLayout {
     let n: Int, c: Int, h: Int, w: Int, o: Int, groups: Int
     let geometry: Conv2dGeometry
@@ -126,58 +130,64 @@ private struct ConvLayout {
     var channelsPerGroup: Int { c / groups }
     var outputsPerGroup: Int { o / groups }
     var plane: Int { ho * wo }
+    var kernelArea: Int { geometry.kernel.h * geometry.kernel.w }
     /// Rows of the column matrix: one per (input channel, kernel position).
-    var patch: Int { channelsPerGroup * geometry.kernel.h * geometry.kernel.w }
+    var patch: Int { channelsPerGroup * kernelArea }
 
-    /// Samples per chunk: enough columns for an efficient GEMM, few enough that a chunk's columns
-    /// stay near 4 MB, and at least one chunk per core.
-    var chunk: Int {
-        let budget = (1 << 20) / max(patch * plane, 1)
-        let perCore = (n + Parallel.threadCount - 1) / Parallel.threadCount
-        return max(1, min(budget, perCore))
+    /// The input gradient of a stride-1 convolution is itself a stride-1 convolution: of the
+    /// output gradient with the kernel flipped in space and transposed in channels, padded by
+    /// d·(k − 1) − p. That is an im2col copy and a GEMM whose inner dimension is O·kh·kw, where
+    /// the adjoint (Wᵀ·dY, then col2im) runs a GEMM with inner dimension O — small in a narrow
+    /// network, so mostly packing — and a scatter-add. Nil for strided convolutions.
+    var transposedGeometry: Conv2dGeometry? {
+        guard geometry.stride == (1, 1) else { return nil }
+        let padding = (geometry.dilation.h * (geometry.kernel.h - 1) - geometry.padding.h,
+                       geometry.dilation.w * (geometry.kernel.w - 1) - geometry.padding.w)
+        guard padding.0 >= 0 && padding.1 >= 0 else { return nil }
+        return Conv2dGeometry(kernel: (geometry.kernel.h, geometry.kernel.w), stride: (1, 1), padding: padding,
+                              dilation: (geometry.dilation.h, geometry.dilation.w))
     }
 
-    var chunkCount: Int { (n + chunk - 1) / chunk }
+    /// Whether `backward` writes every element of the input gradient (instead of adding into it).
+    var overwritesInputGradient: Bool { transposedGeometry != nil }
 
-    /// Runs `body(worker, firstSample, samples)` for every chunk, one worker per core, each with
-    /// chunks of its own.
-    private func forEachChunk(_ body: (_ worker: Int, _ first: Int, _ samples: Int) -> Void) {
-        let workers = min(Parallel.threadCount, chunkCount)
+    /// Runs `body(worker, sample)` for every sample, one worker per core, each with a contiguous
+    /// block of samples.
+    private func forEachSample(_ body: (_ worker: Int, _ sample: Int) -> Void) {
+        guard n > 0 else { return }
+        let workers = min(Parallel.threadCount, n)
+        let block = (n + workers - 1) / workers
         Parallel.forEach(workers) { worker in
-            for index in stride(from: worker, to: chunkCount, by: workers) {
-                let first = index * chunk
-                body(worker, first, min(chunk, n - first))
-            }
+            for sample in (worker * block)..<min(n, (worker + 1) * block) { body(worker, sample) }
         }
     }
-
-    /// GEMM layout [Og, samples, plane] ↔ tensor layout [samples, O, plane] at one group.
-    private func gemmStrides(_ samples: Int) -> [Int] { [samples * plane, plane, 1] }
-    private var tensorStrides: [Int] { [plane, o * plane, 1] }
-    private func blockShape(_ samples: Int) -> [Int] { [outputsPerGroup, samples, plane] }
 
     func forward<S: TensorScalar>(_ input: Tensor, _ weight: Tensor, _ out: inout Tensor, _: S.Type) {
         let x = input.storage.pointer(as: S.self), wt = weight.storage.pointer(as: S.self)
         let y = out.storage.pointer(as: S.self)
-        let workers = min(Parallel.threadCount, chunkCount)
-        let colsSize = patch * chunk * plane, resultSize = outputsPerGroup * chunk * plane
-        let scratch = UnsafeMutablePointer<S>.allocate(capacity: workers * (colsSize + resultSize))
+        let direct = Kernels.hasDirectConvolution(S.self, geometry)
+        let colsSize = direct ? 0 : patch * plane
+        let scratch = UnsafeMutablePointer<S>.allocate(capacity: min(Parallel.threadCount, n) * colsSize)
         defer { scratch.deallocate() }
-        forEachChunk { worker, first, samples in
-            let cols = scratch + worker * (colsSize + resultSize), result = cols + colsSize
-            let width = samples * plane
+        forEachSample { worker, sample in
+            let cols = scratch + worker * colsSize
             for g in 0..<groups {
-                Kernels.im2col(x + first * c * h * w + g * channelsPerGroup * h * w, samples: samples,
-                               sampleStride: c * h * w, channels: channelsPerGroup, h: h, w: w, geometry, cols)
-                Kernels.gemm(transposeA: false, transposeB: false, m: outputsPerGroup, n: width, k: patch,
-                             wt + g * outputsPerGroup * patch, lda: patch, cols, ldb: width, result, ldc: width)
-                Kernels.stridedCopy(result, srcOffset: 0, srcStrides: gemmStrides(samples),
-                                    y, dstOffset: first * o * plane + g * outputsPerGroup * plane,
-                                    dstStrides: tensorStrides, shape: blockShape(samples))
+                let xg = x + (sample * c + g * channelsPerGroup) * h * w, wg = wt + g * outputsPerGroup * patch
+                let yg = y + (sample * o + g * outputsPerGroup) * plane
+                if direct {
+                    Kernels.conv3x3(xg, channels: channelsPerGroup, h: h, w: w, geometry, weight: wg,
+                                    outputs: outputsPerGroup, yg)
+                    continue
+                }
+                Kernels.im2col(xg, channels: channelsPerGroup, h: h, w: w, geometry, cols)
+                Kernels.gemm(transposeA: false, transposeB: false, m: outputsPerGroup, n: plane, k: patch, wg, lda: patch,
+                             cols, ldb: plane, yg, ldc: plane)
             }
         }
     }
 
+    /// Adds the weight gradient into `dw` and writes (or, for strided convolutions, adds) the
+    /// input gradient into `dx`.
     func backward<S: TensorScalar>(
         _ gradOut: Tensor, _ input: Tensor, _ weight: Tensor, _ dx: inout Tensor?, _ dw: inout Tensor?, _: S.Type
     ) {
@@ -185,41 +195,74 @@ private struct ConvLayout {
         let dy = gradOut.storage.pointer(as: S.self)
         let dxPointer = dx.map { $0.storage.pointer(as: S.self) }
         let needsWeightGrad = dw != nil
-        let workers = min(Parallel.threadCount, chunkCount)
-        let colsSize = patch * chunk * plane, gatheredSize = outputsPerGroup * chunk * plane
-        let weightSize = o * patch
-        // Per worker: columns, the gathered output gradient, and a private weight-gradient sum.
-        let perWorker = colsSize + gatheredSize + weightSize
-        let scratch = UnsafeMutablePointer<S>.allocate(capacity: workers * perWorker)
-        scratch.initialize(repeating: 0, count: workers * perWorker)
-        defer { scratch.deallocate() }
-        forEachChunk { worker, first, samples in
-            let cols = scratch + worker * perWorker, gathered = cols + colsSize, dwPartial = gathered + gatheredSize
-            let width = samples * plane
-            for g in 0..<groups {
-                Kernels.stridedCopy(dy, srcOffset: first * o * plane + g * outputsPerGroup * plane,
-                                    srcStrides: tensorStrides, gathered, dstOffset: 0, dstStrides: gemmStrides(samples),
-                                    shape: blockShape(samples))
-                let xg = x + first * c * h * w + g * channelsPerGroup * h * w
-                if needsWeightGrad {
-                    Kernels.im2col(xg, samples: samples, sampleStride: c * h * w, channels: channelsPerGroup, h: h,
-                                   w: w, geometry, cols)
-                    Kernels.gemm(transposeA: false, transposeB: true, m: outputsPerGroup, n: patch, k: width,
-                                 gathered, lda: width, cols, ldb: width, beta: 1,
-                                 dwPartial + g * outputsPerGroup * patch, ldc: patch)
+        let direct = Kernels.hasDirectConvolution(S.self, geometry)
+        let transposed = dx == nil ? nil : transposedGeometry
+        let transposedDirect = transposed.map { Kernels.hasDirectConvolution(S.self, $0) } ?? false
+        // wᵀ[g][ci][oi][kh − 1 − i][kw − 1 − j] = w[g·Og + oi][ci][i][j], for the transposed pass.
+        var flipped = [S]()
+        if transposed != nil {
+            flipped = [S](repeating: 0, count: o * patch)
+            for oc in 0..<o {
+                let g = oc / outputsPerGroup, oi = oc % outputsPerGroup
+                for ci in 0..<channelsPerGroup {
+                    for k in 0..<kernelArea {
+                        let target = ((g * channelsPerGroup + ci) * outputsPerGroup + oi) * kernelArea + kernelArea - 1 - k
+                        flipped[target] = wt[(oc * channelsPerGroup + ci) * kernelArea + k]
+                    }
                 }
-                if let dxPointer {
-                    Kernels.gemm(transposeA: true, transposeB: false, m: patch, n: width, k: outputsPerGroup,
-                                 wt + g * outputsPerGroup * patch, lda: patch, gathered, ldb: width, cols, ldc: width)
-                    Kernels.col2im(cols, samples: samples, sampleStride: c * h * w, channels: channelsPerGroup, h: h,
-                                   w: w, geometry, dxPointer + first * c * h * w + g * channelsPerGroup * h * w)
+            }
+        }
+        let workers = min(Parallel.threadCount, n)
+        // Per worker: columns (of the input, or of the output gradient for the transposed pass)
+        // where a pass needs them, and a private weight-gradient sum.
+        let weightColumns = needsWeightGrad && !direct ? patch * plane : 0
+        let inputColumns = dx == nil || transposedDirect ? 0 : transposed == nil ? patch * plane
+            : outputsPerGroup * kernelArea * h * w
+        let colsSize = max(weightColumns, inputColumns)
+        let weightSize = o * patch, perWorker = colsSize + weightSize
+        let scratch = UnsafeMutablePointer<S>.allocate(capacity: workers * perWorker)
+        defer { scratch.deallocate() }
+        for worker in 0..<workers { (scratch + worker * perWorker + colsSize).initialize(repeating: 0, count: weightSize) }
+        flipped.withUnsafeBufferPointer { flipped in
+            forEachSample { worker, sample in
+                let cols = scratch + worker * perWorker, dwPartial = cols + colsSize
+                for g in 0..<groups {
+                    let dyg = dy + (sample * o + g * outputsPerGroup) * plane
+                    let offset = (sample * c + g * channelsPerGroup) * h * w
+                    if needsWeightGrad && direct {
+                        Kernels.conv3x3WeightGradient(x + offset, channels: channelsPerGroup, h: h, w: w, geometry,
+                                                      outputGradient: dyg, outputs: outputsPerGroup,
+                                                      dwPartial + g * outputsPerGroup * patch)
+                    } else if needsWeightGrad {
+                        Kernels.im2col(x + offset, channels: channelsPerGroup, h: h, w: w, geometry, cols)
+                        Kernels.gemm(transposeA: false, transposeB: true, m: outputsPerGroup, n: patch, k: plane,
+                                     dyg, lda: plane, cols, ldb: plane, beta: 1, dwPartial + g * outputsPerGroup * patch,
+                                     ldc: patch)
+                    }
+                    guard let dxPointer else { continue }
+                    if let transposed {
+                        let rows = outputsPerGroup * kernelArea
+                        let flippedGroup = flipped.baseAddress! + g * channelsPerGroup * rows
+                        if transposedDirect {
+                            Kernels.conv3x3(dyg, channels: outputsPerGroup, h: ho, w: wo, transposed, weight: flippedGroup,
+                                            outputs: channelsPerGroup, dxPointer + offset)
+                            continue
+                        }
+                        Kernels.im2col(dyg, channels: outputsPerGroup, h: ho, w: wo, transposed, cols)
+                        Kernels.gemm(transposeA: false, transposeB: false, m: channelsPerGroup, n: h * w, k: rows,
+                                     flippedGroup, lda: rows, cols, ldb: h * w, dxPointer + offset, ldc: h * w)
+                    } else {
+                        Kernels.gemm(transposeA: true, transposeB: false, m: patch, n: plane, k: outputsPerGroup,
+                                     wt + g * outputsPerGroup * patch, lda: patch, dyg, ldb: plane, cols, ldc: plane)
+                        Kernels.col2im(cols, channels: channelsPerGroup, h: h, w: w, geometry, dxPointer + offset)
+                    }
                 }
             }
         }
         if needsWeightGrad {
             let total = dw!.storage.pointer(as: S.self)
             for worker in 0..<workers {
-                let partial = scratch + worker * perWorker + colsSize + gatheredSize
+                let partial = scratch + worker * perWorker + colsSize
                 for i in 0..<weightSize { total[i] += partial[i] }
             }
         }

@@ -1,0 +1,326 @@
+#include "ConvKernels.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+// One body per kernel over lines of the column matrix, inlined into a function per instruction
+// set with that set's line copy and line add. A line is the `count` outputs xo of one (channel,
+// kernel row, kernel column, output row): input column xo·stride of `src` (already offset by
+// the kernel column and the padding) for xo in lo ..< hi, zero elsewhere.
+
+/// The output columns xo whose input column xo·stride + offset lies in 0 ..< width: [*lo, *hi).
+static inline void valid_columns(ptrdiff_t offset, ptrdiff_t stride, ptrdiff_t width, ptrdiff_t outputs,
+                                 ptrdiff_t *lo, ptrdiff_t *hi) {
+    ptrdiff_t lower = offset >= 0 ? 0 : (-offset + stride - 1) / stride;
+    ptrdiff_t upper = width - 1 - offset < 0 ? 0 : (width - 1 - offset) / stride + 1;
+    if (lower > outputs) lower = outputs;
+    if (upper > outputs) upper = outputs;
+    if (upper < lower) upper = lower;
+    *lo = lower;
+    *hi = upper;
+}
+
+/// dst[xo] = src[xo·stride] on lo ..< hi, 0 on the rest of 0 ..< count. Three plain loops the
+/// compiler vectorises for the target it is inlined into.
+static inline void line_copy_portable(float *restrict dst, const float *restrict src, ptrdiff_t lo, ptrdiff_t hi,
+                                      ptrdiff_t count, ptrdiff_t stride) {
+    for (ptrdiff_t xo = 0; xo < lo; xo++) dst[xo] = 0.0f;
+    if (stride == 1) {
+        for (ptrdiff_t xo = lo; xo < hi; xo++) dst[xo] = src[xo];
+    } else {
+        for (ptrdiff_t xo = lo; xo < hi; xo++) dst[xo] = src[xo * stride];
+    }
+    for (ptrdiff_t xo = hi; xo < count; xo++) dst[xo] = 0.0f;
+}
+
+/// dst[xo·stride] += src[xo] on lo ..< hi.
+static inline void line_add_portable(float *restrict dst, const float *restrict src, ptrdiff_t lo, ptrdiff_t hi,
+                                     ptrdiff_t stride) {
+    if (stride == 1) {
+        for (ptrdiff_t xo = lo; xo < hi; xo++) dst[xo] += src[xo];
+    } else {
+        for (ptrdiff_t xo = lo; xo < hi; xo++) dst[xo * stride] += src[xo];
+    }
+}
+
+#define IM2COL_BODY(LINE_COPY)                                                                   \
+    const ptrdiff_t ho = (h + 2 * g.padH - g.dilationH * (g.kernelH - 1) - 1) / g.strideH + 1;   \
+    const ptrdiff_t wo = (w + 2 * g.padW - g.dilationW * (g.kernelW - 1) - 1) / g.strideW + 1;   \
+    for (ptrdiff_t c = 0; c < channels; c++)                                                     \
+        for (ptrdiff_t i = 0; i < g.kernelH; i++)                                                \
+            for (ptrdiff_t j = 0; j < g.kernelW; j++) {                                          \
+                float *row = cols + ((c * g.kernelH + i) * g.kernelW + j) * ho * wo;             \
+                const ptrdiff_t offset = j * g.dilationW - g.padW;                               \
+                ptrdiff_t lo, hi;                                                                \
+                valid_columns(offset, g.strideW, w, wo, &lo, &hi);                               \
+                for (ptrdiff_t y = 0; y < ho; y++) {                                             \
+                    const ptrdiff_t iy = y * g.strideH - g.padH + i * g.dilationH;               \
+                    if (iy < 0 || iy >= h) {                                                     \
+                        LINE_COPY(row + y * wo, x, 0, 0, wo, g.strideW);                         \
+                    } else {                                                                     \
+                        LINE_COPY(row + y * wo, x + (c * h + iy) * w + offset, lo, hi, wo, g.strideW); \
+                    }                                                                            \
+                }                                                                                \
+            }
+
+#define COL2IM_BODY(LINE_ADD)                                                                    \
+    const ptrdiff_t ho = (h + 2 * g.padH - g.dilationH * (g.kernelH - 1) - 1) / g.strideH + 1;   \
+    const ptrdiff_t wo = (w + 2 * g.padW - g.dilationW * (g.kernelW - 1) - 1) / g.strideW + 1;   \
+    for (ptrdiff_t c = 0; c < channels; c++)                                                     \
+        for (ptrdiff_t i = 0; i < g.kernelH; i++)                                                \
+            for (ptrdiff_t j = 0; j < g.kernelW; j++) {                                          \
+                const float *row = cols + ((c * g.kernelH + i) * g.kernelW + j) * ho * wo;       \
+                const ptrdiff_t offset = j * g.dilationW - g.padW;                               \
+                ptrdiff_t lo, hi;                                                                \
+                valid_columns(offset, g.strideW, w, wo, &lo, &hi);                               \
+                for (ptrdiff_t y = 0; y < ho; y++) {                                             \
+                    const ptrdiff_t iy = y * g.strideH - g.padH + i * g.dilationH;               \
+                    if (iy < 0 || iy >= h) continue;                                             \
+                    LINE_ADD(x + (c * h + iy) * w + offset, row + y * wo, lo, hi, g.strideW);    \
+                }                                                                                \
+            }
+
+#define IM2COL_PARAMETERS                                                                        \
+    const float *x, ptrdiff_t channels, ptrdiff_t h, ptrdiff_t w, SpikeConvGeometry g, float *cols
+#define COL2IM_PARAMETERS                                                                        \
+    const float *cols, ptrdiff_t channels, ptrdiff_t h, ptrdiff_t w, SpikeConvGeometry g, float *x
+
+static void im2col_baseline(IM2COL_PARAMETERS) { IM2COL_BODY(line_copy_portable) }
+static void col2im_baseline(COL2IM_PARAMETERS) { COL2IM_BODY(line_add_portable) }
+
+#if defined(__x86_64__)
+__attribute__((target("avx2,fma"))) static void im2col_avx2(IM2COL_PARAMETERS) { IM2COL_BODY(line_copy_portable) }
+__attribute__((target("avx2,fma"))) static void col2im_avx2(COL2IM_PARAMETERS) { COL2IM_BODY(line_add_portable) }
+
+/// The lanes l of a 16-float vector with from ≤ l < to.
+__attribute__((target("avx512f"))) static inline __mmask16 lanes(ptrdiff_t from, ptrdiff_t to) {
+    if (from < 0) from = 0;
+    if (to > 16) to = 16;
+    if (to <= from) return 0;
+    return (__mmask16)(((1u << (to - from)) - 1u) << from);
+}
+
+/// A line in 16-float steps: the masked loads read only the valid input columns (lanes outside
+/// them are zero and never touch memory), the masked store writes the line. At stride 2 the 32
+/// input columns of 16 outputs are two vectors, of which a permute keeps the even lanes.
+__attribute__((target("avx512f"))) static inline void line_copy_avx512(float *dst, const float *src, ptrdiff_t lo,
+                                                                       ptrdiff_t hi, ptrdiff_t count,
+                                                                       ptrdiff_t stride) {
+    if (stride == 1) {
+        for (ptrdiff_t xo = 0; xo < count; xo += 16)
+            _mm512_mask_storeu_ps(dst + xo, lanes(0, count - xo),
+                                  _mm512_maskz_loadu_ps(lanes(lo - xo, hi - xo), src + xo));
+    } else if (stride == 2) {
+        const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+        for (ptrdiff_t xo = 0; xo < count; xo += 16) {
+            // Input lane k of the pair is column 2·xo + k: valid from 2·lo up to 2·(hi − 1).
+            const ptrdiff_t from = 2 * (lo - xo), to = 2 * (hi - xo) - 1;
+            const __m512 first = _mm512_maskz_loadu_ps(lanes(from, to), src + 2 * xo);
+            const __m512 second = _mm512_maskz_loadu_ps(lanes(from - 16, to - 16), src + 2 * xo + 16);
+            _mm512_mask_storeu_ps(dst + xo, lanes(0, count - xo), _mm512_permutex2var_ps(first, even, second));
+        }
+    } else {
+        line_copy_portable(dst, src, lo, hi, count, stride);
+    }
+}
+
+__attribute__((target("avx512f"))) static inline void line_add_avx512(float *dst, const float *src, ptrdiff_t lo,
+                                                                      ptrdiff_t hi, ptrdiff_t stride) {
+    if (stride != 1) {
+        line_add_portable(dst, src, lo, hi, stride);
+        return;
+    }
+    for (ptrdiff_t xo = lo; xo < hi; xo += 16) {
+        const __mmask16 m = lanes(0, hi - xo);
+        const __m512 sum = _mm512_add_ps(_mm512_maskz_loadu_ps(m, dst + xo), _mm512_maskz_loadu_ps(m, src + xo));
+        _mm512_mask_storeu_ps(dst + xo, m, sum);
+    }
+}
+
+__attribute__((target("avx512f,avx512vl,avx2,fma"))) static void im2col_avx512(IM2COL_PARAMETERS) {
+    IM2COL_BODY(line_copy_avx512)
+}
+__attribute__((target("avx512f,avx512vl,avx2,fma"))) static void col2im_avx512(COL2IM_PARAMETERS) {
+    COL2IM_BODY(line_add_avx512)
+}
+#endif
+
+/// The direct 3 × 3 convolution. Output pixels are taken 16 at a time as vectors, in row-major
+/// order over (output row, 16-column chunk), so a narrow plane packs several rows into a tile;
+/// a tile is TILE_VECTORS such vectors for OUTPUT_BLOCK output channels: 16 accumulators. For
+/// each input channel and tap the tile loads its TILE_VECTORS input vectors once (masked to the
+/// columns inside the image, zero in the padding) and adds them, scaled by a broadcast weight,
+/// into every output channel's accumulators.
+#define OUTPUT_BLOCK 8
+#define TILE_VECTORS 2
+
+#if defined(__x86_64__)
+/// One tile of `block` ≤ OUTPUT_BLOCK output channels starting at weight row `weights`. Always
+/// inlined, so that a full block (a constant) has no per-channel tests in the inner loop.
+__attribute__((target("avx512f"), always_inline)) static inline void conv3x3_tile(
+    const float *x, ptrdiff_t channels, ptrdiff_t h, ptrdiff_t w, ptrdiff_t padH, ptrdiff_t padW, ptrdiff_t wo,
+    const float *weights, ptrdiff_t block, ptrdiff_t plane, const ptrdiff_t *vectorRow, const ptrdiff_t *vectorColumn,
+    ptrdiff_t vectors, float *y) {
+    // Per vector and tap: the input offset of lane 0 in channel 0 and the mask of lanes that read
+    // inside the image (zero for a row outside it or a vector past the tile's end).
+    ptrdiff_t offset[TILE_VECTORS][3][3];
+    __mmask16 load[TILE_VECTORS][3][3], store[TILE_VECTORS];
+    for (ptrdiff_t v = 0; v < TILE_VECTORS; v++) {
+        store[v] = v < vectors ? lanes(0, wo - vectorColumn[v]) : 0;
+        for (ptrdiff_t i = 0; i < 3; i++) {
+            const ptrdiff_t iy = v < vectors ? vectorRow[v] + i - padH : -1;
+            for (ptrdiff_t j = 0; j < 3; j++) {
+                const ptrdiff_t ix = v < vectors ? vectorColumn[v] + j - padW : 0;
+                offset[v][i][j] = (iy >= 0 && iy < h) ? iy * w + ix : 0;
+                load[v][i][j] = (iy >= 0 && iy < h) ? (__mmask16)(store[v] & lanes(-ix, w - ix)) : 0;
+            }
+        }
+    }
+    __m512 acc[OUTPUT_BLOCK][TILE_VECTORS];
+    for (int o = 0; o < OUTPUT_BLOCK; o++)
+        for (int v = 0; v < TILE_VECTORS; v++) acc[o][v] = _mm512_setzero_ps();
+    for (ptrdiff_t c = 0; c < channels; c++) {
+        const float *image = x + c * h * w;
+        const float *tap = weights + c * 9;
+        for (int i = 0; i < 3; i++)
+            for (int j = 0; j < 3; j++) {
+                __m512 in[TILE_VECTORS];
+                for (int v = 0; v < TILE_VECTORS; v++)
+                    in[v] = _mm512_maskz_loadu_ps(load[v][i][j], image + offset[v][i][j]);
+                for (int o = 0; o < OUTPUT_BLOCK; o++) {
+                    if (o >= block) break;
+                    const __m512 k = _mm512_set1_ps(tap[o * channels * 9 + i * 3 + j]);
+                    for (int v = 0; v < TILE_VECTORS; v++) acc[o][v] = _mm512_fmadd_ps(k, in[v], acc[o][v]);
+                }
+            }
+    }
+    for (int o = 0; o < OUTPUT_BLOCK && o < block; o++)
+        for (int v = 0; v < TILE_VECTORS; v++)
+            if (v < vectors)
+                _mm512_mask_storeu_ps(y + o * plane + vectorRow[v] * wo + vectorColumn[v], store[v], acc[o][v]);
+}
+
+__attribute__((target("avx512f"))) static void conv3x3_avx512(const float *x, ptrdiff_t channels, ptrdiff_t h,
+                                                              ptrdiff_t w, ptrdiff_t padH, ptrdiff_t padW,
+                                                              const float *weight, ptrdiff_t outputs, float *y) {
+    const ptrdiff_t ho = h + 2 * padH - 2, wo = w + 2 * padW - 2, plane = ho * wo;
+    const ptrdiff_t chunks = (wo + 15) / 16, vectors = ho * chunks;
+    for (ptrdiff_t first = 0; first < vectors; first += TILE_VECTORS) {
+        ptrdiff_t vectorRow[TILE_VECTORS], vectorColumn[TILE_VECTORS];
+        const ptrdiff_t count = vectors - first < TILE_VECTORS ? vectors - first : TILE_VECTORS;
+        for (ptrdiff_t v = 0; v < count; v++) {
+            vectorRow[v] = (first + v) / chunks;
+            vectorColumn[v] = (first + v) % chunks * 16;
+        }
+        for (ptrdiff_t o = 0; o < outputs; o += OUTPUT_BLOCK) {
+            const ptrdiff_t block = outputs - o < OUTPUT_BLOCK ? outputs - o : OUTPUT_BLOCK;
+            if (block == OUTPUT_BLOCK) {
+                conv3x3_tile(x, channels, h, w, padH, padW, wo, weight + o * channels * 9, OUTPUT_BLOCK, plane,
+                             vectorRow, vectorColumn, count, y + o * plane);
+            } else {
+                conv3x3_tile(x, channels, h, w, padH, padW, wo, weight + o * channels * 9, block, plane, vectorRow,
+                             vectorColumn, count, y + o * plane);
+            }
+        }
+    }
+}
+
+/// The weight gradient of the direct 3 × 3 convolution, for GRADIENT_BLOCK output channels and
+/// one input channel at a time: over every output pixel vector, the output gradient's vectors
+/// are loaded once and multiplied with the nine shifted input vectors into 9·GRADIENT_BLOCK
+/// accumulators, which are summed across lanes at the end of the image.
+#define GRADIENT_BLOCK 2
+
+__attribute__((target("avx512f"))) static void conv3x3_weight_gradient_avx512(
+    const float *x, ptrdiff_t channels, ptrdiff_t h, ptrdiff_t w, ptrdiff_t padH, ptrdiff_t padW, const float *dy,
+    ptrdiff_t outputs, float *dw) {
+    const ptrdiff_t ho = h + 2 * padH - 2, wo = w + 2 * padW - 2, plane = ho * wo;
+    const ptrdiff_t chunks = (wo + 15) / 16;
+    // Per 16-column chunk: the lanes inside the output row, and for each kernel column the lanes
+    // that read inside the image.
+    __mmask16 store[chunks], columns[chunks][3];
+    for (ptrdiff_t k = 0; k < chunks; k++) {
+        store[k] = lanes(0, wo - 16 * k);
+        for (int j = 0; j < 3; j++) {
+            const ptrdiff_t ix = 16 * k + j - padW;
+            columns[k][j] = (__mmask16)(store[k] & lanes(-ix, w - ix));
+        }
+    }
+    for (ptrdiff_t o = 0; o < outputs; o += GRADIENT_BLOCK) {
+        const int second = o + 1 < outputs;
+        for (ptrdiff_t c = 0; c < channels; c++) {
+            const float *image = x + c * h * w;
+            __m512 acc[GRADIENT_BLOCK][9];
+            for (int b = 0; b < GRADIENT_BLOCK; b++)
+                for (int t = 0; t < 9; t++) acc[b][t] = _mm512_setzero_ps();
+            for (ptrdiff_t row = 0; row < ho; row++) {
+                const float *g0Row = dy + o * plane + row * wo, *g1Row = dy + (o + second) * plane + row * wo;
+                for (ptrdiff_t k = 0; k < chunks; k++) {
+                    const ptrdiff_t column = 16 * k;
+                    const __m512 g0 = _mm512_maskz_loadu_ps(store[k], g0Row + column);
+                    const __m512 g1 = _mm512_maskz_loadu_ps(second ? store[k] : 0, g1Row + column);
+                    for (int i = 0; i < 3; i++) {
+                        const ptrdiff_t iy = row + i - padH;
+                        if (iy < 0 || iy >= h) continue;
+                        const float *line = image + iy * w + column - padW;
+                        for (int j = 0; j < 3; j++) {
+                            const __m512 in = _mm512_maskz_loadu_ps(columns[k][j], line + j);
+                            acc[0][i * 3 + j] = _mm512_fmadd_ps(g0, in, acc[0][i * 3 + j]);
+                            acc[1][i * 3 + j] = _mm512_fmadd_ps(g1, in, acc[1][i * 3 + j]);
+                        }
+                    }
+                }
+            }
+            for (int t = 0; t < 9; t++) {
+                dw[(o * channels + c) * 9 + t] += _mm512_reduce_add_ps(acc[0][t]);
+                if (second) dw[((o + 1) * channels + c) * 9 + t] += _mm512_reduce_add_ps(acc[1][t]);
+            }
+        }
+    }
+}
+#endif
+
+int spike_conv3x3_available(SpikeKernelLevel level) { return level == SpikeKernelLevelAVX512; }
+
+void spike_conv3x3_f32(SpikeKernelLevel level, const float *x, ptrdiff_t channels, ptrdiff_t h, ptrdiff_t w,
+                       ptrdiff_t padH, ptrdiff_t padW, const float *weight, ptrdiff_t outputs, float *y) {
+#if defined(__x86_64__)
+    if (level == SpikeKernelLevelAVX512) conv3x3_avx512(x, channels, h, w, padH, padW, weight, outputs, y);
+#else
+    (void)level, (void)x, (void)channels, (void)h, (void)w, (void)padH, (void)padW, (void)weight, (void)outputs,
+        (void)y;
+#endif
+}
+
+void spike_conv3x3_weight_gradient_f32(SpikeKernelLevel level, const float *x, ptrdiff_t channels, ptrdiff_t h,
+                                       ptrdiff_t w, ptrdiff_t padH, ptrdiff_t padW, const float *dy, ptrdiff_t outputs,
+                                       float *dw) {
+#if defined(__x86_64__)
+    if (level == SpikeKernelLevelAVX512) conv3x3_weight_gradient_avx512(x, channels, h, w, padH, padW, dy, outputs, dw);
+#else
+    (void)level, (void)x, (void)channels, (void)h, (void)w, (void)padH, (void)padW, (void)dy, (void)outputs, (void)dw;
+#endif
+}
+
+void spike_im2col_f32(SpikeKernelLevel level, const float *x, ptrdiff_t channels, ptrdiff_t h, ptrdiff_t w,
+                      SpikeConvGeometry g, float *cols) {
+    switch (level) {
+#if defined(__x86_64__)
+    case SpikeKernelLevelAVX512: im2col_avx512(x, channels, h, w, g, cols); return;
+    case SpikeKernelLevelAVX2: im2col_avx2(x, channels, h, w, g, cols); return;
+#endif
+    default: im2col_baseline(x, channels, h, w, g, cols); return;
+    }
+}
+
+void spike_col2im_f32(SpikeKernelLevel level, const float *cols, ptrdiff_t channels, ptrdiff_t h, ptrdiff_t w,
+                      SpikeConvGeometry g, float *x) {
+    switch (level) {
+#if defined(__x86_64__)
+    case SpikeKernelLevelAVX512: col2im_avx512(cols, channels, h, w, g, x); return;
+    case SpikeKernelLevelAVX2: col2im_avx2(cols, channels, h, w, g, x); return;
+#endif
+    default: col2im_baseline(cols, channels, h, w, g, x); return;
+    }
+}

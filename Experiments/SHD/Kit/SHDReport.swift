@@ -277,7 +277,9 @@ public struct SHDReport {
         return value.description
     }
 
+    /// The runs behind a summary, ascending: which seed got which id depends on the order
+    /// concurrent workers started, so listing them by seed would make reports of the same runs differ.
     static func runs(_ summary: MetricSummary) -> String {
-        summary.runs.isEmpty ? "—" : summary.runs.map { "\($0)" }.joined(separator: ", ")
+        summary.runs.isEmpty ? "—" : summary.runs.sorted { $0.rawValue < $1.rawValue }.map { "\($0)" }.joined(separator: ", ")
     }
 }

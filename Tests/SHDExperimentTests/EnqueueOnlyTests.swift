@@ -52,14 +52,8 @@ final class EnqueueOnlyTests: XCTestCase {
 
     /// A smoke-preset pipeline with `enqueueOnly` set whose in-process workers fail the test when called.
     private func enqueueOnlyPipeline() throws -> (SHDPipeline, ExperimentRunner<SHDTraining>) {
-        let directory = try temporaryDirectory(self)
-        let options = try ExperimentOptions.parse([
-            "--preset", "smoke", "--registry", directory.appendingPathComponent("registry.sqlite").path,
-            "--output-dir", directory.appendingPathComponent("runs").path,
-            "--data-dir", directory.appendingPathComponent("data").path, "--quiet",
-        ])
-        let runner = ExperimentRunner<SHDTraining>(experiment: "shd", paper: SHDReport.paper, presets: presets, interrupt: InterruptFlag())
-        var pipeline = try SHDPipeline(options: options, runner: runner) { _ in }
+        let (smoke, runner, _) = try smokePipeline(in: try temporaryDirectory(self))
+        var pipeline = smoke
         pipeline.runWorkers = { study, _, _ in XCTFail("--enqueue-only ran workers on \(study)") }
         pipeline.enqueueOnly = true
         try pipeline.prepareData()

@@ -19,6 +19,18 @@ func temporaryDirectory(_ test: XCTestCase) throws -> URL {
     return url
 }
 
+/// A quiet smoke-preset pipeline with its registry, data and runs in `directory`, and the
+/// runner its in-process workers use.
+func smokePipeline(in directory: URL) throws -> (pipeline: SHDPipeline, runner: ExperimentRunner<SHDTraining>, options: ExperimentOptions) {
+    let options = try ExperimentOptions.parse([
+        "--preset", "smoke", "--registry", directory.appendingPathComponent("registry.sqlite").path,
+        "--output-dir", directory.appendingPathComponent("runs").path,
+        "--data-dir", directory.appendingPathComponent("data").path, "--quiet",
+    ])
+    let runner = ExperimentRunner<SHDTraining>(experiment: "shd", paper: SHDReport.paper, presets: presets, interrupt: InterruptFlag())
+    return (try SHDPipeline(options: options, runner: runner) { _ in }, runner, options)
+}
+
 /// The smoke preset with `overrides`, as the commands would resolve it.
 func smokeConfig(_ overrides: [String] = []) throws -> SHDConfig {
     try ConfigLoader.load(

@@ -10,13 +10,8 @@ import XCTest
 final class SHDPipelineTests: XCTestCase {
     func testSmokeReproductionEndToEnd() throws {
         let directory = try temporaryDirectory(self)
-        let options = try ExperimentOptions.parse([
-            "--preset", "smoke", "--registry", directory.appendingPathComponent("registry.sqlite").path,
-            "--output-dir", directory.appendingPathComponent("runs").path,
-            "--data-dir", directory.appendingPathComponent("data").path, "--quiet",
-        ])
-        let runner = ExperimentRunner<SHDTraining>(experiment: "shd", paper: SHDReport.paper, presets: presets, interrupt: InterruptFlag())
-        var pipeline = try SHDPipeline(options: options, runner: runner) { _ in }
+        let (smoke, runner, options) = try smokePipeline(in: directory)
+        var pipeline = smoke
         pipeline.runWorkers = { study, _, overrides in _ = try runner.work(study: study, options: options, adding: overrides) }
         let reportDirectory = directory.appendingPathComponent("report")
         let report = try String(contentsOf: pipeline.reproduce(reportDirectory: reportDirectory), encoding: .utf8)

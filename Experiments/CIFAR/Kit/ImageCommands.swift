@@ -82,12 +82,11 @@ public struct ImageCommand<P: PaperDefinition>: ParsableCommand {
                 checked.append(key)
             }
             let studyName = "\(paper.id)/\(preset)/" + Self.fingerprint(plan, overrides: common.overrides)
-            let executable = Bundle.main.executableURL ?? URL(fileURLWithPath: CommandLine.arguments[0])
-            let workerArguments = ["worker", studyName] + Self.arguments(common, preset: preset)
+            let workerCommand = [LocalWorkerPool.currentExecutable.path, "worker", studyName] + Self.arguments(common, preset: preset)
             let study = try StudyPlan.prepare(
                 StudySpec(
                     name: studyName, experiment: ImagePaper.experiment, objective: "test/accuracy", direction: .maximize,
-                    workerCommand: [executable.path] + workerArguments),
+                    workerCommand: workerCommand),
                 trials: plan.trials, in: registry)
             let count = workers ?? plan.workers
             if !common.quiet { print("\(paper.id): \(plan.trials.count) runs (\(plan.variants.count) variants × \(plan.seeds.count) seeds), \(count) worker(s), study \(studyName)") }
@@ -97,7 +96,7 @@ public struct ImageCommand<P: PaperDefinition>: ParsableCommand {
                     return print(left)
                 }
             } else if count > 1 {
-                try LocalWorkerPool(executable: executable, arguments: workerArguments, count: count).run()
+                try LocalWorkerPool(command: workerCommand, count: count).run()
             } else {
                 _ = try paper.runner.work(study: studyName, options: common)
             }

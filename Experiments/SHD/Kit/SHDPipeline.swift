@@ -35,19 +35,15 @@ public struct SHDPipeline {
         registry = try RunRegistry.open(location: options.registryPath())
         config = try options.resolveConfig(SHDConfig.self, experiment: runner.experiment, presets: runner.presets, registry: registry)
         runWorkers = { study, count, overrides in
-            let command = Self.workerCommand(study: study, options: options, overrides: overrides)
-            try LocalWorkerPool(
-                executable: URL(fileURLWithPath: command[0]), arguments: Array(command.dropFirst()), count: count
-            ).run()
+            try LocalWorkerPool(command: Self.workerCommand(study: study, options: options, overrides: overrides), count: count).run()
         }
     }
 
     /// `snn-shd worker STUDY` with this invocation's options and `overrides`: what the local
     /// worker pool runs, and what the study records for a cluster job array to run.
     static func workerCommand(study: String, options: ExperimentOptions, overrides: [ConfigOverride]) -> [String] {
-        let executable = Bundle.main.executableURL?.path ?? CommandLine.arguments[0]
         let extra = overrides.flatMap { ["--set", "\($0.path.joined(separator: "."))=\($0.text)"] }
-        return [executable, "worker", study] + options.commandLine + extra
+        return [LocalWorkerPool.currentExecutable.path, "worker", study] + options.commandLine + extra
     }
 
     var preset: String { config.preset ?? "custom" }

@@ -17,11 +17,11 @@ import Registry
 ///
 /// ```swift
 /// let name = HyperparameterSearch.studyName(base: "shd-\(neuron)", plan: plan)
-/// let spec = StudySpec(name: name, experiment: "shd", objective: "val/accuracy", direction: .maximize)
+/// let worker = [LocalWorkerPool.currentExecutable.path, "worker", name] + options.commandLine
+/// let spec = StudySpec(
+///     name: name, experiment: "shd", objective: "val/accuracy", direction: .maximize, workerCommand: worker)
 /// let search = HyperparameterSearch(spec: spec, plan: plan, queue: registry)
-/// try search.run {
-///     try LocalWorkerPool.thisExecutable(arguments: arguments + ["--worker", name], count: plan.workers).run()
-/// }
+/// try search.run { try LocalWorkerPool(command: worker, count: plan.workers).run() }
 /// let best = try search.best()
 /// ```
 public struct HyperparameterSearch: Sendable {

@@ -27,12 +27,24 @@ public struct LocalWorkerPool: Sendable {
         self.environment = defaults.merging(environment) { _, given in given }
     }
 
+    /// `count` workers running `command` (executable, then arguments), e.g. a study's recorded
+    /// `workerCommand`.
+    public init(command: [String], count: Int, environment: [String: String] = [:]) {
+        precondition(!command.isEmpty, "LocalWorkerPool: the command must name an executable")
+        self.init(
+            executable: URL(fileURLWithPath: command[0]), arguments: Array(command.dropFirst()), count: count,
+            environment: environment)
+    }
+
+    /// This process's executable: experiments run their own workers with it.
+    public static var currentExecutable: URL {
+        Bundle.main.executableURL ?? URL(fileURLWithPath: CommandLine.arguments[0])
+    }
+
     /// `count` workers running this very executable with `arguments` (typically this process's
     /// own arguments plus `--worker STUDY`).
     public static func thisExecutable(arguments: [String], count: Int, environment: [String: String] = [:]) -> LocalWorkerPool {
-        LocalWorkerPool(
-            executable: Bundle.main.executableURL ?? URL(fileURLWithPath: CommandLine.arguments[0]), arguments: arguments,
-            count: count, environment: environment)
+        LocalWorkerPool(executable: currentExecutable, arguments: arguments, count: count, environment: environment)
     }
 
     /// Starts the workers (their output goes to this process's standard output and error) and

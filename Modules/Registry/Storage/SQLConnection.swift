@@ -87,23 +87,10 @@ enum SQLDialect: Sendable {
             switch value {
             case .int(let int): json = String(int)
             case .double(let double): json = double.isFinite ? String(double) : "null"
-            case .string(let string): json = Self.jsonString(string)
+            case .string(let string): json = String(decoding: (try? JSONEncoder().encode(string)) ?? Data("null".utf8), as: UTF8.self)
             case .bool(let bool): json = bool ? "true" : "false"
             }
             return ("(\(column)::jsonb #> ?::text[]) = ?::jsonb", [.text("{" + elements.joined(separator: ",") + "}"), .text(json)])
         }
-    }
-
-    private static func jsonString(_ string: String) -> String {
-        var out = "\""
-        for scalar in string.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
     }
 }

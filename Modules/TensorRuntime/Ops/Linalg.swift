@@ -193,10 +193,10 @@ private struct AttentionLayout {
     }
 
     /// Calls `body(group, scratch)` for every group, groups split over the cores, each core with
-    /// `blocks` scratch slices of its own.
-    func forEachGroup<S: TensorScalar>(_: S.Type, blocks: Int, _ body: (Int, UnsafeMutablePointer<S>) -> Void) {
+    /// `blocks` scratch slices of its own followed by `extra` elements.
+    func forEachGroup<S: TensorScalar>(_: S.Type, blocks: Int, extra: Int = 0, _ body: (Int, UnsafeMutablePointer<S>) -> Void) {
         Parallel.forChunks(groups, costPerItem: 6 * channels * width * tokens) { range in
-            let scratch = UnsafeMutablePointer<S>.allocate(capacity: blocks * slice)
+            let scratch = UnsafeMutablePointer<S>.allocate(capacity: blocks * slice + extra)
             defer { scratch.deallocate() }
             for g in range { body(g, scratch) }
         }
@@ -230,9 +230,8 @@ private struct AttentionLayout {
         let (pg, pm) = (g.storage.pointer(as: S.self), m.storage.pointer(as: S.self))
         let (pdq, pdk, pdv) = (dq.storage.pointer(as: S.self), dk.storage.pointer(as: S.self), dv.storage.pointer(as: S.self))
         let (d, n, size) = (width, tokens, slice)
-        // ∂M of one head (d×d) goes in the eighth block, which holds it when d ≤ heads·N.
-        precondition(d * d <= size, "linearAttention: head width \(d) too large for \(tokens) tokens")
-        forEachGroup(S.self, blocks: 8) { grp, scratch in
+        // Seven slices, then ∂M of one head (d×d).
+        forEachGroup(S.self, blocks: 7, extra: d * d) { grp, scratch in
             let (sq, sk, sv, sg) = (scratch, scratch + size, scratch + 2 * size, scratch + 3 * size)
             let (sdq, sdk, sdv, sdm) = (scratch + 4 * size, scratch + 5 * size, scratch + 6 * size, scratch + 7 * size)
             move(group: grp, pq, sq, into: false)

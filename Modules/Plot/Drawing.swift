@@ -343,18 +343,48 @@ public final class Drawing {
             try check(surface, path: path)
         }
         // Text is drawn last in every figure, so appending it keeps the stacking order of the PNG.
+        // Cairo 1.16 does not mark images as unsmoothed, and the only images drawn are `fillCells`'
+        // grids, which a viewer would otherwise blur when it scales them up.
         do {
             var document = try String(contentsOfFile: path, encoding: .utf8)
             guard let end = document.range(of: "</svg>", options: .backwards) else {
                 throw PlotError.cairo(path: path, message: "Cairo wrote no closing </svg>")
             }
             document.insert(contentsOf: text.map { $0 + "\n" }.joined(), at: end.lowerBound)
+            document = Self.renumberingProcessWideIDs(document.replacingOccurrences(
+                of: "<image ", with: "<image style=\"image-rendering:optimizeSpeed;image-rendering:pixelated\" "))
             try document.write(toFile: path, atomically: true, encoding: .utf8)
         } catch let error as PlotError {
             throw error
         } catch {
             throw PlotError.writeFailed(path: path, reason: "\(error)")
         }
+    }
+
+    /// Cairo names surfaces and images in an SVG by counters shared by the whole process, so the same
+    /// figure would get other ids after other drawing; numbering them from 1 per file gives the same bytes.
+    private static func renumberingProcessWideIDs(_ document: String) -> String {
+        let declaration = try! NSRegularExpression(pattern: #"id="(surface|image)(\d+)""#)
+        var renamed: [String: String] = [:]
+        var counts: [String: Int] = [:]
+        for match in declaration.matches(in: document, range: NSRange(document.startIndex..., in: document)) {
+            let kind = String(document[Range(match.range(at: 1), in: document)!])
+            let old = kind + document[Range(match.range(at: 2), in: document)!]
+            guard renamed[old] == nil else { continue }
+            counts[kind, default: 0] += 1
+            renamed[old] = "\(kind)\(counts[kind]!)"
+        }
+        guard !renamed.isEmpty else { return document }
+        let reference = try! NSRegularExpression(pattern: #"(?<=id="|#)(?:surface|image)\d+\b"#)
+        var result = ""
+        var last = document.startIndex
+        for match in reference.matches(in: document, range: NSRange(document.startIndex..., in: document)) {
+            let range = Range(match.range, in: document)!
+            result += document[last..<range.lowerBound]
+            result += renamed[String(document[range])] ?? String(document[range])
+            last = range.upperBound
+        }
+        return result + document[last...]
     }
 
     /// Writes a one-page PDF; the page is `width`×`height` CSS pixels (0.75 pt each), its title in
@@ -367,6 +397,8 @@ public final class Drawing {
         defer { cairo_surface_destroy(surface) }
         try check(surface, path: path)
         if let title { cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_TITLE, title) }
+        // No creation date (Cairo would write the current time), so the same figure gives the same bytes.
+        cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_CREATE_DATE, "")
         try draw(Drawing(surface: surface, scale: points, family: family, collectsSVGText: false))
         cairo_surface_finish(surface)
         try check(surface, path: path)

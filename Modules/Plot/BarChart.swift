@@ -73,13 +73,16 @@ public struct BarChart: Figure {
                     // Whole pixels, so bar edges are crisp in the PNG.
                     let (y0, y1) = (Int(min(top, zero).rounded()), Int(max(top, zero).rounded()))
                     let (x0, x1) = (Int(span.lowerBound.rounded()), Int(span.upperBound.rounded()))
-                    drawing.fill(PixelRect(x: x0, y: y0, width: max(1, x1 - x0 - 1), height: max(1, y1 - y0)), color: color)
+                    let rect = PixelRect(x: x0, y: y0, width: max(1, x1 - x0 - 1), height: max(1, y1 - y0))
+                    drawing.fill(rect, color: color)
                     if let error = bars.errors?[category], error.isFinite, error > 0 {
                         let center = (span.lowerBound + span.upperBound) / 2
                         let cap = min(8, (span.upperBound - span.lowerBound) / 4)
-                        let (high, low) = (axes.pixelY(bars.values[category] + error), axes.pixelY(bars.values[category] - error))
+                        let high = axes.pixelY(bars.values[category] + error)
+                        let low = axes.pixelY(bars.values[category] - error)
                         errorBars += [
-                            (Point(center, high), Point(center, low)), (Point(center - cap, high), Point(center + cap, high)),
+                            (Point(center, high), Point(center, low)),
+                            (Point(center - cap, high), Point(center + cap, high)),
                             (Point(center - cap, low), Point(center + cap, low)),
                         ]
                     }
@@ -88,8 +91,8 @@ public struct BarChart: Figure {
             drawing.strokeSegments(errorBars, color: style.axis, width: 1.5)
             if axes.y.lower < 0 {
                 let py = Axes.crisp(zero)
-                drawing.strokeSegments(
-                    [(Point(Double(axes.plotArea.x), py), Point(Double(axes.plotArea.maxX), py))], color: style.axis, width: 1)
+                let line = (Point(Double(axes.plotArea.x), py), Point(Double(axes.plotArea.maxX), py))
+                drawing.strokeSegments([line], color: style.axis, width: 1)
             }
         }
         axes.drawFrame(on: drawing, style: style, title: title, xLabel: xLabel, yLabel: yLabel)

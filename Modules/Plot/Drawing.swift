@@ -257,11 +257,13 @@ public final class Drawing {
         case .horizontal:
             placement = "x=\"\(number(point.x))\" y=\"\(number(point.y + dy))\""
         case .upward:
-            placement = "x=\"0\" y=\"\(number(dy))\" transform=\"translate(\(number(point.x)),\(number(point.y))) rotate(-90)\""
+            let rotation = "translate(\(number(point.x)),\(number(point.y))) rotate(-90)"
+            placement = "x=\"0\" y=\"\(number(dy))\" transform=\"\(rotation)\""
         }
         let opacity = color.a == 255 ? "" : " fill-opacity=\"\(number(Double(color.a) / 255))\""
+        let fill = "rgb(\(color.r),\(color.g),\(color.b))"
         return "<text \(placement) font-family=\"'\(escape(family))', sans-serif\" font-size=\"\(number(size))\" "
-            + "text-anchor=\"\(anchor)\" fill=\"rgb(\(color.r),\(color.g),\(color.b))\"\(opacity)>\(escape(text))</text>"
+            + "text-anchor=\"\(anchor)\" fill=\"\(fill)\"\(opacity)>\(escape(text))</text>"
     }
 
     private static func number(_ value: Double) -> String { String(format: "%.2f", value) }
@@ -329,7 +331,9 @@ public final class Drawing {
     }
 
     /// Writes an SVG of `width`×`height` pixels: shapes through Cairo's SVG surface, text as `<text>`.
-    static func writeSVG(to path: String, width: Int, height: Int, family: String, draw: (Drawing) throws -> Void) throws {
+    static func writeSVG(
+        to path: String, width: Int, height: Int, family: String, draw: (Drawing) throws -> Void
+    ) throws {
         let surface = cairo_svg_surface_create(path, Double(width), Double(height))!
         var text: [String] = []
         do {

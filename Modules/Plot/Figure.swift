@@ -49,7 +49,8 @@ extension Figure {
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         try PNGWriter.write(try render(), to: path)
         let sibling = { (suffix: String) in url.deletingPathExtension().appendingPathExtension(suffix).path }
-        try Drawing.writeSVG(to: sibling("svg"), width: style.width, height: style.height, family: style.fontFamily, draw: paint)
+        try Drawing.writeSVG(
+            to: sibling("svg"), width: style.width, height: style.height, family: style.fontFamily, draw: paint)
         try Drawing.writePDF(
             to: sibling("pdf"), width: style.width, height: style.height, title: title, family: style.fontFamily,
             draw: paint)
@@ -214,8 +215,8 @@ public struct Axes: Sendable {
         }
         if let yLabel {
             drawing.text(
-                yLabel, at: Point(10, Double(area.y) + Double(area.height) / 2), size: style.fontSize, color: style.text,
-                alignment: .center, baseline: .top, direction: .upward)
+                yLabel, at: Point(10, Double(area.y) + Double(area.height) / 2), size: style.fontSize,
+                color: style.text, alignment: .center, baseline: .top, direction: .upward)
         }
         if let title {
             drawing.text(
@@ -230,8 +231,8 @@ public struct Axes: Sendable {
         let lineHeight = style.measure("").height + 6
         let textWidth = entries.map { style.measure($0.name).width }.max() ?? 0
         let width = Int((textWidth + 48).rounded(.up))
-        let box = PixelRect(
-            x: plotArea.maxX - width - 8, y: plotArea.y + 8, width: width, height: Int((Double(entries.count) * lineHeight + 8).rounded(.up)))
+        let height = Int((Double(entries.count) * lineHeight + 8).rounded(.up))
+        let box = PixelRect(x: plotArea.maxX - width - 8, y: plotArea.y + 8, width: width, height: height)
         drawing.fill(box, color: style.background.withAlpha(230))
         let (left, top) = (Double(box.x) + 0.5, Double(box.y) + 0.5)
         let (right, bottom) = (Double(box.maxX) - 0.5, Double(box.maxY) - 0.5)
@@ -242,15 +243,16 @@ public struct Axes: Sendable {
             let middle = Double(box.y) + 4 + (Double(index) + 0.5) * lineHeight
             switch entry.mark {
             case .line:
-                drawing.strokePolyline(
-                    [Point(Double(box.x + 8), middle), Point(Double(box.x + 32), middle)], color: entry.color, width: style.lineWidth)
+                let stroke = [Point(Double(box.x + 8), middle), Point(Double(box.x + 32), middle)]
+                drawing.strokePolyline(stroke, color: entry.color, width: style.lineWidth)
             case .box:
                 drawing.fill(PixelRect(x: box.x + 10, y: Int(middle) - 6, width: 20, height: 12), color: entry.color)
             case .marker:
                 drawing.fillCircle(center: Point(Double(box.x + 20), middle), radius: 4, color: entry.color)
             }
             drawing.text(
-                entry.name, at: Point(Double(box.x + 40), middle), size: style.fontSize, color: style.text, baseline: .middle)
+                entry.name, at: Point(Double(box.x + 40), middle), size: style.fontSize, color: style.text,
+                baseline: .middle)
         }
     }
 }

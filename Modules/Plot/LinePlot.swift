@@ -71,7 +71,8 @@ public struct LinePlot: Figure {
                     let lower = banded.map { Point(axes.pixelX(line.x[$0]), axes.pixelY(line.y[$0] - std[$0])) }
                     drawing.fillPolygon(upper + lower.reversed(), color: color.withAlpha(64))
                 }
-                drawing.strokePolyline(order.map { Point(axes.pixelX(line.x[$0]), axes.pixelY(line.y[$0])) }, color: color, width: style.lineWidth)
+                let points = order.map { Point(axes.pixelX(line.x[$0]), axes.pixelY(line.y[$0])) }
+                drawing.strokePolyline(points, color: color, width: style.lineWidth)
             }
         }
         axes.drawFrame(on: drawing, style: style, title: title, xLabel: xLabel, yLabel: yLabel)
@@ -145,8 +146,10 @@ public struct ScatterPlot: Figure {
         drawing.clipped(to: axes.plotArea) {
             for (index, group) in series.enumerated() {
                 let color = group.color ?? RGBA.series(index)
-                for (x, y) in zip(group.x, group.y) where x.isFinite && y.isFinite && (!xLog || x > 0) && (!yLog || y > 0) {
-                    drawing.fillCircle(center: Point(axes.pixelX(x), axes.pixelY(y)), radius: markerRadius, color: color)
+                for (x, y) in zip(group.x, group.y)
+                where x.isFinite && y.isFinite && (!xLog || x > 0) && (!yLog || y > 0) {
+                    let center = Point(axes.pixelX(x), axes.pixelY(y))
+                    drawing.fillCircle(center: center, radius: markerRadius, color: color)
                 }
             }
         }

@@ -35,7 +35,9 @@ final class PlotTests: XCTestCase {
     }
 
     /// Draws on a white image of `width`×`height` pixels.
-    private func rasterize(width: Int, height: Int, family: String = PlotStyle().fontFamily, _ draw: (Drawing) -> Void) throws -> RGBAImage {
+    private func rasterize(
+        width: Int, height: Int, family: String = PlotStyle().fontFamily, _ draw: (Drawing) -> Void
+    ) throws -> RGBAImage {
         try Drawing.rasterize(width: width, height: height, family: family) { drawing in
             drawing.fill(PixelRect(x: 0, y: 0, width: width, height: height), color: .white)
             draw(drawing)
@@ -58,7 +60,10 @@ final class PlotTests: XCTestCase {
     func testPNGRoundTripKeepsSizeAndPixels() throws {
         var pixels = [UInt8](repeating: 255, count: 64 * 32 * 4)
         for y in 5..<8 {
-            for x in 10..<14 { pixels.replaceSubrange((y * 64 + x) * 4..<(y * 64 + x) * 4 + 4, with: [200, 30, 40, 255]) }
+            for x in 10..<14 {
+                let offset = (y * 64 + x) * 4
+                pixels.replaceSubrange(offset..<offset + 4, with: [200, 30, 40, 255])
+            }
         }
         pixels.replaceSubrange(0..<4, with: [10, 20, 30, 128])
         let path = outputPath("roundtrip.png")
@@ -81,8 +86,10 @@ final class PlotTests: XCTestCase {
         }
         let image = RGBAImage(width: 2, height: 2, pixels: [UInt8](repeating: 255, count: 16))
         XCTAssertThrowsError(try PNGWriter.write(image, to: "/nonexistent-dir/x.png"))
-        XCTAssertThrowsError(try Drawing.writeSVG(to: "/nonexistent-dir/x.svg", width: 2, height: 2, family: "DejaVu Sans") { _ in }) {
-            error in
+        let unwritable = {
+            try Drawing.writeSVG(to: "/nonexistent-dir/x.svg", width: 2, height: 2, family: "DejaVu Sans") { _ in }
+        }
+        XCTAssertThrowsError(try unwritable()) { error in
             guard case .cairo(let failing, let message) = error as? PlotError else { return XCTFail("\(error)") }
             XCTAssertEqual(failing, "/nonexistent-dir/x.svg")
             XCTAssertFalse(message.isEmpty, "Cairo's status text is passed on")
@@ -117,10 +124,14 @@ final class PlotTests: XCTestCase {
         let width = style.measure("Hello").width
         let image = try rasterize(width: 200, height: 200) { drawing in
             drawing.text("Hello", at: Point(100, 20), size: 14, color: .black, alignment: .center, baseline: .top)
-            drawing.text("Hello", at: Point(20, 150), size: 14, color: .black, alignment: .leading, baseline: .top, direction: .upward)
+            drawing.text(
+                "Hello", at: Point(20, 150), size: 14, color: .black, alignment: .leading, baseline: .top,
+                direction: .upward)
         }
         let top = inkedRows(image, columns: 0..<200).filter { $0 < 50 }
-        XCTAssertEqual(Double(top.min()!), 20 + style.measure("").ascent - 14 * 0.729, accuracy: 1.5, "cap height below the top anchor")
+        // DejaVu Sans' capitals are 0.729 em tall.
+        let capTop = 20 + style.measure("").ascent - 14 * 0.729
+        XCTAssertEqual(Double(top.min()!), capTop, accuracy: 1.5, "cap height below the top anchor")
         let columns = (0..<200).filter { x in (0..<50).contains { image[x, $0].r < 128 } }
         XCTAssertEqual(Double(columns.min()! + columns.max()! + 1) / 2, 100, accuracy: 1.5, "centred on the anchor")
         XCTAssertEqual(Double(columns.max()! + 1 - columns.min()!), width, accuracy: 3)
@@ -140,11 +151,15 @@ final class PlotTests: XCTestCase {
     }
 
     func testLinesAreAntiAliased() throws {
-        let straight = try rasterize(width: 20, height: 20) { $0.strokePolyline([Point(0, 10.5), Point(20, 10.5)], color: .black, width: 1) }
+        let straight = try rasterize(width: 20, height: 20) {
+            $0.strokePolyline([Point(0, 10.5), Point(20, 10.5)], color: .black, width: 1)
+        }
         XCTAssertEqual(straight[5, 10], RGBA.black, "a one-pixel line on a pixel centre covers that row")
         XCTAssertEqual(straight[5, 9], RGBA.white)
         XCTAssertEqual(straight[5, 11], RGBA.white)
-        let diagonal = try rasterize(width: 20, height: 20) { $0.strokePolyline([Point(0, 0), Point(20, 7)], color: .black, width: 1) }
+        let diagonal = try rasterize(width: 20, height: 20) {
+            $0.strokePolyline([Point(0, 0), Point(20, 7)], color: .black, width: 1)
+        }
         let grays = Set((0..<20).flatMap { x in (0..<20).map { diagonal[x, $0].r } }).filter { $0 != 0 && $0 != 255 }
         XCTAssertGreaterThan(grays.count, 2, "a sloped line has partially covered (grey) edge pixels")
     }
@@ -242,7 +257,8 @@ final class PlotTests: XCTestCase {
         let images = matches(#"<image style="image-rendering:optimizeSpeed;image-rendering:pixelated" [^>]*>"#, in: svg)
         XCTAssertEqual(images.count, 1, svg)
         XCTAssertTrue(images.first?[0].contains(#"width="8" height="6""#) ?? false, "\(images)")
-        XCTAssertTrue(svg.contains("stroke-width:1.5;stroke-linecap:butt;stroke-linejoin:round;stroke:rgb(100%,100%,100%)"))
+        let whiteContour = "stroke-width:1.5;stroke-linecap:butt;stroke-linejoin:round;stroke:rgb(100%,100%,100%)"
+        XCTAssertTrue(svg.contains(whiteContour), "the contour is a white path")
         XCTAssertTrue(svg.contains(">loss</text>"), "the colorbar's label")
     }
 
@@ -282,7 +298,9 @@ final class PlotTests: XCTestCase {
     /// The line plot of `testLinePlotWithBandsLegendAndLogAxis` on a linear axis, small enough to check by hand.
     private var smallLinePlot: LinePlot {
         LinePlot(
-            series: [LineSeries(name: "LIF", x: [0, 1, 2], y: [1, 3, 2]), LineSeries(name: "QIF", x: [0, 2], y: [0, 4])],
+            series: [
+                LineSeries(name: "LIF", x: [0, 1, 2], y: [1, 3, 2]), LineSeries(name: "QIF", x: [0, 2], y: [0, 4]),
+            ],
             title: "training loss", xLabel: "epoch", yLabel: "loss")
     }
 
@@ -301,7 +319,8 @@ final class PlotTests: XCTestCase {
         try map.save(to: outputPath("second/map.png"))
         for suffix in ["png", "svg", "pdf"] {
             let first = try Data(contentsOf: URL(fileURLWithPath: outputPath("first/map.\(suffix)")))
-            XCTAssertEqual(first, try Data(contentsOf: URL(fileURLWithPath: outputPath("second/map.\(suffix)"))), suffix)
+            let second = try Data(contentsOf: URL(fileURLWithPath: outputPath("second/map.\(suffix)")))
+            XCTAssertEqual(first, second, suffix)
         }
         let svg = try String(contentsOfFile: outputPath("first/map.svg"), encoding: .utf8)
         XCTAssertTrue(svg.contains(#"<g id="surface1">"#) && svg.contains(##"xlink:href="#image1""##), svg)
@@ -322,13 +341,15 @@ final class PlotTests: XCTestCase {
         let ticks = axes.xTicks.map(\.label) + axes.yTicks.map(\.label)
         XCTAssertEqual(texts, ticks + ["epoch", "loss", "training loss", "LIF", "QIF"])
         let title = try XCTUnwrap(matches(#"<text ([^>]*)>training loss</text>"#, in: svg).first?[1])
-        XCTAssertTrue(title.contains(#"font-family="'DejaVu Sans', sans-serif" font-size="16.00" text-anchor="middle""#), title)
+        let titleFont = #"font-family="'DejaVu Sans', sans-serif" font-size="16.00" text-anchor="middle""#
+        XCTAssertTrue(title.contains(titleFont), title)
         let yLabel = try XCTUnwrap(matches(#"<text ([^>]*)>loss</text>"#, in: svg).first?[1])
         XCTAssertTrue(yLabel.contains("rotate(-90)"), yLabel)
 
         // The first series is one stroked path through its three points, in the PNG's coordinates.
         let blue = "stroke-width:2;stroke-linecap:butt;stroke-linejoin:round;stroke:rgb(0%,44.705882%,69.803922%)"
-        let paths = matches(#"<path style="fill:none;\#(NSRegularExpression.escapedPattern(for: blue))[^"]*" d="([^"]*)""#, in: svg)
+        let pattern = #"<path style="fill:none;\#(NSRegularExpression.escapedPattern(for: blue))[^"]*" d="([^"]*)""#
+        let paths = matches(pattern, in: svg)
         let data = try XCTUnwrap(paths.first?[1], "the LIF line is a path")
         let numbers = data.split(separator: " ").compactMap { Double($0) }
         let expected = zip([0.0, 1, 2], [1.0, 3, 2]).flatMap { [axes.pixelX($0), axes.pixelY($1)] }
@@ -345,7 +366,8 @@ final class PlotTests: XCTestCase {
         XCTAssertTrue(text.hasPrefix("%PDF-"))
         XCTAssertTrue(text.contains("/Title (training loss)"), "the title is the document's title")
         XCTAssertTrue(text.contains("/MediaBox [ 0 0 600 420 ]"), "800×560 CSS pixels are 600×420 pt")
-        XCTAssertFalse(matches(#"/FontName /[A-Z]{6}\+DejaVuSans"#, in: text).isEmpty, "text in an embedded subset of DejaVu Sans")
+        let fonts = matches(#"/FontName /[A-Z]{6}\+DejaVuSans"#, in: text)
+        XCTAssertFalse(fonts.isEmpty, "text in an embedded subset of DejaVu Sans")
     }
 
     /// The capture groups of every match of `pattern`, the whole match first.

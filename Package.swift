@@ -42,6 +42,9 @@ let package = Package(
         .systemLibrary(
             name: "CPNG", path: "Modules/CPNG", pkgConfig: "libpng",
             providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(
+            name: "CCairo", path: "Modules/CCairo", pkgConfig: "cairo",
+            providers: [.apt(["libcairo2-dev"])]),
 
         // MARK: C kernels (built here for several instruction sets, one chosen per CPU at run time)
         .target(name: "CSpikeKernels", path: "Modules/CSpikeKernels"),
@@ -75,7 +78,7 @@ let package = Package(
             path: "Modules/Registry"),
         .target(
             name: "Plot",
-            dependencies: ["CPNG"],
+            dependencies: ["CCairo", "CPNG"],
             path: "Modules/Plot"),
         .target(
             name: "Landscapes",

@@ -3,7 +3,7 @@
 # (as root, or with passwordless sudo); otherwise prints the exact command to run and fails.
 set -euo pipefail
 
-packages=(libopenblas-dev libhdf5-dev libsqlite3-dev libpng-dev libpq-dev postgresql pkg-config)
+packages=(libopenblas-dev libhdf5-dev libsqlite3-dev libpng-dev libcairo2-dev fonts-dejavu-core libpq-dev postgresql pkg-config)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
@@ -20,7 +20,7 @@ fi
 
 command="apt-get update && apt-get install -y ${missing[*]}"
 if ! command -v apt-get >/dev/null 2>&1; then
-    echo "error: missing system libraries: ${missing[*]}; this is not a Debian/Ubuntu system, so install their equivalents (OpenBLAS, HDF5, SQLite 3, libpng, libpq and the PostgreSQL server, pkg-config) with your package manager" >&2
+    echo "error: missing system libraries: ${missing[*]}; this is not a Debian/Ubuntu system, so install their equivalents (OpenBLAS, HDF5, SQLite 3, libpng, Cairo, the DejaVu fonts, libpq and the PostgreSQL server, pkg-config) with your package manager" >&2
     exit 1
 fi
 echo "Installing missing system packages: ${missing[*]}"

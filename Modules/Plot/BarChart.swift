@@ -59,49 +59,48 @@ public struct BarChart: Figure {
         return axes.pixelX(left)...axes.pixelX(left + groupWidth)
     }
 
-    public func render() throws -> Canvas {
+    public func draw(on drawing: Drawing) throws {
         let axes = try axes()
-        var canvas = Canvas(width: style.width, height: style.height, background: style.background)
-        canvas.clip = axes.plotArea
-        // Horizontal grid only: vertical lines would cut through the bars.
-        if style.showGrid {
-            for tick in axes.yTicks {
-                let py = Int(axes.pixelY(tick.value).rounded(.down))
-                canvas.fill(PixelRect(x: axes.plotArea.x, y: py, width: axes.plotArea.width, height: 1), color: style.grid)
-            }
-        }
+        axes.drawGrid(on: drawing, style: style, vertical: false)
         let zero = axes.pixelY(0)
-        var errorBars: [(Point, Point)] = []
-        for (index, bars) in series.enumerated() {
-            let color = bars.color ?? RGBA.series(index)
-            for category in categories.indices where bars.values[category].isFinite {
-                let span = barSpan(category: category, series: index, axes: axes)
-                let top = axes.pixelY(bars.values[category])
-                let (y0, y1) = (Int(min(top, zero).rounded()), Int(max(top, zero).rounded()))
-                let (x0, x1) = (Int(span.lowerBound.rounded()), Int(span.upperBound.rounded()))
-                canvas.fill(PixelRect(x: x0, y: y0, width: max(1, x1 - x0 - 1), height: max(1, y1 - y0)), color: color)
-                if let error = bars.errors?[category], error.isFinite, error > 0 {
-                    let center = (span.lowerBound + span.upperBound) / 2
-                    let cap = min(8, (span.upperBound - span.lowerBound) / 4)
-                    let (high, low) = (axes.pixelY(bars.values[category] + error), axes.pixelY(bars.values[category] - error))
-                    errorBars += [
-                        (Point(center, high), Point(center, low)), (Point(center - cap, high), Point(center + cap, high)),
-                        (Point(center - cap, low), Point(center + cap, low)),
-                    ]
+        drawing.clipped(to: axes.plotArea) {
+            var errorBars: [(Point, Point)] = []
+            for (index, bars) in series.enumerated() {
+                let color = bars.color ?? RGBA.series(index)
+                for category in categories.indices where bars.values[category].isFinite {
+                    let span = barSpan(category: category, series: index, axes: axes)
+                    let top = axes.pixelY(bars.values[category])
+                    // Whole pixels, so bar edges are crisp in the PNG.
+                    let (y0, y1) = (Int(min(top, zero).rounded()), Int(max(top, zero).rounded()))
+                    let (x0, x1) = (Int(span.lowerBound.rounded()), Int(span.upperBound.rounded()))
+                    let rect = PixelRect(x: x0, y: y0, width: max(1, x1 - x0 - 1), height: max(1, y1 - y0))
+                    drawing.fill(rect, color: color)
+                    if let error = bars.errors?[category], error.isFinite, error > 0 {
+                        let center = (span.lowerBound + span.upperBound) / 2
+                        let cap = min(8, (span.upperBound - span.lowerBound) / 4)
+                        let high = axes.pixelY(bars.values[category] + error)
+                        let low = axes.pixelY(bars.values[category] - error)
+                        errorBars += [
+                            (Point(center, high), Point(center, low)),
+                            (Point(center - cap, high), Point(center + cap, high)),
+                            (Point(center - cap, low), Point(center + cap, low)),
+                        ]
+                    }
                 }
             }
+            drawing.strokeSegments(errorBars, color: style.axis, width: 1.5)
+            if axes.y.lower < 0 {
+                let py = Axes.crisp(zero)
+                let line = (Point(Double(axes.plotArea.x), py), Point(Double(axes.plotArea.maxX), py))
+                drawing.strokeSegments([line], color: style.axis, width: 1)
+            }
         }
-        canvas.strokeSegments(errorBars, color: style.axis, width: 1.5)
-        if axes.y.lower < 0 {
-            canvas.fill(PixelRect(x: axes.plotArea.x, y: Int(zero.rounded(.down)), width: axes.plotArea.width, height: 1), color: style.axis)
-        }
-        axes.drawFrame(on: &canvas, style: style, title: title, xLabel: xLabel, yLabel: yLabel)
+        axes.drawFrame(on: drawing, style: style, title: title, xLabel: xLabel, yLabel: yLabel)
         if series.count > 1 {
             axes.drawLegend(
-                on: &canvas, style: style,
+                on: drawing, style: style,
                 entries: series.enumerated().map { (name: $0.element.name, color: $0.element.color ?? RGBA.series($0.offset), mark: .box) })
         }
-        return canvas
     }
 
     /// Columns `category,series,value,error`.
@@ -148,20 +147,19 @@ public struct RasterPlot: Figure {
             y: AxisScale(lower: -0.5, upper: Double(rows) - 0.5), title: title, xLabel: xLabel, yLabel: yLabel)
     }
 
-    public func render() throws -> Canvas {
+    public func draw(on drawing: Drawing) throws {
         let axes = try axes()
-        var canvas = Canvas(width: style.width, height: style.height, background: style.background)
-        axes.drawGrid(on: &canvas, style: style)
-        canvas.clip = axes.plotArea
+        axes.drawGrid(on: drawing, style: style)
         let rowHeight = Double(axes.plotArea.height) / Double(rows)
         let tick = max(1, Int((rowHeight * 0.8).rounded()))
-        for (time, neuron) in zip(times, neurons) where time.isFinite && neuron >= 0 && neuron < rows {
-            let x = Int(axes.pixelX(time).rounded(.down))
-            let y = Int((axes.pixelY(Double(neuron)) - Double(tick) / 2).rounded())
-            canvas.fill(PixelRect(x: x, y: y, width: rowHeight > 6 ? 2 : 1, height: tick), color: color)
+        drawing.clipped(to: axes.plotArea) {
+            for (time, neuron) in zip(times, neurons) where time.isFinite && neuron >= 0 && neuron < rows {
+                let x = Int(axes.pixelX(time).rounded(.down))
+                let y = Int((axes.pixelY(Double(neuron)) - Double(tick) / 2).rounded())
+                drawing.fill(PixelRect(x: x, y: y, width: rowHeight > 6 ? 2 : 1, height: tick), color: color)
+            }
         }
-        axes.drawFrame(on: &canvas, style: style, title: title, xLabel: xLabel, yLabel: yLabel)
-        return canvas
+        axes.drawFrame(on: drawing, style: style, title: title, xLabel: xLabel, yLabel: yLabel)
     }
 
     /// Columns `neuron,time`, one row per spike.

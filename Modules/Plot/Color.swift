@@ -40,7 +40,8 @@ public struct RGBA: Hashable, Sendable, CustomStringConvertible {
 /// Maps values in [0, 1] to colours.
 public enum Colormap {
     /// Viridis, the perceptually uniform map of matplotlib (van der Walt & Smith, 2015), from its
-    /// nine published anchor colours at t = 0, 1/8, …, 1, interpolated linearly in sRGB. Viridis is
+    /// nine published anchor colours at t = 0, 1/8, …, 1, interpolated linearly in sRGB (as a
+    /// colorbar's gradient interpolates the same anchors). Viridis is
     /// monotonic in lightness, so a heatmap reads the same in greyscale and to colour-blind readers.
     public static func viridis(_ t: Double) -> RGBA {
         let t = t.isNaN ? 0 : min(max(t, 0), 1)
@@ -54,7 +55,7 @@ public enum Colormap {
         return RGBA(mix(low.r, high.r), mix(low.g, high.g), mix(low.b, high.b))
     }
 
-    private static let viridisAnchors: [RGBA] = [
+    static let viridisAnchors: [RGBA] = [
         RGBA(hex: 0x440154), RGBA(hex: 0x472D7B), RGBA(hex: 0x3B528B), RGBA(hex: 0x2C728E), RGBA(hex: 0x21908C),
         RGBA(hex: 0x27AD81), RGBA(hex: 0x5DC863), RGBA(hex: 0xAADC32), RGBA(hex: 0xFDE725),
     ]

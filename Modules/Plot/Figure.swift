@@ -1,6 +1,7 @@
 import Foundation
 
-/// Sizes and colours shared by all figures.
+/// Sizes, colours and the typeface shared by all figures. Sizes are pixels of the PNG, which are CSS
+/// pixels (1/96 in) in the SVG and PDF: an 800×560 figure is 8.3 × 5.8 in, and 14 px text is 10.5 pt.
 public struct PlotStyle: Sendable {
     public var width = 800
     public var height = 560
@@ -9,34 +10,62 @@ public struct PlotStyle: Sendable {
     public var axis = RGBA(hex: 0x222222)
     public var grid = RGBA(hex: 0xE5E5E5)
     public var text = RGBA(hex: 0x222222)
-    /// Font scale of tick labels, axis labels and legends (the font is 5×7 pixels at scale 1).
-    public var textScale = 2
-    public var titleScale = 2
+    /// Chosen by family name through fontconfig; a machine without it falls back to a similar face.
+    public var fontFamily = "DejaVu Sans"
+    /// Tick labels, axis labels and legends: about matplotlib's default of 10 pt.
+    public var fontSize = 14.0
+    public var titleFontSize = 16.0
     public var lineWidth = 2.0
     public var showGrid = true
 
     public init() {}
+
+    func measure(_ text: String, size: Double? = nil) -> TextMetrics {
+        Drawing.measure(text, family: fontFamily, size: size ?? fontSize)
+    }
 }
 
-/// A figure renders to a canvas and knows its data as CSV.
+/// A figure draws itself with one set of drawing operations, which `save(to:)` sends to a PNG, an
+/// SVG and a PDF, and knows its data as CSV.
 public protocol Figure: Sendable {
-    func render() throws -> Canvas
+    var style: PlotStyle { get }
+    /// Also the PDF's document title.
+    var title: String? { get }
+    func draw(on drawing: Drawing) throws
     /// The plotted data, so a reader can re-plot or check numbers without decoding pixels.
     func csv() throws -> String
 }
 
 extension Figure {
-    /// Writes the PNG at `path` and the data beside it with the extension `.csv` (`x.png` → `x.csv`).
+    /// The figure as the pixels its PNG holds.
+    public func render() throws -> RGBAImage {
+        try Drawing.rasterize(width: style.width, height: style.height, family: style.fontFamily, draw: paint)
+    }
+
+    /// Writes the PNG at `path` and beside it the same figure as vector graphics and its data, with the
+    /// extensions `.svg`, `.pdf` and `.csv` (`x.png` → `x.svg`, `x.pdf`, `x.csv`).
     public func save(to path: String) throws {
         let url = URL(fileURLWithPath: path)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         try PNGWriter.write(try render(), to: path)
-        let csvPath = url.deletingPathExtension().appendingPathExtension("csv").path
+        let sibling = { (suffix: String) in url.deletingPathExtension().appendingPathExtension(suffix).path }
+        try Drawing.writeSVG(
+            to: sibling("svg"), width: style.width, height: style.height, family: style.fontFamily, draw: paint)
+        try Drawing.writePDF(
+            to: sibling("pdf"), width: style.width, height: style.height, title: title, family: style.fontFamily,
+            draw: paint)
+        let csvPath = sibling("csv")
         do {
             try csv().write(toFile: csvPath, atomically: true, encoding: .utf8)
         } catch {
             throw PlotError.writeFailed(path: csvPath, reason: "\(error)")
         }
+    }
+
+    /// The background, then the figure.
+    private func paint(on drawing: Drawing) throws {
+        drawing.fill(PixelRect(x: 0, y: 0, width: style.width, height: style.height), color: style.background)
+        try draw(on: drawing)
     }
 }
 
@@ -75,6 +104,9 @@ public struct Axes: Sendable {
     public let y: AxisScale
     let xTicks: [(value: Double, label: String)]
     let yTicks: [(value: Double, label: String)]
+    /// Gap between a tick mark's end and its label, and between stacked labels.
+    static let gap = 6.0
+    static let tickLength = 5.0
 
     /// The horizontal pixel coordinate of data value `value`.
     public func pixelX(_ value: Double) -> Double {
@@ -92,17 +124,20 @@ public struct Axes: Sendable {
         style: PlotStyle, x: AxisScale, y: AxisScale, title: String?, xLabel: String?, yLabel: String?,
         xTickLabels: [(Double, String)]? = nil, rightMargin: Int = 24
     ) {
-        let lineHeight = BitmapFont.glyphHeight * style.textScale
+        let lineHeight = style.measure("").height
         let yTicks = y.ticks(target: 6).map { ($0, y.label($0, ticks: y.ticks(target: 6))) }
-        let yLabelWidth = yTicks.map { Canvas.textSize($0.1, scale: style.textScale).width }.max() ?? 0
-        let left = 10 + (yLabel == nil ? 0 : lineHeight + 12) + yLabelWidth + 10
-        let top = title == nil ? 16 : BitmapFont.glyphHeight * style.titleScale + 24
-        let bottom = 10 + lineHeight + 12 + (xLabel == nil ? 0 : lineHeight + 10)
+        let yLabelWidth = yTicks.map { style.measure($0.1).width }.max() ?? 0
+        let tickSpace = Self.tickLength + Self.gap
+        let left = 10 + (yLabel == nil ? 0 : lineHeight + Self.gap) + yLabelWidth + tickSpace
+        let top = title == nil ? 16 : style.measure("", size: style.titleFontSize).height + 20
+        let bottom = tickSpace + lineHeight + (xLabel == nil ? 0 : Self.gap + lineHeight) + 10
         // Room for half of the last x tick label, which is centred on the right edge.
         let lastXLabel = xTickLabels?.last?.1 ?? x.ticks(target: 6).last.map { x.label($0, ticks: x.ticks(target: 6)) } ?? ""
-        let rightMargin = max(rightMargin, Canvas.textSize(lastXLabel, scale: style.textScale).width / 2 + 8)
+        let right = max(Double(rightMargin), style.measure(lastXLabel).width / 2 + 8)
+        let (leftPixels, topPixels) = (Int(left.rounded(.up)), Int(top.rounded(.up)))
         let area = PixelRect(
-            x: left, y: top, width: max(10, style.width - left - rightMargin), height: max(10, style.height - top - bottom))
+            x: leftPixels, y: topPixels, width: max(10, style.width - leftPixels - Int(right.rounded(.up))),
+            height: max(10, style.height - topPixels - Int(bottom.rounded(.up))))
         self.plotArea = area
         self.x = x
         self.y = y
@@ -115,98 +150,109 @@ public struct Axes: Sendable {
             for target in stride(from: 8, through: 2, by: -1) {
                 let ticks = x.ticks(target: target)
                 chosen = ticks.map { (value: $0, label: x.label($0, ticks: ticks)) }
-                let widest = chosen.map { Canvas.textSize($0.label, scale: style.textScale).width }.max() ?? 0
-                if (widest + 16) * chosen.count < area.width { break }
+                let widest = chosen.map { style.measure($0.label).width }.max() ?? 0
+                if (widest + 16) * Double(chosen.count) < Double(area.width) { break }
             }
             self.xTicks = chosen
         }
     }
 
-    /// Light grid lines at the ticks, drawn before the data.
-    func drawGrid(on canvas: inout Canvas, style: PlotStyle) {
+    /// The pixel column or row a grid line or tick at `coordinate` covers: lines one pixel wide sit on
+    /// pixel centres, so the PNG shows them crisp rather than smeared over two pixels.
+    static func crisp(_ coordinate: Double) -> Double { coordinate.rounded(.down) + 0.5 }
+
+    /// Light grid lines at the ticks, drawn before the data; `vertical: false` for bar charts, where
+    /// vertical lines would cut through the bars.
+    func drawGrid(on drawing: Drawing, style: PlotStyle, vertical: Bool = true) {
         guard style.showGrid else { return }
-        for tick in xTicks {
-            let px = Int(pixelX(tick.value).rounded(.down))
-            guard px > plotArea.x, px < plotArea.maxX - 1 else { continue }
-            canvas.fill(PixelRect(x: px, y: plotArea.y, width: 1, height: plotArea.height), color: style.grid)
+        var lines: [(Point, Point)] = []
+        if vertical {
+            for tick in xTicks {
+                let px = Self.crisp(pixelX(tick.value))
+                guard px > Double(plotArea.x) + 1, px < Double(plotArea.maxX) - 1 else { continue }
+                lines.append((Point(px, Double(plotArea.y)), Point(px, Double(plotArea.maxY))))
+            }
         }
         for tick in yTicks {
-            let py = Int(pixelY(tick.value).rounded(.down))
-            guard py > plotArea.y, py < plotArea.maxY - 1 else { continue }
-            canvas.fill(PixelRect(x: plotArea.x, y: py, width: plotArea.width, height: 1), color: style.grid)
+            let py = Self.crisp(pixelY(tick.value))
+            guard py > Double(plotArea.y) + 1, py < Double(plotArea.maxY) - 1 else { continue }
+            lines.append((Point(Double(plotArea.x), py), Point(Double(plotArea.maxX), py)))
         }
+        drawing.strokeSegments(lines, color: style.grid, width: 1)
     }
 
     /// The frame (one pixel outside the plot area, so data never hides it), ticks, labels and title.
-    func drawFrame(on canvas: inout Canvas, style: PlotStyle, title: String?, xLabel: String?, yLabel: String?) {
+    func drawFrame(on drawing: Drawing, style: PlotStyle, title: String?, xLabel: String?, yLabel: String?) {
         let area = plotArea
-        let scale = style.textScale
-        canvas.clip = canvas.bounds
-        canvas.fill(PixelRect(x: area.x - 1, y: area.y - 1, width: area.width + 2, height: 1), color: style.axis)
-        canvas.fill(PixelRect(x: area.x - 1, y: area.maxY, width: area.width + 2, height: 1), color: style.axis)
-        canvas.fill(PixelRect(x: area.x - 1, y: area.y - 1, width: 1, height: area.height + 2), color: style.axis)
-        canvas.fill(PixelRect(x: area.maxX, y: area.y - 1, width: 1, height: area.height + 2), color: style.axis)
-
+        let (left, top) = (Double(area.x) - 0.5, Double(area.y) - 0.5)
+        let (right, bottom) = (Double(area.maxX) + 0.5, Double(area.maxY) + 0.5)
+        drawing.strokePolyline(
+            [Point(left, top), Point(right, top), Point(right, bottom), Point(left, bottom), Point(left, top)],
+            color: style.axis, width: 1)
+        var ticks: [(Point, Point)] = []
+        let lineHeight = style.measure("").height
+        let labelTop = Double(area.maxY) + 1 + Self.tickLength + Self.gap
         for tick in xTicks {
-            let px = Int(pixelX(tick.value).rounded(.down))
-            canvas.fill(PixelRect(x: px, y: area.maxY + 1, width: 1, height: 5), color: style.axis)
-            let size = Canvas.textSize(tick.label, scale: scale)
-            canvas.drawText(tick.label, x: px - size.width / 2, y: area.maxY + 10, color: style.text, scale: scale)
+            let px = Self.crisp(pixelX(tick.value))
+            ticks.append((Point(px, Double(area.maxY) + 1), Point(px, Double(area.maxY) + 1 + Self.tickLength)))
+            drawing.text(
+                tick.label, at: Point(px, labelTop), size: style.fontSize, color: style.text, alignment: .center,
+                baseline: .top)
         }
         for tick in yTicks {
-            let py = Int(pixelY(tick.value).rounded(.down))
-            canvas.fill(PixelRect(x: area.x - 6, y: py, width: 5, height: 1), color: style.axis)
-            let size = Canvas.textSize(tick.label, scale: scale)
-            canvas.drawText(tick.label, x: area.x - 10 - size.width, y: py - size.height / 2, color: style.text, scale: scale)
+            let py = Self.crisp(pixelY(tick.value))
+            ticks.append((Point(Double(area.x) - 1 - Self.tickLength, py), Point(Double(area.x) - 1, py)))
+            drawing.text(
+                tick.label, at: Point(Double(area.x) - 1 - Self.tickLength - Self.gap, py), size: style.fontSize,
+                color: style.text, alignment: .trailing, baseline: .middle)
         }
+        drawing.strokeSegments(ticks, color: style.axis, width: 1)
+        let centerX = Double(area.x) + Double(area.width) / 2
         if let xLabel {
-            let size = Canvas.textSize(xLabel, scale: scale)
-            canvas.drawText(
-                xLabel, x: area.x + (area.width - size.width) / 2, y: area.maxY + 10 + size.height + 12, color: style.text,
-                scale: scale)
+            drawing.text(
+                xLabel, at: Point(centerX, labelTop + lineHeight + Self.gap), size: style.fontSize, color: style.text,
+                alignment: .center, baseline: .top)
         }
         if let yLabel {
-            let size = Canvas.textSize(yLabel, scale: scale)
-            canvas.drawText(
-                yLabel, x: 10, y: area.y + (area.height - size.width) / 2, color: style.text, scale: scale, direction: .upward)
+            drawing.text(
+                yLabel, at: Point(10, Double(area.y) + Double(area.height) / 2), size: style.fontSize,
+                color: style.text, alignment: .center, baseline: .top, direction: .upward)
         }
         if let title {
-            let size = Canvas.textSize(title, scale: style.titleScale)
-            canvas.drawText(
-                title, x: area.x + (area.width - size.width) / 2, y: 12, color: style.text, scale: style.titleScale)
+            drawing.text(
+                title, at: Point(centerX, 10), size: style.titleFontSize, color: style.text, alignment: .center,
+                baseline: .top)
         }
     }
 
     /// A legend box in the plot area's top-right corner.
-    func drawLegend(on canvas: inout Canvas, style: PlotStyle, entries: [(name: String, color: RGBA, mark: LegendMark)]) {
+    func drawLegend(on drawing: Drawing, style: PlotStyle, entries: [(name: String, color: RGBA, mark: LegendMark)]) {
         guard !entries.isEmpty else { return }
-        let scale = style.textScale
-        let lineHeight = BitmapFont.glyphHeight * scale + 8
-        let textWidth = entries.map { Canvas.textSize($0.name, scale: scale).width }.max() ?? 0
-        let box = PixelRect(
-            x: plotArea.maxX - textWidth - 50, y: plotArea.y + 8, width: textWidth + 42, height: entries.count * lineHeight + 8)
-        canvas.clip = canvas.bounds
-        canvas.fill(box, color: style.background.withAlpha(230))
-        canvas.strokeSegments(
-            [
-                (Point(Double(box.x) + 0.5, Double(box.y) + 0.5), Point(Double(box.maxX) - 0.5, Double(box.y) + 0.5)),
-                (Point(Double(box.maxX) - 0.5, Double(box.y) + 0.5), Point(Double(box.maxX) - 0.5, Double(box.maxY) - 0.5)),
-                (Point(Double(box.maxX) - 0.5, Double(box.maxY) - 0.5), Point(Double(box.x) + 0.5, Double(box.maxY) - 0.5)),
-                (Point(Double(box.x) + 0.5, Double(box.maxY) - 0.5), Point(Double(box.x) + 0.5, Double(box.y) + 0.5)),
-            ], color: style.grid.withAlpha(255), width: 1)
+        let lineHeight = style.measure("").height + 6
+        let textWidth = entries.map { style.measure($0.name).width }.max() ?? 0
+        let width = Int((textWidth + 48).rounded(.up))
+        let height = Int((Double(entries.count) * lineHeight + 8).rounded(.up))
+        let box = PixelRect(x: plotArea.maxX - width - 8, y: plotArea.y + 8, width: width, height: height)
+        drawing.fill(box, color: style.background.withAlpha(230))
+        let (left, top) = (Double(box.x) + 0.5, Double(box.y) + 0.5)
+        let (right, bottom) = (Double(box.maxX) - 0.5, Double(box.maxY) - 0.5)
+        drawing.strokePolyline(
+            [Point(left, top), Point(right, top), Point(right, bottom), Point(left, bottom), Point(left, top)],
+            color: style.grid.withAlpha(255), width: 1)
         for (index, entry) in entries.enumerated() {
-            let top = box.y + 6 + index * lineHeight
-            let middle = Double(top) + Double(BitmapFont.glyphHeight * scale) / 2
+            let middle = Double(box.y) + 4 + (Double(index) + 0.5) * lineHeight
             switch entry.mark {
             case .line:
-                canvas.strokePolyline(
-                    [Point(Double(box.x + 8), middle), Point(Double(box.x + 30), middle)], color: entry.color, width: style.lineWidth)
+                let stroke = [Point(Double(box.x + 8), middle), Point(Double(box.x + 32), middle)]
+                drawing.strokePolyline(stroke, color: entry.color, width: style.lineWidth)
             case .box:
-                canvas.fill(PixelRect(x: box.x + 10, y: Int(middle) - 6, width: 18, height: 12), color: entry.color)
+                drawing.fill(PixelRect(x: box.x + 10, y: Int(middle) - 6, width: 20, height: 12), color: entry.color)
             case .marker:
-                canvas.fillCircle(center: Point(Double(box.x + 19), middle), radius: 4, color: entry.color)
+                drawing.fillCircle(center: Point(Double(box.x + 20), middle), radius: 4, color: entry.color)
             }
-            canvas.drawText(entry.name, x: box.x + 36, y: top, color: style.text, scale: scale)
+            drawing.text(
+                entry.name, at: Point(Double(box.x + 40), middle), size: style.fontSize, color: style.text,
+                baseline: .middle)
         }
     }
 }

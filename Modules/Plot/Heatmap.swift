@@ -63,13 +63,14 @@ public struct Heatmap: Figure {
         let domain = try colorDomain()
         let colorbarScale = AxisScale(lower: domain.lowerBound, upper: domain.upperBound)
         let labelWidth = colorbarScale.ticks().map {
-            Canvas.textSize(colorbarScale.label($0, ticks: colorbarScale.ticks()), scale: style.textScale).width
+            style.measure(colorbarScale.label($0, ticks: colorbarScale.ticks())).width
         }.max() ?? 0
-        let labelHeight = colorbarLabel == nil ? 0 : BitmapFont.glyphHeight * style.textScale + 12
+        let labelHeight = colorbarLabel == nil ? 0 : style.measure("").height + Axes.gap
+        let colorbarSpace = Double(20 + Self.colorbarWidth) + Axes.tickLength + Axes.gap + labelWidth + labelHeight + 12
         return Axes(
             style: style, x: AxisScale(lower: xRange.lowerBound, upper: xRange.upperBound),
             y: AxisScale(lower: yRange.lowerBound, upper: yRange.upperBound), title: title, xLabel: xLabel, yLabel: yLabel,
-            rightMargin: 20 + Self.colorbarWidth + 10 + labelWidth + labelHeight + 12)
+            rightMargin: Int(colorbarSpace.rounded(.up)))
     }
 
     /// The pixel at the centre of cell (row, column).
@@ -79,29 +80,20 @@ public struct Heatmap: Figure {
         return Point(axes.pixelX(x), axes.pixelY(y))
     }
 
-    public func render() throws -> Canvas {
+    public func draw(on drawing: Drawing) throws {
         let axes = try axes()
-        let area = axes.plotArea
-        var canvas = Canvas(width: style.width, height: style.height, background: style.background)
-        let colors = try values.map { try $0.map(color(for:)) }
-        // Each pixel takes the cell its centre falls in, so cell borders are crisp.
-        for py in area.y..<area.maxY {
-            let row = min(rows - 1, Int((Double(area.maxY - py) - 0.5) / Double(area.height) * Double(rows)))
-            for px in area.x..<area.maxX {
-                let column = min(columns - 1, Int((Double(px - area.x) + 0.5) / Double(area.width) * Double(columns)))
-                canvas.blend(x: px, y: py, color: colors[row][column])
+        // Cells top row first, as the picture shows them: row 0 is at the bottom.
+        drawing.fillCells(try values.reversed().map { try $0.map(color(for:)) }, in: axes.plotArea)
+        drawing.clipped(to: axes.plotArea) {
+            for level in contourLevels {
+                let segments = MarchingSquares.segments(values, level: level).map { segment in
+                    (pixel(segment.0, axes: axes), pixel(segment.1, axes: axes))
+                }
+                drawing.strokeSegments(segments, color: contourColor, width: 1.5)
             }
         }
-        canvas.clip = area
-        for level in contourLevels {
-            let segments = MarchingSquares.segments(values, level: level).map { segment in
-                (pixel(segment.0, axes: axes), pixel(segment.1, axes: axes))
-            }
-            canvas.strokeSegments(segments, color: contourColor, width: 1.5)
-        }
-        axes.drawFrame(on: &canvas, style: style, title: title, xLabel: xLabel, yLabel: yLabel)
-        try drawColorbar(on: &canvas, axes: axes)
-        return canvas
+        axes.drawFrame(on: drawing, style: style, title: title, xLabel: xLabel, yLabel: yLabel)
+        try drawColorbar(on: drawing, axes: axes)
     }
 
     /// A point in (column, row) cell-centre coordinates, as pixels.
@@ -111,37 +103,33 @@ public struct Heatmap: Figure {
         return Point(axes.pixelX(x), axes.pixelY(y))
     }
 
-    private func drawColorbar(on canvas: inout Canvas, axes: Axes) throws {
+    private func drawColorbar(on drawing: Drawing, axes: Axes) throws {
         let area = axes.plotArea
         let domain = try colorDomain()
         let bar = PixelRect(x: area.maxX + 20, y: area.y, width: Self.colorbarWidth, height: area.height)
-        for py in bar.y..<bar.maxY {
-            let t = (Double(bar.maxY - py) - 0.5) / Double(bar.height)
-            canvas.fill(PixelRect(x: bar.x, y: py, width: bar.width, height: 1), color: Colormap.viridis(t))
-        }
-        let frame = [
-            PixelRect(x: bar.x - 1, y: bar.y - 1, width: bar.width + 2, height: 1),
-            PixelRect(x: bar.x - 1, y: bar.maxY, width: bar.width + 2, height: 1),
-            PixelRect(x: bar.x - 1, y: bar.y - 1, width: 1, height: bar.height + 2),
-            PixelRect(x: bar.maxX, y: bar.y - 1, width: 1, height: bar.height + 2),
-        ]
-        for side in frame { canvas.fill(side, color: style.axis) }
+        drawing.fillVerticalGradient(Colormap.viridisAnchors, in: bar)
+        let (left, top) = (Double(bar.x) - 0.5, Double(bar.y) - 0.5)
+        let (right, bottom) = (Double(bar.maxX) + 0.5, Double(bar.maxY) + 0.5)
+        drawing.strokePolyline(
+            [Point(left, top), Point(right, top), Point(right, bottom), Point(left, bottom), Point(left, top)],
+            color: style.axis, width: 1)
         let scale = AxisScale(lower: domain.lowerBound, upper: domain.upperBound)
         let ticks = scale.ticks()
-        var widest = 0
+        let labelX = Double(bar.maxX) + 1 + Axes.tickLength + Axes.gap
+        var widest = 0.0
+        var marks: [(Point, Point)] = []
         for tick in ticks {
-            let py = Int((Double(bar.maxY) - scale.fraction(tick) * Double(bar.height)).rounded(.down))
-            canvas.fill(PixelRect(x: bar.maxX + 1, y: py, width: 4, height: 1), color: style.axis)
+            let py = Axes.crisp(Double(bar.maxY) - scale.fraction(tick) * Double(bar.height))
+            marks.append((Point(Double(bar.maxX) + 1, py), Point(Double(bar.maxX) + 1 + Axes.tickLength, py)))
             let label = scale.label(tick, ticks: ticks)
-            let size = Canvas.textSize(label, scale: style.textScale)
-            widest = max(widest, size.width)
-            canvas.drawText(label, x: bar.maxX + 8, y: py - size.height / 2, color: style.text, scale: style.textScale)
+            widest = max(widest, style.measure(label).width)
+            drawing.text(label, at: Point(labelX, py), size: style.fontSize, color: style.text, baseline: .middle)
         }
+        drawing.strokeSegments(marks, color: style.axis, width: 1)
         if let colorbarLabel {
-            let size = Canvas.textSize(colorbarLabel, scale: style.textScale)
-            canvas.drawText(
-                colorbarLabel, x: bar.maxX + 8 + widest + 8, y: bar.y + (bar.height - size.width) / 2, color: style.text,
-                scale: style.textScale, direction: .upward)
+            drawing.text(
+                colorbarLabel, at: Point(labelX + widest + Axes.gap, Double(bar.y) + Double(bar.height) / 2),
+                size: style.fontSize, color: style.text, alignment: .center, baseline: .top, direction: .upward)
         }
     }
 

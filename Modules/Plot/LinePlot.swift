@@ -56,30 +56,30 @@ public struct LinePlot: Figure {
             y: try AxisScale.covering(ys, kind: yLog ? .log : .linear, axis: "y"), title: title, xLabel: xLabel, yLabel: yLabel)
     }
 
-    public func render() throws -> Canvas {
+    public func draw(on drawing: Drawing) throws {
         let axes = try axes()
-        var canvas = Canvas(width: style.width, height: style.height, background: style.background)
-        axes.drawGrid(on: &canvas, style: style)
-        canvas.clip = axes.plotArea
-        for (index, line) in series.enumerated() {
-            let color = line.color ?? RGBA.series(index)
-            let order = line.x.indices.filter { i in
-                line.x[i].isFinite && line.y[i].isFinite && (!xLog || line.x[i] > 0) && (!yLog || line.y[i] > 0)
-            }.sorted { line.x[$0] < line.x[$1] }
-            if let std = line.std {
-                let banded = order.filter { !yLog || line.y[$0] - std[$0] > 0 }
-                canvas.fillBand(
-                    x: banded.map { axes.pixelX(line.x[$0]) }, upper: banded.map { axes.pixelY(line.y[$0] + std[$0]) },
-                    lower: banded.map { axes.pixelY(line.y[$0] - std[$0]) }, color: color.withAlpha(64))
+        axes.drawGrid(on: drawing, style: style)
+        drawing.clipped(to: axes.plotArea) {
+            for (index, line) in series.enumerated() {
+                let color = line.color ?? RGBA.series(index)
+                let order = line.x.indices.filter { i in
+                    line.x[i].isFinite && line.y[i].isFinite && (!xLog || line.x[i] > 0) && (!yLog || line.y[i] > 0)
+                }.sorted { line.x[$0] < line.x[$1] }
+                if let std = line.std {
+                    let banded = order.filter { !yLog || line.y[$0] - std[$0] > 0 }
+                    let upper = banded.map { Point(axes.pixelX(line.x[$0]), axes.pixelY(line.y[$0] + std[$0])) }
+                    let lower = banded.map { Point(axes.pixelX(line.x[$0]), axes.pixelY(line.y[$0] - std[$0])) }
+                    drawing.fillPolygon(upper + lower.reversed(), color: color.withAlpha(64))
+                }
+                let points = order.map { Point(axes.pixelX(line.x[$0]), axes.pixelY(line.y[$0])) }
+                drawing.strokePolyline(points, color: color, width: style.lineWidth)
             }
-            canvas.strokePolyline(order.map { Point(axes.pixelX(line.x[$0]), axes.pixelY(line.y[$0])) }, color: color, width: style.lineWidth)
         }
-        axes.drawFrame(on: &canvas, style: style, title: title, xLabel: xLabel, yLabel: yLabel)
+        axes.drawFrame(on: drawing, style: style, title: title, xLabel: xLabel, yLabel: yLabel)
         let named = series.enumerated().filter { !$0.element.name.isEmpty }
         axes.drawLegend(
-            on: &canvas, style: style,
+            on: drawing, style: style,
             entries: named.map { (name: $0.element.name, color: $0.element.color ?? RGBA.series($0.offset), mark: .line) })
-        return canvas
     }
 
     /// Columns `series,x,y,std`.
@@ -140,23 +140,24 @@ public struct ScatterPlot: Figure {
             xLabel: xLabel, yLabel: yLabel)
     }
 
-    public func render() throws -> Canvas {
+    public func draw(on drawing: Drawing) throws {
         let axes = try axes()
-        var canvas = Canvas(width: style.width, height: style.height, background: style.background)
-        axes.drawGrid(on: &canvas, style: style)
-        canvas.clip = axes.plotArea
-        for (index, group) in series.enumerated() {
-            let color = group.color ?? RGBA.series(index)
-            for (x, y) in zip(group.x, group.y) where x.isFinite && y.isFinite && (!xLog || x > 0) && (!yLog || y > 0) {
-                canvas.fillCircle(center: Point(axes.pixelX(x), axes.pixelY(y)), radius: markerRadius, color: color)
+        axes.drawGrid(on: drawing, style: style)
+        drawing.clipped(to: axes.plotArea) {
+            for (index, group) in series.enumerated() {
+                let color = group.color ?? RGBA.series(index)
+                for (x, y) in zip(group.x, group.y)
+                where x.isFinite && y.isFinite && (!xLog || x > 0) && (!yLog || y > 0) {
+                    let center = Point(axes.pixelX(x), axes.pixelY(y))
+                    drawing.fillCircle(center: center, radius: markerRadius, color: color)
+                }
             }
         }
-        axes.drawFrame(on: &canvas, style: style, title: title, xLabel: xLabel, yLabel: yLabel)
+        axes.drawFrame(on: drawing, style: style, title: title, xLabel: xLabel, yLabel: yLabel)
         let named = series.enumerated().filter { !$0.element.name.isEmpty }
         axes.drawLegend(
-            on: &canvas, style: style,
+            on: drawing, style: style,
             entries: named.map { (name: $0.element.name, color: $0.element.color ?? RGBA.series($0.offset), mark: .marker) })
-        return canvas
     }
 
     /// Columns `series,x,y`.

@@ -5,6 +5,8 @@ import Foundation
 public enum PlotError: Error, Equatable, CustomStringConvertible {
     /// libpng refused to write or read the file; `message` is libpng's own explanation.
     case png(path: String, message: String)
+    /// Cairo could not create or write a surface; `message` is Cairo's own status text.
+    case cairo(path: String, message: String)
     /// Two arrays that must be parallel have different lengths.
     case lengthMismatch(field: String, expected: Int, got: Int)
     /// A log axis received no positive value to show.
@@ -16,6 +18,7 @@ public enum PlotError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .png(let path, let message): return "libpng on \(path): \(message)"
+        case .cairo(let path, let message): return "Cairo on \(path): \(message)"
         case .lengthMismatch(let field, let expected, let got): return "\(field) has \(got) values, expected \(expected)"
         case .noPositiveValues(let axis): return "the \(axis) axis is logarithmic but no value on it is positive"
         case .empty(let what): return "nothing to plot: \(what)"
@@ -24,37 +27,40 @@ public enum PlotError: Error, Equatable, CustomStringConvertible {
     }
 }
 
-/// Writes canvases as 8-bit RGB PNG files through libpng's simplified API.
+/// Writes images as 8-bit RGBA PNG files through libpng's simplified API.
 public enum PNGWriter {
-    public static func write(_ canvas: Canvas, to path: String) throws {
-        var rgb = [UInt8]()
-        rgb.reserveCapacity(canvas.width * canvas.height * 3)
-        for offset in stride(from: 0, to: canvas.pixels.count, by: 4) {
-            rgb.append(contentsOf: canvas.pixels[offset..<offset + 3])
-        }
-        var image = png_image()
-        image.version = png_uint_32(PNG_IMAGE_VERSION)
-        image.width = png_uint_32(canvas.width)
-        image.height = png_uint_32(canvas.height)
-        image.format = png_uint_32(PNG_FORMAT_FLAG_COLOR)
-        let written = rgb.withUnsafeBytes { bytes in
-            png_image_write_to_file(&image, path, 0, bytes.baseAddress, 0, nil)
+    public static func write(_ image: RGBAImage, to path: String) throws {
+        var png = png_image()
+        png.version = png_uint_32(PNG_IMAGE_VERSION)
+        png.width = png_uint_32(image.width)
+        png.height = png_uint_32(image.height)
+        png.format = png_uint_32(PNG_FORMAT_FLAG_COLOR | PNG_FORMAT_FLAG_ALPHA)
+        let written = image.pixels.withUnsafeBytes { bytes in
+            png_image_write_to_file(&png, path, 0, bytes.baseAddress, 0, nil)
         }
         guard written != 0 else {
-            let message = PNGImage.message(of: &image)
-            png_image_free(&image)
+            let message = RGBAImage.message(of: &png)
+            png_image_free(&png)
             throw PlotError.png(path: path, message: message)
         }
     }
 }
 
-/// A decoded PNG as RGBA bytes, used to check what a figure drew.
-public struct PNGImage: Sendable {
+/// An image as straight-alpha RGBA bytes: a rendered figure, or a decoded PNG to check what a figure drew.
+public struct RGBAImage: Sendable {
     public let width: Int
     public let height: Int
     /// Row-major RGBA bytes, top row first.
     public let pixels: [UInt8]
 
+    init(width: Int, height: Int, pixels: [UInt8]) {
+        precondition(pixels.count == width * height * 4, "\(width)×\(height) RGBA needs \(width * height * 4) bytes")
+        self.width = width
+        self.height = height
+        self.pixels = pixels
+    }
+
+    /// Decodes the PNG file at `path`.
     public init(contentsOf path: String) throws {
         var image = png_image()
         image.version = png_uint_32(PNG_IMAGE_VERSION)

@@ -23,14 +23,30 @@ final class PlotTests: XCTestCase {
         directory.appendingPathComponent(name).path
     }
 
-    /// Saves the figure and decodes the PNG it wrote.
-    private func saveAndDecode(_ figure: some Figure, _ name: String) throws -> PNGImage {
+    /// Saves the figure and decodes the PNG it wrote, which must hold the pixels `render()` returns.
+    private func saveAndDecode(_ figure: some Figure, _ name: String) throws -> RGBAImage {
         let path = outputPath(name)
         try figure.save(to: path)
-        let image = try PNGImage(contentsOf: path)
+        let image = try RGBAImage(contentsOf: path)
         XCTAssertEqual(image.width, 800)
         XCTAssertEqual(image.height, 560)
+        XCTAssertEqual(image.pixels, try figure.render().pixels, "the PNG holds the rendered pixels")
         return image
+    }
+
+    /// Draws on a white image of `width`×`height` pixels.
+    private func rasterize(
+        width: Int, height: Int, family: String = PlotStyle().fontFamily, _ draw: (Drawing) -> Void
+    ) throws -> RGBAImage {
+        try Drawing.rasterize(width: width, height: height, family: family) { drawing in
+            drawing.fill(PixelRect(x: 0, y: 0, width: width, height: height), color: .white)
+            draw(drawing)
+        }
+    }
+
+    /// The rows of `image` inside `columns` holding a pixel darker than mid-grey.
+    private func inkedRows(_ image: RGBAImage, columns: Range<Int>) -> [Int] {
+        (0..<image.height).filter { y in columns.contains { image[$0, y].r < 128 } }
     }
 
     private func assertColor(_ actual: RGBA, _ expected: RGBA, tolerance: Int = 0, _ message: String, line: UInt = #line) {
@@ -42,66 +58,110 @@ final class PlotTests: XCTestCase {
     // MARK: PNG
 
     func testPNGRoundTripKeepsSizeAndPixels() throws {
-        var canvas = Canvas(width: 64, height: 32)
-        canvas.fill(PixelRect(x: 10, y: 5, width: 4, height: 3), color: RGBA(200, 30, 40))
+        var pixels = [UInt8](repeating: 255, count: 64 * 32 * 4)
+        for y in 5..<8 {
+            for x in 10..<14 {
+                let offset = (y * 64 + x) * 4
+                pixels.replaceSubrange(offset..<offset + 4, with: [200, 30, 40, 255])
+            }
+        }
+        pixels.replaceSubrange(0..<4, with: [10, 20, 30, 128])
         let path = outputPath("roundtrip.png")
-        try PNGWriter.write(canvas, to: path)
-        let image = try PNGImage(contentsOf: path)
+        try PNGWriter.write(RGBAImage(width: 64, height: 32, pixels: pixels), to: path)
+        let image = try RGBAImage(contentsOf: path)
         XCTAssertEqual(image.width, 64)
         XCTAssertEqual(image.height, 32)
-        XCTAssertEqual(image[10, 5], RGBA(200, 30, 40, 255))
+        XCTAssertEqual(image.pixels, pixels, "8-bit RGBA survives the round trip, translucent pixels included")
         XCTAssertEqual(image[13, 7], RGBA(200, 30, 40, 255))
         XCTAssertEqual(image[14, 7], RGBA.white)
-        XCTAssertEqual(image[10, 8], RGBA.white)
     }
 
     func testPNGErrorsNameTheFile() throws {
         let path = outputPath("not-a.png")
         try Data("hello".utf8).write(to: URL(fileURLWithPath: path))
-        XCTAssertThrowsError(try PNGImage(contentsOf: path)) { error in
+        XCTAssertThrowsError(try RGBAImage(contentsOf: path)) { error in
             guard case .png(let failing, let message) = error as? PlotError else { return XCTFail("\(error)") }
             XCTAssertEqual(failing, path)
             XCTAssertFalse(message.isEmpty, "libpng's own message is passed on")
         }
-        XCTAssertThrowsError(try PNGWriter.write(Canvas(width: 2, height: 2), to: "/nonexistent-dir/x.png"))
+        let image = RGBAImage(width: 2, height: 2, pixels: [UInt8](repeating: 255, count: 16))
+        XCTAssertThrowsError(try PNGWriter.write(image, to: "/nonexistent-dir/x.png"))
+        let unwritable = {
+            try Drawing.writeSVG(to: "/nonexistent-dir/x.svg", width: 2, height: 2, family: "DejaVu Sans") { _ in }
+        }
+        XCTAssertThrowsError(try unwritable()) { error in
+            guard case .cairo(let failing, let message) = error as? PlotError else { return XCTFail("\(error)") }
+            XCTAssertEqual(failing, "/nonexistent-dir/x.svg")
+            XCTAssertFalse(message.isEmpty, "Cairo's status text is passed on")
+        }
     }
 
-    // MARK: Canvas
+    // MARK: Drawing
 
-    func testTextRendersGlyphPixels() {
-        var canvas = Canvas(width: 40, height: 20)
-        canvas.drawText("E?", x: 2, y: 3, color: .black)
-        // "E": full top, middle and bottom rows; only the left column elsewhere.
-        for column in 0..<5 { XCTAssertEqual(canvas[2 + column, 3], .black, "top bar of E at column \(column)") }
-        XCTAssertEqual(canvas[2, 4], .black)
-        XCTAssertEqual(canvas[3, 4], .white)
-        for column in 0..<4 { XCTAssertEqual(canvas[2 + column, 6], .black, "middle bar of E") }
-        XCTAssertEqual(canvas[6, 6], .white)
-        // The gap column between glyphs stays blank.
-        XCTAssertTrue((0..<7).allSatisfy { canvas[7, 3 + $0] == .white })
-
-        var scaled = Canvas(width: 20, height: 20)
-        scaled.drawText("|", x: 0, y: 0, color: .black, scale: 2)
-        XCTAssertEqual(scaled[4, 13], .black, "the bar of | is column 2, two pixels wide at scale 2")
-        XCTAssertEqual(scaled[3, 13], .white)
-        XCTAssertEqual(Canvas.textSize("ab", scale: 2).width, 22)
-
-        var upward = Canvas(width: 10, height: 10)
-        upward.drawText("-", x: 0, y: 0, color: .black, direction: .upward)
-        XCTAssertTrue((0..<5).allSatisfy { upward[3, $0] == .black }, "a rotated '-' is a vertical bar at row 3")
-        XCTAssertEqual(BitmapFont.glyph("é"), BitmapFont.glyph("?"), "characters the font lacks print as ?")
+    func testTextIsAntiAliasedWithDescendersBelowTheBaseline() throws {
+        let style = PlotStyle()
+        let metrics = style.measure("gypsy")
+        XCTAssertGreaterThan(metrics.width, 30, "five glyphs at 14 px")
+        XCTAssertEqual(metrics.height, 14 * 1.164, accuracy: 0.5, "DejaVu Sans is 1.164 em from ascent to descent")
+        let baseline = 30
+        let image = try rasterize(width: 200, height: 50) { drawing in
+            drawing.text("x", at: Point(10, Double(baseline)), size: style.fontSize, color: .black)
+            drawing.text("gypsy", at: Point(50, Double(baseline)), size: style.fontSize, color: .black)
+        }
+        // Anti-aliased glyph edges: many grey levels, not just ink and paper.
+        let box = (50..<(50 + Int(metrics.width.rounded(.up)))).flatMap { x in (10..<45).map { image[x, $0].r } }
+        XCTAssertGreaterThan(Set(box).count, 8, "grey levels in the label's box: \(Set(box).sorted())")
+        // "x" stands on the baseline; g, y and p hang below it (a 5×7 bitmap font put them too high).
+        let x = inkedRows(image, columns: 10..<20), descended = inkedRows(image, columns: 50..<90)
+        XCTAssertEqual(x.max(), baseline - 1, "x ends on the baseline")
+        XCTAssertEqual(x.count, 8, "x-height of DejaVu Sans at 14 px: \(x)")
+        XCTAssertGreaterThanOrEqual(descended.max()!, baseline + 2, "descenders reach below the baseline: \(descended)")
+        XCTAssertEqual(descended.min(), x.min(), "g, y, p, s have the x-height of x")
     }
 
-    func testLinesAreAntiAliased() {
-        var canvas = Canvas(width: 20, height: 20)
-        canvas.strokePolyline([Point(0, 10.5), Point(20, 10.5)], color: .black, width: 1)
-        XCTAssertEqual(canvas[5, 10], .black, "the row the line passes through the middle of is covered")
-        XCTAssertEqual(canvas[5, 9], .white)
-        XCTAssertEqual(canvas[5, 12], .white)
-        var diagonal = Canvas(width: 20, height: 20)
-        diagonal.strokePolyline([Point(0, 0), Point(20, 7)], color: .black, width: 1)
+    func testTextAnchorsAndRotation() throws {
+        let style = PlotStyle()
+        let width = style.measure("Hello").width
+        let image = try rasterize(width: 200, height: 200) { drawing in
+            drawing.text("Hello", at: Point(100, 20), size: 14, color: .black, alignment: .center, baseline: .top)
+            drawing.text(
+                "Hello", at: Point(20, 150), size: 14, color: .black, alignment: .leading, baseline: .top,
+                direction: .upward)
+        }
+        let top = inkedRows(image, columns: 0..<200).filter { $0 < 50 }
+        // DejaVu Sans' capitals are 0.729 em tall.
+        let capTop = 20 + style.measure("").ascent - 14 * 0.729
+        XCTAssertEqual(Double(top.min()!), capTop, accuracy: 1.5, "cap height below the top anchor")
+        let columns = (0..<200).filter { x in (0..<50).contains { image[x, $0].r < 128 } }
+        XCTAssertEqual(Double(columns.min()! + columns.max()! + 1) / 2, 100, accuracy: 1.5, "centred on the anchor")
+        XCTAssertEqual(Double(columns.max()! + 1 - columns.min()!), width, accuracy: 3)
+        // Upward text runs from the anchor towards the top of the image.
+        let upward = (50..<200).filter { y in (0..<60).contains { image[$0, y].r < 128 } }
+        XCTAssertEqual(upward.max()!, 149, accuracy: 1, "the first letter sits at the anchor")
+        XCTAssertEqual(Double(upward.max()! - upward.min()!), width, accuracy: 3)
+    }
+
+    func testMissingFontFamilyFallsBack() throws {
+        let family = "No Such Typeface 12345"
+        XCTAssertGreaterThan(Drawing.measure("fallback", family: family, size: 14).width, 20)
+        let image = try rasterize(width: 120, height: 30, family: family) { drawing in
+            drawing.text("fallback", at: Point(5, 20), size: 14, color: .black)
+        }
+        XCTAssertFalse(inkedRows(image, columns: 0..<120).isEmpty, "fontconfig's substitute still draws the text")
+    }
+
+    func testLinesAreAntiAliased() throws {
+        let straight = try rasterize(width: 20, height: 20) {
+            $0.strokePolyline([Point(0, 10.5), Point(20, 10.5)], color: .black, width: 1)
+        }
+        XCTAssertEqual(straight[5, 10], RGBA.black, "a one-pixel line on a pixel centre covers that row")
+        XCTAssertEqual(straight[5, 9], RGBA.white)
+        XCTAssertEqual(straight[5, 11], RGBA.white)
+        let diagonal = try rasterize(width: 20, height: 20) {
+            $0.strokePolyline([Point(0, 0), Point(20, 7)], color: .black, width: 1)
+        }
         let grays = Set((0..<20).flatMap { x in (0..<20).map { diagonal[x, $0].r } }).filter { $0 != 0 && $0 != 255 }
-        XCTAssertFalse(grays.isEmpty, "a sloped line has partially covered (grey) edge pixels")
+        XCTAssertGreaterThan(grays.count, 2, "a sloped line has partially covered (grey) edge pixels")
     }
 
     func testViridisAnchorsAndMonotoneLightness() {
@@ -191,6 +251,15 @@ final class PlotTests: XCTestCase {
         let between = (column.y + map.cellCenter(row: 3, column: 0, axes: axes).y) / 2
         let brightest = (-1...1).map { image[Int(column.x), Int(between) + $0] }.map { Int($0.r) + Int($0.g) + Int($0.b) }.max()!
         XCTAssertGreaterThan(brightest, 3 * 200, "the white contour line crosses column 0 at row 2.5")
+
+        // The SVG embeds the 8×6 cells as one image that viewers must not smooth, under the white contour.
+        let svg = try String(contentsOfFile: outputPath("heatmap.svg"), encoding: .utf8)
+        let images = matches(#"<image style="image-rendering:optimizeSpeed;image-rendering:pixelated" [^>]*>"#, in: svg)
+        XCTAssertEqual(images.count, 1, svg)
+        XCTAssertTrue(images.first?[0].contains(#"width="8" height="6""#) ?? false, "\(images)")
+        let whiteContour = "stroke-width:1.5;stroke-linecap:butt;stroke-linejoin:round;stroke:rgb(100%,100%,100%)"
+        XCTAssertTrue(svg.contains(whiteContour), "the contour is a white path")
+        XCTAssertTrue(svg.contains(">loss</text>"), "the colorbar's label")
     }
 
     func testMarchingSquaresSaddleAndEmpty() {
@@ -222,6 +291,91 @@ final class PlotTests: XCTestCase {
         }
         let csv = try String(contentsOfFile: outputPath("lines.csv"), encoding: .utf8)
         XCTAssertEqual(csv.split(separator: "\n").count, 41, "header and one row per point")
+    }
+
+    // MARK: Vector formats
+
+    /// The line plot of `testLinePlotWithBandsLegendAndLogAxis` on a linear axis, small enough to check by hand.
+    private var smallLinePlot: LinePlot {
+        LinePlot(
+            series: [
+                LineSeries(name: "LIF", x: [0, 1, 2], y: [1, 3, 2]), LineSeries(name: "QIF", x: [0, 2], y: [0, 4]),
+            ],
+            title: "training loss", xLabel: "epoch", yLabel: "loss")
+    }
+
+    func testSaveWritesPNGSVGPDFAndCSV() throws {
+        try smallLinePlot.save(to: outputPath("formats/small.png"))
+        for suffix in ["png", "svg", "pdf", "csv"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: outputPath("formats/small.\(suffix)")), suffix)
+        }
+    }
+
+    func testSameFigureSameBytes() throws {
+        // Cairo counts surfaces and images per process, and would date the PDF: neither may show in the files.
+        var map = Heatmap(values: [[1, 2], [3, 4]], title: "twice")
+        map.contourLevels = [2.5]
+        try map.save(to: outputPath("first/map.png"))
+        try map.save(to: outputPath("second/map.png"))
+        for suffix in ["png", "svg", "pdf"] {
+            let first = try Data(contentsOf: URL(fileURLWithPath: outputPath("first/map.\(suffix)")))
+            let second = try Data(contentsOf: URL(fileURLWithPath: outputPath("second/map.\(suffix)")))
+            XCTAssertEqual(first, second, suffix)
+        }
+        let svg = try String(contentsOfFile: outputPath("first/map.svg"), encoding: .utf8)
+        XCTAssertTrue(svg.contains(#"<g id="surface1">"#) && svg.contains(##"xlink:href="#image1""##), svg)
+    }
+
+    func testSVGHasTextElementsAndTheDataPath() throws {
+        let plot = smallLinePlot
+        try plot.save(to: outputPath("small.png"))
+        let svg = try String(contentsOfFile: outputPath("small.svg"), encoding: .utf8)
+        XCTAssertTrue(svg.hasPrefix("<?xml"), String(svg.prefix(100)))
+        XCTAssertTrue(svg.contains(#"width="800px" height="560px" viewBox="0 0 800 560""#), "sized in CSS pixels")
+        XCTAssertTrue(svg.contains(#"<g id="surface1">"#))
+        XCTAssertFalse(svg.contains("glyph"), "text is text, not glyph outlines")
+
+        // Every label, in drawing order: x ticks, y ticks, axis labels, title, legend.
+        let texts = matches(#"<text [^>]*>([^<]*)</text>"#, in: svg).map { $0[1] }
+        let axes = try plot.axes()
+        let ticks = axes.xTicks.map(\.label) + axes.yTicks.map(\.label)
+        XCTAssertEqual(texts, ticks + ["epoch", "loss", "training loss", "LIF", "QIF"])
+        let title = try XCTUnwrap(matches(#"<text ([^>]*)>training loss</text>"#, in: svg).first?[1])
+        let titleFont = #"font-family="'DejaVu Sans', sans-serif" font-size="16.00" text-anchor="middle""#
+        XCTAssertTrue(title.contains(titleFont), title)
+        let yLabel = try XCTUnwrap(matches(#"<text ([^>]*)>loss</text>"#, in: svg).first?[1])
+        XCTAssertTrue(yLabel.contains("rotate(-90)"), yLabel)
+
+        // The first series is one stroked path through its three points, in the PNG's coordinates.
+        let blue = "stroke-width:2;stroke-linecap:butt;stroke-linejoin:round;stroke:rgb(0%,44.705882%,69.803922%)"
+        let pattern = #"<path style="fill:none;\#(NSRegularExpression.escapedPattern(for: blue))[^"]*" d="([^"]*)""#
+        let paths = matches(pattern, in: svg)
+        let data = try XCTUnwrap(paths.first?[1], "the LIF line is a path")
+        let numbers = data.split(separator: " ").compactMap { Double($0) }
+        let expected = zip([0.0, 1, 2], [1.0, 3, 2]).flatMap { [axes.pixelX($0), axes.pixelY($1)] }
+        XCTAssertEqual(numbers.count, expected.count, data)
+        for (got, want) in zip(numbers, expected) { XCTAssertEqual(got, want, accuracy: 0.01, data) }
+        XCTAssertTrue(data.hasPrefix("M "), data)
+    }
+
+    func testPDFHasTheTitleAndAnEmbeddedFont() throws {
+        try smallLinePlot.save(to: outputPath("small.png"))
+        let pdf = try Data(contentsOf: URL(fileURLWithPath: outputPath("small.pdf")))
+        // Page content is compressed; the document's dictionaries are not.
+        let text = String(decoding: pdf, as: UTF8.self)
+        XCTAssertTrue(text.hasPrefix("%PDF-"))
+        XCTAssertTrue(text.contains("/Title (training loss)"), "the title is the document's title")
+        XCTAssertTrue(text.contains("/MediaBox [ 0 0 600 420 ]"), "800×560 CSS pixels are 600×420 pt")
+        let fonts = matches(#"/FontName /[A-Z]{6}\+DejaVuSans"#, in: text)
+        XCTAssertFalse(fonts.isEmpty, "text in an embedded subset of DejaVu Sans")
+    }
+
+    /// The capture groups of every match of `pattern`, the whole match first.
+    private func matches(_ pattern: String, in text: String) -> [[String]] {
+        let expression = try! NSRegularExpression(pattern: pattern)
+        return expression.matches(in: text, range: NSRange(text.startIndex..., in: text)).map { match in
+            (0..<match.numberOfRanges).map { Range(match.range(at: $0), in: text).map { String(text[$0]) } ?? "" }
+        }
     }
 
     func testRasterAndScatter() throws {

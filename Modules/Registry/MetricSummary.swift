@@ -133,8 +133,8 @@ extension RunRegistry {
         var newestPerSeed: [Int: (RunID, Double)] = [:]
         var unseeded: [(RunID, Double)] = []
         for row in rows {
-            if let fingerprint = query.fingerprint, try ConfigFingerprint.of(configJSON: row.string("config")) != fingerprint {
-                continue
+            if let fingerprint = query.fingerprint {
+                guard try ConfigFingerprint.of(configJSON: row.string("config")) == fingerprint else { continue }
             }
             let run = RunID(row.int64("id"))
             let value = row.optionalDouble("picked") ?? .nan

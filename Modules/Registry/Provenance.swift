@@ -108,9 +108,8 @@ public struct DataFileDigest: Sendable, Equatable, Codable {
         var files: [String] = []
         while let relative = walker.nextObject() as? String {
             var isSubfolder: ObjCBool = false
-            if FileManager.default.fileExists(atPath: path + "/" + relative, isDirectory: &isSubfolder), !isSubfolder.boolValue {
-                files.append(relative)
-            }
+            let exists = FileManager.default.fileExists(atPath: path + "/" + relative, isDirectory: &isSubfolder)
+            if exists && !isSubfolder.boolValue { files.append(relative) }
         }
         var listing = ""
         var bytes: Int64 = 0

@@ -166,7 +166,9 @@ public struct ReportGenerator: Sendable {
     }
 
     /// The report as markdown. `banner`, when given, is quoted under the title (synthetic data).
-    public func markdown(paper: String, title: String, sections: [ReportSection], banner: String? = nil) throws -> String {
+    public func markdown(
+        paper: String, title: String, sections: [ReportSection], banner: String? = nil
+    ) throws -> String {
         let results = try sections.map { section in try section.claims.map(evaluate) }
         let all = results.flatMap { $0 }
         let counted = Verdict.allCases.filter { verdict in
@@ -250,8 +252,10 @@ public struct ReportGenerator: Sendable {
             lines += data.sorted { $0.key < $1.key }.map { "\($0.key) \(list($0.value)) |" }
         }
         if !unrecorded.isEmpty {
-            lines += ["", "No data file checksums recorded with runs \(list(unrecorded)) (made before they were recorded, or "
-                + "reading no data files of their own)."]
+            lines += [
+                "", "No data file checksums recorded with runs \(list(unrecorded)) (made before they were recorded, "
+                    + "or reading no data files of their own).",
+            ]
         }
         return lines
     }

@@ -57,8 +57,11 @@ public struct SeedComparison: Sendable, Equatable {
 
     /// "seed std 0.0123 (n = 3) vs 0.0100 (n = 3); MDD 0.0250", with `format` for the numbers.
     public func noise(_ format: (Double) -> String) -> String {
-        let sides = [variant, baseline].map { side in side.std.map { "\(format($0)) (n = \(side.n))" } ?? "— (n = 0)" }
-        return "seed std \(sides[0]) vs \(sides[1]); MDD " + (minimalDetectableDifference.map(format) ?? "— (needs ≥ 2 seeds a side)")
+        let sides = [variant, baseline].map { side in
+            side.std.map { "\(format($0)) (n = \(side.n))" } ?? "— (n = 0)"
+        }
+        let detectable = minimalDetectableDifference.map(format) ?? "— (needs ≥ 2 seeds a side)"
+        return "seed std \(sides[0]) vs \(sides[1]); MDD \(detectable)"
     }
 }
 

@@ -101,7 +101,8 @@ public struct ImageCommand<P: PaperDefinition>: ParsableCommand {
                 _ = try paper.runner.work(study: studyName, options: common)
             }
             let failed = try registry.trials(in: study.id).filter { $0.state == .failed }
-            let file = try paper.writeReport(registry: registry, preset: preset, overrides: common.overrides, directory: URL(fileURLWithPath: reportDir))
+            let file = try paper.writeReport(
+                registry: registry, preset: preset, overrides: common.overrides, directory: URL(fileURLWithPath: reportDir))
             print("\(paper.id): report \(file.path)")
             guard failed.isEmpty else {
                 throw ValidationError("\(failed.count) run(s) failed:\n" + failed.map { "  \($0.parameters): \($0.lastError ?? "?")" }.joined(separator: "\n"))

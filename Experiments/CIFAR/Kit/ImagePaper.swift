@@ -41,7 +41,9 @@ public struct ImagePaper: Sendable {
     /// the command-line `overrides` (`--set`, as given to `reproduce`): each variant's table row
     /// takes the runs whose resolved config is the one its workers run.
     @discardableResult
-    public func writeReport(registry: RunRegistry, preset: String, overrides: [String] = [], directory: URL) throws -> URL {
+    public func writeReport(
+        registry: RunRegistry, preset: String, overrides: [String] = [], directory: URL
+    ) throws -> URL {
         var options = ExperimentOptions()
         options.preset = preset
         options.overrides = overrides
@@ -49,7 +51,8 @@ public struct ImagePaper: Sendable {
         var fingerprints: [String: String] = [:]
         var datasets: [String: String] = [:]
         for variant in plan.variants {
-            let config = try runner.trialConfig(variant.set.merging(["variant": .string(variant.name)]) { _, name in name }, options: options)
+            let parameters = variant.set.merging(["variant": .string(variant.name)]) { _, name in name }
+            let config = try runner.trialConfig(parameters, options: options)
             fingerprints[variant.name] = try ConfigFingerprint.of(configJSON: config.json)
             datasets[variant.name] = config.value.data.dataset
         }
@@ -61,10 +64,11 @@ public struct ImagePaper: Sendable {
             overrides: try options.configOverrides()).value
         let sections = try self.sections(report, plan, base)
         let synthetic = plan.variants.map(\.name).filter(report.isSynthetic)
+        let names = Set(synthetic.compactMap { datasets[$0] }).sorted().map { "`\($0)`" }.joined(separator: ", ")
         let banner = synthetic.isEmpty ? nil : ReportGenerator.syntheticDataBanner(
-            data: "synthetic data (" + Set(synthetic.compactMap { datasets[$0] }).sorted().map { "`\($0)`" }.joined(separator: ", ")
-                + ", \(synthetic.count) of \(plan.variants.count) variants)")
+            data: "synthetic data (\(names), \(synthetic.count) of \(plan.variants.count) variants)")
         return try ReportGenerator(registry: registry).write(
-            paper: id, title: "\(title) — results (\(preset) preset)", sections: sections, banner: banner, papersDirectory: directory)
+            paper: id, title: "\(title) — results (\(preset) preset)", sections: sections, banner: banner,
+            papersDirectory: directory)
     }
 }

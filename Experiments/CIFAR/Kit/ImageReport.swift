@@ -31,8 +31,9 @@ public struct ImageReport {
     /// The completed runs of `variant` with the variant's resolved config, one metric each. A name
     /// the protocol does not have selects no run.
     public func query(_ variant: String, split: String = "test", name: String = "accuracy") -> MetricQuery {
-        MetricQuery(paper: paper, experiment: ImagePaper.experiment, fingerprint: fingerprints[variant] ?? "no such variant",
-                    split: split, name: name)
+        MetricQuery(
+            paper: paper, experiment: ImagePaper.experiment, fingerprint: fingerprints[variant] ?? "no such variant",
+            split: split, name: name)
     }
 
     /// Whether `variant` trains on generated data (`synthetic-*`), which cannot judge the paper's numbers.

@@ -43,14 +43,15 @@ public struct SHDReport {
 
     func purpose(of neuron: String) -> String { neuron.hasSuffix("-exact") ? "seeds" : "comparison" }
 
-    /// The fingerprint of the config behind `neuron`'s table row: this config with the search's
-    /// best parameters (exact models) and the row's neuron and purpose, as the seeds stage runs
-    /// it. Nil while an exact model's search has no completed trial.
+    /// The fingerprint of the config behind `neuron`'s table row: this config with the best
+    /// parameters of the model's search (when it has one) and the row's neuron and purpose, as the
+    /// seeds stage runs it. Nil while an exact model's search has no completed trial.
     func fingerprint(_ neuron: String) throws -> String? {
         var parameters: TrialParameters = [:]
-        if neuron.hasSuffix("-exact") {
-            guard let best = try bestTrial(neuron) else { return nil }
+        if let best = try bestTrial(neuron) {
             parameters = best.parameters
+        } else if neuron.hasSuffix("-exact") {
+            return nil
         }
         parameters["neuron"] = .string(neuron)
         parameters["purpose"] = .string(purpose(of: neuron))
@@ -76,7 +77,8 @@ public struct SHDReport {
     /// this config's landscape settings, and its metrics.
     func landscape(_ neuron: String) throws -> (run: RunRecord, metrics: [String: Double])? {
         guard let fingerprint = try fingerprint(neuron) else { return nil }
-        let trained = try registry.runs(RunFilter(paper: Self.paper, experiment: "shd", neuron: neuron, status: .completed))
+        let trained = try registry.runs(
+            RunFilter(paper: Self.paper, experiment: "shd", neuron: neuron, status: .completed))
             .filter { $0.seed == config.seeds[0] }
             .filter { try ConfigFingerprint.of(configJSON: $0.configJSON) == fingerprint }
         let expected = try Set(trained.map {
@@ -85,9 +87,8 @@ public struct SHDReport {
         })
         let runs = try registry.runs(RunFilter(
             paper: Self.paper, experiment: SHDLandscapeStage.experiment, neuron: neuron, status: .completed))
-        guard let run = runs.filter({ expected.contains($0.configJSON) }).max(by: { $0.id.rawValue < $1.id.rawValue }) else {
-            return nil
-        }
+        let scans = runs.filter { expected.contains($0.configJSON) }
+        guard let run = scans.max(by: { $0.id.rawValue < $1.id.rawValue }) else { return nil }
         var metrics: [String: Double] = [:]
         for (key, value) in try registry.finalMetrics(of: run.id) where key.split == "landscape" { metrics[key.name] = value }
         return (run, metrics)
@@ -112,12 +113,17 @@ public struct SHDReport {
         let accuracy = try Dictionary(uniqueKeysWithValues: (exact + SHDPipeline.discreteNeurons).map {
             ($0, try summary($0, split: "test", name: "accuracy"))
         })
-        let silent = try Dictionary(uniqueKeysWithValues: exact.map { ($0, try summary($0, split: "val", name: "silent_fraction")) })
+        let silent = try Dictionary(uniqueKeysWithValues: exact.map {
+            ($0, try summary($0, split: "val", name: "silent_fraction"))
+        })
         let landscapes = try Dictionary(uniqueKeysWithValues: exact.map { ($0, try landscape($0)) })
 
-        lines += ["", "## Verdicts", "", "Rules: see the paper README's \"Verdict rules\". Runs are taken by the fingerprint of "
-            + "their resolved config (everything but the seed), so runs with other settings never count.",
-            "", "| Claim | Verdict | Evidence |", "| --- | --- | --- |"]
+        lines += [
+            "", "## Verdicts", "",
+            "Rules: see the paper README's \"Verdict rules\". Runs are taken by the fingerprint of their resolved "
+                + "config (everything but the seed), so runs with other settings never count.",
+            "", "| Claim | Verdict | Evidence |", "| --- | --- | --- |",
+        ]
         for verdict in try Self.verdicts(accuracy: accuracy, silent: silent, landscapes: landscapes) {
             lines.append("| \(verdict.claim) | \(verdict.verdict) | \(verdict.evidence) |")
         }
@@ -173,7 +179,8 @@ public struct SHDReport {
     /// ties to the lowest trial number): the parameters the seeds stage retrains.
     func bestTrial(_ neuron: String) throws -> Trial? {
         guard let study = try searchStudy(neuron) else { return nil }
-        return try registry.trials(in: study.id).filter { $0.state == .completed && $0.result.map { !$0.isNaN } == true }
+        return try registry.trials(in: study.id)
+            .filter { $0.state == .completed && $0.result.map { !$0.isNaN } == true }
             .max { ($0.result!, -$0.number) < ($1.result!, -$1.number) }
     }
 
@@ -181,9 +188,8 @@ public struct SHDReport {
         var series: [LineSeries] = []
         var runs: [String] = []
         for neuron in SHDPipeline.exactNeurons + SHDPipeline.discreteNeurons {
-            guard let selection = query(neuron, fingerprint: try fingerprint(neuron), split: metric.split, name: metric.name) else {
-                continue
-            }
+            let row = try fingerprint(neuron)
+            guard let selection = query(neuron, fingerprint: row, split: metric.split, name: metric.name) else { continue }
             let curve = try registry.curve(selection)
             guard !curve.isEmpty else { continue }
             series.append(LineSeries(
@@ -256,62 +262,83 @@ public struct SHDReport {
 
     /// One verdict per claim, by the rules written in the README ("Verdict rules"). Throws when a
     /// landscape run lacks a metric a rule needs, or a value is not a finite number.
-    static func verdicts(accuracy: [String: MetricSummary], silent: [String: MetricSummary],
-                         landscapes: [String: (run: RunRecord, metrics: [String: Double])?]) throws -> [ClaimVerdict] {
+    static func verdicts(
+        accuracy: [String: MetricSummary], silent: [String: MetricSummary],
+        landscapes: [String: (run: RunRecord, metrics: [String: Double])?]
+    ) throws -> [ClaimVerdict] {
+        let claims = [
+            "C1: QIF reaches clearly higher test accuracy than LIF", "C2: training uses exact spike-based gradients",
+            "C3: LIF landscapes are more fragmented, their gradients more erratic",
+            "C4: fragmentation comes from spike-order changes that make LIF spikes (dis)appear",
+            "C5: LIF networks develop permanently silent neurons",
+        ]
         var result: [ClaimVerdict] = []
-        let c1 = try SeedComparison(variant: accuracy["qif-exact"]!, baseline: accuracy["lif-exact"]!, metric: "test/accuracy")
+        let c1 = try SeedComparison(
+            variant: accuracy["qif-exact"]!, baseline: accuracy["lif-exact"]!, metric: "test/accuracy")
         result.append(ClaimVerdict(
-            claim: "C1: QIF reaches clearly higher test accuracy than LIF", verdict: c1.verdict.rawValue,
-            evidence: "QIF \(Self.percent(c1.variant)) vs LIF \(Self.percent(c1.baseline)); \(Self.noise(c1)) "
-                + "(runs \(Self.runs(c1.variant)); \(Self.runs(c1.baseline)))"))
+            claim: claims[0], verdict: c1.verdict.rawValue,
+            evidence: "QIF \(percent(c1.variant)) vs LIF \(percent(c1.baseline)); \(noise(c1)) "
+                + "(runs \(runs(c1.variant)); \(runs(c1.baseline)))"))
         if let qif = landscapes["qif-exact"]!, let lif = landscapes["lif-exact"]! {
             let value = { (side: (run: RunRecord, metrics: [String: Double]), name: String) throws -> Double in
-                guard let value = side.metrics[name] else { throw ReportError.missingMetric(metric: "landscape/\(name)", run: side.run.id) }
+                guard let value = side.metrics[name] else {
+                    throw ReportError.missingMetric(metric: "landscape/\(name)", run: side.run.id)
+                }
                 return value
             }
             let errors = try [value(qif, "gradient_check_relative_error"), value(lif, "gradient_check_relative_error")]
-            let failed = zip(["QIF", "LIF"], errors).filter { !($0.1 < Self.gradientTolerance) }.map(\.0)
+            let failed = zip(["QIF", "LIF"], errors).filter { !($0.1 < gradientTolerance) }.map(\.0)
             result.append(ClaimVerdict(
-                claim: "C2: training uses exact spike-based gradients",
-                verdict: failed.isEmpty ? Verdict.holds.rawValue : "\(Verdict.checkFailed.rawValue) (\(failed.joined(separator: ", ")))",
-                evidence: "directional derivative, exact vs central difference: QIF \(Self.number(errors[0])), "
-                    + "LIF \(Self.number(errors[1])) relative error (must be < \(Self.number(Self.gradientTolerance)) for both)"))
-            let measures = ["subset_jump_fraction", "subset_relative_total_variation", "single_jump_fraction", "single_relative_total_variation"]
+                claim: claims[1],
+                verdict: failed.isEmpty
+                    ? Verdict.holds.rawValue : "\(Verdict.checkFailed.rawValue) (\(failed.joined(separator: ", ")))",
+                evidence: "directional derivative, exact vs central difference: QIF \(number(errors[0])), "
+                    + "LIF \(number(errors[1])) relative error (must be < \(number(gradientTolerance)) for both)"))
+
+            let measures = [
+                "subset_jump_fraction", "subset_relative_total_variation", "single_jump_fraction",
+                "single_relative_total_variation",
+            ]
             let fragmented = try measures.filter { try value(lif, $0) > value(qif, $0) }
-            let c3: String = fragmented.count == measures.count ? Verdict.reproduced.rawValue
-                : (fragmented.isEmpty ? Verdict.notReproduced.rawValue : "\(Verdict.partly.rawValue) (\(fragmented.count) of 4 measures)")
-            result.append(ClaimVerdict(
-                claim: "C3: LIF landscapes are more fragmented, their gradients more erratic", verdict: c3,
-                evidence: "jump fraction subset LIF \(Self.number(lif.metrics["subset_jump_fraction"])) vs QIF \(Self.number(qif.metrics["subset_jump_fraction"])); "
-                    + "gradient cosine LIF \(Self.number(lif.metrics["subset_gradient_cosine"])) vs QIF \(Self.number(qif.metrics["subset_gradient_cosine"]))"))
-            let counts = try ["line_mid_trial_spike_changes", "line_loss_jumps", "line_jumps_with_spike_change"].map { name in
-                let pair = (try value(lif, name), try value(qif, name))
-                for (side, number) in [(lif, pair.0), (qif, pair.1)] where !number.isFinite {
-                    throw ReportError.nonFiniteValue(metric: "landscape/\(name)", run: side.run.id, value: number)
-                }
-                return pair
+            let c3: Verdict = fragmented.count == measures.count
+                ? .reproduced : (fragmented.isEmpty ? .notReproduced : .partly)
+            let compared = { (name: String) in
+                "LIF \(number(lif.metrics[name])) vs QIF \(number(qif.metrics[name]))"
             }
+            result.append(ClaimVerdict(
+                claim: claims[2],
+                verdict: c3 == .partly ? "\(c3.rawValue) (\(fragmented.count) of 4 measures)" : c3.rawValue,
+                evidence: "jump fraction subset \(compared("subset_jump_fraction")); "
+                    + "gradient cosine \(compared("subset_gradient_cosine"))"))
+
+            let counts = try ["line_mid_trial_spike_changes", "line_loss_jumps", "line_jumps_with_spike_change"]
+                .map { name in
+                    let pair = (try value(lif, name), try value(qif, name))
+                    for (side, number) in [(lif, pair.0), (qif, pair.1)] where !number.isFinite {
+                        throw ReportError.nonFiniteValue(metric: "landscape/\(name)", run: side.run.id, value: number)
+                    }
+                    return pair
+                }
             let (lifMid, qifMid) = counts[0], (lifJumps, lifJumpsWithSpikes) = (counts[1].0, counts[2].0)
             let c4 = lifMid > 0 && qifMid == 0 && lifJumps > 0 && lifJumpsWithSpikes / lifJumps >= 0.5
+            let orderChanges = number(lif.metrics["line_spike_changes_with_order_change"])
             result.append(ClaimVerdict(
-                claim: "C4: fragmentation comes from spike-order changes that make LIF spikes (dis)appear",
-                verdict: (c4 ? Verdict.reproduced : Verdict.notReproduced).rawValue,
-                evidence: "mid-trial spike (dis)appearances on lines: LIF \(Self.number(lifMid)), QIF \(Self.number(qifMid)); "
-                    + "LIF loss discontinuities with a spike change \(Self.number(lifJumpsWithSpikes)) of \(Self.number(lifJumps))"
-                    + (lifJumps == 0 ? " (no LIF loss discontinuity on the lines: nothing to explain)" : "") + "; "
-                    + "LIF spike changes with an order change \(Self.number(lif.metrics["line_spike_changes_with_order_change"])) "
-                    + "of \(Self.number(lif.metrics["line_spike_changes"]))"))
+                claim: claims[3], verdict: (c4 ? Verdict.reproduced : Verdict.notReproduced).rawValue,
+                evidence: "mid-trial spike (dis)appearances on lines: LIF \(number(lifMid)), QIF \(number(qifMid)); "
+                    + "LIF loss discontinuities with a spike change \(number(lifJumpsWithSpikes)) of \(number(lifJumps))"
+                    + (lifJumps == 0 ? " (no LIF loss discontinuity on the lines: nothing to explain)" : "")
+                    + "; LIF spike changes with an order change \(orderChanges) of \(number(lif.metrics["line_spike_changes"]))"))
         } else {
-            for claim in ["C2: training uses exact spike-based gradients", "C3: LIF landscapes are more fragmented, their gradients more erratic",
-                          "C4: fragmentation comes from spike-order changes that make LIF spikes (dis)appear"] {
+            for claim in claims[1...3] {
                 result.append(ClaimVerdict(claim: claim, verdict: Verdict.notYetRun.rawValue, evidence: "needs the landscape stage"))
             }
         }
-        let c5 = try SeedComparison(variant: silent["lif-exact"]!, baseline: silent["qif-exact"]!, metric: "val/silent_fraction")
+        let c5 = try SeedComparison(
+            variant: silent["lif-exact"]!, baseline: silent["qif-exact"]!, metric: "val/silent_fraction")
         result.append(ClaimVerdict(
-            claim: "C5: LIF networks develop permanently silent neurons", verdict: c5.verdict.rawValue,
-            evidence: "hidden neurons silent on the whole validation set after training: LIF \(Self.percent(c5.variant)), "
-                + "QIF \(Self.percent(c5.baseline)); \(Self.noise(c5))"))
+            claim: claims[4], verdict: c5.verdict.rawValue,
+            evidence: "hidden neurons silent on the whole validation set after training: "
+                + "LIF \(percent(c5.variant)), QIF \(percent(c5.baseline)); \(noise(c5))"))
         return result
     }
 

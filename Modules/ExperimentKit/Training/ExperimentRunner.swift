@@ -48,8 +48,8 @@ public struct ExperimentRunner<E: Experiment> {
         var seed: Int?
         if case .int(let value)? = (try? JSONValue.parse(Data(config.json.utf8)))?[path: ["seed"]] { seed = value }
         return RunSpec(
-            experiment: experiment, paper: paper, neuron: neuron, preset: config.preset, configJSON: config.json, seed: seed,
-            provenance: try Provenance.collect(hashing: dataFiles))
+            experiment: experiment, paper: paper, neuron: neuron, preset: config.preset, configJSON: config.json,
+            seed: seed, provenance: try Provenance.collect(hashing: dataFiles))
     }
 
     func loop(_ options: ExperimentOptions, registry: RunRegistry) -> TrainingLoop {

@@ -52,9 +52,7 @@ func trainVariant(
 ) throws -> TrainingSummary {
     let plan = try checkedOut(paper).plan(preset: "smoke")
     let entry = try XCTUnwrap(plan.variants.first { $0.name == variant }, "no smoke variant \(variant)")
-    var options = ExperimentOptions()
-    options.preset = "smoke"
-    options.overrides = overrides
+    let options = try ExperimentOptions.parse(["--preset", "smoke"] + overrides.flatMap { ["--set", $0] })
     let parameters = entry.set.merging(["variant": .string(variant), "seed": .int(seed)]) { _, new in new }
     return try train(paper, try checkedOut(paper).runner.trialConfig(parameters, options: options), registry: registry, directory: directory)
 }

@@ -44,9 +44,7 @@ public struct ImagePaper: Sendable {
     public func writeReport(
         registry: RunRegistry, preset: String, overrides: [String] = [], directory: URL
     ) throws -> URL {
-        var options = ExperimentOptions()
-        options.preset = preset
-        options.overrides = overrides
+        let options = try ExperimentOptions.parse(["--preset", preset] + overrides.flatMap { ["--set", $0] })
         let plan = try plan(preset: preset)
         var fingerprints: [String: String] = [:]
         var datasets: [String: String] = [:]

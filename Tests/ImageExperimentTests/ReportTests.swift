@@ -40,7 +40,8 @@ final class ReportTests: XCTestCase {
         try trainVariant(DQIFPaper.paper, "dqif-c10-t2", options: Self.quick, registry: registry, directory: directory)
         let text = try String(contentsOf: checkedOut(DQIFPaper.paper).writeReport(
             registry: registry, preset: "smoke", overrides: Self.quick, directory: directory), encoding: .utf8)
-        XCTAssertTrue(text.contains("> **Synthetic data.** This report comes from synthetic data (`synthetic-cifar10`, 5 of 5 variants)"), text)
+        let banner = "> **Synthetic data.** This report comes from synthetic data (`synthetic-cifar10`, 5 of 5 variants)"
+        XCTAssertTrue(text.contains(banner), text)
         let a2 = try XCTUnwrap(text.split(separator: "\n").first { $0.hasPrefix("| A2:") })
         XCTAssertTrue(a2.contains("| 1 | judged on real data only | not judged: synthetic data |"), String(a2))
         XCTAssertTrue(text.contains("| `0123456789abcdef0123456789abcdef01234567` | clean | 1 |"), text)
@@ -54,7 +55,8 @@ final class ReportTests: XCTestCase {
         let directory = try temporaryDirectory(self)
         let registry = try RunRegistry.open(path: directory.appendingPathComponent("registry.sqlite").path)
         for seed in [1, 2] {
-            try trainVariant(DQIFPaper.paper, "lif-c10-t2", options: Self.quick, seed: seed, registry: registry, directory: directory)
+            try trainVariant(
+                DQIFPaper.paper, "lif-c10-t2", options: Self.quick, seed: seed, registry: registry, directory: directory)
         }
         // Same variant label, preset and seed, but another width: not the protocol's run.
         try trainVariant(DQIFPaper.paper, "lif-c10-t2", options: Self.quick + ["model.width=4"], seed: 2,
@@ -67,8 +69,10 @@ final class ReportTests: XCTestCase {
         let row = try XCTUnwrap(text.split(separator: "\n").first { $0.hasPrefix("| lif-c10-t2 |") })
         XCTAssertTrue(row.hasSuffix("| 2 |"), "two seeds of the protocol's config: \(row)")
         // Reported without the option, the row has only the run made without it.
-        let plain = try String(contentsOf: paper.writeReport(registry: registry, preset: "smoke", directory: directory), encoding: .utf8)
-        XCTAssertTrue(try XCTUnwrap(plain.split(separator: "\n").first { $0.hasPrefix("| lif-c10-t2 |") }).hasSuffix("| 1 |"), plain)
+        let plain = try String(
+            contentsOf: paper.writeReport(registry: registry, preset: "smoke", directory: directory), encoding: .utf8)
+        let plainRow = try XCTUnwrap(plain.split(separator: "\n").first { $0.hasPrefix("| lif-c10-t2 |") })
+        XCTAssertTrue(plainRow.hasSuffix("| 1 |"), plain)
     }
 
     /// The paper-3 report plots the learned sharpness and the potential histograms with and without PNB.
@@ -76,7 +80,8 @@ final class ReportTests: XCTestCase {
         let directory = try temporaryDirectory(self)
         let registry = try RunRegistry.open(path: directory.appendingPathComponent("registry.sqlite").path)
         for variant in ["cf-learnable", "cf-learnable-pnb"] {
-            try trainVariant(CircFirePaper.paper, variant, options: Self.quick, registry: registry, directory: directory)
+            try trainVariant(
+                CircFirePaper.paper, variant, options: Self.quick, registry: registry, directory: directory)
         }
         let file = try checkedOut(CircFirePaper.paper).writeReport(
             registry: registry, preset: "smoke", overrides: Self.quick, directory: directory)

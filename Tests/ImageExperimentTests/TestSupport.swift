@@ -54,7 +54,8 @@ func trainVariant(
     let entry = try XCTUnwrap(plan.variants.first { $0.name == variant }, "no smoke variant \(variant)")
     let options = try ExperimentOptions.parse(["--preset", "smoke"] + overrides.flatMap { ["--set", $0] })
     let parameters = entry.set.merging(["variant": .string(variant), "seed": .int(seed)]) { _, new in new }
-    return try train(paper, try checkedOut(paper).runner.trialConfig(parameters, options: options), registry: registry, directory: directory)
+    let config = try checkedOut(paper).runner.trialConfig(parameters, options: options)
+    return try train(paper, config, registry: registry, directory: directory)
 }
 
 private func train(
@@ -64,7 +65,8 @@ private func train(
     let loop = TrainingLoop(
         registry: registry, outputDirectory: directory.appendingPathComponent("checkpoints"),
         progress: ProgressReporter(style: .quiet), interrupt: InterruptFlag())
-    var spec = try checkedOut(paper).runner.spec(for: config, neuron: experiment.neuron, dataFiles: experiment.dataFiles)
+    var spec = try checkedOut(paper).runner.spec(
+        for: config, neuron: experiment.neuron, dataFiles: experiment.dataFiles)
     // Fixed code provenance; the data checksums are the ones recorded at run start.
     let dataFiles = spec.provenance?.dataFiles
     spec.provenance = testProvenance

@@ -89,14 +89,23 @@ final class ReportTests: RegistryTestCase {
     func testFingerprintIgnoresSeedAndKeyOrderOnly() throws {
         let base = try ConfigFingerprint.of(configJSON: #"{"seed": 1, "model": {"width": 8, "depth": 2}, "lr": 0.001}"#)
         XCTAssertEqual(base.count, 64)
-        XCTAssertEqual(try ConfigFingerprint.of(configJSON: #"{"lr":0.001,"model":{"depth":2,"width":8},"seed":7}"#), base)
+        let reordered = #"{"lr":0.001,"model":{"depth":2,"width":8},"seed":7}"#
+        XCTAssertEqual(try ConfigFingerprint.of(configJSON: reordered), base)
         XCTAssertEqual(try ConfigFingerprint.of(configJSON: #"{"lr":0.001,"model":{"depth":2,"width":8}}"#), base)
-        for changed in [#"{"lr":0.002,"model":{"depth":2,"width":8}}"#, #"{"lr":0.001,"model":{"depth":2,"width":16}}"#,
-                        #"{"lr":0.001,"model":{"depth":2,"width":8,"seed":1}}"#, #"{"lr":0.001,"model":{"depth":2,"width":8},"x":null}"#] {
+        let changes = [
+            #"{"lr":0.002,"model":{"depth":2,"width":8}}"#, #"{"lr":0.001,"model":{"depth":2,"width":16}}"#,
+            #"{"lr":0.001,"model":{"depth":2,"width":8,"seed":1}}"#,
+            #"{"lr":0.001,"model":{"depth":2,"width":8},"x":null}"#,
+        ]
+        for changed in changes {
             XCTAssertNotEqual(try ConfigFingerprint.of(configJSON: changed), base, changed)
         }
-        XCTAssertThrowsError(try ConfigFingerprint.of(configJSON: "[1, 2]")) { XCTAssertTrue("\($0)".contains("must be a JSON object"), "\($0)") }
-        XCTAssertThrowsError(try ConfigFingerprint.of(configJSON: "{oops")) { XCTAssertTrue("\($0)".contains("not valid JSON"), "\($0)") }
+        XCTAssertThrowsError(try ConfigFingerprint.of(configJSON: "[1, 2]")) {
+            XCTAssertTrue("\($0)".contains("must be a JSON object"), "\($0)")
+        }
+        XCTAssertThrowsError(try ConfigFingerprint.of(configJSON: "{oops")) {
+            XCTAssertTrue("\($0)".contains("not valid JSON"), "\($0)")
+        }
     }
 
     /// Planted runs: the protocol's config with three seeds (one rerun), a manual `--set` run and
@@ -120,9 +129,11 @@ final class ReportTests: RegistryTestCase {
             let summary = try registry.summarize(MetricQuery(fingerprint: fingerprint, split: "test", name: "accuracy"))
             XCTAssertEqual(summary.values, [0.80, 0.82, 0.84])
             XCTAssertEqual(summary.runs, [RunID(2), RunID(3), RunID(4)])
-            XCTAssertEqual(try registry.curve(MetricQuery(fingerprint: fingerprint, split: "test", name: "accuracy")).first?.summary.n, 3)
+            let curve = try registry.curve(MetricQuery(fingerprint: fingerprint, split: "test", name: "accuracy"))
+            XCTAssertEqual(curve.first?.summary.n, 3)
             // By label alone, the other two would have counted.
-            XCTAssertEqual(try registry.summarize(MetricQuery(neuron: "qif", preset: "cpu", split: "test", name: "accuracy")).n, 4)
+            let byLabel = MetricQuery(neuron: "qif", preset: "cpu", split: "test", name: "accuracy")
+            XCTAssertEqual(try registry.summarize(byLabel).n, 4)
         }
     }
 
@@ -143,10 +154,14 @@ final class ReportTests: RegistryTestCase {
                     try registry.finish(run, status: .completed)
                 }
             }
-            func query(_ neuron: String) -> MetricQuery { MetricQuery(paper: "p", neuron: neuron, split: "test", name: "accuracy") }
+            func query(_ neuron: String) -> MetricQuery {
+                MetricQuery(paper: "p", neuron: neuron, split: "test", name: "accuracy")
+            }
             func beats(_ variant: String, _ baseline: String, lower: Bool = false) -> Claim {
-                Claim(id: variant, text: "\(variant) beats \(baseline)", paperValue: .nan, query: query(variant),
-                      rule: .beats(baseline: query(baseline), description: "above \(baseline)", lowerIsBetter: lower), decimals: 3)
+                Claim(
+                    id: variant, text: "\(variant) beats \(baseline)", paperValue: .nan, query: query(variant),
+                    rule: .beats(baseline: query(baseline), description: "above \(baseline)", lowerIsBetter: lower),
+                    decimals: 3)
             }
             let generator = ReportGenerator(registry: registry)
             let cases: [(Claim, Verdict)] = [
@@ -154,10 +169,10 @@ final class ReportTests: RegistryTestCase {
                 (beats("strong", "weak", lower: true), .notReproduced), (beats("close", "weak"), .inconclusive),
                 (beats("single", "weak"), .inconclusive), (beats("strong", "missing"), .notYetRun),
                 (beats("missing", "weak"), .notYetRun),
-                (Claim(id: "A", text: "one seed at the paper's number", paperValue: 0.95, query: query("single"), rule: .atLeast(margin: 0)),
-                 .inconclusive),
-                (Claim(id: "B", text: "absolute, synthetic", paperValue: 0.9, query: query("strong"), rule: .notJudgedOnSyntheticData),
-                 .notJudgedSyntheticData),
+                (Claim(id: "A", text: "one seed at the paper's number", paperValue: 0.95, query: query("single"),
+                       rule: .atLeast(margin: 0)), .inconclusive),
+                (Claim(id: "B", text: "absolute, synthetic", paperValue: 0.9, query: query("strong"),
+                       rule: .notJudgedOnSyntheticData), .notJudgedSyntheticData),
                 (Claim(id: "C", text: "absolute, synthetic, no runs", paperValue: 0.9, query: query("missing"),
                        rule: .notJudgedOnSyntheticData), .notYetRun),
             ]
@@ -175,9 +190,14 @@ final class ReportTests: RegistryTestCase {
             }
             // The table prints the noise next to the verdict, and the header counts every verdict.
             let markdown = try generator.markdown(
-                paper: "p", title: "T", sections: [ReportSection(title: "S", claims: cases.map(\.0))], banner: "**Synthetic data.** x")
-            XCTAssertTrue(markdown.contains("| Claim | Paper | Ours | n | Rule | Verdict | Seed noise (ours vs baseline) |"), markdown)
-            XCTAssertTrue(markdown.contains("| reproduced | seed std 0.010 (n = 3) vs 0.010 (n = 3); MDD 0.023 |"), markdown)
+                paper: "p", title: "T", sections: [ReportSection(title: "S", claims: cases.map(\.0))],
+                banner: "**Synthetic data.** x")
+            for row in [
+                "| Claim | Paper | Ours | n | Rule | Verdict | Seed noise (ours vs baseline) |",
+                "| reproduced | seed std 0.010 (n = 3) vs 0.010 (n = 3); MDD 0.023 |",
+            ] {
+                XCTAssertTrue(markdown.contains(row), markdown)
+            }
             XCTAssertTrue(markdown.contains("Verdicts: 1 reproduced, 2 not reproduced, 3 inconclusive, "
                 + "1 not judged: synthetic data, 3 not yet run."), markdown)
             XCTAssertTrue(markdown.contains("\n\n> **Synthetic data.** x\n"), markdown)
@@ -216,7 +236,8 @@ final class ReportTests: RegistryTestCase {
                 "No data file checksums recorded with runs 3 (made before they were recorded, or "
                     + "reading no data files of their own).",
             ])
-            XCTAssertEqual(try ReportGenerator(registry: registry).provenance(of: []), ["## Provenance", "", "*No runs yet.*"])
+            let none = try ReportGenerator(registry: registry).provenance(of: [])
+            XCTAssertEqual(none, ["## Provenance", "", "*No runs yet.*"])
         }
     }
 
@@ -224,7 +245,8 @@ final class ReportTests: RegistryTestCase {
     func testDataFolderDigest() throws {
         let first = try temporaryDirectory(self), second = try temporaryDirectory(self)
         for (folder, order) in [(first, ["a.bin", "sub/b.bin"]), (second, ["sub/b.bin", "a.bin"])] {
-            try FileManager.default.createDirectory(at: folder.appendingPathComponent("sub"), withIntermediateDirectories: true)
+            let sub = folder.appendingPathComponent("sub")
+            try FileManager.default.createDirectory(at: sub, withIntermediateDirectories: true)
             for name in order { try Data(name.utf8).write(to: folder.appendingPathComponent(name)) }
         }
         let digest = try DataFileDigest.of(first)

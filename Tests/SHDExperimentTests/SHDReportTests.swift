@@ -26,9 +26,11 @@ final class SHDReportTests: XCTestCase {
 
     /// Two registry runs to hang planted landscape metrics on (the rules name them in errors).
     func landscapeRuns() throws -> (lif: RunRecord, qif: RunRecord) {
-        let registry = try RunRegistry.open(path: try temporaryDirectory(self).appendingPathComponent("registry.sqlite").path)
+        let file = try temporaryDirectory(self).appendingPathComponent("registry.sqlite")
+        let registry = try RunRegistry.open(path: file.path)
         let records = try ["lif-exact", "qif-exact"].map { neuron in
-            try registry.run(try registry.startRun(RunSpec(experiment: "shd-landscape", paper: SHDReport.paper, neuron: neuron)))
+            let spec = RunSpec(experiment: "shd-landscape", paper: SHDReport.paper, neuron: neuron)
+            return try registry.run(try registry.startRun(spec))
         }
         return (records[0], records[1])
     }
@@ -44,22 +46,25 @@ final class SHDReportTests: XCTestCase {
         ]
         let result = try SHDReport.verdicts(
             accuracy: ["qif-exact": summary(qif), "lif-exact": summary(lif, firstRun: 10)],
-            silent: ["qif-exact": summary(silentQIF), "lif-exact": summary(silentLIF, firstRun: 10)], landscapes: landscapes)
+            silent: ["qif-exact": summary(silentQIF), "lif-exact": summary(silentLIF, firstRun: 10)],
+            landscapes: landscapes)
         return Dictionary(uniqueKeysWithValues: result.map { (String($0.claim.prefix(2)), $0.verdict) })
     }
 
     func testEveryClaimHoldsOnHoldingValues() throws {
-        XCTAssertEqual(try verdicts(), ["C1": "reproduced", "C2": "holds", "C3": "reproduced", "C4": "reproduced", "C5": "reproduced"])
+        XCTAssertEqual(
+            try verdicts(),
+            ["C1": "reproduced", "C2": "holds", "C3": "reproduced", "C4": "reproduced", "C5": "reproduced"])
     }
 
     func testC1AndC5NeedTwoSeedsAndADifferenceBeyondSeedNoise() throws {
         XCTAssertEqual(try verdicts(qif: [0.70, 0.71], lif: [0.80, 0.82])["C1"], "not reproduced")
-        XCTAssertEqual(try verdicts(qif: [0.72, 0.74], lif: [0.70, 0.75])["C1"], "inconclusive", "within 2 standard errors")
+        XCTAssertEqual(try verdicts(qif: [0.72, 0.74], lif: [0.70, 0.75])["C1"], "inconclusive", "within 2 SE")
         XCTAssertEqual(try verdicts(qif: [0.99], lif: [0.10, 0.11])["C1"], "inconclusive", "a single seed")
         XCTAssertEqual(try verdicts(lif: [])["C1"], "not yet run", "no LIF runs")
         XCTAssertEqual(try verdicts(silentLIF: [0.5])["C5"], "inconclusive", "a single seed")
         XCTAssertEqual(try verdicts(silentLIF: [0, 0], silentQIF: [0, 0])["C5"], "not reproduced", "no silent neurons")
-        XCTAssertEqual(try verdicts(silentLIF: [0.01, 0.2], silentQIF: [0, 0])["C5"], "inconclusive", "within seed noise")
+        XCTAssertEqual(try verdicts(silentLIF: [0.01, 0.2], silentQIF: [0, 0])["C5"], "inconclusive", "within 2 SE")
         XCTAssertEqual(try verdicts(silentLIF: [], silentQIF: [])["C5"], "not yet run")
     }
 
@@ -138,13 +143,16 @@ final class SHDReportTests: XCTestCase {
         let report = SHDReport(pipeline: pipeline)
         XCTAssertEqual(try report.summary("lif", split: "test", name: "accuracy").values, [0.5, 0.6])
 
-        let best: TrialParameters = ["training.learningRate": .double(0.01), "model.tau": .double(1), "model.weightMean": .double(1)]
+        let best: TrialParameters = [
+            "training.learningRate": .double(0.01), "model.tau": .double(1), "model.weightMean": .double(1),
+        ]
         let seeds = best.merging(["neuron": .string("qif-exact"), "purpose": .string("seeds")]) { $1 }
         let planted = try plant(seeds.merging(["seed": .int(0)]) { $1 }, accuracy: 0.7)
         XCTAssertEqual(try report.summary("qif-exact", split: "test", name: "accuracy").n, 0, "no search yet")
 
         let study = try registry.createStudy(StudySpec(
-            name: pipeline.searchStudyName("qif-exact"), experiment: "shd", objective: "val/accuracy", direction: .maximize))
+            name: pipeline.searchStudyName("qif-exact"), experiment: "shd", objective: "val/accuracy",
+            direction: .maximize))
         let worse = best.merging(["training.learningRate": .double(0.02)]) { $1 }
         _ = try registry.enqueue([best, worse], in: study.id)
         let worker = Worker(host: "test", pid: 1)
@@ -152,7 +160,9 @@ final class SHDReportTests: XCTestCase {
             let trial = try XCTUnwrap(try registry.claim(from: study.id, worker: worker))
             try registry.complete(trial.id, worker: worker, result: result, run: nil)
         }
-        _ = try plant(worse.merging(["neuron": .string("qif-exact"), "purpose": .string("seeds"), "seed": .int(1)]) { $1 }, accuracy: 0.1)
+        let worseSeeds = worse.merging(
+            ["neuron": .string("qif-exact"), "purpose": .string("seeds"), "seed": .int(1)]) { $1 }
+        _ = try plant(worseSeeds, accuracy: 0.1)
         let qif = try report.summary("qif-exact", split: "test", name: "accuracy")
         XCTAssertEqual(qif.runs, [planted], "only the best parameters' runs")
     }

@@ -165,9 +165,11 @@ public struct ReportGenerator: Sendable {
         }
     }
 
-    /// The report as markdown. `banner`, when given, is quoted under the title (synthetic data).
+    /// The report as markdown. `banner`, when given, is quoted under the title (synthetic data);
+    /// `tabled` are runs behind the sections' tables and figures beyond the claims' own, for the
+    /// provenance section.
     public func markdown(
-        paper: String, title: String, sections: [ReportSection], banner: String? = nil
+        paper: String, title: String, sections: [ReportSection], banner: String? = nil, tabled: [RunID] = []
     ) throws -> String {
         let results = try sections.map { section in try section.claims.map(evaluate) }
         let all = results.flatMap { $0 }
@@ -197,7 +199,7 @@ public struct ReportGenerator: Sendable {
             }
             if lines.last == "" { lines.removeLast() }
         }
-        let runs = all.flatMap { $0.ours.runs + ($0.baseline?.runs ?? []) }
+        let runs = all.flatMap { $0.ours.runs + ($0.baseline?.runs ?? []) } + tabled
         lines += [""] + (try provenance(of: runs))
         return lines.joined(separator: "\n") + "\n"
     }
@@ -205,12 +207,13 @@ public struct ReportGenerator: Sendable {
     /// Writes `<papersDirectory>/<paper>/RESULTS.md` and returns its path.
     @discardableResult
     public func write(
-        paper: String, title: String, sections: [ReportSection], banner: String? = nil, papersDirectory: URL
+        paper: String, title: String, sections: [ReportSection], banner: String? = nil, tabled: [RunID] = [],
+        papersDirectory: URL
     ) throws -> URL {
         let directory = papersDirectory.appendingPathComponent(paper)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let file = directory.appendingPathComponent("RESULTS.md")
-        try markdown(paper: paper, title: title, sections: sections, banner: banner)
+        try markdown(paper: paper, title: title, sections: sections, banner: banner, tabled: tabled)
             .write(to: file, atomically: true, encoding: .utf8)
         return file
     }

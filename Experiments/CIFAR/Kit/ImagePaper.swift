@@ -65,8 +65,9 @@ public struct ImagePaper: Sendable {
         let names = Set(synthetic.compactMap { datasets[$0] }).sorted().map { "`\($0)`" }.joined(separator: ", ")
         let banner = synthetic.isEmpty ? nil : ReportGenerator.syntheticDataBanner(
             data: "synthetic data (\(names), \(synthetic.count) of \(plan.variants.count) variants)")
+        let tabled = try plan.variants.flatMap { try report.summary($0.name).runs }
         return try ReportGenerator(registry: registry).write(
             paper: id, title: "\(title) — results (\(preset) preset)", sections: sections, banner: banner,
-            papersDirectory: directory)
+            tabled: tabled, papersDirectory: directory)
     }
 }

@@ -16,6 +16,8 @@ public struct MetricQuery: Sendable, Equatable {
     public var experiment: String?
     public var neuron: String?
     public var preset: String?
+    /// The `ConfigFingerprint` runs must have: the resolved config the table row stands for.
+    public var fingerprint: String?
     /// Config fields that must match, by JSON path inside the config (`"timesteps"`, `"model.width"`).
     public var config: [String: ParameterValue]
     public var split: String
@@ -24,12 +26,14 @@ public struct MetricQuery: Sendable, Equatable {
 
     public init(
         paper: String? = nil, experiment: String? = nil, neuron: String? = nil, preset: String? = nil,
-        config: [String: ParameterValue] = [:], split: String, name: String, reduction: MetricReduction = .last
+        fingerprint: String? = nil, config: [String: ParameterValue] = [:], split: String, name: String,
+        reduction: MetricReduction = .last
     ) {
         self.paper = paper
         self.experiment = experiment
         self.neuron = neuron
         self.preset = preset
+        self.fingerprint = fingerprint
         self.config = config
         self.split = split
         self.name = name
@@ -97,6 +101,7 @@ extension RunRegistry {
     }
 
     /// One value per selected run: the newest completed run of each seed, by seed, then unseeded runs.
+    /// The fingerprint is checked here rather than in SQL: it is computed from the stored config.
     private func selectRuns(_ query: MetricQuery) throws -> [(run: RunID, value: Double)] {
         var clauses = ["runs.status = 'completed'"]
         var arguments: [SQLValue] = [.text(query.split), .text(query.name)]
@@ -119,7 +124,7 @@ extension RunRegistry {
         case .min: pick = "(SELECT MIN(value) FROM metrics m WHERE m.run_id = runs.id AND m.split = ?1 AND m.name = ?2)"
         }
         let sql = """
-            SELECT runs.id, runs.seed, \(pick) AS picked FROM runs
+            SELECT runs.id, runs.seed, runs.config, \(pick) AS picked FROM runs
             WHERE \(clauses.joined(separator: " AND "))
               AND EXISTS (SELECT 1 FROM metrics m WHERE m.run_id = runs.id AND m.split = ?1 AND m.name = ?2)
             ORDER BY runs.id
@@ -128,6 +133,9 @@ extension RunRegistry {
         var newestPerSeed: [Int: (RunID, Double)] = [:]
         var unseeded: [(RunID, Double)] = []
         for row in rows {
+            if let fingerprint = query.fingerprint {
+                guard try ConfigFingerprint.of(configJSON: row.string("config")) == fingerprint else { continue }
+            }
             let run = RunID(row.int64("id"))
             let value = row.optionalDouble("picked") ?? .nan
             if let seed = row.optionalInt("seed") { newestPerSeed[seed] = (run, value) } else { unseeded.append((run, value)) }

@@ -58,7 +58,7 @@ final class ResumeTests: XCTestCase {
         let reporter = ProgressReporter(style: .lines, write: { if $0.hasPrefix("epoch 1/2") { interrupt.raise() } })
         let first = TrainingLoop(registry: registry, outputDirectory: directory.appendingPathComponent("checkpoints"),
                                  progress: reporter, interrupt: interrupt)
-        var spec = checkedOut(CircFirePaper.paper).runner.spec(for: config, neuron: "lif")
+        var spec = try checkedOut(CircFirePaper.paper).runner.spec(for: config, neuron: "lif")
         spec.provenance = testProvenance
         var stopped: RunID?
         do {

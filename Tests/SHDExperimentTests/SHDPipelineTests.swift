@@ -19,12 +19,12 @@ final class SHDPipelineTests: XCTestCase {
         // Searches spent exactly their budget; every seed of both models and the comparison ran.
         let config = pipeline.config.value
         for neuron in SHDPipeline.exactNeurons {
-            let study = try XCTUnwrap(try SHDReport(registry: pipeline.registry, preset: "smoke", config: config).searchStudy(neuron))
+            let study = try XCTUnwrap(try SHDReport(pipeline: pipeline).searchStudy(neuron))
             XCTAssertEqual(try pipeline.registry.trials(in: study.id).count, config.search.trials, neuron)
         }
-        let reader = SHDReport(registry: pipeline.registry, preset: "smoke", config: config)
+        let reader = SHDReport(pipeline: pipeline)
         for neuron in SHDPipeline.exactNeurons + SHDPipeline.discreteNeurons {
-            let test = try reader.summary(neuron, purpose: reader.purpose(of: neuron), split: "test", name: "accuracy")
+            let test = try reader.summary(neuron, split: "test", name: "accuracy")
             XCTAssertEqual(test.n, config.seeds.count, "\(neuron): one test accuracy per seed")
             XCTAssertTrue(test.values.allSatisfy { (0...1).contains($0) })
             XCTAssertNotNil(try reader.landscape(neuron.hasSuffix("-exact") ? neuron : "qif-exact"))

@@ -101,7 +101,8 @@ public struct ImageCommand<P: PaperDefinition>: ParsableCommand {
                 _ = try paper.runner.work(study: studyName, options: common)
             }
             let failed = try registry.trials(in: study.id).filter { $0.state == .failed }
-            let file = try paper.writeReport(registry: registry, preset: preset, directory: URL(fileURLWithPath: reportDir))
+            let file = try paper.writeReport(
+                registry: registry, preset: preset, overrides: common.overrides, directory: URL(fileURLWithPath: reportDir))
             print("\(paper.id): report \(file.path)")
             guard failed.isEmpty else {
                 throw ValidationError("\(failed.count) run(s) failed:\n" + failed.map { "  \($0.parameters): \($0.lastError ?? "?")" }.joined(separator: "\n"))
@@ -138,6 +139,11 @@ public struct ImageCommand<P: PaperDefinition>: ParsableCommand {
         @Option(help: ArgumentHelp("The results registry (default: $SNN_REGISTRY, else \(ExperimentOptions.defaultRegistry)).", valueName: "path"))
         var registry: String?
         @Option(help: ArgumentHelp("Where <paper>/RESULTS.md and its figures go.", valueName: "dir")) var reportDir = "papers"
+        @Option(
+            name: .customLong("set"),
+            help: ArgumentHelp("The --set options the runs were reproduced with (the report takes only their runs).",
+                               valueName: "key.path=value"))
+        var overrides: [String] = []
 
         public init() {}
 
@@ -146,7 +152,8 @@ public struct ImageCommand<P: PaperDefinition>: ParsableCommand {
             options.registry = registry
             let store = try RunRegistry.open(location: options.registryPath())
             let file = try P.paper.writeReport(
-                registry: store, preset: preset ?? ExperimentOptions.defaultPreset, directory: URL(fileURLWithPath: reportDir))
+                registry: store, preset: preset ?? ExperimentOptions.defaultPreset, overrides: overrides,
+                directory: URL(fileURLWithPath: reportDir))
             print(file.path)
         }
     }

@@ -78,6 +78,8 @@ public struct ImageData: Sendable {
     public private(set) var tokenizer: WordTokenizer?
     public private(set) var tokenizerFile: URL?
     public private(set) var wordVectors: WordVectors?
+    /// The image or recording folder the samples came from (empty for the sentence datasets).
+    public private(set) var sources: [URL] = []
 
     /// - Parameter timesteps: the frames per recording, for the event datasets.
     /// - Parameter text: the tokenizer settings, for the sentence datasets.
@@ -111,6 +113,7 @@ public struct ImageData: Sendable {
             test = .images(try CIFARDataset(directory: folder, variant: variant, split: .test), normalization)
             classCount = variant.classCount
             source = folder.path
+            sources = [folder]
         default:
             let folder = config.dataset == "synthetic-cifar10-dvs"
                 ? try Self.syntheticDVS(in: root, samplesPerClass: max(40, (config.trainSubset + validationSubset) / 9 + 2))
@@ -121,6 +124,7 @@ public struct ImageData: Sendable {
             test = .events(testRecordings, framing)
             classCount = CIFAR10DVS.classNames.count
             source = folder.path
+            sources = [folder]
         }
         let permutation = Self.permutation(train.count, seed: 0)
         let trainCount = config.trainSubset == 0 ? train.count - validationSubset : min(config.trainSubset, train.count)

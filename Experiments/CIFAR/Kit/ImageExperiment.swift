@@ -33,6 +33,7 @@ public final class ImageExperiment: Experiment {
     public var neuron: String? { config.neuron.name }
     /// The tokenizer of the sentence datasets, kept with the run (artifact kind `tokenizer`).
     public var runFiles: [(kind: String, file: URL)] { data.tokenizerFile.map { [("tokenizer", $0)] } ?? [] }
+    public var dataFiles: [URL] { data.sources }
 
     /// Images per evaluation batch: no gradient is kept, so larger than training batches.
     static let evaluationBatch = 100

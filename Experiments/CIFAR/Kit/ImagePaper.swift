@@ -37,13 +37,37 @@ public struct ImagePaper: Sendable {
         try ConfigLoader.load(ReproductionPlan.self, from: .preset(name: preset, experiment: "protocol", directory: presets)).value
     }
 
-    /// Writes `<directory>/<id>/RESULTS.md` and its figures from the runs of `preset`.
+    /// Writes `<directory>/<id>/RESULTS.md` and its figures from the runs of `preset` made with
+    /// the command-line `overrides` (`--set`, as given to `reproduce`): each variant's table row
+    /// takes the runs whose resolved config is the one its workers run.
     @discardableResult
-    public func writeReport(registry: RunRegistry, preset: String, directory: URL) throws -> URL {
-        let report = ImageReport(registry: registry, paper: id, preset: preset, directory: directory.appendingPathComponent(id))
-        let base = try ConfigLoader.load(ImageConfig.self, from: .preset(name: preset, experiment: Self.experiment, directory: presets)).value
-        let sections = try self.sections(report, try plan(preset: preset), base)
+    public func writeReport(
+        registry: RunRegistry, preset: String, overrides: [String] = [], directory: URL
+    ) throws -> URL {
+        let options = try ExperimentOptions.parse(["--preset", preset] + overrides.flatMap { ["--set", $0] })
+        let plan = try plan(preset: preset)
+        var fingerprints: [String: String] = [:]
+        var datasets: [String: String] = [:]
+        for variant in plan.variants {
+            let parameters = variant.set.merging(["variant": .string(variant.name)]) { _, name in name }
+            let config = try runner.trialConfig(parameters, options: options)
+            fingerprints[variant.name] = try ConfigFingerprint.of(configJSON: config.json)
+            datasets[variant.name] = config.value.data.dataset
+        }
+        let report = ImageReport(
+            registry: registry, paper: id, preset: preset, directory: directory.appendingPathComponent(id),
+            fingerprints: fingerprints, datasets: datasets)
+        let base = try ConfigLoader.load(
+            ImageConfig.self, from: .preset(name: preset, experiment: Self.experiment, directory: presets),
+            overrides: try options.configOverrides()).value
+        let sections = try self.sections(report, plan, base)
+        let synthetic = plan.variants.map(\.name).filter(report.isSynthetic)
+        let names = Set(synthetic.compactMap { datasets[$0] }).sorted().map { "`\($0)`" }.joined(separator: ", ")
+        let banner = synthetic.isEmpty ? nil : ReportGenerator.syntheticDataBanner(
+            data: "synthetic data (\(names), \(synthetic.count) of \(plan.variants.count) variants)")
+        let tabled = try plan.variants.flatMap { try report.summary($0.name).runs }
         return try ReportGenerator(registry: registry).write(
-            paper: id, title: "\(title) — results (\(preset) preset)", sections: sections, papersDirectory: directory)
+            paper: id, title: "\(title) — results (\(preset) preset)", sections: sections, banner: banner,
+            tabled: tabled, papersDirectory: directory)
     }
 }

@@ -3,52 +3,62 @@ import Plot
 import Registry
 
 /// Reads one paper's runs of one preset from the registry and turns them into the claims,
-/// tables and figures of its RESULTS.md. Every number comes from a completed registry run.
+/// tables and figures of its RESULTS.md. Every number comes from a completed registry run whose
+/// resolved config is the variant's (`ConfigFingerprint`): the preset with the variant's
+/// overrides, as the protocol's workers run it.
 public struct ImageReport {
     public let registry: RunRegistry
     public let paper: String
     public let preset: String
     /// Where RESULTS.md goes; figures go to its `figures/` subfolder.
     public let directory: URL
+    /// Each variant's resolved config (without the seed), as `ConfigFingerprint`, and its dataset.
+    public let fingerprints: [String: String]
+    public let datasets: [String: String]
 
-    public init(registry: RunRegistry, paper: String, preset: String, directory: URL) {
+    public init(
+        registry: RunRegistry, paper: String, preset: String, directory: URL, fingerprints: [String: String],
+        datasets: [String: String]
+    ) {
         self.registry = registry
         self.paper = paper
         self.preset = preset
         self.directory = directory
+        self.fingerprints = fingerprints
+        self.datasets = datasets
     }
 
-    /// The completed runs of `variant` at this preset, one metric each.
+    /// The completed runs of `variant` with the variant's resolved config, one metric each. A name
+    /// the protocol does not have selects no run.
     public func query(_ variant: String, split: String = "test", name: String = "accuracy") -> MetricQuery {
-        MetricQuery(paper: paper, experiment: ImagePaper.experiment, preset: preset, config: ["variant": .string(variant)],
-                    split: split, name: name)
+        MetricQuery(
+            paper: paper, experiment: ImagePaper.experiment, fingerprint: fingerprints[variant] ?? "no such variant",
+            split: split, name: name)
     }
+
+    /// Whether `variant` trains on generated data (`synthetic-*`), which cannot judge the paper's numbers.
+    public func isSynthetic(_ variant: String) -> Bool { datasets[variant]?.hasPrefix("synthetic") ?? false }
 
     public func summary(_ variant: String, split: String = "test", name: String = "accuracy") throws -> MetricSummary {
         try registry.summarize(query(variant, split: split, name: name))
     }
 
-    /// "`variant` is better than `baseline`" on one metric: the means over seeds differ in the
-    /// claimed direction by more than the larger of the two seed standard deviations, so that
-    /// seed noise alone does not decide a verdict. The baseline's numbers are looked up now and
-    /// printed in the rule.
+    /// "`variant` is better than `baseline`" on one metric, judged by `SeedComparison` (the mean
+    /// difference beyond 2 standard errors, ≥ 2 seeds a side); the report prints each side's seed
+    /// std and the minimal detectable difference next to the verdict. The baseline's numbers are
+    /// looked up now and printed in the rule.
     public func comparison(
         _ id: String, _ text: String, paperValue: Double = .nan, variant: String, baseline: String,
         split: String = "test", name: String = "accuracy", lowerIsBetter: Bool = false, decimals: Int = 4
     ) throws -> Claim {
         let reference = try summary(baseline, split: split, name: name)
-        let rule: ComparisonRule
-        if let mean = reference.mean {
-            let spread = reference.std ?? 0
-            let shown = String(format: "%.\(decimals)f ± %.\(decimals)f, n = %d", mean, spread, reference.n)
-            rule = .custom("\(lowerIsBetter ? "below" : "above") \(baseline) (\(shown)) by more than the larger seed std") { ours, _ in
-                guard let ourMean = ours.mean else { return false }
-                let margin = max(spread, ours.std ?? 0)
-                return lowerIsBetter ? ourMean < mean - margin : ourMean > mean + margin
-            }
-        } else {
-            rule = .custom("compared with \(baseline) (no completed run)") { _, _ in false }
-        }
+        let shown = reference.mean.map { mean in
+            String(format: "%.\(decimals)f ± %.\(decimals)f, n = %d", mean, reference.std ?? 0, reference.n)
+        } ?? "no completed run"
+        let rule = ComparisonRule.beats(
+            baseline: query(baseline, split: split, name: name),
+            description: "\(lowerIsBetter ? "below" : "above") \(baseline) (\(shown)) by more than 2 standard errors",
+            lowerIsBetter: lowerIsBetter)
         return Claim(id: id, text: text, paperValue: paperValue, query: query(variant, split: split, name: name), rule: rule,
                      decimals: decimals)
     }

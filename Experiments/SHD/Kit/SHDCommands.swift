@@ -150,8 +150,7 @@ extension SHDCommand {
 
         public func run() throws {
             let pipeline = try stage.pipeline()
-            let file = try SHDReport(registry: pipeline.registry, preset: pipeline.preset, config: pipeline.config.value)
-                .write(to: output.directory)
+            let file = try SHDReport(pipeline: pipeline).write(to: output.directory)
             print("report: \(file.relativePath)")
         }
     }

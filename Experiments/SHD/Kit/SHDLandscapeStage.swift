@@ -38,9 +38,10 @@ struct SHDLandscapeStage {
         let runs = try pipeline.registry.runs(RunFilter(
             paper: SHDReport.paper, experiment: pipeline.runner.experiment, neuron: neuron, preset: pipeline.preset,
             status: .completed))
+        // The run of the report's row: the search's best configuration, not a manual `--set` run.
+        let row = try SHDReport(pipeline: pipeline).fingerprint(neuron)
         let candidates = try runs.filter { run in
-            guard run.seed == seed else { return false }
-            return try ResumePoint.storedConfig(SHDConfig.self, of: run.id, in: pipeline.registry).value.purpose == "seeds"
+            try run.seed == seed && ConfigFingerprint.of(configJSON: run.configJSON) == row
         }
         guard let newest = candidates.max(by: { $0.id.rawValue < $1.id.rawValue }) else {
             throw SHDError.missingRuns("landscape \(neuron): no completed seeds run with seed \(seed) for preset \(pipeline.preset); run the seeds stage first")

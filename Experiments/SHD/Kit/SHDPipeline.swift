@@ -52,8 +52,7 @@ public struct SHDPipeline {
     @discardableResult
     public func search(_ neuron: String) throws -> Trial {
         let plan = config.value.search
-        let base = "wenig-shd.\(preset).\(neuron).search.\(Self.digest(config.json))"
-        let name = HyperparameterSearch.studyName(base: base, plan: plan)
+        let name = searchStudyName(neuron)
         // Every trial of the search runs this neuron and is marked as a search run.
         let fixed = [ConfigOverride(path: ["neuron"], text: neuron), ConfigOverride(path: ["purpose"], text: "search")]
         let spec = StudySpec(
@@ -72,6 +71,12 @@ public struct SHDPipeline {
         }
         log("search \(neuron): best val/accuracy \(best.result.map { String(format: "%.4f", $0) } ?? "—") with \(best.parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", "))")
         return best
+    }
+
+    /// The study of `neuron`'s search under this config: a changed config gets a study of its own.
+    func searchStudyName(_ neuron: String) -> String {
+        let base = "wenig-shd.\(preset).\(neuron).search.\(Self.digest(config.json))"
+        return HyperparameterSearch.studyName(base: base, plan: config.value.search)
     }
 
     /// Retrains `parameters` (a search's best) with every seed of the preset.
@@ -110,7 +115,7 @@ public struct SHDPipeline {
             try seeds(neuron, parameters: [:], purpose: "comparison")
         }
         try SHDLandscapeStage(pipeline: self).run()
-        return try SHDReport(registry: registry, preset: preset, config: config.value).write(to: reportDirectory)
+        return try SHDReport(pipeline: self).write(to: reportDirectory)
     }
 
     /// Fetches or generates the data files once, before workers start (they would race).

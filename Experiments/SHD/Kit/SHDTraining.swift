@@ -18,6 +18,7 @@ public final class SHDTraining: Experiment {
     public var model: any ParameterTree { network }
     public var epochs: Int { config.training.epochs }
     public var neuron: String? { config.neuron }
+    public var dataFiles: [URL] { data.sources.map { URL(fileURLWithPath: $0) } }
 
     public init(config: SHDConfig, context: ExperimentContext) throws {
         self.config = config

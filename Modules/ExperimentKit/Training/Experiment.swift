@@ -28,6 +28,9 @@ public protocol Experiment: AnyObject {
     /// Files that define the run beyond its config (a tokenizer's vocabulary, …): a new run copies
     /// each into its output folder and records it as an artifact of the given kind.
     var runFiles: [(kind: String, file: URL)] { get }
+    /// The data files (or folders) the run reads: their checksums go into the run's provenance,
+    /// so a report can say which data its numbers came from.
+    var dataFiles: [URL] { get }
 
     /// Trains for one epoch and returns its metrics (split `train`; the loop fills in the epoch).
     /// Call `progress.completedStep(_:)` after every batch: it reports progress, heartbeats, and
@@ -41,6 +44,7 @@ public protocol Experiment: AnyObject {
 extension Experiment {
     public var neuron: String? { nil }
     public var runFiles: [(kind: String, file: URL)] { [] }
+    public var dataFiles: [URL] { [] }
 }
 
 /// Where an experiment finds its inputs; machine-specific, so not part of the stored config.

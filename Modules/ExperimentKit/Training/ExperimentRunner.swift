@@ -37,16 +37,19 @@ public struct ExperimentRunner<E: Experiment> {
         let config = try options.resolveConfig(
             E.Config.self, experiment: experiment, presets: presets, registry: registry, adding: shorthands)
         let built = try E(config: config.value, context: ExperimentContext(dataDirectory: options.dataDirectory()))
-        let start = options.resume.map { RunStart.resume(RunID($0)) } ?? .new(spec(for: config, neuron: built.neuron))
+        let start = try options.resume.map { RunStart.resume(RunID($0)) }
+            ?? .new(spec(for: config, neuron: built.neuron, dataFiles: built.dataFiles))
         return try loop(options, registry: registry).run(built, start: start)
     }
 
-    /// The registry row of a new run of `config`. Its seed is the config's top-level `seed`.
-    public func spec(for config: ResolvedConfig<E.Config>, neuron: String?) -> RunSpec {
+    /// The registry row of a new run of `config`. Its seed is the config's top-level `seed`; its
+    /// provenance holds the checksums of `dataFiles`.
+    public func spec(for config: ResolvedConfig<E.Config>, neuron: String?, dataFiles: [URL] = []) throws -> RunSpec {
         var seed: Int?
         if case .int(let value)? = (try? JSONValue.parse(Data(config.json.utf8)))?[path: ["seed"]] { seed = value }
         return RunSpec(
-            experiment: experiment, paper: paper, neuron: neuron, preset: config.preset, configJSON: config.json, seed: seed)
+            experiment: experiment, paper: paper, neuron: neuron, preset: config.preset, configJSON: config.json,
+            seed: seed, provenance: try Provenance.collect(hashing: dataFiles))
     }
 
     func loop(_ options: ExperimentOptions, registry: RunRegistry) -> TrainingLoop {

@@ -21,13 +21,12 @@ extension ExperimentRunner {
         var finished: [TrialID] = []
         while !interrupt.isRaised, let trial = try registry.claim(from: study.id, worker: worker) {
             do {
-                let overrides = try options.configOverrides(adding: shorthands) + Self.overrides(for: trial.parameters)
-                let config = try ConfigLoader.load(
-                    E.Config.self, from: options.configSource(experiment: experiment, presets: presets), overrides: overrides)
+                let config = try trialConfig(trial.parameters, options: options, adding: shorthands)
                 let built = try E(config: config.value, context: ExperimentContext(dataDirectory: options.dataDirectory()))
                 var loop = loop(options, registry: registry)
                 loop.onHeartbeat = { try registry.heartbeat(trial.id, worker: worker) }
-                let summary = try loop.run(built, start: .new(spec(for: config, neuron: built.neuron)))
+                let start = RunStart.new(try spec(for: config, neuron: built.neuron, dataFiles: built.dataFiles))
+                let summary = try loop.run(built, start: start)
                 try registry.complete(
                     trial.id, worker: worker, result: try summary.value(of: study.spec.objective), run: summary.run)
                 finished.append(trial.id)
@@ -38,6 +37,17 @@ extension ExperimentRunner {
             }
         }
         return finished
+    }
+
+    /// The config a worker runs for a trial with `parameters`: the options' config source and
+    /// overrides, the shorthands, then the parameters. Reports resolve the config a table row
+    /// stands for with it, so they select exactly the runs the workers made.
+    public func trialConfig(
+        _ parameters: TrialParameters, options: ExperimentOptions, adding shorthands: [ConfigOverride] = []
+    ) throws -> ResolvedConfig<E.Config> {
+        let overrides = try options.configOverrides(adding: shorthands) + Self.overrides(for: parameters)
+        return try ConfigLoader.load(
+            E.Config.self, from: options.configSource(experiment: experiment, presets: presets), overrides: overrides)
     }
 
     /// A trial's parameters as `--set` overrides, in key order.

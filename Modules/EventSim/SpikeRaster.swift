@@ -39,7 +39,8 @@ extension EventLog {
     /// The network spikes among the events, in event (time) order.
     var networkSpikes: [NetworkSpike] {
         eventTime.indices.compactMap { e in
-            eventSource[e] > 0 ? NetworkSpike(time: eventTime[e], layer: Int(eventSource[e]), unit: Int(eventUnit[e])) : nil
+            guard eventSource[e] > 0 else { return nil }
+            return NetworkSpike(time: eventTime[e], layer: Int(eventSource[e]), unit: Int(eventUnit[e]))
         }
     }
 }

@@ -55,17 +55,18 @@ public struct Fragmentation: Sendable, Codable, Equatable {
     {
         let rows = landscape.loss.count, columns = landscape.alphas.count
         let alphas = landscape.alphas, betas = landscape.betas
+        let alongAlpha = landscape.gradientAlongAlpha, alongBeta = landscape.gradientAlongBeta
         var edges: [Edge] = []
         for r in 0..<rows {
             for c in 0..<columns {
                 let k = r * columns + c
                 if c + 1 < columns {
                     edges.append(Edge(ends: (k, k + 1), span: (alphas[c], alphas[c + 1]), across: betas[r],
-                                      slopes: (landscape.gradientAlongAlpha[r][c], landscape.gradientAlongAlpha[r][c + 1])))
+                                      slopes: (alongAlpha[r][c], alongAlpha[r][c + 1])))
                 }
                 if r + 1 < rows {
                     edges.append(Edge(ends: (k, k + columns), span: (betas[r], betas[r + 1]), across: alphas[c],
-                                      slopes: (landscape.gradientAlongBeta[r][c], landscape.gradientAlongBeta[r + 1][c]),
+                                      slopes: (alongBeta[r][c], alongBeta[r + 1][c]),
                                       alongAlpha: false))
                 }
             }
@@ -120,8 +121,10 @@ public struct Fragmentation: Sendable, Codable, Equatable {
             let predicted = (edge.span.1 - edge.span.0) * (edge.slopes.0 + edge.slopes.1) / 2
             // NaN (no gradient) fails the comparison and bisects.
             if Swift.abs(change - predicted) <= unexplainedShare * Swift.abs(change) { continue }
-            if try Discontinuity.inside(from: (edge.span.0, losses[edge.ends.0]), to: (edge.span.1, losses[edge.ends.1]),
-                                        halvings: halvings, loss: { try lossAlong(edge, $0) }) { jumps += 1 }
+            let (left, right) = ((edge.span.0, losses[edge.ends.0]), (edge.span.1, losses[edge.ends.1]))
+            if try Discontinuity.inside(from: left, to: right, halvings: halvings, loss: { try lossAlong(edge, $0) }) {
+                jumps += 1
+            }
         }
         return Fragmentation(
             jumpFraction: share(of: jumps, in: edges.count),

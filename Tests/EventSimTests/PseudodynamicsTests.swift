@@ -12,7 +12,8 @@ final class PseudodynamicsTests: XCTestCase {
 
     /// Weights [w_in], [w_out0, w_out1], with gradients recorded.
     static func weights(_ w: [Double]) -> [Tensor] {
-        [Tensor(shape: [1, 1], scalars: [w[0]]).requiringGrad(), Tensor(shape: [1, 2], scalars: [w[1], w[2]]).requiringGrad()]
+        [Tensor(shape: [1, 1], scalars: [w[0]]).requiringGrad(),
+         Tensor(shape: [1, 2], scalars: [w[1], w[2]]).requiringGrad()]
     }
 
     static func network(_ rate: PseudoRate, _ reset: QIFReset) -> EventNetwork<ExactQIF> {
@@ -21,10 +22,13 @@ final class PseudodynamicsTests: XCTestCase {
     }
 
     /// Output slot times, the loss (label 0) and its gradient by the exact reverse pass.
-    static func run(_ net: EventNetwork<ExactQIF>, _ w: [Double]) throws -> (out: EventNetworkOutput, loss: Double, gradient: [Double]) {
+    static func run(_ net: EventNetwork<ExactQIF>, _ w: [Double]) throws
+        -> (out: EventNetworkOutput, loss: Double, gradient: [Double])
+    {
         let leaves = weights(w)
         let out = try net(weights: leaves, inputs: [input])
-        let loss = EventLosses.firstSpikeCrossEntropy(spikeTimes: out.spikeTimes, labels: [0], gamma: 1e-2, duration: duration)
+        let loss = EventLosses.firstSpikeCrossEntropy(
+            spikeTimes: out.spikeTimes, labels: [0], gamma: 1e-2, duration: duration)
         loss.backward()
         return (out, loss.item, leaves.flatMap { $0.grad!.doubles })
     }
@@ -70,7 +74,8 @@ final class PseudodynamicsTests: XCTestCase {
             return duration + c.period - c.phase
         }
         let ce = Foundation.log(times.map { Foundation.exp(-$0) }.reduce(0, +)) + times[0]
-        return HandValues(hiddenSpike: t1, pseudospikes: times, loss: ce + 1e-2 * (Foundation.exp(times[0] / duration) - 1))
+        let regulariser = 1e-2 * (Foundation.exp(times[0] / duration) - 1)
+        return HandValues(hiddenSpike: t1, pseudospikes: times, loss: ce + regulariser)
     }
 
     /// d(loss)/dw by the five-point stencil on the hand-derived loss (error ~h⁴).
@@ -96,7 +101,9 @@ final class PseudodynamicsTests: XCTestCase {
         XCTAssertEqual(out.spikes[0][0].layer, 1)
         XCTAssertEqual(out.spikes[0][0].time, hand.hiddenSpike, accuracy: 1e-9)
         XCTAssertEqual(out.spikeCounts.doubles, [0, 0])
-        for (got, expected) in zip(out.spikeTimes.doubles, hand.pseudospikes) { XCTAssertEqual(got, expected, accuracy: 1e-9) }
+        for (got, expected) in zip(out.spikeTimes.doubles, hand.pseudospikes) {
+            XCTAssertEqual(got, expected, accuracy: 1e-9)
+        }
         XCTAssertEqual(loss, hand.loss, accuracy: 1e-9)
         for (got, expected) in zip(gradient, Self.handGradient(w)) { XCTAssertEqual(got, expected, accuracy: 1e-9) }
         // The hidden state at T is in the output; the reset matters at this tolerance.
@@ -133,7 +140,8 @@ final class PseudodynamicsTests: XCTestCase {
                     plus[k] += h
                     minus[k] -= h
                     let numeric = (try Self.run(net, plus).loss - Self.run(net, minus).loss) / (2 * h)
-                    XCTAssertEqual(exact[k], numeric, accuracy: 1e-6 * Swift.max(1, Swift.abs(numeric)), "w[\(k)] at \(w0)")
+                    XCTAssertEqual(exact[k], numeric, accuracy: 1e-6 * Swift.max(1, Swift.abs(numeric)),
+                                   "w[\(k)] at \(w0)")
                 }
             }
         }

@@ -29,7 +29,9 @@ final class FragmentationTests: XCTestCase {
         let crossing = 20.0 / Double(2 * 20 * 19)
         for bowlScale in [0, 0.1] {
             let loss = { (a: Double, b: Double) in bowlScale * 0.5 * (a * a + b * b) + (a > 0.3 ? 1 : 0) }
-            let plane = unitPlane(alphas: axis, betas: axis) { a, b in LandscapePoint(loss: loss(a, b), pattern: [a > 0.3 ? 1 : 0]) }
+            let plane = unitPlane(alphas: axis, betas: axis) { a, b in
+                LandscapePoint(loss: loss(a, b), pattern: [a > 0.3 ? 1 : 0])
+            }
             let m = try Fragmentation.measure(plane, loss: loss)
             XCTAssertEqual(m.jumpFraction, crossing, accuracy: 1e-12, "bowl scale \(bowlScale)")
             XCTAssertEqual(m.steepEdgeFraction, crossing, accuracy: 1e-12, "bowl scale \(bowlScale)")
@@ -39,7 +41,8 @@ final class FragmentationTests: XCTestCase {
         }
         // Pure step: Σ|ΔL| = 20 rows × 1, range 1, 40 grid lines.
         let step = unitPlane(alphas: axis, betas: axis) { a, _ in LandscapePoint(loss: a > 0.3 ? 1 : 0) }
-        XCTAssertEqual(try Fragmentation.measure(step) { a, _ in a > 0.3 ? 1 : 0 }.relativeTotalVariation, 0.5, accuracy: 1e-12)
+        let stepVariation = try Fragmentation.measure(step) { a, _ in a > 0.3 ? 1 : 0 }.relativeTotalVariation
+        XCTAssertEqual(stepVariation, 0.5, accuracy: 1e-12)
     }
 
     func testRuggedLandscapeHasLargeTotalVariation() throws {

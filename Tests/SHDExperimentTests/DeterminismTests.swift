@@ -23,7 +23,8 @@ final class DeterminismTests: XCTestCase {
     }
 
     static func runner() -> ExperimentRunner<SHDTraining> {
-        ExperimentRunner<SHDTraining>(experiment: "shd", paper: SHDReport.paper, presets: presets, interrupt: InterruptFlag())
+        ExperimentRunner<SHDTraining>(
+            experiment: "shd", paper: SHDReport.paper, presets: presets, interrupt: InterruptFlag())
     }
 
     /// Every metric of `run` keyed by split, name, epoch and step, as bit patterns. A step logged
@@ -43,7 +44,8 @@ final class DeterminismTests: XCTestCase {
             let options = try Self.options(in: directory, ["--set", "neuron=\(neuron)", "--set", "training.epochs=3"])
             let first = try Self.runner().train(options)
             let second = try Self.runner().train(options)
-            let (a, b) = (try Self.metricBits(of: first.run, in: directory), try Self.metricBits(of: second.run, in: directory))
+            let a = try Self.metricBits(of: first.run, in: directory)
+            let b = try Self.metricBits(of: second.run, in: directory)
             XCTAssertGreaterThan(a.count, 20, neuron)
             XCTAssertEqual(a, b, "\(neuron): runs \(first.run) and \(second.run) differ")
         }
@@ -54,14 +56,16 @@ final class DeterminismTests: XCTestCase {
         guard let path = ProcessInfo.processInfo.environment[Self.trainerVariable] else {
             throw XCTSkip("runs only inside the process that testKilledAndResumedRunEqualsAnUninterruptedOne starts")
         }
-        _ = try Self.runner().train(Self.options(in: URL(fileURLWithPath: path), ["--set", "training.epochs=\(Self.killedEpochs)"]))
+        let epochs = ["--set", "training.epochs=\(Self.killedEpochs)"]
+        _ = try Self.runner().train(Self.options(in: URL(fileURLWithPath: path), epochs))
     }
 
     func testKilledAndResumedRunEqualsAnUninterruptedOne() throws {
         let directory = try temporaryDirectory(self)
         let registryPath = directory.appendingPathComponent("registry.sqlite").path
         // The uninterrupted reference first: it also writes the synthetic data the child reads.
-        let reference = try Self.runner().train(Self.options(in: directory, ["--set", "training.epochs=\(Self.killedEpochs)"]))
+        let epochs = ["--set", "training.epochs=\(Self.killedEpochs)"]
+        let reference = try Self.runner().train(Self.options(in: directory, epochs))
 
         let trainer = Process()
         trainer.executableURL = Bundle.main.executableURL
@@ -96,6 +100,7 @@ final class DeterminismTests: XCTestCase {
         let resumed = try Self.runner().train(Self.options(in: directory, ["--resume", "\(run)"]))
         XCTAssertEqual(resumed.run, run)
         XCTAssertEqual(try reopened.run(run).status, .completed)
-        XCTAssertEqual(try Self.metricBits(of: run, in: directory), try Self.metricBits(of: reference.run, in: directory))
+        let resumedBits = try Self.metricBits(of: run, in: directory)
+        XCTAssertEqual(resumedBits, try Self.metricBits(of: reference.run, in: directory))
     }
 }

@@ -152,10 +152,11 @@ public struct EventModelConfig: Codable, Sendable, Equatable {
         try ConfigIssue.require(weightScale > 0, "model.weightScale", mustBe: "a number > 0", got: weightScale)
         try ConfigIssue.require(Self.readouts.contains(readout), "model.readout", mustBe: "one of \(Self.readouts.joined(separator: ", "))", got: readout)
         try ConfigIssue.require(readoutTau > 0, "model.readoutTau", mustBe: "a number > 0", got: readoutTau)
-        try ConfigIssue.require(PseudoRate(rawValue: pseudoRate) != nil, "model.pseudoRate",
-                                mustBe: "one of \(PseudoRate.allCases.map(\.rawValue).joined(separator: ", "))", got: pseudoRate)
-        try ConfigIssue.require(QIFReset(rawValue: qifReset) != nil, "model.qifReset",
-                                mustBe: "one of \(QIFReset.allCases.map(\.rawValue).joined(separator: ", "))", got: qifReset)
+        let rates = PseudoRate.allCases.map(\.rawValue), resets = QIFReset.allCases.map(\.rawValue)
+        try ConfigIssue.require(rates.contains(pseudoRate), "model.pseudoRate",
+                                mustBe: "one of \(rates.joined(separator: ", "))", got: pseudoRate)
+        try ConfigIssue.require(resets.contains(qifReset), "model.qifReset",
+                                mustBe: "one of \(resets.joined(separator: ", "))", got: qifReset)
         try ConfigIssue.require(eventBudget >= 1, "model.eventBudget", mustBe: "an integer ≥ 1", got: eventBudget)
         try ConfigIssue.require(gamma >= 0, "model.gamma", mustBe: "a number ≥ 0", got: gamma)
     }

@@ -32,11 +32,8 @@ public struct Fragmentation: Sendable, Codable, Equatable {
     /// low for erratic gradients; nil without gradients.
     public var neighbourGradientCosine: Double?
 
-    /// Halvings of an edge in the jump test: a continuous change shrinks to about 1e-6 of the
-    /// edge's, far below the 1e-3 a jump keeps; only a front narrower than ~1e-3 of the grid step
-    /// passes for a jump. Fewer than the lines' 40 because a LIF plane has hundreds of jump edges,
-    /// each costing `halvings` evaluations of the (subset) loss.
-    public static let halvings = 20
+    /// Halvings of an edge in the jump test (a continuous change shrinks to about 1e-9 of it).
+    public static let halvings = 30
     /// Share of an edge's loss change the trapezoid rule may miss before the edge is bisected.
     public static let unexplainedShare = 0.1
 

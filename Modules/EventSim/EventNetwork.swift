@@ -37,7 +37,7 @@ public struct EventNetwork<Neuron: EventDrivenNeuron>: Sendable {
         let records = lease.records
         let readouts = inputs.map { _ in SampleReadout() }
         let usePseudo = config.pseudospikes && neuron.pseudospikeClock(potential: 0, drive: 1) != nil
-        Self.forEachSample(inputs.count) { b in
+        Self.forEachIndex(inputs.count) { b in
             simulator.simulate(inputs[b], into: records[b])
             if !records[b].budgetExceeded {
                 readouts[b].compute(records[b], simulator: simulator, pseudospikes: usePseudo)
@@ -65,49 +65,58 @@ public struct EventNetwork<Neuron: EventDrivenNeuron>: Sendable {
                 return zip(gradients, weights).map { g, w in Tensor(shape: w.shape, values: g, dtype: dtype) }
             })
         }
+        let statesAtEnd = readouts.map { readout in
+            zip(readout.finalV, readout.finalI).map { v, i in zip(v, i).map { NeuronState(v: $0, i: $1) } }
+        }
         return EventNetworkOutput(spikeTimes: results[0], leakyLogits: results[1], finalPotential: results[2],
-                                  finalCurrent: results[3], spikeCounts: counts, statistics: statistics,
+                                  finalCurrent: results[3], spikeCounts: counts, statesAtEnd: statesAtEnd,
+                                  spikes: records.map(\.log.networkSpikes), statistics: statistics,
                                   gradientHealth: health)
     }
 
-    /// The adjoint pass of every sample, summed over the batch.
+    /// Samples per chunk of the gradient sum (see `reverse`).
+    private static var chunkSize: Int { 8 }
+
+    /// The adjoint pass of every sample, summed over the batch in a fixed order: the batch is cut
+    /// into consecutive chunks of `chunkSize` samples, each summed in sample order into its own
+    /// buffer by whichever worker is free, and the chunk sums are added in chunk order. The
+    /// gradient's bits therefore depend neither on thread timing nor on the thread count (same
+    /// seed, same bits), and the non-finite search only has to redo one chunk.
     private static func reverse(simulator: EventSimulator<Neuron>, records: [SampleRecord], readouts: [SampleReadout],
                                 upstream: [[Double]], pseudospikes: Bool, health: GradientHealth) -> [[Double]]
     {
         let sizes = simulator.config.layerSizes
         let zero = (1..<sizes.count).map { [Double](repeating: 0, count: sizes[$0 - 1] * sizes[$0]) }
-        let workers = (0..<Swift.min(Parallel.threadCount, records.count)).map { _ in GradientBuffer(zero) }
-        let queue = WorkQueue(count: records.count)
+        let chunks = (records.count + chunkSize - 1) / chunkSize
+        let sums = (0..<chunks).map { _ in GradientBuffer(zero) }
         func run(_ b: Int, into gradients: inout [[Double]]) {
             readouts[b].reverse(records[b], sample: b, simulator: simulator, upstream: upstream,
                                 pseudospikes: pseudospikes, gradients: &gradients)
         }
-        Parallel.forEach(workers.count) { w in
-            let worker = workers[w]
-            while let b = queue.take() {
-                run(b, into: &worker.values)
-                worker.samples.append(b)
-            }
-            // Rare path: find which of this worker's samples made its sum non-finite.
-            guard !worker.values.allSatisfy({ $0.allSatisfy(\.isFinite) }) else { return }
-            for b in worker.samples {
+        forEachIndex(chunks) { c in
+            let samples = c * chunkSize..<Swift.min(records.count, (c + 1) * chunkSize)
+            for b in samples { run(b, into: &sums[c].values) }
+            // Rare path: find which of the chunk's samples made its sum non-finite.
+            guard !sums[c].values.allSatisfy({ $0.allSatisfy(\.isFinite) }) else { return }
+            for b in samples {
                 var single = zero
                 run(b, into: &single)
                 if !single.allSatisfy({ $0.allSatisfy(\.isFinite) }) { health.markNonFinite(b) }
             }
         }
-        var total = workers[0].values
-        for worker in workers.dropFirst() {
+        var total = sums[0].values
+        for chunk in sums.dropFirst() {
             for l in total.indices {
-                for k in total[l].indices { total[l][k] += worker.values[l][k] }
+                for k in total[l].indices { total[l][k] += chunk.values[l][k] }
             }
         }
         return total
     }
 
-    /// Runs `body` for every sample, handing samples to workers as they become free (the cost
-    /// of a sample varies with its spike count).
-    private static func forEachSample(_ count: Int, _ body: (Int) -> Void) {
+    /// Runs `body` for every index (sample or chunk), handing indices to workers as they become
+    /// free (the cost of a sample varies with its spike count). Each index's work must not depend
+    /// on which worker runs it.
+    private static func forEachIndex(_ count: Int, _ body: (Int) -> Void) {
         let queue = WorkQueue(count: count)
         Parallel.forEach(Swift.min(Parallel.threadCount, count)) { _ in
             while let b = queue.take() { body(b) }
@@ -128,6 +137,11 @@ public struct EventNetworkOutput {
     public var finalCurrent: Tensor
     /// [batch, outputs]: output spike counts in [0, T] (piecewise constant: no gradient).
     public var spikeCounts: Tensor
+    /// Per sample, layer (hidden…, output) and neuron: V and I at T, so analyses need no
+    /// re-simulation (no gradient; the output layer's are `finalPotential` / `finalCurrent`).
+    public var statesAtEnd: [[[NeuronState]]]
+    /// Per sample: every network spike in [0, T] of every layer, in time order (as `spikeRaster`).
+    public var spikes: [[NetworkSpike]]
     public var statistics: EventStatistics
     /// Filled in when the backward pass runs.
     public var gradientHealth: GradientHealth
@@ -214,7 +228,9 @@ final class SampleReadout {
                     for k in 0..<n { input[k] += w[p * n + k] * previousRate[p] }
                 }
                 let drive = input.map { softplus($0, config.softplusSharpness) }
-                let rate = (0..<n).map { 1 / neuron.pseudospikeClock(potential: finalV[l][$0], drive: drive[$0])!.period }
+                let rate = (0..<n).map { k in
+                    config.pseudoRate.rate(neuron.pseudospikeClock(potential: finalV[l][k], drive: drive[k])!)
+                }
                 pseudoInput.append(input)
                 pseudoDrive.append(drive)
                 pseudoRate.append(rate)
@@ -310,13 +326,45 @@ final class SampleReadout {
                     }
                     if rateAdjoint != 0 {
                         let clock = neuron.pseudospikeClock(potential: finalV[l - 1][p], drive: pseudoDrive[l - 1][p])!
-                        // r = 1/Θ: dr/dI_p = −Θ'/Θ².
-                        driveAdjoint[l - 1][p] -= rateAdjoint * clock.dPeriodDDrive / (clock.period * clock.period)
+                        let d = config.pseudoRate.derivatives(clock)
+                        driveAdjoint[l - 1][p] += rateAdjoint * d.drive
+                        final[l - 1][p].v += rateAdjoint * d.potential
                     }
                 }
             }
         }
         simulator.reverse(r, timeAdjoint: &ta, finalAdjoint: final, gradients: &gradients)
+    }
+}
+
+/// How a hidden neuron's pseudospike clock becomes the rate r that drives the next layer's
+/// pseudodynamics, I_p = softplus_α(I_end + Σ_j w_ij r_j).
+public enum PseudoRate: String, Sendable, CaseIterable {
+    /// r = φ_p/Θ_p ∈ [0, 1), the phase fraction at T (the method's code, spikegd
+    /// `QIFNeuron.construct_ratefn`): r → 1 as the neuron's next spike approaches T, so a hidden
+    /// spike that leaves the trial through T hands its weight to the pseudo drive continuously.
+    case phase
+    /// r = 1/Θ_p, independent of V_end: a hidden spike crossing T changes the next layer's pseudo
+    /// drive by its weight at once, so the loss jumps there (our rule before issue 17).
+    case inversePeriod = "inverse_period"
+
+    func rate(_ clock: PseudospikeClock) -> Double {
+        switch self {
+        case .phase: clock.phase / clock.period
+        case .inversePeriod: 1 / clock.period
+        }
+    }
+
+    /// ∂r/∂V_end and ∂r/∂I_p.
+    func derivatives(_ clock: PseudospikeClock) -> (potential: Double, drive: Double) {
+        let period = clock.period
+        switch self {
+        case .phase:
+            return (clock.dPhaseDPotential / period,
+                    clock.dPhaseDDrive / period - clock.phase * clock.dPeriodDDrive / (period * period))
+        case .inversePeriod:
+            return (0, -clock.dPeriodDDrive / (period * period))
+        }
     }
 }
 
@@ -347,10 +395,9 @@ private final class WorkQueue: @unchecked Sendable {
     }
 }
 
-/// One worker's gradient sum and the samples that went into it.
+/// One chunk's gradient sum, written by one worker at a time.
 private final class GradientBuffer: @unchecked Sendable {
     var values: [[Double]]
-    var samples: [Int] = []
     init(_ zero: [[Double]]) { values = zero }
 }
 

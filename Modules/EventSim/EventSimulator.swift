@@ -28,11 +28,14 @@ public struct EventNetworkConfig: Sendable {
     public var pseudospikes: Bool
     /// α of softplus_α(x) = α ln(1 + e^{x/α}), the pseudospike drive.
     public var softplusSharpness: Double
+    /// How hidden neurons drive the next layer's pseudodynamics (inputs have rate 0).
+    public var pseudoRate: PseudoRate
     /// Time constant of the leaky integrator whose max over time is the `leakyLogits` readout.
     public var readoutTau: Double
 
     public init(layerSizes: [Int], duration: Double, eventBudget: Int = 100_000, outputSlots: Int = 1,
-                pseudospikes: Bool = true, softplusSharpness: Double = 10, readoutTau: Double = 1) {
+                pseudospikes: Bool = true, softplusSharpness: Double = 10, pseudoRate: PseudoRate = .phase,
+                readoutTau: Double = 1) {
         precondition(layerSizes.count >= 2 && layerSizes.allSatisfy { $0 > 0 },
                      "EventNetworkConfig: need at least input and output sizes, all positive; got \(layerSizes)")
         precondition(duration > 0 && eventBudget > 0 && outputSlots > 0 && readoutTau > 0 && softplusSharpness > 0,
@@ -43,6 +46,7 @@ public struct EventNetworkConfig: Sendable {
         self.outputSlots = outputSlots
         self.pseudospikes = pseudospikes
         self.softplusSharpness = softplusSharpness
+        self.pseudoRate = pseudoRate
         self.readoutTau = readoutTau
     }
 

@@ -4,9 +4,10 @@ import Foundation
 ///
 ///     τ dV/dt = V (V − 1) + I,   (τ/2) dI/dt = −I.
 ///
-/// Rest V = 0, separatrix V = 1 (for I = 0). A spike is the blow-up V → +∞ in finite time; the
-/// reset is V = −∞, represented exactly (IEEE −∞) rather than through a ±1/ε cap, so spike times
-/// carry no cap error. The closed forms below never evaluate V = ±∞ arithmetically.
+/// Rest V = 0, separatrix V = 1 (for I = 0). A spike is the blow-up V → +∞ in finite time. The
+/// reset is `QIFReset`: by default the method's code's V = −1/ε with V capped at 1/ε after every
+/// flow (ε = 1e-6, spikegd), or exactly V = −∞ (IEEE −∞, no cap), which carries no cap error.
+/// The closed forms below never evaluate V = ±∞ arithmetically.
 ///
 /// With u = V e^{t/τ} and s = 1 − e^{−t/τ} the equation becomes du/ds = u² + I₀ (I₀ the current at
 /// the start of the interval), solved for every sign of I₀ by one Möbius map:
@@ -30,13 +31,19 @@ import Foundation
 /// the pseudospike (`pseudospikeClock`) continues the spike time continuously.
 public struct ExactQIF: EventDrivenNeuron {
     public static let name = "qif-exact"
+    /// ε of the method's code: reset to −1/ε, V capped at 1/ε.
+    public static let epsilon = 1e-6
 
     public var tau: Double
-    public var resetPotential: Double { -.infinity }
+    public var reset: QIFReset
+    public var resetPotential: Double { reset == .epsilon ? -1 / Self.epsilon : -.infinity }
+    /// The largest V a flow ends in (1/ε, or +∞ without a cap).
+    public var potentialCap: Double { reset == .epsilon ? 1 / Self.epsilon : .infinity }
 
-    public init(tau: Double = 1) {
+    public init(tau: Double = 1, reset: QIFReset = .epsilon) {
         precondition(tau > 0, "ExactQIF: tau must be positive, got \(tau)")
         self.tau = tau
+        self.reset = reset
     }
 
     @inline(__always)
@@ -46,7 +53,7 @@ public struct ExactQIF: EventDrivenNeuron {
         let t = QIFMath.tangent(s: interval.growth, current: s.i)
         let u = s.v == -.infinity ? -1 / t : (s.v + s.i * t) / (1 - s.v * t)
         let x = interval.decay
-        return NeuronState(v: x * u, i: s.i * x * x)
+        return NeuronState(v: Swift.min(x * u, potentialCap), i: s.i * x * x)
     }
 
     public func flowWithJacobian(_ s: NeuronState, over interval: Interval) -> Flow {
@@ -54,16 +61,21 @@ public struct ExactQIF: EventDrivenNeuron {
         let (c, dc) = QIFMath.cotangent(s: interval.growth, current: s.i)
         let x = interval.decay
         let end = NeuronState(v: 0, i: s.i * x * x)
+        let flow: Flow
         if s.v == -.infinity {
-            return Flow(state: NeuronState(v: -x * c, i: end.i), dVdV: 0, dVdI: -x * dc, dIdI: x * x)
+            flow = Flow(state: NeuronState(v: -x * c, i: end.i), dVdV: 0, dVdI: -x * dc, dIdI: x * x)
+        } else {
+            let q = c - s.v
+            let u = (s.v * c + s.i) / q
+            let q2 = q * q
+            flow = Flow(state: NeuronState(v: x * u, i: end.i),
+                        dVdV: x * (c * c + s.i) / q2,
+                        dVdI: x * (q - dc * (s.v * s.v + s.i)) / q2,
+                        dIdI: x * x)
         }
-        let q = c - s.v
-        let u = (s.v * c + s.i) / q
-        let q2 = q * q
-        return Flow(state: NeuronState(v: x * u, i: end.i),
-                    dVdV: x * (c * c + s.i) / q2,
-                    dVdI: x * (q - dc * (s.v * s.v + s.i)) / q2,
-                    dIdI: x * x)
+        // A capped V depends on nothing (the derivative of min(V, 1/ε), as in the method's code).
+        guard flow.state.v >= potentialCap else { return flow }
+        return Flow(state: NeuronState(v: potentialCap, i: end.i), dVdV: 0, dVdI: 0, dIdI: x * x)
     }
 
     /// s* of the next spike in the s = 1 − e^{−Δ/τ} clock, or +∞.
@@ -122,9 +134,10 @@ public struct ExactQIF: EventDrivenNeuron {
         return NeuronState(v: -dDelta / g, i: dDelta * dc / g)
     }
 
+    /// dV/dt is 0 at the cap: a capped flow's V does not move with its end points.
     @inline(__always)
     public func velocity(_ s: NeuronState) -> NeuronState {
-        NeuronState(v: (s.v * (s.v - 1) + s.i) / tau, i: -2 * s.i / tau)
+        NeuronState(v: s.v >= potentialCap ? 0 : (s.v * (s.v - 1) + s.i) / tau, i: -2 * s.i / tau)
     }
 
     /// After the trial the neuron is driven by the constant suprathreshold current I_p: period
@@ -145,6 +158,15 @@ public struct ExactQIF: EventDrivenNeuron {
         return PseudospikeClock(period: period, phase: phase, dPeriodDDrive: dPeriod,
                                 dPhaseDPotential: dV, dPhaseDDrive: dB / (2 * b))
     }
+}
+
+/// What V a `qif-exact` neuron resets to after a spike.
+public enum QIFReset: String, Sendable, CaseIterable {
+    /// V = −1/ε and every flow's V capped at 1/ε, ε = 1e-6: the method's code (spikegd
+    /// `QIFNeuron`), whose later spikes shift by about τε per reset against the exact model.
+    case epsilon
+    /// V = −∞ exactly, no cap: the model's exact reset (our choice before issue 17).
+    case infinity
 }
 
 /// The special functions of the QIF closed forms, analytic in the current I through zero.

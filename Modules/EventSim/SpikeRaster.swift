@@ -31,10 +31,16 @@ extension EventNetwork {
         let record = lease.records[0]
         simulator.simulate(input, into: record)
         guard !record.budgetExceeded else { throw EventBudgetExceeded(samples: [0], budget: config.eventBudget) }
-        let log = record.log
-        return log.eventTime.indices.compactMap { e in
-            log.eventSource[e] > 0
-                ? NetworkSpike(time: log.eventTime[e], layer: Int(log.eventSource[e]), unit: Int(log.eventUnit[e])) : nil
+        return record.log.networkSpikes
+    }
+}
+
+extension EventLog {
+    /// The network spikes among the events, in event (time) order.
+    var networkSpikes: [NetworkSpike] {
+        eventTime.indices.compactMap { e in
+            guard eventSource[e] > 0 else { return nil }
+            return NetworkSpike(time: eventTime[e], layer: Int(eventSource[e]), unit: Int(eventUnit[e]))
         }
     }
 }

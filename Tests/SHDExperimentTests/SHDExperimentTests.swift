@@ -53,7 +53,8 @@ final class SHDConfigTests: XCTestCase {
         let cases: [(String, String)] = [
             ("data.encoding=spectrogram", "data.encoding"), ("model.tau=-1", "model.tau"), ("purpose=fun", "purpose"),
             ("training.optimizer=sgd", "training.optimizer"), ("landscape.points=2", "landscape.points"),
-            ("data.dataset=files", "data.trainFile"),
+            ("data.dataset=files", "data.trainFile"), ("model.pseudoRate=rate", "model.pseudoRate"),
+            ("model.qifReset=zero", "model.qifReset"),
         ]
         for (override, field) in cases {
             XCTAssertThrowsError(try smokeConfig([override]), override) { error in

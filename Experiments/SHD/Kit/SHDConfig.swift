@@ -1,3 +1,4 @@
+import EventSim
 import ExperimentKit
 import Foundation
 
@@ -132,6 +133,11 @@ public struct EventModelConfig: Codable, Sendable, Equatable {
     public var readoutTau: Double
     /// QIF pseudospikes for silent neurons (ignored by LIF, which has none).
     public var pseudospikes: Bool
+    /// QIF pseudo-rate of hidden neurons (`PseudoRate`): `phase` (φ_p/Θ_p, the method's code) or
+    /// `inverse_period` (1/Θ_p).
+    public var pseudoRate: String
+    /// QIF reset (`QIFReset`): `epsilon` (−1/ε, V capped at 1/ε, the method's code) or `infinity`.
+    public var qifReset: String
     /// Events per sample beyond which a run fails instead of truncating.
     public var eventBudget: Int
     /// γ of the first-spike loss term γ (exp(t_y / T) − 1).
@@ -146,6 +152,11 @@ public struct EventModelConfig: Codable, Sendable, Equatable {
         try ConfigIssue.require(weightScale > 0, "model.weightScale", mustBe: "a number > 0", got: weightScale)
         try ConfigIssue.require(Self.readouts.contains(readout), "model.readout", mustBe: "one of \(Self.readouts.joined(separator: ", "))", got: readout)
         try ConfigIssue.require(readoutTau > 0, "model.readoutTau", mustBe: "a number > 0", got: readoutTau)
+        let rates = PseudoRate.allCases.map(\.rawValue), resets = QIFReset.allCases.map(\.rawValue)
+        try ConfigIssue.require(rates.contains(pseudoRate), "model.pseudoRate",
+                                mustBe: "one of \(rates.joined(separator: ", "))", got: pseudoRate)
+        try ConfigIssue.require(resets.contains(qifReset), "model.qifReset",
+                                mustBe: "one of \(resets.joined(separator: ", "))", got: qifReset)
         try ConfigIssue.require(eventBudget >= 1, "model.eventBudget", mustBe: "an integer ≥ 1", got: eventBudget)
         try ConfigIssue.require(gamma >= 0, "model.gamma", mustBe: "a number ≥ 0", got: gamma)
     }
@@ -202,7 +213,8 @@ public struct LandscapeConfig: Codable, Sendable, Equatable {
     public var singleSamples: Int
     /// Points of the 1-D single-sample lines of the spike-order analysis, over [−radius, radius].
     public var linePoints: Int
-    /// An edge is a jump when its loss change exceeds this multiple of the median change.
+    /// An edge is steep (`steep_edge_fraction`) when its loss change exceeds this multiple of the
+    /// median change; jumps (`jump_fraction`) are found by bisection instead.
     public var jumpFactor: Double
     /// Seed of the random directions (the same for both models).
     public var directionSeed: Int

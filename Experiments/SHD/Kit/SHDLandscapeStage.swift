@@ -141,7 +141,7 @@ struct LandscapeScanner {
             try evaluate($0, subset)
         }
         try Self.requireFinite(subsetPlane, "\(label), subset")
-        var metrics = Self.named(Fragmentation.measure(subsetPlane, jumpFactor: settings.jumpFactor), prefix: "subset")
+        var metrics = Self.named(try fragmentation(subsetPlane, subset), prefix: "subset")
         try save(subsetPlane, name: "\(label)-subset", title: "\(label): loss, \(subset.count) validation samples", in: figures, artifact: artifact)
         var singleMetrics: [[(name: String, value: Double)]] = []
         for sample in singles {
@@ -149,7 +149,7 @@ struct LandscapeScanner {
                 try evaluate($0, [sample])
             }
             try Self.requireFinite(plane, "\(label), sample \(sample)")
-            singleMetrics.append(Self.named(Fragmentation.measure(plane, jumpFactor: settings.jumpFactor), prefix: "single"))
+            singleMetrics.append(Self.named(try fragmentation(plane, [sample]), prefix: "single"))
             if sample == 0 {
                 try save(plane, name: "\(label)-single", title: "\(label): loss, validation sample 0", in: figures, artifact: artifact)
             }
@@ -161,6 +161,13 @@ struct LandscapeScanner {
         return metrics
     }
 
+    /// The plane's fragmentation; its jump test evaluates the loss of `indices` between grid points.
+    func fragmentation(_ plane: Landscape2D, _ indices: [Int]) throws -> Fragmentation {
+        try Fragmentation.measure(plane, jumpFactor: settings.jumpFactor) { alpha, beta in
+            try loss(center.indices.map { center[$0] + alpha * directions.0[$0] + beta * directions.1[$0] }, indices)
+        }
+    }
+
     /// Fragmentation needs finite losses; a diverged point is reported, not averaged in.
     static func requireFinite(_ plane: Landscape2D, _ what: String) throws {
         guard plane.loss.allSatisfy({ $0.allSatisfy(\.isFinite) }) else {
@@ -169,7 +176,8 @@ struct LandscapeScanner {
     }
 
     static func named(_ f: Fragmentation, prefix: String) -> [(name: String, value: Double)] {
-        [("\(prefix)_jump_fraction", f.jumpFraction), ("\(prefix)_relative_total_variation", f.relativeTotalVariation),
+        [("\(prefix)_jump_fraction", f.jumpFraction), ("\(prefix)_steep_edge_fraction", f.steepEdgeFraction),
+         ("\(prefix)_relative_total_variation", f.relativeTotalVariation),
          ("\(prefix)_distinct_patterns", Double(f.distinctPatterns)), ("\(prefix)_pattern_change_fraction", f.patternChangeFraction),
          ("\(prefix)_gradient_cosine", f.neighbourGradientCosine ?? .nan)]
     }
@@ -263,22 +271,12 @@ struct LineTally {
         }
     }
 
-    /// Whether the loss jumps inside the step: halving it `bisections` times, always keeping the
-    /// half that changes more, a continuous loss's change shrinks with the interval (by about
-    /// 2^−40 here), a jump's does not. The change left must exceed 1e-3 of the step's change.
-    /// Unlike the planes' median-relative jump fraction, this tells a steep but continuous
-    /// stretch from a discontinuity.
+    /// Whether the loss jumps inside the step (`Discontinuity.inside`, `bisections` halvings).
     static func containsDiscontinuity(
         from left: (step: Double, loss: Double), to right: (step: Double, loss: Double), lossAt: (Double) throws -> Double
     ) throws -> Bool {
-        let total = abs(right.loss - left.loss)
-        guard total > 0 else { return false }
-        var (a, b) = (left, right)
-        for _ in 0..<SHDLandscapeStage.bisections {
-            let middle = (step: (a.step + b.step) / 2, loss: try lossAt((a.step + b.step) / 2))
-            if abs(middle.loss - a.loss) >= abs(b.loss - middle.loss) { b = middle } else { a = middle }
-        }
-        return abs(b.loss - a.loss) > 1e-3 * total
+        try Discontinuity.inside(from: (left.step, left.loss), to: (right.step, right.loss),
+                                 halvings: SHDLandscapeStage.bisections, loss: lossAt)
     }
 
     /// Bisects a step whose ends differ in spike counts down to the first point where the

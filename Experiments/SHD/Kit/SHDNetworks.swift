@@ -36,10 +36,15 @@ final class EventSHDNetwork: SHDNetwork {
 
     /// - Parameter sizes: [inputs, hidden…, classes].
     init(neuron name: String, sizes: [Int], config: EventModelConfig, duration: Double, seed: Int) throws {
-        let neuron = try EventNeuronRegistry.neuron(named: name, tau: config.tau)
+        var neuron = try EventNeuronRegistry.neuron(named: name, tau: config.tau)
+        if var qif = neuron as? ExactQIF, let reset = QIFReset(rawValue: config.qifReset) {
+            qif.reset = reset
+            neuron = qif
+        }
         let networkConfig = EventNetworkConfig(
             layerSizes: sizes, duration: duration, eventBudget: config.eventBudget, outputSlots: 1,
-            pseudospikes: config.pseudospikes, readoutTau: config.readoutTau)
+            pseudospikes: config.pseudospikes, pseudoRate: PseudoRate(rawValue: config.pseudoRate) ?? .phase,
+            readoutTau: config.readoutTau)
         (simulate, rasterOf) = Self.simulator(neuron, networkConfig)
         var rng = SeededRNG(seed: UInt64(seed))
         weights = (1..<sizes.count).map { l in

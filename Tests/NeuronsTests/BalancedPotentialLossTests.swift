@@ -14,19 +14,20 @@ final class BalancedPotentialLossTests: XCTestCase {
     func testRelativeFormIsEachLayersImbalanceOverItsScaleAveraged() {
         let first = Tensor(shape: [4], values: [2, -1, 0.5, -3], dtype: .float64)  // P = 2.5/4, N = 4/4
         let second = Tensor(shape: [2], values: [3, 1], dtype: .float64)  // all positive: ratio 1
-        let expected = (pow((2.5 / 4 - 1) / (2.5 / 4 + 1), 2) + 1) / 2
-        XCTAssertEqual(BalancedPotentialLoss.loss([first, second], form: .relative).item, expected, accuracy: 1e-9)
+        let floor = BalancedPotentialLoss.scaleFloor
+        let expected = (pow((2.5 / 4 - 1) / (2.5 / 4 + 1 + floor), 2) + pow(2 / (2 + floor), 2)) / 2
+        XCTAssertEqual(BalancedPotentialLoss.loss([first, second], form: .relative).item, expected, accuracy: 1e-12)
     }
 
     /// Scaling every potential by 100 (a threshold of 100 instead of 1) multiplies the raw form by
-    /// 10⁴ and leaves the relative form as it is.
+    /// 10⁴ and leaves the relative form as it is (up to the 10⁻⁶ floor on the scale).
     func testRelativeFormDoesNotDependOnThePotentialScale() {
         let h = uniform([5, 6], seed: 3, -1, 1.4)
         let raw = BalancedPotentialLoss.loss([h], form: .raw).item
         XCTAssertEqual(BalancedPotentialLoss.loss([h * 100], form: .raw).item, raw * 1e4, accuracy: raw * 1e-6)
         let relative = BalancedPotentialLoss.loss([h], form: .relative).item
         XCTAssertGreaterThan(relative, 1e-4)
-        XCTAssertEqual(BalancedPotentialLoss.loss([h * 100], form: .relative).item, relative, accuracy: relative * 1e-6)
+        XCTAssertEqual(BalancedPotentialLoss.loss([h * 100], form: .relative).item, relative, accuracy: relative * 1e-5)
     }
 
     func testRelativeFormGradientMatchesFiniteDifferences() {

@@ -246,7 +246,8 @@ def train_ours(args, folder, train_count, test_count, seed):
     process = subprocess.run(command, capture_output=True, text=True)
     if process.returncode != 0:
         sys.exit(f"snn-dqif train failed ({process.returncode}):\n{process.stderr[-3000:]}")
-    curve = [float(m) for m in re.findall(r"test/accuracy (\S+)", process.stdout + process.stderr)]
+    # The per-epoch progress lines ("epoch 3/6  …  test/accuracy 0.85 …"), not the closing summary.
+    curve = [float(m) for m in re.findall(r"^epoch \d+/\d+ .*?test/accuracy (\S+)", process.stdout + process.stderr, re.M)]
     if len(curve) != args.epochs:
         sys.exit(f"expected {args.epochs} epoch lines with test/accuracy from snn-dqif, found {len(curve)}")
     for epoch, value in enumerate(curve):

@@ -62,7 +62,8 @@ def read_split(folder, names):
     for name in names:
         raw = np.fromfile(os.path.join(folder, name), dtype=np.uint8)
         if raw.size % 3073:
-            sys.exit(f"{os.path.join(folder, name)}: {raw.size} bytes is not a whole number of 3073-byte CIFAR-10 records")
+            sys.exit(f"{os.path.join(folder, name)}: {raw.size} bytes is not a whole number "
+                     "of 3073-byte CIFAR-10 records")
         records = raw.reshape(-1, 3073)
         labels.append(records[:, 0].astype(np.int64))
         images.append(records[:, 1:].reshape(-1, 3, 32, 32))
@@ -162,8 +163,8 @@ class SmallVGG(nn.Module):
             PerStep(nn.BatchNorm2d(w)), LIF(alpha=alpha), PerStep(nn.AvgPool2d(2)),
             PerStep(nn.Conv2d(w, 2 * w, 3, padding=1, bias=False)), PerStep(nn.BatchNorm2d(2 * w)), LIF(alpha=alpha),
             PerStep(nn.AvgPool2d(2)),
-            PerStep(nn.Conv2d(2 * w, 4 * w, 3, padding=1, bias=False)), PerStep(nn.BatchNorm2d(4 * w)), LIF(alpha=alpha),
-            PerStep(nn.AvgPool2d(2)))
+            PerStep(nn.Conv2d(2 * w, 4 * w, 3, padding=1, bias=False)), PerStep(nn.BatchNorm2d(4 * w)),
+            LIF(alpha=alpha), PerStep(nn.AvgPool2d(2)))
         self.head = head
         self.classifier = nn.Linear(4 * w * (16 if head == "flatten" else 1), classes)
 
@@ -208,7 +209,8 @@ def train_torch(args, train, test, seed):
         order = generator.permutation(len(images))
         for index in range(batches):
             step = epoch * batches + index
-            progress = (epoch if args.schedule == "epoch" else step) / (args.epochs if args.schedule == "epoch" else total)
+            per_epoch = args.schedule == "epoch"
+            progress = epoch / args.epochs if per_epoch else step / total
             for group in optimizer.param_groups:
                 group["lr"] = args.lr * (1 + math.cos(math.pi * progress)) / 2
             chosen = order[index * args.batch_size:(index + 1) * args.batch_size]
@@ -247,12 +249,17 @@ def train_ours(args, folder, train_count, test_count, seed):
     if process.returncode != 0:
         sys.exit(f"snn-dqif train failed ({process.returncode}):\n{process.stderr[-3000:]}")
     # The per-epoch progress lines ("epoch 3/6  …  test/accuracy 0.85 …"), not the closing summary.
-    curve = [float(m) for m in re.findall(r"^epoch \d+/\d+ .*?test/accuracy (\S+)", process.stdout + process.stderr, re.M)]
+    lines = process.stdout + process.stderr
+    curve = [float(m) for m in re.findall(r"^epoch \d+/\d+ .*?test/accuracy (\S+)", lines, re.M)]
     if len(curve) != args.epochs:
         sys.exit(f"expected {args.epochs} epoch lines with test/accuracy from snn-dqif, found {len(curve)}")
     for epoch, value in enumerate(curve):
         print(f"  ours    seed {seed} epoch {epoch + 1}: test accuracy {100 * value:.2f} %", flush=True)
     return curve
+
+
+def percent(curve):
+    return " ".join(f"{100 * v:.2f}" for v in curve)
 
 
 def mean_curve(curves):
@@ -276,7 +283,8 @@ def main():
     parser.add_argument("--schedule", choices=["iteration", "epoch"], default="iteration")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--harden", type=float, help="train on a hardened copy of DIR with this pixel noise std")
-    parser.add_argument("--bar", type=float, default=1.5, help="allowed mean gap (points) over the last half of the epochs")
+    parser.add_argument("--bar", type=float, default=1.5,
+                        help="allowed mean gap (points) over the last half of the epochs")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     if args.harden is not None:
@@ -285,24 +293,25 @@ def main():
     train = read_split(args.data, [f"data_batch_{i}.bin" for i in range(1, 6)])
     test = read_split(args.data, ["test_batch.bin"])
     print(f"{args.data}: {len(train[0])} training and {len(test[0])} test images; small-vgg width {args.width}, "
-          f"{args.head} head, T = {args.timesteps}, {args.epochs} epochs, init {args.init}, seeds {args.seeds}", flush=True)
+          f"{args.head} head, T = {args.timesteps}, {args.epochs} epochs, init {args.init}, seeds {args.seeds}",
+          flush=True)
     start = time.time()
     torch_curves = [train_torch(args, train, test, seed) for seed in args.seeds]
     torch_seconds = time.time() - start
-    print(f"pytorch  mean test accuracy per epoch (%): {' '.join(f'{100 * v:.2f}' for v in mean_curve(torch_curves))}"
-          f"   ({torch_seconds:.0f} s)")
+    print(f"pytorch  mean test accuracy per epoch (%): {percent(mean_curve(torch_curves))}   ({torch_seconds:.0f} s)")
     if not args.ours:
         return
     start = time.time()
     our_curves = [train_ours(args, args.data, len(train[0]), len(test[0]), seed) for seed in args.seeds]
     our_seconds = time.time() - start
     ours, theirs = mean_curve(our_curves), mean_curve(torch_curves)
-    print(f"pytorch  mean test accuracy per epoch (%): {' '.join(f'{100 * v:.2f}' for v in theirs)}   ({torch_seconds:.0f} s)")
-    print(f"toolkit  mean test accuracy per epoch (%): {' '.join(f'{100 * v:.2f}' for v in ours)}   ({our_seconds:.0f} s)")
+    print(f"pytorch  mean test accuracy per epoch (%): {percent(theirs)}   ({torch_seconds:.0f} s)")
+    print(f"toolkit  mean test accuracy per epoch (%): {percent(ours)}   ({our_seconds:.0f} s)")
     half = args.epochs // 2
     gap = 100 * statistics.mean(t - o for t, o in zip(theirs[half:], ours[half:]))
     verdict = "within" if gap <= args.bar else "NOT within"
-    print(f"last {args.epochs - half} epochs: PyTorch − toolkit = {gap:+.2f} points on average ({verdict} the {args.bar} point bar)")
+    print(f"last {args.epochs - half} epochs: PyTorch − toolkit = {gap:+.2f} points on average "
+          f"({verdict} the {args.bar} point bar)")
     sys.exit(0 if gap <= args.bar else 1)
 
 

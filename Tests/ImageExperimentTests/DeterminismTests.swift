@@ -21,35 +21,44 @@ final class DeterminismTests: XCTestCase {
     }
 
     /// Trains `overrides` twice and compares every logged metric bit for bit.
-    private func assertSameBits(_ paper: ImagePaper, _ overrides: [String], file: StaticString = #filePath, line: UInt = #line) throws {
+    private func assertSameBits(
+        _ paper: ImagePaper, _ overrides: [String], file: StaticString = #filePath, line: UInt = #line
+    ) throws {
         let directory = try temporaryDirectory(self)
         let registry = try RunRegistry.open(path: directory.appendingPathComponent("registry.sqlite").path)
         func logged() throws -> [String] {
             let summary = try trainSmoke(paper, overrides + small, registry: registry, directory: directory)
             return try registry.metrics(of: summary.run).map { point in
-                "\(point.split)/\(point.name) epoch \(point.epoch ?? -1) step \(point.step ?? -1): \(point.value.bitPattern)"
+                "\(point.split)/\(point.name) epoch \(point.epoch ?? -1) step \(point.step ?? -1): "
+                    + "\(point.value.bitPattern)"
             }
         }
         let first = try logged()
-        XCTAssertTrue(first.contains { $0.hasPrefix("test/accuracy") }, "no test accuracy logged", file: file, line: line)
+        XCTAssertTrue(first.contains { $0.hasPrefix("test/accuracy") }, "no test accuracy logged",
+                      file: file, line: line)
         XCTAssertEqual(first, try logged(), file: file, line: line)
     }
 
     func testPaper2CIFARWithTheAnalyticWindowAndAugmentation() throws {
-        try assertSameBits(DQIFPaper.paper, try variant(DQIFPaper.paper, "dqif-c10-t2") + ["data.cropPadding=2", "data.flip=true"])
+        let augmented = ["data.cropPadding=2", "data.flip=true"]
+        try assertSameBits(DQIFPaper.paper, try variant(DQIFPaper.paper, "dqif-c10-t2") + augmented)
     }
 
     func testPaper2CIFAR10DVS() throws {
-        try assertSameBits(DQIFPaper.paper, ["variant=dqif-dvs-t10", "neuron.name=dqif", "neuron.sharpnessMode=analytic",
-                                              "data.dataset=synthetic-cifar10-dvs", "data.frameSize=16", "timesteps=3"])
+        try assertSameBits(DQIFPaper.paper, [
+            "variant=dqif-dvs-t10", "neuron.name=dqif", "neuron.sharpnessMode=analytic",
+            "data.dataset=synthetic-cifar10-dvs", "data.frameSize=16", "timesteps=3",
+        ])
     }
 
     func testPaper3CIFARWithLearnableSurrogateAndPNB() throws {
-        try assertSameBits(CircFirePaper.paper, try variant(CircFirePaper.paper, "cf-learnable-pnb") + ["data.cropPadding=2", "data.flip=true"])
+        let augmented = ["data.cropPadding=2", "data.flip=true"]
+        try assertSameBits(CircFirePaper.paper, try variant(CircFirePaper.paper, "cf-learnable-pnb") + augmented)
     }
 
     func testPaper3CIFAR10DVS() throws {
-        try assertSameBits(CircFirePaper.paper, try variant(CircFirePaper.paper, "dvs-cf-learnable-pnb") + ["timesteps=3"])
+        let overrides = try variant(CircFirePaper.paper, "dvs-cf-learnable-pnb") + ["timesteps=3"]
+        try assertSameBits(CircFirePaper.paper, overrides)
     }
 
     func testPaper3Spikformer() throws {

@@ -18,8 +18,8 @@ final class ModelTests: XCTestCase {
     /// spiking layers its definition says (one per tdBN'd activation).
     func testEveryArchitectureGivesLogitsPerTimeStep() throws {
         let expectedLayers: [ImageArchitecture: Int] = [
-            .resnet19: 1 + 2 * 8 + 1, .resnet18: 1 + 2 * 8, .resnet34: 1 + 2 * 16, .vggsnn: 8, .smallResNet: 1 + 2 * 3 + 1,
-            .smallVGG: 3, .smallVGGGlobalPool: 3, .spikformerTiny: 2 + 2 * (5 + 2),
+            .resnet19: 1 + 2 * 8 + 1, .resnet18: 1 + 2 * 8, .resnet34: 1 + 2 * 16, .vggsnn: 8,
+            .smallResNet: 1 + 2 * 3 + 1, .smallVGG: 3, .smallVGGGlobalPool: 3, .spikformerTiny: 2 + 2 * (5 + 2),
         ]
         var rng = SeededRNG(seed: 1)
         let images = Tensor.normal([2, 3, 32, 32], using: &rng)
@@ -31,11 +31,13 @@ final class ModelTests: XCTestCase {
         }
     }
 
-    private func parameterCount(_ architecture: ImageArchitecture, inputChannels: Int = 3, inputSize: Int = 32, width: Int) throws -> Int {
+    private func parameterCount(
+        _ architecture: ImageArchitecture, inputChannels: Int = 3, inputSize: Int = 32, width: Int
+    ) throws -> Int {
         var rng = SeededRNG(seed: 3)
         let neurons = NeuronFactory(name: "lif", configuration: nil, options: EngineOptions(), sharpness: .fixed(4))
-        let model = try SpikingNetwork(architecture, inputChannels: inputChannels, inputSize: inputSize, classes: 10, width: width,
-                                       timesteps: 2, tdbnAlpha: 1, neurons: neurons, rng: &rng)
+        let model = try SpikingNetwork(architecture, inputChannels: inputChannels, inputSize: inputSize, classes: 10,
+                                       width: width, timesteps: 2, tdbnAlpha: 1, neurons: neurons, rng: &rng)
         return model.parameters().reduce(0) { $0 + $1.value.count }
     }
 
@@ -60,7 +62,8 @@ final class ModelTests: XCTestCase {
     func testVGGSNNFlattensItsLastFeatureMap() throws {
         let convolutions = (2 * 64 + 64 * 128 + 128 * 256 + 256 * 256 + 256 * 512 + 3 * 512 * 512) * 9
         let norms = 2 * (64 + 128 + 2 * 256 + 4 * 512)
-        XCTAssertEqual(try parameterCount(.vggsnn, inputChannels: 2, inputSize: 48, width: 64), convolutions + norms + 512 * 9 * 10 + 10)
+        XCTAssertEqual(try parameterCount(.vggsnn, inputChannels: 2, inputSize: 48, width: 64),
+                       convolutions + norms + 512 * 9 * 10 + 10)
         // The CPU VGG flattens its 4w·4·4 map; the -gap variant averages it away.
         let smallConvolutions = (3 * 8 + 8 * 16 + 16 * 32) * 9 + 2 * (8 + 16 + 32)
         XCTAssertEqual(try parameterCount(.smallVGG, width: 8), smallConvolutions + 32 * 16 * 10 + 10)
@@ -71,9 +74,13 @@ final class ModelTests: XCTestCase {
     func testConvolutionInitialisationsHaveTheirStandardDeviations() throws {
         var rng = SeededRNG(seed: 5)
         let (inChannels, outChannels) = (32, 64)
-        for (initialization, std) in [(ConvolutionInit.torch, (1 / (3.0 * 9 * 32)).squareRoot()),
-                                      (.kaimingNormal, (2 / (9.0 * 32)).squareRoot()), (.kaimingNormalFanOut, (2 / (9.0 * 64)).squareRoot())] {
-            let weights = initialization.weightInit.tensor([outChannels, inChannels, 3, 3], fanIn: inChannels * 9, dtype: .float64, using: &rng).doubles
+        let expected: [(ConvolutionInit, Double)] = [
+            (.torch, (1 / (3.0 * 9 * 32)).squareRoot()), (.kaimingNormal, (2 / (9.0 * 32)).squareRoot()),
+            (.kaimingNormalFanOut, (2 / (9.0 * 64)).squareRoot()),
+        ]
+        for (initialization, std) in expected {
+            let weights = initialization.weightInit.tensor([outChannels, inChannels, 3, 3], fanIn: inChannels * 9,
+                                                           dtype: .float64, using: &rng).doubles
             let measured = (weights.reduce(0) { $0 + $1 * $1 } / Double(weights.count)).squareRoot()
             XCTAssertEqual(measured / std, 1, accuracy: 0.03, "\(initialization)")
         }

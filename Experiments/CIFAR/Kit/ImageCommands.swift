@@ -110,7 +110,8 @@ public struct ImageCommand<P: PaperDefinition>: ParsableCommand {
             let file = try paper.writeReport(registry: registry, preset: preset, directory: URL(fileURLWithPath: reportDir))
             print("\(paper.id): report \(file.path)")
             guard unfinished.isEmpty, workerFailures.isEmpty else {
-                FileHandle.standardError.write(Data(Self.failureSummary(paper: paper.id, unfinished: unfinished, workers: workerFailures).utf8))
+                let summary = Self.failureSummary(paper: paper.id, unfinished: unfinished, workers: workerFailures)
+                FileHandle.standardError.write(Data(summary.utf8))
                 throw ExitCode.failure
             }
         }
@@ -123,7 +124,8 @@ public struct ImageCommand<P: PaperDefinition>: ParsableCommand {
             for trial in unfinished {
                 let name = trial.parameters["variant"]?.description ?? "?"
                 let seed = trial.parameters["seed"]?.description ?? "?"
-                let why = trial.state == .failed ? (trial.lastError ?? "failed") : "\(trial.state.rawValue), never finished"
+                let why = trial.state == .failed
+                    ? (trial.lastError ?? "failed") : "\(trial.state.rawValue), never finished"
                 lines.append("  \(name) seed \(seed): \(why)")
             }
             lines += workers.map { "  \($0)" }

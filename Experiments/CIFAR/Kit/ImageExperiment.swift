@@ -44,8 +44,9 @@ public final class ImageExperiment: Experiment {
         let neurons = try Self.neuronFactory(config)
         var rng = SeededRNG(seed: UInt64(config.seed))
         network = try SpikingNetwork(
-            ImageArchitecture(rawValue: config.model.architecture)!, inputChannels: data.train.channels, inputSize: data.train.side,
-            classes: data.classCount, width: config.model.width, timesteps: config.timesteps, tdbnAlpha: config.model.tdbnAlpha,
+            ImageArchitecture(rawValue: config.model.architecture)!, inputChannels: data.train.channels,
+            inputSize: data.train.side, classes: data.classCount, width: config.model.width,
+            timesteps: config.timesteps, tdbnAlpha: config.model.tdbnAlpha,
             initialization: ConvolutionInit(rawValue: config.model.initialization)!, neurons: neurons,
             textBlocks: config.text?.blocks ?? 2, textHeads: config.text?.heads ?? SpikingSelfAttention.defaultHeads,
             embedding: data.wordVectors.map { Tensor(shape: [$0.values.count / $0.dimension, $0.dimension], values: $0.values, dtype: .float32) },
@@ -120,7 +121,8 @@ public final class ImageExperiment: Experiment {
             var loss = taskLoss(logits, labels)
             var stepMetrics = ["loss": loss.item]
             if config.training.pnbWeight > 0 {
-                let pnb = BalancedPotentialLoss.loss(network.spikingLayers, form: BalancedPotentialLoss.Form(rawValue: config.training.pnbForm)!)
+                let form = BalancedPotentialLoss.Form(rawValue: config.training.pnbForm)!
+                let pnb = BalancedPotentialLoss.loss(network.spikingLayers, form: form)
                 loss = loss + pnb * config.training.pnbWeight
                 stepMetrics["pnb"] = pnb.item
                 pnbSum += pnb.item * Double(indices.count)

@@ -110,9 +110,9 @@ public final class SpikingNetwork: Module {
     ///     the flatten heads' width depends on it.
     ///   - initialization: how convolution weights are drawn.
     public init(
-        _ architecture: ImageArchitecture, inputChannels: Int = 3, inputSize: Int = 32, classes: Int, width: Int, timesteps: Int,
-        tdbnAlpha: Double, initialization: ConvolutionInit = .kaimingNormal, neurons: NeuronFactory, textBlocks: Int = 2,
-        textHeads: Int = 4, embedding: Tensor? = nil, rng: inout SeededRNG
+        _ architecture: ImageArchitecture, inputChannels: Int = 3, inputSize: Int = 32, classes: Int, width: Int,
+        timesteps: Int, tdbnAlpha: Double, initialization: ConvolutionInit = .kaimingNormal, neurons: NeuronFactory,
+        textBlocks: Int = 2, textHeads: Int = 4, embedding: Tensor? = nil, rng: inout SeededRNG
     ) throws {
         self.architecture = architecture
         self.timesteps = timesteps
@@ -121,8 +121,8 @@ public final class SpikingNetwork: Module {
         let w = width
         switch architecture {
         case .resnet19, .smallResNet:
-            let parts = builder.resnet(blocks: architecture == .resnet19 ? [3, 3, 2] : [1, 1, 1], inputChannels: c, width: w,
-                                       classes: classes, rng: &rng)
+            let blocks = architecture == .resnet19 ? [3, 3, 2] : [1, 1, 1]
+            let parts = builder.resnet(blocks: blocks, inputChannels: c, width: w, classes: classes, rng: &rng)
             stem = parts.stem
             body = parts.body
         case .resnet18, .resnet34:
@@ -141,8 +141,8 @@ public final class SpikingNetwork: Module {
         case .vggsnn, .smallVGG, .smallVGGGlobalPool:
             let plan: [Int?] = architecture == .vggsnn
                 ? [w, 2 * w, nil, 4 * w, 4 * w, nil, 8 * w, 8 * w, nil, 8 * w, 8 * w, nil] : [w, nil, 2 * w, nil, 4 * w, nil]
-            let parts = try builder.vgg(plan, inputChannels: c, inputSize: inputSize, flattenHead: architecture != .smallVGGGlobalPool,
-                                        classes: classes, rng: &rng)
+            let parts = try builder.vgg(plan, inputChannels: c, inputSize: inputSize,
+                                        flattenHead: architecture != .smallVGGGlobalPool, classes: classes, rng: &rng)
             stem = parts.stem
             body = parts.body
         case .spikformerTiny:
@@ -216,7 +216,9 @@ struct LayerBuilder {
     /// of width w·2^s (stride 2 from the second stage on): conv3×3-w stem → tdBN → spiking,
     /// the stages, global average pool, FC-256 → spiking → FC-classes. As in the tdBN/TET code,
     /// no batch norm before the spiking layer of the FC-256.
-    func resnet(blocks: [Int], inputChannels: Int, width w: Int, classes: Int, rng: inout SeededRNG) -> (stem: any Module, body: Sequential) {
+    func resnet(
+        blocks: [Int], inputChannels: Int, width w: Int, classes: Int, rng: inout SeededRNG
+    ) -> (stem: any Module, body: Sequential) {
         let stem = conv(inputChannels, w, rng: &rng)
         var layers: [any Module] = [norm(w), neurons.make()]
         var channels = w
@@ -225,8 +227,9 @@ struct LayerBuilder {
             layers += stage(channels, out, blocks: count, stride: index == 0 ? 1 : 2, rng: &rng)
             channels = out
         }
-        layers += [AdaptiveAvgPool2d(outputSize: 1), Flatten(startAxis: 2), Linear(inFeatures: channels, outFeatures: 256, rng: &rng),
-                   neurons.make(), Linear(inFeatures: 256, outFeatures: classes, rng: &rng)]
+        layers += [AdaptiveAvgPool2d(outputSize: 1), Flatten(startAxis: 2),
+                   Linear(inFeatures: channels, outFeatures: 256, rng: &rng), neurons.make(),
+                   Linear(inFeatures: 256, outFeatures: classes, rng: &rng)]
         return (stem, Sequential(layers))
     }
 
@@ -252,7 +255,9 @@ struct LayerBuilder {
             channels = width
         }
         guard size >= 1 else {
-            throw ImageExperimentError.invalidModel("the input side \(inputSize) is too small for \(plan.filter { $0 == nil }.count) 2×2 poolings")
+            let pools = plan.filter { $0 == nil }.count
+            throw ImageExperimentError.invalidModel(
+                "the input side \(inputSize) is too small for \(pools) 2×2 poolings")
         }
         let features = flattenHead ? channels * size * size : channels
         layers += (flattenHead ? [] : [AdaptiveAvgPool2d(outputSize: 1)]) as [any Module]

@@ -6,7 +6,7 @@ VENV ?= .venv
 BENCH_CASES ?= gemm conv2d elementwise cnn-step shd-step exact-step cifar-step sst2-step
 
 .DEFAULT_GOAL := help
-.PHONY: help deps build test bench new-neuron reproduce-shd reproduce-cifar reproduce-sst2
+.PHONY: help deps build test bench cifar-check new-neuron reproduce-shd reproduce-cifar reproduce-sst2
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -41,6 +41,30 @@ else
 	@scripts/setup-bench-peer.sh $(VENV)
 	@for c in $(BENCH_CASES); do .build/release/snn-bench $$c --json --peer $(VENV)/bin/python || exit 1; done
 endif
+
+# The same-recipe check (issue 18): Benchmarks/peers/cifar_same_recipe.py trains the small VGG of
+# the papers' CPU presets in plain PyTorch and with `snn-dqif train` on the same CIFAR binary files,
+# two seeds each, and compares the test accuracy over the last half of the epochs. Without DATA_DIR
+# the files are the smoke preset's synthetic CIFAR-10 (SyntheticCIFAR, official binary layout),
+# written by a one-epoch smoke run into runs/cifar-check. DATA_DIR is a folder with the binary
+# files, or a data directory holding cifar10/cifar-10-batches-bin. CHECK_ARGS passes options on
+# (e.g. CHECK_ARGS="--epochs 10 --width 64").
+CHECK_DIR = runs/cifar-check
+CHECK_ARGS ?=
+cifar-check: deps ## Same-recipe check vs PyTorch: make cifar-check PEER=1 [DATA_DIR=…] [CHECK_ARGS=…]
+ifeq ($(PEER),)
+	@echo "cifar-check trains the PyTorch peer too: run make cifar-check PEER=1 [DATA_DIR=…]" >&2; exit 2
+endif
+	$(SWIFT) build $(TEST_FLAGS) --product snn-dqif
+	@scripts/setup-bench-peer.sh $(VENV)
+	@set -e; bin="$$($(SWIFT) build $(TEST_FLAGS) --show-bin-path)"; data="$(DATA_DIR)"; \
+	if [ -z "$$data" ]; then \
+		data="$(CHECK_DIR)/synthetic-cifar10-2000-1000"; \
+		[ -d "$$data" ] || "$$bin/snn-dqif" train --preset smoke --quiet --data-dir $(CHECK_DIR) \
+			--registry $(CHECK_DIR)/registry.sqlite --output-dir $(CHECK_DIR)/artifacts --epochs 1 \
+			--set data.trainSubset=2000 --set data.validationSubset=0 --set data.testSubset=1000 >/dev/null; \
+	elif [ -d "$$data/cifar10/cifar-10-batches-bin" ]; then data="$$data/cifar10/cifar-10-batches-bin"; fi; \
+	$(VENV)/bin/python Benchmarks/peers/cifar_same_recipe.py --data "$$data" --ours "$$bin/snn-dqif" $(CHECK_ARGS)
 
 new-neuron: ## Scaffold a neuron plugin: make new-neuron NAME=AdaptiveLIF [KEY=adaptive-lif]
 	@scripts/new-neuron.sh "$(NAME)" $(KEY)

@@ -14,6 +14,9 @@
 #                  paper 3, with their own registry and partial report in runs/<scale>/<ONLY>/,
 #                  so the full report is never overwritten by a partial one (make reproduce-sst2)
 #
+# When runs fail, both papers still run and report what finished; the script then exits with
+# status 1 after listing, per paper, the runs that did not complete (each executable prints them).
+#
 # Each scale keeps its own registry, runs/<scale>/registry.sqlite (shared with reproduce-shd),
 # so smoke results never mix with real ones; smoke writes runs/smoke/<paper>/RESULTS.md, cpu and
 # paper write papers/<paper>/RESULTS.md. Rerunning a scale resumes it: finished runs are not
@@ -56,8 +59,9 @@ workers=()
 if [ -n "${WORKERS:-}" ]; then workers=(--workers "$WORKERS"); fi
 
 start=$SECONDS
+failed=()
 for product in "${papers[@]}"; do
-    "$bin/$product" reproduce "${common[@]}" "${workers[@]}" --report-dir "$reports"
+    "$bin/$product" reproduce "${common[@]}" "${workers[@]}" --report-dir "$reports" || failed+=("$product")
 done
 
 echo
@@ -66,3 +70,7 @@ for paper in jahns2025-dqif zhou2026-circulate-firing; do
     if [ -f "$reports/$paper/RESULTS.md" ]; then echo "  $reports/$paper/RESULTS.md  (figures: $reports/$paper/figures/)"; fi
 done
 echo "  registry: $out/registry.sqlite"
+if [ ${#failed[@]} -gt 0 ]; then
+    echo "reproduce-cifar ($scale${only:+, only $only}): runs failed in ${failed[*]} (listed above); the reports cover the runs that finished." >&2
+    exit 1
+fi

@@ -1,28 +1,53 @@
 import TensorRuntime
 
 /// The positive-negative balanced (PNB) loss of paper 3, as this project defines it from the
-/// abstract (papers/zhou2026-circulate-firing/README.md): for each spiking layer l with
-/// potentials H_l before firing,
+/// abstract (papers/zhou2026-circulate-firing/README.md). For each spiking layer l with
+/// potentials H_l before firing, P_l = mean(relu(H_l)) and N_l = mean(relu(−H_l)) are its positive
+/// and negative potential mass, and the loss is zero when they balance:
 ///
-///     L_PNB = Σ_l ( mean(relu(H_l)) − mean(relu(−H_l)) )²,
+///     raw:       L_PNB = Σ_l (P_l − N_l)²
+///     relative:  L_PNB = (1/L) Σ_l ((P_l − N_l) / (P_l + N_l))²      (P_l + N_l = mean |H_l|)
 ///
-/// zero when the positive and negative potential mass balance. Added to the task loss with a
-/// weight λ.
+/// The raw form is in the units of the potentials squared and grows with depth, so its size
+/// depends on the threshold, tdBN's scale and the layer count. The relative form divides each
+/// layer's imbalance by its potential scale mean |H_l| and averages over layers: it lies in
+/// [0, 1], 1 when every layer's potentials are all of one sign, so a weight λ = 1 puts a
+/// one-sided network on a par with one nat of cross-entropy whatever the threshold or depth.
+/// (Both are small under tdBN, which centres every layer's input: the imbalance itself is small,
+/// not only its scale.) The gradient flows through the scale too.
 public enum BalancedPotentialLoss {
-    /// L_PNB over the given potentials (one tensor per layer), differentiable.
-    public static func loss(_ potentials: [Tensor]) -> Tensor {
-        precondition(!potentials.isEmpty, "BalancedPotentialLoss: no layer potentials (did the layers record them?)")
-        let terms = potentials.map { h in (h.relu().mean() - (-h).relu().mean()).squared() }
-        return terms.dropFirst().reduce(terms[0], +)
+    public enum Form: String, Codable, CaseIterable, Sendable {
+        case raw
+        case relative
     }
 
+    /// L_PNB over the given potentials (one tensor per layer), differentiable.
+    public static func loss(_ potentials: [Tensor], form: Form = .raw) -> Tensor {
+        precondition(!potentials.isEmpty, "BalancedPotentialLoss: no layer potentials (did the layers record them?)")
+        let terms = potentials.map { h -> Tensor in
+            let positive = h.relu().mean(), negative = (-h).relu().mean()
+            switch form {
+            case .raw:
+                return (positive - negative).squared()
+            case .relative:
+                // A layer whose potentials are all zero is balanced; the floor keeps it finite.
+                return ((positive - negative) / (positive + negative + scaleFloor)).squared()
+            }
+        }
+        let sum = terms.dropFirst().reduce(terms[0], +)
+        return form == .relative ? sum * (1 / Double(terms.count)) : sum
+    }
+
+    /// Added to mean |H_l| in the relative form: far below any potential scale a trained layer has.
+    public static let scaleFloor = 1e-6
+
     /// L_PNB over layers that record their potentials.
-    public static func loss(_ layers: [SpikingNeurons]) -> Tensor {
+    public static func loss(_ layers: [SpikingNeurons], form: Form = .raw) -> Tensor {
         loss(layers.map { layer in
             guard let h = layer.lastPotentials else {
                 preconditionFailure("BalancedPotentialLoss: layer \(layer.dynamics.neuronName) has no recorded potentials; set recordsPotentials")
             }
             return h
-        })
+        }, form: form)
     }
 }

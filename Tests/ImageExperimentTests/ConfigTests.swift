@@ -31,6 +31,9 @@ final class ConfigTests: XCTestCase {
             ("neuron.sharpnessMode=analytic", "neuron.sharpnessMode must be fixed or learnable unless neuron.name is dqif"),
             ("training.loss=mse", "training.loss must be one of tet, mean-output"),
             ("timesteps=0", "timesteps must be an integer ≥ 1"),
+            ("model.initialization=xavier",
+             "model.initialization must be one of torch, kaiming-normal, kaiming-normal-fan-out"),
+            ("training.pnbForm=log", "training.pnbForm must be one of raw, relative"),
         ]
         for (override, message) in cases {
             XCTAssertThrowsError(try smokeConfig(DQIFPaper.paper, [override])) { error in

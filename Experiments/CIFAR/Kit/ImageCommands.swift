@@ -90,23 +90,47 @@ public struct ImageCommand<P: PaperDefinition>: ParsableCommand {
                 trials: plan.trials, in: registry)
             let count = workers ?? plan.workers
             if !common.quiet { print("\(paper.id): \(plan.trials.count) runs (\(plan.variants.count) variants × \(plan.seeds.count) seeds), \(count) worker(s), study \(studyName)") }
+            // A crashed worker must not cost the report of the runs that did finish: note it, report, then fail.
+            var workerFailures: [String] = []
             if enqueue.enqueueOnly {
                 // Once the workers elsewhere have finished every run, go on to the report.
                 if let left = try TrialsEnqueued(study: studyName, in: registry, registry: common.registryPath()) {
                     return print(left)
                 }
             } else if count > 1 {
-                try LocalWorkerPool(command: workerCommand, count: count).run()
+                do {
+                    try LocalWorkerPool(command: workerCommand, count: count).run()
+                } catch let error as WorkerPoolError {
+                    workerFailures = error.failures
+                }
             } else {
                 _ = try paper.runner.work(study: studyName, options: common)
             }
-            let failed = try registry.trials(in: study.id).filter { $0.state == .failed }
+            let unfinished = try registry.trials(in: study.id).filter { $0.state != .completed }
             let file = try paper.writeReport(
                 registry: registry, preset: preset, overrides: common.overrides, directory: URL(fileURLWithPath: reportDir))
             print("\(paper.id): report \(file.path)")
-            guard failed.isEmpty else {
-                throw ValidationError("\(failed.count) run(s) failed:\n" + failed.map { "  \($0.parameters): \($0.lastError ?? "?")" }.joined(separator: "\n"))
+            guard unfinished.isEmpty, workerFailures.isEmpty else {
+                let summary = Self.failureSummary(paper: paper.id, unfinished: unfinished, workers: workerFailures)
+                FileHandle.standardError.write(Data(summary.utf8))
+                throw ExitCode.failure
             }
+        }
+
+        /// What went wrong, for the end of a reproduction that did not complete: each run that
+        /// failed (with its error) or never finished, by variant and seed, and each worker
+        /// process that did not exit cleanly.
+        static func failureSummary(paper: String, unfinished: [Trial], workers: [String]) -> String {
+            var lines = ["\(paper): \(unfinished.count) run(s) did not complete; the report covers the runs that did:"]
+            for trial in unfinished {
+                let name = trial.parameters["variant"]?.description ?? "?"
+                let seed = trial.parameters["seed"]?.description ?? "?"
+                let why = trial.state == .failed
+                    ? (trial.lastError ?? "failed") : "\(trial.state.rawValue), never finished"
+                lines.append("  \(name) seed \(seed): \(why)")
+            }
+            lines += workers.map { "  \($0)" }
+            return lines.joined(separator: "\n") + "\n"
         }
 
         /// The options a worker process needs to resolve the same configs.

@@ -46,6 +46,10 @@ public struct ImageConfig: Codable, Sendable, Equatable, ValidatedConfig {
         public var width: Int
         /// tdBN's α (the normalised input's std is α·V_th).
         public var tdbnAlpha: Double
+        /// How convolution weights are drawn: `torch` (PyTorch's default U(±1/√fan_in)),
+        /// `kaiming-normal` (N(0, 2/fan_in)) or `kaiming-normal-fan-out` (N(0, 2/fan_out), the
+        /// tdBN/TET code's); `ConvolutionInit`.
+        public var initialization: String
     }
 
     public struct NeuronSection: Codable, Sendable, Equatable {
@@ -78,6 +82,10 @@ public struct ImageConfig: Codable, Sendable, Equatable, ValidatedConfig {
         public var tetLambda: Double
         /// λ of the PNB term (0 = off).
         public var pnbWeight: Double
+        /// `relative` (each layer's imbalance over its potential scale mean |H|, averaged over
+        /// layers: in [0, 1], so λ ≈ 1 is the natural order) or `raw` (Σ_l (P_l − N_l)²);
+        /// `BalancedPotentialLoss.Form`.
+        public var pnbForm: String
     }
 
     /// For `sst2` / `synthetic-sst2` (with `model.architecture` `spikformer-text`).
@@ -131,6 +139,10 @@ public struct ImageConfig: Codable, Sendable, Equatable, ValidatedConfig {
         }
         try ConfigIssue.require(model.width >= 1, "model.width", mustBe: "an integer ≥ 1", got: model.width)
         try ConfigIssue.require(model.tdbnAlpha > 0, "model.tdbnAlpha", mustBe: "positive", got: model.tdbnAlpha)
+        let initializations = ConvolutionInit.allCases.map(\.rawValue)
+        try ConfigIssue.require(
+            ConvolutionInit(rawValue: model.initialization) != nil, "model.initialization",
+            mustBe: "one of \(initializations.joined(separator: ", "))", got: model.initialization)
         try ConfigIssue.require(
             NeuronRegistry.names.contains(neuron.name), "neuron.name",
             mustBe: "a registered neuron (\(NeuronRegistry.names.joined(separator: ", ")))", got: neuron.name)
@@ -158,5 +170,9 @@ public struct ImageConfig: Codable, Sendable, Equatable, ValidatedConfig {
             got: training.loss)
         try ConfigIssue.require((0...1).contains(training.tetLambda), "training.tetLambda", mustBe: "in [0, 1]", got: training.tetLambda)
         try ConfigIssue.require(training.pnbWeight >= 0, "training.pnbWeight", mustBe: "≥ 0", got: training.pnbWeight)
+        let forms = BalancedPotentialLoss.Form.allCases.map(\.rawValue)
+        try ConfigIssue.require(
+            BalancedPotentialLoss.Form(rawValue: training.pnbForm) != nil, "training.pnbForm",
+            mustBe: "one of \(forms.joined(separator: ", "))", got: training.pnbForm)
     }
 }

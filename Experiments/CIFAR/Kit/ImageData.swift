@@ -42,6 +42,15 @@ public enum ImageSamples: Sendable {
         }
     }
 
+    /// The side of the square images or frames (32, or the DVS frame size); 0 for sentences.
+    public var side: Int {
+        switch self {
+        case .images: 32
+        case .events(_, let framing): framing.size
+        case .sentences: 0
+        }
+    }
+
     /// Samples `indices` as images [B, 3, 32, 32] or frames [T, B, 2, size, size], augmented with
     /// draws from `rng` when `augmentation` is given (frames: translation by up to `padding`
     /// pixels and horizontal flip, `DVSAugmentation`; no Cutout), or token ids [B, L].

@@ -15,8 +15,9 @@ import TensorRuntime
 /// `val/accuracy` (when a validation split is configured), `test/loss`, `test/accuracy`; the
 /// diagnostics the reports plot: `surrogate/layer<l>.step<t>` (α of each layer and step),
 /// `potentials/layer<l>.positive` and `.negative` (mean positive and negative potential mass on
-/// the first test batch), `potentials/imbalance` (the PNB loss Σ_l (positive − negative)² on that
-/// batch) and, after the last epoch, `potentials/layer<l>.bin<k>` (the
+/// the first test batch), `potentials/imbalance` (the raw PNB loss Σ_l (positive − negative)² on that
+/// batch), `potentials/relativeImbalance` (its relative form, `BalancedPotentialLoss.Form.relative`)
+/// and, after the last epoch, `potentials/layer<l>.bin<k>` (the
 /// potential histogram, `PotentialHistogram`).
 public final class ImageExperiment: Experiment {
     public typealias Config = ImageConfig
@@ -44,8 +45,10 @@ public final class ImageExperiment: Experiment {
         let neurons = try Self.neuronFactory(config)
         var rng = SeededRNG(seed: UInt64(config.seed))
         network = try SpikingNetwork(
-            ImageArchitecture(rawValue: config.model.architecture)!, inputChannels: data.train.channels, classes: data.classCount,
-            width: config.model.width, timesteps: config.timesteps, tdbnAlpha: config.model.tdbnAlpha, neurons: neurons,
+            ImageArchitecture(rawValue: config.model.architecture)!, inputChannels: data.train.channels,
+            inputSize: data.train.side, classes: data.classCount, width: config.model.width,
+            timesteps: config.timesteps, tdbnAlpha: config.model.tdbnAlpha,
+            initialization: ConvolutionInit(rawValue: config.model.initialization)!, neurons: neurons,
             textBlocks: config.text?.blocks ?? 2, textHeads: config.text?.heads ?? SpikingSelfAttention.defaultHeads,
             embedding: data.wordVectors.map { Tensor(shape: [$0.values.count / $0.dimension, $0.dimension], values: $0.values, dtype: .float32) },
             rng: &rng)
@@ -119,7 +122,8 @@ public final class ImageExperiment: Experiment {
             var loss = taskLoss(logits, labels)
             var stepMetrics = ["loss": loss.item]
             if config.training.pnbWeight > 0 {
-                let pnb = BalancedPotentialLoss.loss(network.spikingLayers)
+                let form = BalancedPotentialLoss.Form(rawValue: config.training.pnbForm)!
+                let pnb = BalancedPotentialLoss.loss(network.spikingLayers, form: form)
                 loss = loss + pnb * config.training.pnbWeight
                 stepMetrics["pnb"] = pnb.item
                 pnbSum += pnb.item * Double(indices.count)
@@ -199,13 +203,15 @@ public final class ImageExperiment: Experiment {
         let batch = Array(data.testIndices.prefix(Self.evaluationBatch))
         _ = network(try data.test.batch(batch, augmentation: nil, rng: &rng).inputs)
         var metrics: [MetricPoint] = []
-        var imbalance = 0.0
+        var imbalance = 0.0, relativeImbalance = 0.0
         for (index, layer) in layers.enumerated() {
             guard let potentials = layer.lastPotentials else { continue }
             let values = potentials.doubles
             let positive = values.reduce(0) { $0 + max($1, 0) } / Double(values.count)
             let negative = values.reduce(0) { $0 + max(-$1, 0) } / Double(values.count)
             imbalance += (positive - negative) * (positive - negative)
+            let relative = (positive - negative) / (positive + negative + BalancedPotentialLoss.scaleFloor)
+            relativeImbalance += relative * relative / Double(layers.count)
             metrics += [
                 MetricPoint(split: "potentials", name: "layer\(index).positive", value: positive),
                 MetricPoint(split: "potentials", name: "layer\(index).negative", value: negative),
@@ -216,7 +222,8 @@ public final class ImageExperiment: Experiment {
                 }
             }
         }
-        return metrics + [MetricPoint(split: "potentials", name: "imbalance", value: imbalance)]
+        return metrics + [MetricPoint(split: "potentials", name: "imbalance", value: imbalance),
+                          MetricPoint(split: "potentials", name: "relativeImbalance", value: relativeImbalance)]
     }
 }
 

@@ -3,22 +3,36 @@ import Neurons
 import TensorRuntime
 
 /// The networks of the two papers by name. Every one uses direct encoding (the image is the
-/// input current of the first layer at every time step), tdBN before every spiking layer, and
-/// the neuron plugin the config names.
+/// input current of the first layer at every time step), tdBN before every spiking layer (but the
+/// one after ResNet-19's FC-256, which the published code leaves without), and the neuron plugin
+/// the config names.
 public enum ImageArchitecture: String, CaseIterable, Sendable {
-    /// ResNet-19 (CIFAR): stem 3×3-w, stages of 3/3/2 basic blocks with w/2w/4w channels,
-    /// average pool, FC-256 → spiking → FC-classes. The papers use w = 128.
+    /// ResNet-19 as in tdBN (Zheng et al., AAAI 2021, Table 1) and its code reused by TET (Deng
+    /// et al., ICLR 2022): conv3×3-w stem, stages of 3/3/2 basic blocks with w/2w/4w channels
+    /// (stride 2 at the second and third; conv1×1 + tdBN shortcut there), global average pool,
+    /// FC-256 → spiking → FC-classes. The papers use w = 128: 12.70 M parameters on CIFAR-10
+    /// (the literature quotes 12.63 M, e.g. Spikformer's Table 3; see `ModelTests`).
     case resnet19
     /// ImageNet-style ResNet-18/34: 7×7/2 stem and max pool, 2-2-2-2 / 3-4-6-3 blocks of
     /// w…8w channels, average pool, FC-classes. The papers use w = 64 (paper preset only).
     case resnet18, resnet34
-    /// VGGSNN: 64-128-AP-256-256-AP-512-512-AP-512-512-AP (w = 64), FC-classes.
+    /// VGGSNN of TET (Deng et al., ICLR 2022, code `VGGSNN`): 64-128-AP-256-256-AP-512-512-AP-
+    /// 512-512-AP (w = 64; 3×3 convs, tdBN, spiking; AP = 2×2 average pool), then the last
+    /// feature map flattened into FC-classes: 512·3·3 inputs on 48×48 CIFAR10-DVS frames,
+    /// 512·2·2 on 32×32 images. TET's convs carry a bias that the following batch norm cancels;
+    /// ours have none (2 752 fewer parameters at w = 64).
     case vggsnn
-    /// The CPU preset's ResNet: stem w, one basic block of w and one of 2w (stride 2), average
-    /// pool, FC-classes.
+    /// The CPU presets' ResNet, built like ResNet-19 with one block per stage: conv3×3-w stem,
+    /// basic blocks of w, 2w (stride 2) and 4w (stride 2), global average pool, FC-256 →
+    /// spiking → FC-classes.
     case smallResNet = "small-resnet"
-    /// The CPU preset's VGG: w-AP-2w-AP-4w-AP, average pool, FC-classes.
+    /// The CPU presets' VGG, built like VGGSNN and the usual CIFAR VGG SNNs: w-AP-2w-AP-4w-AP,
+    /// the last feature map (4w·4·4 on 32×32 images) flattened into FC-classes.
     case smallVGG = "small-vgg"
+    /// `small-vgg` with a global-average-pool head (4w → FC-classes): ours, the toolkit's
+    /// earlier head; it learns markedly worse than the flatten head (issue 18: 52.6 % vs 61.0 %
+    /// in PyTorch on a real CIFAR-10 subset).
+    case smallVGGGlobalPool = "small-vgg-gap"
     /// A small Spikformer: a two-conv stem to 8×8 tokens of width w, two blocks of spiking
     /// self-attention (4 heads) and a spiking MLP, token mean, FC-classes.
     case spikformerTiny = "spikformer-tiny"
@@ -26,6 +40,27 @@ public enum ImageArchitecture: String, CaseIterable, Sendable {
     /// spiking self-attention (`text.heads` heads) and a spiking MLP, token mean, FC-classes.
     /// Its input is token ids [B, L] and `inputChannels` is the vocabulary size.
     case spikformerText = "spikformer-text"
+}
+
+/// How the convolution weights of a network are drawn (`model.initialization`). Linear layers
+/// always use PyTorch's default, U(±1/√fan_in) for weights and biases, as the published code does.
+public enum ConvolutionInit: String, CaseIterable, Sendable {
+    /// PyTorch's `Conv2d` default, kaiming-uniform with a = √5: U(±1/√fan_in). What a plain
+    /// PyTorch network gets (the same-recipe check, `Benchmarks/peers/cifar_same_recipe.py`).
+    case torch
+    /// N(0, 2/fan_in) (He et al. 2015, fan-in mode).
+    case kaimingNormal = "kaiming-normal"
+    /// N(0, 2/fan_out): `kaiming_normal_(mode='fan_out', nonlinearity='relu')`, what the ResNet-19
+    /// and VGGSNN code of tdBN and TET applies to every convolution.
+    case kaimingNormalFanOut = "kaiming-normal-fan-out"
+
+    var weightInit: WeightInit {
+        switch self {
+        case .torch: .uniform()
+        case .kaimingNormal: .kaimingNormal()
+        case .kaimingNormalFanOut: .kaimingNormalFanOut()
+        }
+    }
 }
 
 /// Makes the spiking layers of one network, all alike, and remembers them (for the PNB loss,
@@ -70,30 +105,30 @@ public final class SpikingNetwork: Module {
     public let spikingLayers: [SpikingNeurons]
     public var isTraining = true
 
+    /// - Parameters:
+    ///   - inputSize: the side of the square input (32 for CIFAR, `data.frameSize` for DVS frames);
+    ///     the flatten heads' width depends on it.
+    ///   - initialization: how convolution weights are drawn.
     public init(
-        _ architecture: ImageArchitecture, inputChannels: Int = 3, classes: Int, width: Int, timesteps: Int, tdbnAlpha: Double,
-        neurons: NeuronFactory, textBlocks: Int = 2, textHeads: Int = 4, embedding: Tensor? = nil,
-        rng: inout SeededRNG
+        _ architecture: ImageArchitecture, inputChannels: Int = 3, inputSize: Int = 32, classes: Int, width: Int,
+        timesteps: Int, tdbnAlpha: Double, initialization: ConvolutionInit = .kaimingNormal, neurons: NeuronFactory,
+        textBlocks: Int = 2, textHeads: Int = 4, embedding: Tensor? = nil, rng: inout SeededRNG
     ) throws {
         self.architecture = architecture
         self.timesteps = timesteps
-        let builder = LayerBuilder(alpha: tdbnAlpha, neurons: neurons)
+        let builder = LayerBuilder(alpha: tdbnAlpha, neurons: neurons, weightInit: initialization.weightInit)
         let c = inputChannels
         let w = width
         switch architecture {
-        case .resnet19:
-            stem = builder.conv(c, w, rng: &rng)
-            var layers: [any Module] = [builder.norm(w), neurons.make()]
-            layers += builder.stage(w, w, blocks: 3, stride: 1, rng: &rng)
-            layers += builder.stage(w, 2 * w, blocks: 3, stride: 2, rng: &rng)
-            layers += builder.stage(2 * w, 4 * w, blocks: 2, stride: 2, rng: &rng)
-            layers += [AdaptiveAvgPool2d(outputSize: 1), Flatten(startAxis: 2), Linear(inFeatures: 4 * w, outFeatures: 256, rng: &rng)]
-            layers += [builder.norm(256), neurons.make(), Linear(inFeatures: 256, outFeatures: classes, rng: &rng)]
-            body = Sequential(layers)
+        case .resnet19, .smallResNet:
+            let blocks = architecture == .resnet19 ? [3, 3, 2] : [1, 1, 1]
+            let parts = builder.resnet(blocks: blocks, inputChannels: c, width: w, classes: classes, rng: &rng)
+            stem = parts.stem
+            body = parts.body
         case .resnet18, .resnet34:
             let blocks = architecture == .resnet18 ? [2, 2, 2, 2] : [3, 4, 6, 3]
             stem = Conv2d(inChannels: c, outChannels: w, kernelSize: 7, stride: 2, padding: 3, bias: false,
-                          weightInit: .kaimingNormal(), rng: &rng)
+                          weightInit: builder.weightInit, rng: &rng)
             var layers: [any Module] = [builder.norm(w), neurons.make(), MaxPool2d(kernelSize: 3, stride: 2, padding: 1)]
             var channels = w
             for (index, count) in blocks.enumerated() {
@@ -103,19 +138,13 @@ public final class SpikingNetwork: Module {
             }
             layers += [AdaptiveAvgPool2d(outputSize: 1), Flatten(startAxis: 2), Linear(inFeatures: channels, outFeatures: classes, rng: &rng)]
             body = Sequential(layers)
-        case .vggsnn, .smallVGG:
+        case .vggsnn, .smallVGG, .smallVGGGlobalPool:
             let plan: [Int?] = architecture == .vggsnn
                 ? [w, 2 * w, nil, 4 * w, 4 * w, nil, 8 * w, 8 * w, nil, 8 * w, 8 * w, nil] : [w, nil, 2 * w, nil, 4 * w, nil]
-            let parts = builder.vgg(plan, inputChannels: c, classes: classes, rng: &rng)
+            let parts = try builder.vgg(plan, inputChannels: c, inputSize: inputSize,
+                                        flattenHead: architecture != .smallVGGGlobalPool, classes: classes, rng: &rng)
             stem = parts.stem
             body = parts.body
-        case .smallResNet:
-            stem = builder.conv(c, w, rng: &rng)
-            var layers: [any Module] = [builder.norm(w), neurons.make()]
-            layers += builder.stage(w, w, blocks: 1, stride: 1, rng: &rng)
-            layers += builder.stage(w, 2 * w, blocks: 1, stride: 2, rng: &rng)
-            layers += [AdaptiveAvgPool2d(outputSize: 1), Flatten(startAxis: 2), Linear(inFeatures: 2 * w, outFeatures: classes, rng: &rng)]
-            body = Sequential(layers)
         case .spikformerTiny:
             guard w % (2 * SpikingSelfAttention.defaultHeads) == 0 else {
                 throw ImageExperimentError.invalidModel(
@@ -160,14 +189,16 @@ public final class SpikingNetwork: Module {
     }
 }
 
-/// Builds the pieces the architectures share, with tdBN's α and the neuron factory fixed.
+/// Builds the pieces the architectures share, with tdBN's α, the neuron factory and the
+/// convolutions' initialisation fixed.
 struct LayerBuilder {
     let alpha: Double
     let neurons: NeuronFactory
+    var weightInit: WeightInit = .kaimingNormal()
 
     func conv(_ inChannels: Int, _ outChannels: Int, rng: inout SeededRNG) -> Conv2d {
         Conv2d(inChannels: inChannels, outChannels: outChannels, kernelSize: 3, padding: 1, bias: false,
-               weightInit: .kaimingNormal(), rng: &rng)
+               weightInit: weightInit, rng: &rng)
     }
 
     func norm(_ channels: Int) -> TDBatchNorm { TDBatchNorm(channels: channels, alpha: alpha) }
@@ -176,20 +207,46 @@ struct LayerBuilder {
     func stage(_ inChannels: Int, _ outChannels: Int, blocks: Int, stride: Int, rng: inout SeededRNG) -> [any Module] {
         (0..<blocks).map { index in
             BasicBlock(inChannels: index == 0 ? inChannels : outChannels, outChannels: outChannels,
-                       stride: index == 0 ? stride : 1, rng: &rng,
+                       stride: index == 0 ? stride : 1, weightInit: weightInit, rng: &rng,
                        makeNorm: { norm($0) }, makeActivation: { neurons.make() })
         }
     }
 
-    /// A VGG stack: a width is conv → tdBN → spiking, nil is a 2×2 average pool; then global
-    /// average pool and the classifier. The first conv is the stem.
-    func vgg(_ plan: [Int?], inputChannels: Int, classes: Int, rng: inout SeededRNG) -> (stem: any Module, body: Sequential) {
+    /// ResNet-19's layout (`ImageArchitecture.resnet19`) with `blocks[s]` basic blocks in stage s
+    /// of width w·2^s (stride 2 from the second stage on): conv3×3-w stem → tdBN → spiking,
+    /// the stages, global average pool, FC-256 → spiking → FC-classes. As in the tdBN/TET code,
+    /// no batch norm before the spiking layer of the FC-256.
+    func resnet(
+        blocks: [Int], inputChannels: Int, width w: Int, classes: Int, rng: inout SeededRNG
+    ) -> (stem: any Module, body: Sequential) {
+        let stem = conv(inputChannels, w, rng: &rng)
+        var layers: [any Module] = [norm(w), neurons.make()]
+        var channels = w
+        for (index, count) in blocks.enumerated() {
+            let out = w << index
+            layers += stage(channels, out, blocks: count, stride: index == 0 ? 1 : 2, rng: &rng)
+            channels = out
+        }
+        layers += [AdaptiveAvgPool2d(outputSize: 1), Flatten(startAxis: 2),
+                   Linear(inFeatures: channels, outFeatures: 256, rng: &rng), neurons.make(),
+                   Linear(inFeatures: 256, outFeatures: classes, rng: &rng)]
+        return (stem, Sequential(layers))
+    }
+
+    /// A VGG stack: a width is conv → tdBN → spiking, nil is a 2×2 average pool; then the
+    /// classifier on the last feature map flattened (`flattenHead`) or on its global average.
+    /// The first conv is the stem. `inputSize` is the input's side (the flattened width follows).
+    func vgg(
+        _ plan: [Int?], inputChannels: Int, inputSize: Int, flattenHead: Bool, classes: Int, rng: inout SeededRNG
+    ) throws -> (stem: any Module, body: Sequential) {
         var layers: [any Module] = []
         var channels = inputChannels
+        var size = inputSize
         var stem: (any Module)?
         for entry in plan {
             guard let width = entry else {
                 layers.append(AvgPool2d(kernelSize: 2))
+                size /= 2
                 continue
             }
             let convolution = conv(channels, width, rng: &rng)
@@ -197,7 +254,14 @@ struct LayerBuilder {
             layers += [norm(width), neurons.make()]
             channels = width
         }
-        layers += [AdaptiveAvgPool2d(outputSize: 1), Flatten(startAxis: 2), Linear(inFeatures: channels, outFeatures: classes, rng: &rng)]
+        guard size >= 1 else {
+            let pools = plan.filter { $0 == nil }.count
+            throw ImageExperimentError.invalidModel(
+                "the input side \(inputSize) is too small for \(pools) 2×2 poolings")
+        }
+        let features = flattenHead ? channels * size * size : channels
+        layers += (flattenHead ? [] : [AdaptiveAvgPool2d(outputSize: 1)]) as [any Module]
+        layers += [Flatten(startAxis: 2), Linear(inFeatures: features, outFeatures: classes, rng: &rng)]
         return (stem!, Sequential(layers))
     }
 }

@@ -18,21 +18,23 @@ public final class BasicBlock: Module {
     public let activation2: any Module
     public var isTraining = true
 
+    /// - Parameter weightInit: the distribution of all three convolutions' weights.
     public init(
-        inChannels: Int, outChannels: Int, stride: Int = 1, dtype: DType = .float32, rng: inout SeededRNG,
+        inChannels: Int, outChannels: Int, stride: Int = 1, weightInit: WeightInit = .kaimingNormal(),
+        dtype: DType = .float32, rng: inout SeededRNG,
         makeNorm: (_ channels: Int) -> any Module, makeActivation: () -> any Module
     ) {
         conv1 = Conv2d(inChannels: inChannels, outChannels: outChannels, kernelSize: 3, stride: stride, padding: 1,
-                       bias: false, weightInit: .kaimingNormal(), dtype: dtype, rng: &rng)
+                       bias: false, weightInit: weightInit, dtype: dtype, rng: &rng)
         norm1 = makeNorm(outChannels)
         activation1 = makeActivation()
         conv2 = Conv2d(inChannels: outChannels, outChannels: outChannels, kernelSize: 3, padding: 1, bias: false,
-                       weightInit: .kaimingNormal(), dtype: dtype, rng: &rng)
+                       weightInit: weightInit, dtype: dtype, rng: &rng)
         norm2 = makeNorm(outChannels)
         if stride != 1 || inChannels != outChannels {
             shortcut = Sequential(
                 Conv2d(inChannels: inChannels, outChannels: outChannels, kernelSize: 1, stride: stride, bias: false,
-                       weightInit: .kaimingNormal(), dtype: dtype, rng: &rng),
+                       weightInit: weightInit, dtype: dtype, rng: &rng),
                 makeNorm(outChannels))
         } else {
             shortcut = nil

@@ -49,7 +49,8 @@ final class SHDConfigTests: XCTestCase {
             XCTAssertGreaterThanOrEqual(config.seeds.count, preset == "smoke" ? 2 : 3, "\(preset): seeds for mean ± std")
             XCTAssertFalse(config.search.space.dimensions.isEmpty, "\(preset): a search space")
             for neuron in SHDPipeline.discreteNeurons {
-                XCTAssertFalse(config.discrete.space[neuron]?.dimensions.isEmpty ?? true, "\(preset): a search space for \(neuron)")
+                let space = config.discrete.space[neuron]?.dimensions ?? [:]
+                XCTAssertFalse(space.isEmpty, "\(preset): a search space for \(neuron)")
             }
         }
     }
@@ -165,7 +166,8 @@ final class SHDTrainingTests: XCTestCase {
     func testDiscreteRecordingEncodingBinsEveryChannelOfTheRecording() throws {
         let directory = try temporaryDirectory(self)
         let config = try smokeConfig([
-            "neuron=lif", "data.channelPooling=4", "data.normalizeTime=true", "discrete.timesteps=10", "discrete.frames=counts",
+            "neuron=lif", "data.channelPooling=4", "data.normalizeTime=true", "discrete.timesteps=10",
+            "discrete.frames=counts",
         ])
         let data = try SHDData.load(config.data, discrete: config.discrete, seed: 0, dataDirectory: directory)
         XCTAssertEqual(data.train.frameChannels, config.data.synthetic.channels)
@@ -173,10 +175,10 @@ final class SHDTrainingTests: XCTestCase {
         XCTAssertEqual(frames.shape, [10, 2, config.data.synthetic.channels])
         // Every recorded spike before recordingSeconds lands in its own (bin, channel) cell.
         var expected = [Float](repeating: 0, count: frames.count)
-        let recording = data.train.frameSource
+        let recording = data.train.frameSource, seconds = config.data.recordingSeconds
         for (position, sample) in [0, 1].enumerated() {
-            for index in recording.eventRange(sample) where Double(recording.times[index]) < config.data.recordingSeconds {
-                let bin = Int(Double(recording.times[index]) / config.data.recordingSeconds * 10)
+            for index in recording.eventRange(sample) where Double(recording.times[index]) < seconds {
+                let bin = Int(Double(recording.times[index]) / seconds * 10)
                 expected[(bin * 2 + position) * config.data.synthetic.channels + Int(recording.units[index])] += 1
             }
         }
@@ -184,14 +186,17 @@ final class SHDTrainingTests: XCTestCase {
         XCTAssertGreaterThan(expected.reduce(0, +), 0)
         XCTAssertEqual(Set(try data.train.frames([0, 1], timesteps: 10, mode: .binary).floats), [0, 1])
 
-        let exact = try SHDData.load(config.data, discrete: try smokeConfig(["discrete.encoding=exact"]).discrete, seed: 0, dataDirectory: directory)
+        let exactFrames = try smokeConfig(["discrete.encoding=exact"]).discrete
+        let exact = try SHDData.load(config.data, discrete: exactFrames, seed: 0, dataDirectory: directory)
         XCTAssertEqual(exact.train.frameChannels, config.data.synthetic.channels / 4)
     }
 
     /// The discrete network is the configured one: plugin fields, surrogate, reset gradient,
     /// hidden size, and PyTorch's default initialisation U(±1/√fan_in).
     func testDiscreteNetworkTakesItsOwnConfiguration() throws {
-        let config = try smokeConfig(["discrete.neurons.lif.decay=0.75", "discrete.hiddenSize=12", "discrete.surrogate=atan"])
+        let config = try smokeConfig([
+            "discrete.neurons.lif.decay=0.75", "discrete.hiddenSize=12", "discrete.surrogate=atan",
+        ])
         let network = try DiscreteSHDNetwork(neuron: "lif", sizes: [40, 12, 4], config: config.discrete, seed: 0)
         let layer = try XCTUnwrap(network.layers.first)
         XCTAssertEqual(layer.neurons.parameterVector.doubles, [0.75, 1.0])
@@ -200,8 +205,8 @@ final class SHDTrainingTests: XCTestCase {
         let bound = 1 / Float(40).squareRoot()
         XCTAssertTrue(layer.linear.weight.value.floats.allSatisfy { abs($0) <= bound })
         XCTAssertGreaterThan(layer.linear.weight.value.floats.map(abs).max()!, 0.9 * bound)
-        XCTAssertThrowsError(try DiscreteSHDNetwork(
-            neuron: "lif", sizes: [40, 12, 4], config: try smokeConfig(["discrete.neurons.lif.decay=fast"]).discrete, seed: 0))
+        let bad = try smokeConfig(["discrete.neurons.lif.decay=fast"]).discrete
+        XCTAssertThrowsError(try DiscreteSHDNetwork(neuron: "lif", sizes: [40, 12, 4], config: bad, seed: 0))
     }
 
     /// Every neuron family with every encoding builds and takes a training step: the discrete

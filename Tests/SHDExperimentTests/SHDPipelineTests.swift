@@ -61,7 +61,8 @@ final class SHDPipelineTests: XCTestCase {
         var pipeline = smoke
         pipeline.runWorkers = { study, _, overrides in
             // Only the dqif comparison seeds get a plugin field its neuron cannot take.
-            let broken = study.contains(".dqif.comparison.") ? [ConfigOverride(path: ["discrete", "neurons", "dqif", "a"], text: "bad")] : []
+            let bad = ConfigOverride(path: ["discrete", "neurons", "dqif", "a"], text: "bad")
+            let broken = study.contains(".dqif.comparison.") ? [bad] : []
             _ = try runner.work(study: study, options: options, adding: overrides + broken)
         }
         let reportDirectory = directory.appendingPathComponent("report")
@@ -69,10 +70,12 @@ final class SHDPipelineTests: XCTestCase {
             guard let failed = error as? RunsFailed else { return XCTFail("\(error)") }
             XCTAssertEqual(failed.failures.count, 1, "\(failed)")
             XCTAssertTrue(failed.failures[0].hasPrefix("comparison dqif: 2 of 2 seed runs failed"), failed.failures[0])
-            XCTAssertTrue(failed.failures[0].contains("seed 0: ") && failed.failures[0].contains("seed 1: "), failed.failures[0])
+            let failure = failed.failures[0]
+            XCTAssertTrue(failure.contains("seed 0: ") && failure.contains("seed 1: "), failure)
             XCTAssertTrue(FileManager.default.fileExists(atPath: failed.report.path))
         }
         let reader = SHDReport(registry: pipeline.registry, preset: "smoke", config: pipeline.config.value)
-        XCTAssertEqual(try reader.summary("lif", purpose: "comparison", split: "test", name: "accuracy").n, 2, "the other stages ran")
+        let lif = try reader.summary("lif", purpose: "comparison", split: "test", name: "accuracy")
+        XCTAssertEqual(lif.n, 2, "the other stages ran")
     }
 }

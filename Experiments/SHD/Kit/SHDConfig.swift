@@ -192,17 +192,26 @@ public struct DiscreteModelConfig: Codable, Sendable, Equatable {
     public static let frameModes = ["counts", "binary"]
 
     func validate() throws(ConfigIssue) {
+        func oneOf(_ names: [String]) -> String { "one of \(names.joined(separator: ", "))" }
         let surrogates = SurrogateFamily.allCases.map(\.rawValue)
-        try ConfigIssue.require(Self.encodings.contains(encoding), "discrete.encoding", mustBe: "one of \(Self.encodings.joined(separator: ", "))", got: encoding)
-        try ConfigIssue.require(channelPooling >= 1, "discrete.channelPooling", mustBe: "an integer ≥ 1", got: channelPooling)
-        try ConfigIssue.require(Self.frameModes.contains(frames), "discrete.frames", mustBe: "one of \(Self.frameModes.joined(separator: ", "))", got: frames)
+        try ConfigIssue.require(
+            Self.encodings.contains(encoding), "discrete.encoding", mustBe: oneOf(Self.encodings), got: encoding)
+        try ConfigIssue.require(
+            channelPooling >= 1, "discrete.channelPooling", mustBe: "an integer ≥ 1", got: channelPooling)
+        try ConfigIssue.require(
+            Self.frameModes.contains(frames), "discrete.frames", mustBe: oneOf(Self.frameModes), got: frames)
         try ConfigIssue.require(timesteps >= 1, "discrete.timesteps", mustBe: "an integer ≥ 1", got: timesteps)
         try ConfigIssue.require(hiddenSize >= 1, "discrete.hiddenSize", mustBe: "an integer ≥ 1", got: hiddenSize)
         try ConfigIssue.require(hiddenLayers >= 1, "discrete.hiddenLayers", mustBe: "an integer ≥ 1", got: hiddenLayers)
-        try ConfigIssue.require(surrogates.contains(surrogate), "discrete.surrogate", mustBe: "one of \(surrogates.joined(separator: ", "))", got: surrogate)
+        try ConfigIssue.require(
+            surrogates.contains(surrogate), "discrete.surrogate", mustBe: oneOf(surrogates), got: surrogate)
         try ConfigIssue.require(sharpness > 0, "discrete.sharpness", mustBe: "a number > 0", got: sharpness)
-        try ConfigIssue.require(readoutDecay > 0 && readoutDecay < 1, "discrete.readoutDecay", mustBe: "in (0, 1)", got: readoutDecay)
-        try ConfigIssue.require(SHDTrainingConfig.optimizers.contains(optimizer), "discrete.optimizer", mustBe: "one of \(SHDTrainingConfig.optimizers.joined(separator: ", "))", got: optimizer)
+        try ConfigIssue.require(
+            readoutDecay > 0 && readoutDecay < 1, "discrete.readoutDecay", mustBe: "in (0, 1)", got: readoutDecay)
+        try ConfigIssue.require(
+            SHDTrainingConfig.optimizers.contains(optimizer), "discrete.optimizer",
+            mustBe: oneOf(SHDTrainingConfig.optimizers),
+            got: optimizer)
         try ConfigIssue.require(learningRate > 0, "discrete.learningRate", mustBe: "a number > 0", got: learningRate)
         for (neuron, space) in space { try space.validate(at: "discrete.space.\(neuron)") }
     }

@@ -38,7 +38,8 @@ public struct SHDData: Sendable {
         func encode(_ samples: SpikeDataset) throws -> EncodedSpikes {
             var encoded = try encoding.encode(samples)
             if let discrete, discrete.encoding == "recording" {
-                encoded.frameSource = discrete.channelPooling > 1 ? try samples.poolingChannels(by: discrete.channelPooling) : samples
+                encoded.frameSource = discrete.channelPooling > 1
+                    ? try samples.poolingChannels(by: discrete.channelPooling) : samples
                 encoded.frameDuration = Float(config.recordingSeconds)
             }
             return encoded

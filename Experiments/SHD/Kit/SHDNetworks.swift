@@ -112,11 +112,14 @@ final class DiscreteSHDNetwork: SHDNetwork {
     /// - Parameter sizes: [inputs, hidden…, classes].
     init(neuron name: String, sizes: [Int], config: DiscreteModelConfig, seed: Int) throws {
         var rng = SeededRNG(seed: UInt64(seed))
-        let options = EngineOptions(surrogate: SurrogateFamily(rawValue: config.surrogate) ?? .sigmoid, detachReset: config.detachReset)
+        // The config's validation admits only registered surrogate names.
+        let surrogate = SurrogateFamily(rawValue: config.surrogate)!
+        let options = EngineOptions(surrogate: surrogate, detachReset: config.detachReset)
         let configuration = config.pluginConfiguration(name)
         layers = try (1..<(sizes.count - 1)).map { l in
             (Linear(inFeatures: sizes[l - 1], outFeatures: sizes[l], rng: &rng),
-             try SpikingNeurons(neuron: name, configuration: configuration, options: options, sharpness: .fixed(config.sharpness)))
+             try SpikingNeurons(
+                neuron: name, configuration: configuration, options: options, sharpness: .fixed(config.sharpness)))
         }
         readout = Linear(inFeatures: sizes[sizes.count - 2], outFeatures: sizes.last!, rng: &rng)
         readoutDecay = Tensor(shape: [1], values: [config.readoutDecay], dtype: .float32)

@@ -59,7 +59,9 @@ public struct SHDPipeline {
         var plan = config.value.search
         if !neuron.hasSuffix("-exact") {
             guard let space = config.value.discrete.space[neuron] else {
-                throw ConfigIssue(path: "discrete.space.\(neuron)", expected: "the search space of the discrete neuron \(neuron)", got: "nothing")
+                throw ConfigIssue(
+                    path: "discrete.space.\(neuron)", expected: "the search space of the discrete neuron \(neuron)",
+                    got: "nothing")
             }
             plan.space = space
         }
@@ -113,9 +115,12 @@ public struct SHDPipeline {
         }
         let failed = try registry.trials(in: study.id).filter { $0.state == .failed }
         guard failed.isEmpty else {
-            let list = failed.map { "seed \($0.parameters["seed"].map { "\($0)" } ?? "?"): \($0.lastError ?? "no reason recorded")" }
+            let list = failed.map { trial in
+                "seed \(trial.parameters["seed"].map { "\($0)" } ?? "?"): \(trial.lastError ?? "no reason recorded")"
+            }
             throw SHDError.missingRuns(
-                "\(purpose) \(neuron): \(failed.count) of \(trials.count) seed runs failed (\(list.joined(separator: "; ")))")
+                "\(purpose) \(neuron): \(failed.count) of \(trials.count) seed runs failed "
+                    + "(\(list.joined(separator: "; ")))")
         }
     }
 
@@ -134,7 +139,9 @@ public struct SHDPipeline {
             }
         }
         for neuron in Self.exactNeurons + Self.discreteNeurons {
-            try stage { try seeds(neuron, parameters: try search(neuron).parameters, purpose: Self.purpose(of: neuron)) }
+            try stage {
+                try seeds(neuron, parameters: try search(neuron).parameters, purpose: Self.purpose(of: neuron))
+            }
         }
         try stage { try SHDLandscapeStage(pipeline: self).run() }
         let report = try SHDReport(registry: registry, preset: preset, config: config.value).write(to: reportDirectory)
@@ -168,7 +175,8 @@ public struct RunsFailed: Error, CustomStringConvertible {
 
     public var description: String {
         "\(failures.count) stage\(failures.count == 1 ? "" : "s") of the reproduction had failed runs "
-            + "(report written to \(report.relativePath) without them):\n" + failures.map { "  - \($0)" }.joined(separator: "\n")
+            + "(report written to \(report.relativePath) without them):\n"
+            + failures.map { "  - \($0)" }.joined(separator: "\n")
     }
 }
 

@@ -30,8 +30,8 @@ public final class SHDTraining: Experiment {
         }
         if config.isEventDriven {
             network = try EventSHDNetwork(
-                neuron: config.neuron, sizes: [data.inputs] + config.model.hidden + [data.classes], config: config.model,
-                duration: config.data.duration, seed: config.seed)
+                neuron: config.neuron, sizes: [data.inputs] + config.model.hidden + [data.classes],
+                config: config.model, duration: config.data.duration, seed: config.seed)
         } else {
             // Discrete time bins the recording itself, so its input is the (pooled) channels
             // whichever spike encoding the event-driven models use.

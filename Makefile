@@ -6,7 +6,7 @@ VENV ?= .venv
 BENCH_CASES ?= gemm conv2d elementwise cnn-step shd-step exact-step cifar-step sst2-step
 
 .DEFAULT_GOAL := help
-.PHONY: help deps build test bench cifar-check new-neuron reproduce-shd reproduce-cifar reproduce-sst2
+.PHONY: help deps build test bench cifar-check new-neuron reproduce-shd shd-baseline reproduce-cifar reproduce-sst2
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -71,6 +71,21 @@ new-neuron: ## Scaffold a neuron plugin: make new-neuron NAME=AdaptiveLIF [KEY=a
 
 reproduce-shd: deps ## Paper 1 (QIF vs LIF on SHD): SCALE=smoke|cpu|paper [DATA_DIR=… TRAIN_FILE=… TEST_FILE=…]
 	@SWIFT="$(SWIFT)" scripts/reproduce-shd.sh "$(SCALE)"
+
+# The plain PyTorch surrogate-gradient LIF (Benchmarks/peers/shd_sg_baseline.py) and snn-shd's
+# discrete `lif` row with the cpu preset's defaults (the same network), on the same files and
+# training samples (5 % of the training file held out for snn-shd's validation set).
+EPOCHS ?= 15
+shd-baseline: deps ## PyTorch SG-LIF baseline next to snn-shd's discrete lif row: TRAIN_FILE=… TEST_FILE=… [EPOCHS=15]
+	@test -n "$(TRAIN_FILE)" -a -n "$(TEST_FILE)" || { echo "shd-baseline: set TRAIN_FILE and TEST_FILE" >&2; exit 2; }
+	@scripts/setup-bench-peer.sh $(VENV)
+	@$(VENV)/bin/python -c "import h5py" 2>/dev/null || $(VENV)/bin/pip install --quiet h5py
+	$(VENV)/bin/python Benchmarks/peers/shd_sg_baseline.py --train-file "$(TRAIN_FILE)" --test-file "$(TEST_FILE)" --epochs $(EPOCHS)
+	$(SWIFT) build $(TEST_FLAGS) --product snn-shd
+	"$$($(SWIFT) build $(TEST_FLAGS) --show-bin-path)/snn-shd" train --preset cpu --neuron lif \
+	    --train-file "$(TRAIN_FILE)" --test-file "$(TEST_FILE)" --epochs $(EPOCHS) \
+	    --set data.validationSpeakers=0 --set data.validationFraction=0.05 \
+	    --registry runs/shd-baseline/registry.sqlite --output-dir runs/shd-baseline/artifacts
 
 reproduce-cifar: deps ## Papers 2 and 3 (DQIF, circulate-firing on CIFAR, CIFAR10-DVS, SST-2): SCALE=smoke|cpu|paper [DATA_DIR=…]
 	@SWIFT="$(SWIFT)" scripts/reproduce-cifar.sh "$(SCALE)"

@@ -1,5 +1,6 @@
 import CHDF5
 import Foundation
+import TensorRuntime
 import XCTest
 
 @testable import Datasets
@@ -38,6 +39,17 @@ final class SpikeFileTests: TemporaryDirectoryTestCase {
             let band = (data.labels[i] * 10)..<(data.labels[i] * 10 + 10)
             XCTAssertTrue(data.sample(i).units.allSatisfy { band.contains(Int($0)) })
         }
+    }
+
+    /// SHD's density needs thousands of background spikes per sample: the Poisson draw must not
+    /// saturate where e^(−mean) underflows (it stopped near 745 spikes).
+    func testLargeNoiseMeansAreDrawnInFull() throws {
+        var rng = SeededRNG(seed: 3)
+        let draws = (0..<200).map { _ in SyntheticSHD.poisson(mean: 4000, rng: &rng) }
+        let mean = Double(draws.reduce(0, +)) / Double(draws.count)
+        XCTAssertEqual(mean, 4000, accuracy: 4 * (4000.0 / 200).squareRoot(), "mean of Poisson(4000) draws")
+        let variance = draws.map { (Double($0) - mean) * (Double($0) - mean) }.reduce(0, +) / Double(draws.count - 1)
+        XCTAssertEqual(variance, 4000, accuracy: 1200, "a Poisson variance equals its mean")
     }
 
     func testEveryStorageTypeReadsBackTheSameValues() throws {

@@ -3,7 +3,9 @@ import Datasets
 import EventSim
 import ExperimentKit
 import Foundation
+import Neurons
 import Registry
+import TensorRuntime
 import XCTest
 
 @testable import SHDExperiment
@@ -46,6 +48,10 @@ final class SHDConfigTests: XCTestCase {
             XCTAssertTrue(config.isEventDriven, preset)
             XCTAssertGreaterThanOrEqual(config.seeds.count, preset == "smoke" ? 2 : 3, "\(preset): seeds for mean ± std")
             XCTAssertFalse(config.search.space.dimensions.isEmpty, "\(preset): a search space")
+            for neuron in SHDPipeline.discreteNeurons {
+                let space = config.discrete.space[neuron]?.dimensions ?? [:]
+                XCTAssertFalse(space.isEmpty, "\(preset): a search space for \(neuron)")
+            }
         }
     }
 
@@ -55,6 +61,8 @@ final class SHDConfigTests: XCTestCase {
             ("training.optimizer=sgd", "training.optimizer"), ("landscape.points=2", "landscape.points"),
             ("data.dataset=files", "data.trainFile"), ("model.pseudoRate=rate", "model.pseudoRate"),
             ("model.qifReset=zero", "model.qifReset"),
+            ("discrete.encoding=spectrogram", "discrete.encoding"), ("discrete.frames=rates", "discrete.frames"),
+            ("discrete.surrogate=relu", "discrete.surrogate"), ("discrete.optimizer=sgd", "discrete.optimizer"),
         ]
         for (override, field) in cases {
             XCTAssertThrowsError(try smokeConfig([override]), override) { error in
@@ -153,6 +161,55 @@ final class InputEncodingTests: XCTestCase {
 }
 
 final class SHDTrainingTests: XCTestCase {
+    /// The discrete row's `recording` representation bins every channel of the recording over
+    /// [0, recordingSeconds), whatever the exact models' encoding pools or stretches; `exact`
+    /// keeps the frames of the exact models' pooled, time-normalised spikes.
+    func testDiscreteRecordingEncodingBinsEveryChannelOfTheRecording() throws {
+        let directory = try temporaryDirectory(self)
+        let config = try smokeConfig([
+            "neuron=lif", "data.channelPooling=4", "data.normalizeTime=true", "discrete.timesteps=10",
+            "discrete.frames=counts",
+        ])
+        let data = try SHDData.load(config.data, discrete: config.discrete, seed: 0, dataDirectory: directory)
+        XCTAssertEqual(data.train.frameChannels, config.data.synthetic.channels)
+        let frames = try data.train.frames([0, 1], timesteps: 10, mode: .counts)
+        XCTAssertEqual(frames.shape, [10, 2, config.data.synthetic.channels])
+        // Every recorded spike before recordingSeconds lands in its own (bin, channel) cell.
+        var expected = [Float](repeating: 0, count: frames.count)
+        let recording = data.train.frameSource, seconds = config.data.recordingSeconds
+        for (position, sample) in [0, 1].enumerated() {
+            for index in recording.eventRange(sample) where Double(recording.times[index]) < seconds {
+                let bin = Int(Double(recording.times[index]) / seconds * 10)
+                expected[(bin * 2 + position) * config.data.synthetic.channels + Int(recording.units[index])] += 1
+            }
+        }
+        XCTAssertEqual(frames.floats, expected)
+        XCTAssertGreaterThan(expected.reduce(0, +), 0)
+        XCTAssertEqual(Set(try data.train.frames([0, 1], timesteps: 10, mode: .binary).floats), [0, 1])
+
+        let exactFrames = try smokeConfig(["discrete.encoding=exact"]).discrete
+        let exact = try SHDData.load(config.data, discrete: exactFrames, seed: 0, dataDirectory: directory)
+        XCTAssertEqual(exact.train.frameChannels, config.data.synthetic.channels / 4)
+    }
+
+    /// The discrete network is the configured one: plugin fields, surrogate, reset gradient,
+    /// hidden size, and PyTorch's default initialisation U(±1/√fan_in).
+    func testDiscreteNetworkTakesItsOwnConfiguration() throws {
+        let config = try smokeConfig([
+            "discrete.neurons.lif.decay=0.75", "discrete.hiddenSize=12", "discrete.surrogate=atan",
+        ])
+        let network = try DiscreteSHDNetwork(neuron: "lif", sizes: [40, 12, 4], config: config.discrete, seed: 0)
+        let layer = try XCTUnwrap(network.layers.first)
+        XCTAssertEqual(layer.neurons.parameterVector.doubles, [0.75, 1.0])
+        XCTAssertEqual(layer.neurons.options, EngineOptions(surrogate: .atan, detachReset: true))
+        XCTAssertEqual(layer.linear.weight.shape, [12, 40])
+        let bound = 1 / Float(40).squareRoot()
+        XCTAssertTrue(layer.linear.weight.value.floats.allSatisfy { abs($0) <= bound })
+        XCTAssertGreaterThan(layer.linear.weight.value.floats.map(abs).max()!, 0.9 * bound)
+        let bad = try smokeConfig(["discrete.neurons.lif.decay=fast"]).discrete
+        XCTAssertThrowsError(try DiscreteSHDNetwork(neuron: "lif", sizes: [40, 12, 4], config: bad, seed: 0))
+    }
+
     /// Every neuron family with every encoding builds and takes a training step: the discrete
     /// models bin the recording, so their input size must not follow the spike encoding's.
     func testEveryModelTrainsOnEveryEncoding() throws {

@@ -52,4 +52,30 @@ final class SHDPipelineTests: XCTestCase {
         XCTAssertEqual(try pipeline.registry.runs().count, runs)
         XCTAssertEqual(again, report)
     }
+
+    /// Failed runs do not stop the reproduction before the report: it is written from the runs
+    /// that completed, and then `RunsFailed` names the stage and every failed seed.
+    func testFailedSeedRunsAreListedAfterTheReport() throws {
+        let directory = try temporaryDirectory(self)
+        let (smoke, runner, options) = try smokePipeline(in: directory)
+        var pipeline = smoke
+        pipeline.runWorkers = { study, _, overrides in
+            // Only the dqif comparison seeds get a plugin field its neuron cannot take.
+            let bad = ConfigOverride(path: ["discrete", "neurons", "dqif", "a"], text: "bad")
+            let broken = study.contains(".dqif.comparison.") ? [bad] : []
+            _ = try runner.work(study: study, options: options, adding: overrides + broken)
+        }
+        let reportDirectory = directory.appendingPathComponent("report")
+        XCTAssertThrowsError(try pipeline.reproduce(reportDirectory: reportDirectory)) { error in
+            guard let failed = error as? RunsFailed else { return XCTFail("\(error)") }
+            XCTAssertEqual(failed.failures.count, 1, "\(failed)")
+            XCTAssertTrue(failed.failures[0].hasPrefix("comparison dqif: 2 of 2 seed runs failed"), failed.failures[0])
+            let failure = failed.failures[0]
+            XCTAssertTrue(failure.contains("seed 0: ") && failure.contains("seed 1: "), failure)
+            XCTAssertTrue(FileManager.default.fileExists(atPath: failed.report.path))
+        }
+        let reader = SHDReport(registry: pipeline.registry, preset: "smoke", config: pipeline.config.value)
+        let lif = try reader.summary("lif", purpose: "comparison", split: "test", name: "accuracy")
+        XCTAssertEqual(lif.n, 2, "the other stages ran")
+    }
 }

@@ -151,7 +151,7 @@ final class SHDReportTests: XCTestCase {
         XCTAssertEqual(try report.summary("qif-exact", split: "test", name: "accuracy").n, 0, "no search yet")
 
         let study = try registry.createStudy(StudySpec(
-            name: pipeline.searchStudyName("qif-exact"), experiment: "shd", objective: "val/accuracy",
+            name: try pipeline.searchStudyName("qif-exact"), experiment: "shd", objective: "val/accuracy",
             direction: .maximize))
         let worse = best.merging(["training.learningRate": .double(0.02)]) { $1 }
         _ = try registry.enqueue([best, worse], in: study.id)

@@ -88,7 +88,8 @@ extension SHDCommand {
         public static let configuration = CommandConfiguration(abstract: "Search hyperparameters for one model (resumable: rerun to continue).")
         @OptionGroup var stage: StageOptions
         @OptionGroup var enqueue: EnqueueOnlyFlag
-        @Option(help: "qif-exact or lif-exact.") var neuron: String
+        @Option(help: "qif-exact or lif-exact, or a discrete comparison model (lif, dqif: space discrete.space.NAME).")
+        var neuron: String
 
         public init() {}
 
@@ -109,7 +110,8 @@ extension SHDCommand {
         public static let configuration = CommandConfiguration(abstract: "Retrain one model's best searched configuration with the preset's seeds.")
         @OptionGroup var stage: StageOptions
         @OptionGroup var enqueue: EnqueueOnlyFlag
-        @Option(help: "qif-exact or lif-exact (its search must have finished); lif or dqif run the preset unchanged.") var neuron: String
+        @Option(help: "qif-exact, lif-exact, lif or dqif (its search runs first, or resumes, if unfinished).")
+        var neuron: String
 
         public init() {}
 
@@ -117,11 +119,8 @@ extension SHDCommand {
             var pipeline = try stage.pipeline(preparingData: true)
             pipeline.enqueueOnly = enqueue.enqueueOnly
             do {
-                if neuron.hasSuffix("-exact") {
-                    try pipeline.seeds(neuron, parameters: try pipeline.search(neuron).parameters)
-                } else {
-                    try pipeline.seeds(neuron, parameters: [:], purpose: "comparison")
-                }
+                let best = try pipeline.search(neuron)
+                try pipeline.seeds(neuron, parameters: best.parameters, purpose: SHDPipeline.purpose(of: neuron))
             } catch let left as TrialsEnqueued {
                 print(left)
             }
@@ -167,14 +166,23 @@ extension SHDCommand {
         public func run() throws {
             let pipeline = try stage.pipeline()
             let start = Date()
-            let file = try pipeline.reproduce(reportDirectory: output.directory)
+            let file: URL
+            var failed: RunsFailed?
+            do {
+                file = try pipeline.reproduce(reportDirectory: output.directory)
+            } catch let error as RunsFailed {
+                (file, failed) = (error.report, error)
+            }
             let registry = try RegistryLocation(stage.common.registryPath()).description  // Without a password.
             print("""
-                reproduce-shd (\(pipeline.preset)) finished in \(Int(Date().timeIntervalSince(start))) s
+                reproduce-shd (\(pipeline.preset)) \(failed == nil ? "finished" : "FAILED") \
+                in \(Int(Date().timeIntervalSince(start))) s
                   report:   \(file.relativePath)
                   figures:  \(file.deletingLastPathComponent().appendingPathComponent("figures").relativePath)/
                   registry: \(registry)  (snn runs list --registry \(registry))
                 """)
+            // A non-zero exit status with the list of failed runs.
+            if let failed { throw failed }
         }
     }
 

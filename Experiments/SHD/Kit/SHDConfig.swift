@@ -1,6 +1,7 @@
 import EventSim
 import ExperimentKit
 import Foundation
+import Neurons
 
 /// Everything one SHD run, search or landscape needs; one file per preset in
 /// `papers/wenig2026-qif-shd/configs/shd.<preset>.json`. Every field can be overridden with
@@ -164,20 +165,88 @@ public struct EventModelConfig: Codable, Sendable, Equatable {
     public var hidden: [Int] { Array(repeating: hiddenSize, count: hiddenLayers) }
 }
 
-/// The discrete-time comparison network (surrogate gradients through the fused engine):
-/// binned input → linear → spiking layer(s) → linear → leaky readout, max over time as logits.
-/// Hidden sizes come from `model`, the learning rate from `training`.
+/// The discrete-time comparison network (surrogate gradients through the fused engine), with
+/// its own input representation, hyperparameters and search space: binned input → linear →
+/// spiking layer(s) → linear → leaky readout, maximum over time as logits. The defaults of the
+/// presets are the plain PyTorch baseline's (`Benchmarks/peers/shd_sg_baseline.py`). Epochs,
+/// batch size and the learning-rate schedule come from `training`, the search budget from
+/// `search`, so both sides of the comparison get the same budget.
 public struct DiscreteModelConfig: Codable, Sendable, Equatable {
+    /// `recording`: the recording's channels (pooled by `channelPooling`) binned into
+    /// `timesteps` over [0, `data.recordingSeconds`), as discrete-time SHD models are usually fed;
+    /// `exact`: the (pooled, time-mapped) spikes the exact models' encoding starts from.
+    public var encoding: String
+    /// Neighbouring channels merged into one for the `recording` encoding (1: all 700).
+    public var channelPooling: Int
+    /// `counts` (spikes per bin) or `binary` (whether a bin has a spike).
+    public var frames: String
     public var timesteps: Int
+    public var hiddenSize: Int
+    public var hiddenLayers: Int
+    /// Plugin fields per discrete neuron (`lif`: decay, reset, …), over the plugin's defaults.
+    public var neurons: [String: [String: JSONValue]]
+    /// `sigmoid`, `atan`, `fast-sigmoid`, `triangle` or `rectangular`.
+    public var surrogate: String
     /// Surrogate sharpness α.
     public var sharpness: Double
+    /// No gradient through the reset (snnTorch's default).
+    public var detachReset: Bool
     /// Decay of the readout's leaky integrator per step.
     public var readoutDecay: Double
+    /// `adam` or `adabelief`.
+    public var optimizer: String
+    public var learningRate: Double
+    /// The search space of each discrete neuron (dotted config paths, as `search.space`).
+    public var space: [String: SearchSpace]
+
+    public static let encodings = ["recording", "exact"]
+    public static let frameModes = ["counts", "binary"]
 
     func validate() throws(ConfigIssue) {
+        func oneOf(_ names: [String]) -> String { "one of \(names.joined(separator: ", "))" }
+        let surrogates = SurrogateFamily.allCases.map(\.rawValue)
+        try ConfigIssue.require(
+            Self.encodings.contains(encoding), "discrete.encoding", mustBe: oneOf(Self.encodings), got: encoding)
+        try ConfigIssue.require(
+            channelPooling >= 1, "discrete.channelPooling", mustBe: "an integer ≥ 1", got: channelPooling)
+        try ConfigIssue.require(
+            Self.frameModes.contains(frames), "discrete.frames", mustBe: oneOf(Self.frameModes), got: frames)
         try ConfigIssue.require(timesteps >= 1, "discrete.timesteps", mustBe: "an integer ≥ 1", got: timesteps)
+        try ConfigIssue.require(hiddenSize >= 1, "discrete.hiddenSize", mustBe: "an integer ≥ 1", got: hiddenSize)
+        try ConfigIssue.require(hiddenLayers >= 1, "discrete.hiddenLayers", mustBe: "an integer ≥ 1", got: hiddenLayers)
+        try ConfigIssue.require(
+            surrogates.contains(surrogate), "discrete.surrogate", mustBe: oneOf(surrogates), got: surrogate)
         try ConfigIssue.require(sharpness > 0, "discrete.sharpness", mustBe: "a number > 0", got: sharpness)
-        try ConfigIssue.require(readoutDecay > 0 && readoutDecay < 1, "discrete.readoutDecay", mustBe: "in (0, 1)", got: readoutDecay)
+        try ConfigIssue.require(
+            readoutDecay > 0 && readoutDecay < 1, "discrete.readoutDecay", mustBe: "in (0, 1)", got: readoutDecay)
+        try ConfigIssue.require(
+            SHDTrainingConfig.optimizers.contains(optimizer), "discrete.optimizer",
+            mustBe: oneOf(SHDTrainingConfig.optimizers),
+            got: optimizer)
+        try ConfigIssue.require(learningRate > 0, "discrete.learningRate", mustBe: "a number > 0", got: learningRate)
+        for (neuron, space) in space { try space.validate(at: "discrete.space.\(neuron)") }
+    }
+
+    public var hidden: [Int] { Array(repeating: hiddenSize, count: hiddenLayers) }
+
+    /// The plugin fields of `neuron` as the neuron registry takes them.
+    func pluginConfiguration(_ neuron: String) -> [String: Any] {
+        (neurons[neuron] ?? [:]).mapValues(\.foundationValue)
+    }
+}
+
+extension JSONValue {
+    /// The value as `JSONSerialization` would have parsed it.
+    var foundationValue: Any {
+        switch self {
+        case .null: NSNull()
+        case .bool(let value): value
+        case .int(let value): value
+        case .double(let value): value
+        case .string(let value): value
+        case .array(let values): values.map(\.foundationValue)
+        case .object(let members): members.mapValues(\.foundationValue)
+        }
     }
 }
 

@@ -18,9 +18,15 @@ public struct SHDData: Sendable {
 
     /// Loads (downloading or generating when needed), splits and encodes the data of `config`.
     ///
-    /// - Parameter dataDirectory: the cache for downloads and generated files; nil uses
-    ///   `DataDirectory.resolve()` (`$SNN_DATA_DIR`, else `~/.cache/snn-toolkit`).
-    public static func load(_ config: SHDDataConfig, seed: Int, dataDirectory: URL?, log: @escaping @Sendable (String) -> Void = { _ in }) throws -> SHDData {
+    /// - Parameters:
+    ///   - discrete: the discrete-time network's representation (its `encoding`); nil, or
+    ///     encoding `exact`, frames the spikes the exact models' encoding starts from.
+    ///   - dataDirectory: the cache for downloads and generated files; nil uses
+    ///     `DataDirectory.resolve()` (`$SNN_DATA_DIR`, else `~/.cache/snn-toolkit`).
+    public static func load(
+        _ config: SHDDataConfig, discrete: DiscreteModelConfig? = nil, seed: Int, dataDirectory: URL?,
+        log: @escaping @Sendable (String) -> Void = { _ in }
+    ) throws -> SHDData {
         let directory = dataDirectory ?? DataDirectory.resolve()
         let (trainURL, testURL) = try files(config, directory: directory, log: log)
         let trainFile = try SpikeDataset(contentsOf: trainURL)
@@ -29,10 +35,19 @@ public struct SHDData: Sendable {
             ? .speakers(count: config.validationSpeakers) : .random(fraction: config.validationFraction)
         let (train, validation) = try trainFile.split(strategy, seed: UInt64(seed))
         let encoding = try InputEncoding(config, channels: trainFile.channelCount)
+        func encode(_ samples: SpikeDataset) throws -> EncodedSpikes {
+            var encoded = try encoding.encode(samples)
+            if let discrete, discrete.encoding == "recording" {
+                encoded.frameSource = discrete.channelPooling > 1
+                    ? try samples.poolingChannels(by: discrete.channelPooling) : samples
+                encoded.frameDuration = Float(config.recordingSeconds)
+            }
+            return encoded
+        }
         return SHDData(
-            train: try encoding.encode(Self.capped(train, config.maxTrainSamples, seed: seed)),
-            validation: try encoding.encode(Self.capped(validation, config.maxValidationSamples, seed: seed)),
-            test: try encoding.encode(Self.capped(testFile, config.maxTestSamples, seed: seed)),
+            train: try encode(Self.capped(train, config.maxTrainSamples, seed: seed)),
+            validation: try encode(Self.capped(validation, config.maxValidationSamples, seed: seed)),
+            test: try encode(Self.capped(testFile, config.maxTestSamples, seed: seed)),
             inputs: encoding.inputCount, classes: trainFile.classCount, sources: [trainURL.path, testURL.path])
     }
 
@@ -84,8 +99,8 @@ public struct SHDData: Sendable {
     }
 }
 
-/// Encoded samples: one input spike train and one label per sample, plus the (pooled,
-/// time-mapped) recording they came from, which the discrete-time comparison bins into frames.
+/// Encoded samples: one input spike train and one label per sample, plus the recording the
+/// discrete-time comparison bins into frames (its representation: `DiscreteModelConfig.encoding`).
 public struct EncodedSpikes: Sendable {
     public var inputs: [SpikeTrain]
     public var labels: [Int]
@@ -98,9 +113,9 @@ public struct EncodedSpikes: Sendable {
     /// Channels of the frames: the recording's (pooled) channels, whatever the spike encoding.
     public var frameChannels: Int { frameSource.channelCount }
 
-    /// Samples `indices` as [timesteps, batch, channels] spike-count frames.
-    func frames(_ indices: [Int], timesteps: Int) throws -> Tensor {
-        try SpikeBinning(binCount: timesteps, maxTime: frameDuration).batch(frameSource, indices: indices)
+    /// Samples `indices` as [timesteps, batch, channels] frames of spike counts or of 0/1.
+    func frames(_ indices: [Int], timesteps: Int, mode: SpikeBinning.Mode) throws -> Tensor {
+        try SpikeBinning(binCount: timesteps, maxTime: frameDuration, mode: mode).batch(frameSource, indices: indices)
     }
 }
 

@@ -1,3 +1,4 @@
+import Datasets
 import EventSim
 import Foundation
 import NN
@@ -100,25 +101,35 @@ final class EventSHDNetwork: SHDNetwork {
     }
 }
 
-/// The comparison row: the same layer sizes in discrete time (binned input, fused neuron
-/// engine, surrogate gradients): linear → spiking neurons per hidden layer, then a linear leaky
-/// readout whose maximum over time is the logits.
+/// The comparison row in discrete time (binned recording, fused neuron engine, surrogate
+/// gradients): linear → spiking neurons per hidden layer, then a linear non-spiking leaky
+/// readout whose maximum over time is the logits — the plain surrogate-gradient SHD network
+/// (`Benchmarks/peers/shd_sg_baseline.py` is the same network in PyTorch). Linear layers start
+/// from PyTorch's default U(±1/√fan_in).
 final class DiscreteSHDNetwork: SHDNetwork {
     let layers: [(linear: Linear, neurons: SpikingNeurons)]
     let readout: Linear
     let readoutDecay: Tensor
     let timesteps: Int
+    let frameMode: SpikeBinning.Mode
     var isTraining = true
 
+    /// - Parameter sizes: [inputs, hidden…, classes].
     init(neuron name: String, sizes: [Int], config: DiscreteModelConfig, seed: Int) throws {
         var rng = SeededRNG(seed: UInt64(seed))
+        // The config's validation admits only registered surrogate names.
+        let surrogate = SurrogateFamily(rawValue: config.surrogate)!
+        let options = EngineOptions(surrogate: surrogate, detachReset: config.detachReset)
+        let configuration = config.pluginConfiguration(name)
         layers = try (1..<(sizes.count - 1)).map { l in
             (Linear(inFeatures: sizes[l - 1], outFeatures: sizes[l], rng: &rng),
-             try SpikingNeurons(neuron: name, sharpness: .fixed(config.sharpness)))
+             try SpikingNeurons(
+                neuron: name, configuration: configuration, options: options, sharpness: .fixed(config.sharpness)))
         }
         readout = Linear(inFeatures: sizes[sizes.count - 2], outFeatures: sizes.last!, rng: &rng)
         readoutDecay = Tensor(shape: [1], values: [config.readoutDecay], dtype: .float32)
         timesteps = config.timesteps
+        frameMode = config.frames == "binary" ? .binary : .counts
     }
 
     var children: [(name: String, module: any Module)] {
@@ -128,7 +139,7 @@ final class DiscreteSHDNetwork: SHDNetwork {
     }
 
     func forward(_ indices: [Int], of data: EncodedSpikes) throws -> BatchOutcome {
-        var activity = try data.frames(indices, timesteps: timesteps)
+        var activity = try data.frames(indices, timesteps: timesteps, mode: frameMode)
         var spikes: [[Int]] = []
         for layer in layers {
             activity = layer.neurons(layer.linear(activity))

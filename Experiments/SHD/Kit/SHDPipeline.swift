@@ -3,9 +3,10 @@ import Datasets
 import Foundation
 import Registry
 
-/// Paper 1's protocol as stages over one registry: a hyperparameter search per event-driven
-/// model (same space, same budget), the best configuration of each retrained with several
-/// seeds, the discrete-time comparison row, the landscapes, and the report. Each stage is
+/// Paper 1's protocol as stages over one registry: a hyperparameter search per model (the exact
+/// models share one space, the discrete-time comparison models search their own; all with the
+/// same budget and objective), the best configuration of each retrained with several seeds,
+/// the landscapes, and the report. Each stage is
 /// resumable: its trials live in a registry study named after the config it came from, so
 /// rerunning a stage continues it, and a changed config starts a new study.
 public struct SHDPipeline {
@@ -48,11 +49,30 @@ public struct SHDPipeline {
 
     var preset: String { config.preset ?? "custom" }
 
+    /// Why the seed runs of `neuron` exist: `seeds` for the exact models, `comparison` for the
+    /// discrete-time row (the report selects runs by it).
+    public static func purpose(of neuron: String) -> String { neuron.hasSuffix("-exact") ? "seeds" : "comparison" }
+
+    /// The search of `neuron`: the preset's budget, sampler and objective, over `search.space`
+    /// for the exact models and `discrete.space[neuron]` for a discrete-time one.
+    func searchPlan(_ neuron: String) throws -> SearchPlan {
+        var plan = config.value.search
+        if !neuron.hasSuffix("-exact") {
+            guard let space = config.value.discrete.space[neuron] else {
+                throw ConfigIssue(
+                    path: "discrete.space.\(neuron)", expected: "the search space of the discrete neuron \(neuron)",
+                    got: "nothing")
+            }
+            plan.space = space
+        }
+        return plan
+    }
+
     /// Searches the preset's space for `neuron` and returns the best trial.
     @discardableResult
     public func search(_ neuron: String) throws -> Trial {
-        let plan = config.value.search
-        let name = searchStudyName(neuron)
+        let plan = try searchPlan(neuron)
+        let name = try searchStudyName(neuron)
         // Every trial of the search runs this neuron and is marked as a search run.
         let fixed = [ConfigOverride(path: ["neuron"], text: neuron), ConfigOverride(path: ["purpose"], text: "search")]
         let spec = StudySpec(
@@ -74,13 +94,13 @@ public struct SHDPipeline {
     }
 
     /// The study of `neuron`'s search under this config: a changed config gets a study of its own.
-    func searchStudyName(_ neuron: String) -> String {
+    func searchStudyName(_ neuron: String) throws -> String {
         let base = "wenig-shd.\(preset).\(neuron).search.\(Self.digest(config.json))"
-        return HyperparameterSearch.studyName(base: base, plan: config.value.search)
+        return HyperparameterSearch.studyName(base: base, plan: try searchPlan(neuron))
     }
 
     /// Retrains `parameters` (a search's best) with every seed of the preset.
-    public func seeds(_ neuron: String, parameters: TrialParameters, purpose: String = "seeds") throws {
+    public func seeds(_ neuron: String, parameters: TrialParameters, purpose: String) throws {
         var base = parameters
         base["neuron"] = .string(neuron)
         base["purpose"] = .string(purpose)
@@ -99,23 +119,39 @@ public struct SHDPipeline {
             try runWorkers(name, min(config.value.search.workers, trials.count), [])
         }
         let failed = try registry.trials(in: study.id).filter { $0.state == .failed }
-        if let first = failed.first {
-            throw SHDError.missingRuns("\(purpose) \(neuron): \(failed.count) of \(trials.count) seed runs failed; first: \(first.lastError ?? "no reason recorded")")
+        guard failed.isEmpty else {
+            let list = failed.map { trial in
+                "seed \(trial.parameters["seed"].map { "\($0)" } ?? "?"): \(trial.lastError ?? "no reason recorded")"
+            }
+            throw SHDError.missingRuns(
+                "\(purpose) \(neuron): \(failed.count) of \(trials.count) seed runs failed "
+                    + "(\(list.joined(separator: "; ")))")
         }
     }
 
-    /// Search → seeds for both exact models, the discrete comparison, landscapes, report.
+    /// Search → seeds for every model (the exact ones, then the discrete comparison),
+    /// landscapes, report. A stage whose runs failed does not stop the others: the report says
+    /// what the rest can, and then `RunsFailed` lists the failures.
     public func reproduce(reportDirectory: URL) throws -> URL {
         try prepareData()
-        for neuron in Self.exactNeurons {
-            let best = try search(neuron)
-            try seeds(neuron, parameters: best.parameters)
+        var failures: [String] = []
+        func stage(_ body: () throws -> Void) throws {
+            do {
+                try body()
+            } catch SHDError.missingRuns(let text) {
+                log("failed: \(text)")
+                failures.append(text)
+            }
         }
-        for neuron in Self.discreteNeurons {
-            try seeds(neuron, parameters: [:], purpose: "comparison")
+        for neuron in Self.exactNeurons + Self.discreteNeurons {
+            try stage {
+                try seeds(neuron, parameters: try search(neuron).parameters, purpose: Self.purpose(of: neuron))
+            }
         }
-        try SHDLandscapeStage(pipeline: self).run()
-        return try SHDReport(pipeline: self).write(to: reportDirectory)
+        try stage { try SHDLandscapeStage(pipeline: self).run() }
+        let report = try SHDReport(pipeline: self).write(to: reportDirectory)
+        guard failures.isEmpty else { throw RunsFailed(report: report, failures: failures) }
+        return report
     }
 
     /// Fetches or generates the data files once, before workers start (they would race).
@@ -134,6 +170,18 @@ public struct SHDPipeline {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in text.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
         return String(hash, radix: 16)
+    }
+}
+
+/// `reproduce` finished with failed runs: the report at `report` says what the other runs can.
+public struct RunsFailed: Error, CustomStringConvertible {
+    public var report: URL
+    public var failures: [String]
+
+    public var description: String {
+        "\(failures.count) stage\(failures.count == 1 ? "" : "s") of the reproduction had failed runs "
+            + "(report written to \(report.relativePath) without them):\n"
+            + failures.map { "  - \($0)" }.joined(separator: "\n")
     }
 }
 

@@ -17,7 +17,7 @@ public struct SHDReport {
     /// The config a worker runs for a trial's parameters (the pipeline's options, then them).
     let resolve: (TrialParameters) throws -> ResolvedConfig<SHDConfig>
     /// The name of a model's search study under this config.
-    let searchStudyName: (String) -> String
+    let searchStudyName: (String) throws -> String
 
     public init(pipeline: SHDPipeline) {
         registry = pipeline.registry
@@ -41,20 +41,13 @@ public struct SHDReport {
 
     // MARK: Numbers
 
-    func purpose(of neuron: String) -> String { neuron.hasSuffix("-exact") ? "seeds" : "comparison" }
-
     /// The fingerprint of the config behind `neuron`'s table row: this config with the best
     /// parameters of the model's search (when it has one) and the row's neuron and purpose, as the
-    /// seeds stage runs it. Nil while an exact model's search has no completed trial.
+    /// seeds stage runs it. Nil while the model's search has no completed trial.
     func fingerprint(_ neuron: String) throws -> String? {
-        var parameters: TrialParameters = [:]
-        if let best = try bestTrial(neuron) {
-            parameters = best.parameters
-        } else if neuron.hasSuffix("-exact") {
-            return nil
-        }
+        guard var parameters = try bestTrial(neuron)?.parameters else { return nil }
         parameters["neuron"] = .string(neuron)
-        parameters["purpose"] = .string(purpose(of: neuron))
+        parameters["purpose"] = .string(SHDPipeline.purpose(of: neuron))
         return try ConfigFingerprint.of(configJSON: resolve(parameters).json)
     }
 
@@ -143,7 +136,7 @@ public struct SHDReport {
 
         lines += ["", "## Hyperparameter searches", "", "| Model | Study | Trials completed / failed | Best validation accuracy | Best parameters |",
                   "| --- | --- | ---: | ---: | --- |"]
-        for neuron in exact {
+        for neuron in exact + SHDPipeline.discreteNeurons {
             guard let study = try searchStudy(neuron) else {
                 lines.append("| `\(neuron)` | — | 0 / 0 | — | not yet run |")
                 continue

@@ -22,33 +22,41 @@ public final class SHDTraining: Experiment {
 
     public init(config: SHDConfig, context: ExperimentContext) throws {
         self.config = config
-        data = try SHDData.load(config.data, seed: config.seed, dataDirectory: context.dataDirectory)
+        data = try SHDData.load(
+            config.data, discrete: config.isEventDriven ? nil : config.discrete, seed: config.seed,
+            dataDirectory: context.dataDirectory)
         guard data.train.count > 0, data.validation.count > 0 else {
             throw SHDError.invalidData(
                 "\(data.sources[0]): \(data.train.count) training and \(data.validation.count) validation samples after the split; need at least one of each")
         }
-        let hidden = config.model.hidden + [data.classes]
         if config.isEventDriven {
             network = try EventSHDNetwork(
-                neuron: config.neuron, sizes: [data.inputs] + hidden, config: config.model, duration: config.data.duration,
-                seed: config.seed)
+                neuron: config.neuron, sizes: [data.inputs] + config.model.hidden + [data.classes],
+                config: config.model, duration: config.data.duration, seed: config.seed)
         } else {
             // Discrete time bins the recording itself, so its input is the (pooled) channels
             // whichever spike encoding the event-driven models use.
             network = try DiscreteSHDNetwork(
-                neuron: config.neuron, sizes: [data.train.frameChannels] + hidden, config: config.discrete, seed: config.seed)
+                neuron: config.neuron, sizes: [data.train.frameChannels] + config.discrete.hidden + [data.classes],
+                config: config.discrete, seed: config.seed)
         }
         let parameters = network.parameters()
-        switch config.training.optimizer {
-        case "adam": optimizer = Adam(parameters, learningRate: config.training.learningRate)
-        default: optimizer = AdaBelief(parameters, learningRate: config.training.learningRate)
+        let rate = Self.baseLearningRate(config)
+        switch config.isEventDriven ? config.training.optimizer : config.discrete.optimizer {
+        case "adam": optimizer = Adam(parameters, learningRate: rate)
+        default: optimizer = AdaBelief(parameters, learningRate: rate)
         }
+    }
+
+    /// The exact models' `training.learningRate`, or the discrete row's own.
+    static func baseLearningRate(_ config: SHDConfig) -> Double {
+        config.isEventDriven ? config.training.learningRate : config.discrete.learningRate
     }
 
     /// The rate of `epoch`: divided by e every `decayEvery` epochs, as in the predecessor paper.
     func learningRate(epoch: Int) -> Double {
         let decays = config.training.decayEvery > 0 ? (epoch - 1) / config.training.decayEvery : 0
-        return config.training.learningRate * exp(-Double(decays))
+        return Self.baseLearningRate(config) * exp(-Double(decays))
     }
 
     public func trainEpoch(_ epoch: Int, progress: EpochProgress) throws -> [MetricPoint] {

@@ -68,9 +68,12 @@ public enum SyntheticSHD {
     /// Every speaker says every class: the speaker advances after each cycle of labels.
     static func speaker(of sample: Int, classes: Int, speakers: Int) -> Int { (sample / classes) % speakers }
 
-    /// Knuth's method; the means used here are small.
+    /// Knuth's method, for means up to 500 at a time: beyond that e^(−mean) underflows and the
+    /// product of uniforms stops at about 745 counts, so larger means (SHD's density is
+    /// thousands of spikes) are sums of Poisson draws of at most 500 each (exactly Poisson).
     static func poisson(mean: Double, rng: inout SeededRNG) -> Int {
         guard mean > 0 else { return 0 }
+        if mean > 500 { return poisson(mean: 500, rng: &rng) + poisson(mean: mean - 500, rng: &rng) }
         let limit = Foundation.exp(-mean)
         var count = 0
         var product = rng.nextUnit()

@@ -74,8 +74,7 @@ final class SHDPipelineTests: XCTestCase {
             XCTAssertTrue(failure.contains("seed 0: ") && failure.contains("seed 1: "), failure)
             XCTAssertTrue(FileManager.default.fileExists(atPath: failed.report.path))
         }
-        let reader = SHDReport(registry: pipeline.registry, preset: "smoke", config: pipeline.config.value)
-        let lif = try reader.summary("lif", purpose: "comparison", split: "test", name: "accuracy")
+        let lif = try SHDReport(pipeline: pipeline).summary("lif", split: "test", name: "accuracy")
         XCTAssertEqual(lif.n, 2, "the other stages ran")
     }
 }

@@ -122,9 +122,10 @@ final class SHDReportTests: XCTestCase {
 
     // MARK: Selection by fingerprint
 
-    /// Planted runs of the smoke preset: the discrete row takes its two seeds and leaves out a
-    /// run with a manual `--set`; the QIF row takes the runs of the search's best parameters
-    /// only, and waits while the search has no completed trial.
+    /// Planted runs of the smoke preset: every row waits while its model's search has no
+    /// completed trial, then takes the runs of the search's best parameters only — the discrete
+    /// row its two seeds but not a run with a manual `--set`, the QIF row not the runs of a worse
+    /// trial's parameters.
     func testRowsTakeRunsByResolvedConfig() throws {
         let directory = try temporaryDirectory(self)
         let (pipeline, runner, options) = try smokePipeline(in: directory)
@@ -136,11 +137,27 @@ final class SHDReportTests: XCTestCase {
             try registry.finish(run, status: .completed)
             return run
         }
-        let comparison: TrialParameters = ["neuron": .string("lif"), "purpose": .string("comparison")]
+        /// A search study of `neuron` whose trials completed with the given results, in order.
+        func search(_ neuron: String, _ trials: [(TrialParameters, Double)]) throws {
+            let study = try registry.createStudy(StudySpec(
+                name: try pipeline.searchStudyName(neuron), experiment: "shd", objective: "val/accuracy",
+                direction: .maximize))
+            _ = try registry.enqueue(trials.map(\.0), in: study.id)
+            let worker = Worker(host: "test", pid: 1)
+            for (_, result) in trials {
+                let trial = try XCTUnwrap(try registry.claim(from: study.id, worker: worker))
+                try registry.complete(trial.id, worker: worker, result: result, run: nil)
+            }
+        }
+        let report = SHDReport(pipeline: pipeline)
+
+        let discreteBest: TrialParameters = ["discrete.learningRate": .double(0.002)]
+        let comparison = discreteBest.merging(["neuron": .string("lif"), "purpose": .string("comparison")]) { $1 }
         _ = try plant(comparison.merging(["seed": .int(0)]) { $1 }, accuracy: 0.5)
         _ = try plant(comparison.merging(["seed": .int(1)]) { $1 }, accuracy: 0.6)
         _ = try plant(comparison.merging(["seed": .int(1), "training.epochs": .int(9)]) { $1 }, accuracy: 0.99)
-        let report = SHDReport(pipeline: pipeline)
+        XCTAssertEqual(try report.summary("lif", split: "test", name: "accuracy").n, 0, "no search yet")
+        try search("lif", [(discreteBest, 0.8)])
         XCTAssertEqual(try report.summary("lif", split: "test", name: "accuracy").values, [0.5, 0.6])
 
         let best: TrialParameters = [
@@ -150,16 +167,8 @@ final class SHDReportTests: XCTestCase {
         let planted = try plant(seeds.merging(["seed": .int(0)]) { $1 }, accuracy: 0.7)
         XCTAssertEqual(try report.summary("qif-exact", split: "test", name: "accuracy").n, 0, "no search yet")
 
-        let study = try registry.createStudy(StudySpec(
-            name: try pipeline.searchStudyName("qif-exact"), experiment: "shd", objective: "val/accuracy",
-            direction: .maximize))
         let worse = best.merging(["training.learningRate": .double(0.02)]) { $1 }
-        _ = try registry.enqueue([best, worse], in: study.id)
-        let worker = Worker(host: "test", pid: 1)
-        for result in [0.9, 0.4] {
-            let trial = try XCTUnwrap(try registry.claim(from: study.id, worker: worker))
-            try registry.complete(trial.id, worker: worker, result: result, run: nil)
-        }
+        try search("qif-exact", [(best, 0.9), (worse, 0.4)])
         let worseSeeds = worse.merging(
             ["neuron": .string("qif-exact"), "purpose": .string("seeds"), "seed": .int(1)]) { $1 }
         _ = try plant(worseSeeds, accuracy: 0.1)

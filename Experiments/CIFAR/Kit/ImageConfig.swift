@@ -132,8 +132,9 @@ public struct ImageConfig: Codable, Sendable, Equatable, ValidatedConfig {
         try ConfigIssue.require(model.width >= 1, "model.width", mustBe: "an integer ≥ 1", got: model.width)
         try ConfigIssue.require(model.tdbnAlpha > 0, "model.tdbnAlpha", mustBe: "positive", got: model.tdbnAlpha)
         try ConfigIssue.require(
-            NeuronRegistry.names.contains(neuron.name), "neuron.name",
-            mustBe: "a registered neuron (\(NeuronRegistry.names.joined(separator: ", ")))", got: neuron.name)
+            NeuronCatalogue.kind(of: neuron.name) == .discrete, "neuron.name",
+            mustBe: "a registered neuron (discrete-time: \(NeuronCatalogue.names(of: [.discrete]).joined(separator: ", ")))",
+            got: neuron.name)
         let families = SurrogateFamily.allCases.map(\.rawValue)
         try ConfigIssue.require(
             SurrogateFamily(rawValue: neuron.surrogate) != nil, "neuron.surrogate",

@@ -1,6 +1,7 @@
 import ArgumentParser
 import ExperimentKit
 import Foundation
+import Neurons
 import Registry
 
 /// `snn-shd`: paper 1's protocol from the command line. Each stage is a subcommand; `reproduce`
@@ -93,6 +94,7 @@ extension SHDCommand {
         public init() {}
 
         public func run() throws {
+            try NeuronCatalogue.lookup(neuron, kinds: [.eventDriven])
             var pipeline = try stage.pipeline(preparingData: true)
             pipeline.enqueueOnly = enqueue.enqueueOnly
             do {
@@ -114,10 +116,11 @@ extension SHDCommand {
         public init() {}
 
         public func run() throws {
+            let kind = try NeuronCatalogue.lookup(neuron)
             var pipeline = try stage.pipeline(preparingData: true)
             pipeline.enqueueOnly = enqueue.enqueueOnly
             do {
-                if neuron.hasSuffix("-exact") {
+                if kind == .eventDriven {
                     try pipeline.seeds(neuron, parameters: try pipeline.search(neuron).parameters)
                 } else {
                     try pipeline.seeds(neuron, parameters: [:], purpose: "comparison")

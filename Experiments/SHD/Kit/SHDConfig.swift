@@ -1,5 +1,6 @@
 import ExperimentKit
 import Foundation
+import Neurons
 
 /// Everything one SHD run, search or landscape needs; one file per preset in
 /// `papers/wenig2026-qif-shd/configs/shd.<preset>.json`. Every field can be overridden with
@@ -26,6 +27,8 @@ public struct SHDConfig: Codable, Sendable, Equatable, ValidatedConfig {
 
     public func validate() throws(ConfigIssue) {
         try ConfigIssue.require(Self.purposes.contains(purpose), "purpose", mustBe: "one of \(Self.purposes.joined(separator: ", "))", got: purpose)
+        try ConfigIssue.require(NeuronCatalogue.kind(of: neuron) != nil, "neuron",
+                                mustBe: "one of \(NeuronCatalogue.names().joined(separator: ", "))", got: neuron)
         try ConfigIssue.require(!seeds.isEmpty, "seeds", mustBe: "a non-empty list", got: "[]")
         try data.validate()
         try model.validate()
@@ -36,7 +39,7 @@ public struct SHDConfig: Codable, Sendable, Equatable, ValidatedConfig {
     }
 
     /// Whether `neuron` names an event-driven model (the paper's) rather than a discrete-time plugin.
-    public var isEventDriven: Bool { neuron.hasSuffix("-exact") }
+    public var isEventDriven: Bool { NeuronCatalogue.kind(of: neuron) == .eventDriven }
 }
 
 /// Where the samples come from and how spikes become the network's input.

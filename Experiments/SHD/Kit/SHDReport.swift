@@ -1,5 +1,6 @@
 import ExperimentKit
 import Foundation
+import Neurons
 import Plot
 import Registry
 
@@ -41,7 +42,7 @@ public struct SHDReport {
             split: split, name: name))
     }
 
-    func purpose(of neuron: String) -> String { neuron.hasSuffix("-exact") ? "seeds" : "comparison" }
+    func purpose(of neuron: String) -> String { NeuronCatalogue.kind(of: neuron) == .eventDriven ? "seeds" : "comparison" }
 
     /// The newest completed landscape run of `neuron` and its metrics.
     func landscape(_ neuron: String) throws -> (run: RunRecord, metrics: [String: Double])? {
@@ -84,7 +85,8 @@ public struct SHDReport {
         lines += ["", "## Accuracy", "", "| Model | Gradients | Test accuracy | Validation accuracy | Silent hidden neurons (validation) | n | Runs |",
                   "| --- | --- | ---: | ---: | ---: | ---: | --- |"]
         for neuron in exact + SHDPipeline.discreteNeurons {
-            let kind = neuron.hasSuffix("-exact") ? "exact (event-driven)" : "surrogate (discrete time, comparison)"
+            let kind = NeuronCatalogue.kind(of: neuron) == .eventDriven
+                ? "exact (event-driven)" : "surrogate (discrete time, comparison)"
             let val = try summary(neuron, purpose: purpose(of: neuron), split: "val", name: "accuracy")
             let quiet = try summary(neuron, purpose: purpose(of: neuron), split: "val", name: "silent_fraction")
             let test = accuracy[neuron]!

@@ -182,33 +182,42 @@ extension Values where Name == Membrane {
     @inline(__always) public init(_ membrane: S) { vector = SIMD4(membrane, 0, 0, 0) }
 }
 
-/// ∂(state variable `Row`)/∂(`Column`): one `Values` per state variable.
+/// ∂(state variable `Row`)/∂(`Column`): one row per state variable. Four separate rows rather
+/// than one wide vector, so that the rows a plugin with fewer state variables never touches are
+/// dead code the optimiser removes, and the engine's loops stay scalar per element and vectorise.
 public struct Jacobian<Row: NeuronVariable, Column: NeuronVariable, S: TensorScalar> {
-    public var entries: SIMD16<S>
+    var row0: SIMD4<S>, row1: SIMD4<S>, row2: SIMD4<S>, row3: SIMD4<S>
 
-    @inline(__always) public init() { entries = .zero }
+    @inline(__always) public init() { (row0, row1, row2, row3) = (.zero, .zero, .zero, .zero) }
 
     public subscript(_ row: Row, _ column: Column) -> S {
-        @inline(__always) get { entries[row.rawValue * 4 + column.rawValue] }
-        @inline(__always) set { entries[row.rawValue * 4 + column.rawValue] = newValue }
+        @inline(__always) get { self.row(row.rawValue)[column.rawValue] }
+        @inline(__always) set {
+            switch row.rawValue {
+            case 0: row0[column.rawValue] = newValue
+            case 1: row1[column.rawValue] = newValue
+            case 2: row2[column.rawValue] = newValue
+            default: row3[column.rawValue] = newValue
+            }
+        }
     }
 
     /// Row `index` (the derivatives of one state variable), for the engine.
     @inline(__always) func row(_ index: Int) -> SIMD4<S> {
         switch index {
-        case 0: entries.lowHalf.lowHalf
-        case 1: entries.lowHalf.highHalf
-        case 2: entries.highHalf.lowHalf
-        default: entries.highHalf.highHalf
+        case 0: row0
+        case 1: row1
+        case 2: row2
+        default: row3
         }
     }
 
-    @inline(__always) func entry(_ row: Int, _ column: Int) -> S { entries[row * 4 + column] }
+    @inline(__always) func entry(_ row: Int, _ column: Int) -> S { self.row(row)[column] }
 }
 
 extension Jacobian where Row == Membrane {
     /// The derivatives of a single membrane potential.
-    @inline(__always) init(membrane: SIMD4<S>) { entries = SIMD16(lowHalf: SIMD8(lowHalf: membrane, highHalf: .zero), highHalf: .zero) }
+    @inline(__always) init(membrane: SIMD4<S>) { (row0, row1, row2, row3) = (membrane, .zero, .zero, .zero) }
 }
 
 /// U[−1] with ∂U[−1]/∂p.

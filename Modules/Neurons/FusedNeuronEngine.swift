@@ -203,9 +203,11 @@ struct FusedKernel<Neuron: DiscreteNeuron, S: TensorScalar> {
         _ run: Buffers, _: Shape.Type, _: Source.Type, _ x: UnsafeBufferPointer<S>, _ h: UnsafeMutableBufferPointer<S>,
         _ s: UnsafeMutableBufferPointer<S>, _ u: UnsafeMutableBufferPointer<S>
     ) {
-        let p = run.parameters, width = run.width, configured = self.neuron, stateCount = Self.stateCount
-        Parallel.forChunks(width, costPerItem: run.steps * 8 * stateCount) { block in
-            let neuron = Source.neuron(configured)
+        let p = run.parameters, width = run.width, configured = self.neuron
+        Parallel.forChunks(width, costPerItem: run.steps * 8 * Self.stateCount) { block in
+            // K read here, not captured from outside the closure: a captured K is a runtime value
+            // in the closure's body, and the loops over it then neither unroll nor vectorise.
+            let neuron = Source.neuron(configured), stateCount = Self.stateCount
             let u = u.baseAddress!
             for t in 0..<run.steps {
                 let surrogate = SurrogateStep<S, Shape>(sharpness: run.alphas[t])
@@ -349,10 +351,11 @@ struct FusedKernel<Neuron: DiscreteNeuron, S: TensorScalar> {
         _ run: Buffers, _ v: ReverseViews, _: Shape.Type, _: Source.Type, _: Accumulation.Type
     ) {
         let (steps, width, p) = (run.steps, run.width, run.parameters)
-        let configured = self.neuron, detachReset = options.detachReset, stateCount = Self.stateCount
+        let configured = self.neuron, detachReset = options.detachReset
         let blockSize = (width + v.blocks - 1) / v.blocks
         Parallel.forEach(v.blocks) { b in
-            let neuron = Source.neuron(configured)
+            // K read inside the closure, as in the forward loop, so that it is a constant.
+            let neuron = Source.neuron(configured), stateCount = Self.stateCount
             let rest = neuron.restingState(p)
             let block = (b * blockSize)..<Swift.min(width, (b + 1) * blockSize)
             guard !block.isEmpty else { return }

@@ -60,7 +60,7 @@ let package = Package(
             path: "Modules/NN"),
         .target(
             name: "Neurons",
-            dependencies: ["TensorRuntime", "NN", "CSpikeKernels"],
+            dependencies: ["TensorRuntime", "NN", "CSpikeKernels", "EventSim"],
             path: "Modules/Neurons"),
         .target(
             name: "EventSim",
@@ -124,7 +124,7 @@ let package = Package(
         .executableTarget(
             name: "SNNCLI",
             dependencies: [
-                "Datasets", "Registry", "Plot", "ExperimentKit",
+                "Datasets", "Registry", "Plot", "ExperimentKit", "Neurons",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Tools/snn"),

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Scaffolds a discrete-time neuron plugin: its file, its registration and its test.
-# Usage: scripts/new-neuron.sh TypeName [registry-key]
+# Usage: [STATES=2] scripts/new-neuron.sh TypeName [registry-key]
+# STATES=2 starts from a neuron with two state variables (membrane and a trace) instead of one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,6 +17,12 @@ if [[ ! "$key" =~ ^[a-z][a-z0-9-]*$ ]]; then
     exit 2
 fi
 
+case "${STATES:-1}" in
+    1) template=scripts/templates/NeuronPlugin.swift.template ;;
+    2) template=scripts/templates/NeuronPlugin2.swift.template ;;
+    *) echo "error: STATES must be 1 or 2 (the template's number of state variables), got '${STATES}'" >&2; exit 2 ;;
+esac
+
 plugin=Modules/Neurons/Plugins/$name.swift
 test=Tests/NeuronsTests/Plugins/${name}Tests.swift
 registration=Modules/Neurons/Plugins/Registration.swift
@@ -28,7 +35,7 @@ if grep -q "\"$key\"" Modules/Neurons/Plugins/*.swift; then
 fi
 
 mkdir -p "$(dirname "$test")"
-sed "s/__NAME__/$name/g; s/__KEY__/$key/g" scripts/templates/NeuronPlugin.swift.template > "$plugin"
+sed "s/__NAME__/$name/g; s/__KEY__/$key/g" "$template" > "$plugin"
 sed "s/__NAME__/$name/g; s/__KEY__/$key/g" scripts/templates/NeuronPluginTests.swift.template > "$test"
 # Register: one line before the closing brace of registerBuiltInNeurons.
 sed -i "/^func registerBuiltInNeurons/,/^}/ s/^}/    table.add($name.self)\n}/" "$registration"

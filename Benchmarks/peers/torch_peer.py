@@ -104,7 +104,25 @@ def neuron_step(kind, u, x):
         h = 0.5 * u + x
         s = spike(h - 1.0) - spike(-h - 1.0)
         return s, h - s
+    if kind == "alif":  # Bellec et al. 2018: threshold 1 + 1.8 a, soft reset, a ← ρ a + (1 − ρ) S
+        v, a = u
+        h = 0.95 * v + x
+        threshold = 1.0 + 1.8 * a
+        s = spike(h - threshold)
+        return s, (h - threshold * s, 0.998572 * a + (1 - 0.998572) * s)
+    if kind == "cuba-lif":  # Norse LIFCell: V += 0.1 (I − V), I ← 0.8 I + X, detached hard reset
+        v, i = u
+        h = v + 0.1 * (i - v)
+        s = spike(h - 1.0)
+        return s, ((1 - s.detach()) * h, 0.8 * i + x)
     raise ValueError(f"no peer for neuron {kind}")
+
+
+def initial_state(kind, batch, hidden):
+    """Zeros for every state variable of `kind` (a tuple when it has several)."""
+    if kind in ("alif", "cuba-lif"):
+        return torch.zeros(batch, hidden), torch.zeros(batch, hidden)
+    return torch.zeros(batch, hidden)
 
 
 def shd_step(args):
@@ -120,7 +138,7 @@ def shd_step(args):
         # readout (decay 0.9), Adam: the same training step as the Swift case.
         optimizer.zero_grad()
         currents = fc1(spikes_in)
-        u = torch.zeros(args.batch, args.hidden)
+        u = initial_state(args.neuron, args.batch, args.hidden)
         spikes = []
         for t in range(args.steps):
             s, u = neuron_step(args.neuron, u, currents[t])

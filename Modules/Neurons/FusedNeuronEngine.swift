@@ -6,7 +6,8 @@ public struct NeuronOutput {
     public var spikes: Tensor
     /// H (before firing), shape [T, …]; only when asked for (the PNB loss reads it).
     public var potentials: Tensor?
-    /// U after the last step, shape […]; only when asked for (single-step and recurrent use).
+    /// U after the last step, shape […] for a single state variable and [K, …] for K of them;
+    /// only when asked for (single-step and recurrent use).
     public var finalState: Tensor?
 }
 
@@ -31,6 +32,8 @@ public protocol SpikingDynamics: Sendable {
     var neuronName: String { get }
     /// Parameter names, initial values and which are learnable, from the plugin.
     var parameterNames: [String] { get }
+    /// The state variables' names, membrane potential first.
+    var stateNames: [String] { get }
     var initialParameters: [Double] { get }
     var learnableParameters: Set<String> { get }
 
@@ -39,7 +42,8 @@ public protocol SpikingDynamics: Sendable {
     /// - Parameters:
     ///   - parameters: the plugin's scalars, shape [P] (P = `parameterNames.count`).
     ///   - sharpness: the surrogate's α per time step, shape [T].
-    ///   - initialState: U[−1], shape `input.shape.dropFirst()`; nil for the resting potential.
+    ///   - initialState: U[−1], shape `input.shape.dropFirst()` for one state variable and
+    ///     [K] + `input.shape.dropFirst()` for K; nil for the resting state.
     func run(_ input: Tensor, parameters: Tensor, sharpness: Tensor, initialState: Tensor?, options: EngineOptions,
              exposePotentials: Bool, returnFinalState: Bool) -> NeuronOutput
 }
@@ -47,11 +51,12 @@ public protocol SpikingDynamics: Sendable {
 /// Turns any `DiscreteNeuron` into a forward loop over T and one reverse loop for BPTT over whole
 /// tensors, recorded as a single node on the tape.
 ///
-/// Forward saves only H (the potentials before firing); the backward recomputes U[t−1] and the
-/// spikes from it. Per element and step the reverse loop applies
+/// Forward saves only H (the K state variables before firing); the backward recomputes U[t−1]
+/// and the spikes from it. Per element and step the reverse loop applies, with gU and gH vectors
+/// over the state variables and the products summed over them,
 ///
 ///     gS = ∂L/∂S[t] + gU · ∂U/∂S              (without the second term under detachReset)
-///     gH = ∂L/∂H[t] + gU · ∂U/∂H + gS · ∂S/∂H (∂S/∂H is the surrogate)
+///     gH = ∂L/∂H[t] + gU · ∂U/∂H + gS · ∂S/∂H (∂S/∂H is the surrogate; ∂L/∂H[t] is on the membrane)
 ///     ∂L/∂X[t] = gH · ∂H/∂X,   gU ← gH · ∂H/∂U[t−1]
 ///
 /// and accumulates gH·∂H/∂p + gU·∂U/∂p + gS·∂S/∂p into the parameters' gradient and gS·∂S/∂α
@@ -82,8 +87,14 @@ public struct FusedNeuronEngine<Neuron: DiscreteNeuron>: SpikingDynamics {
 
     public var neuronName: String { Neuron.name }
     public var parameterNames: [String] { Neuron.parameterNames }
+    public var stateNames: [String] { Neuron.stateNames }
     public var initialParameters: [Double] { neuron.initialParameters }
-    public var learnableParameters: Set<String> { neuron.learnableParameters }
+    public var learnableParameters: Set<String> { Set(neuron.learnableParameters.map { "\($0)" }) }
+
+    /// The shape of U: one step's shape, after the state variables' axis when there are several.
+    static func stateShape(_ input: Tensor) -> [Int] {
+        (Neuron.StateVariable.count > 1 ? [Neuron.StateVariable.count] : []) + input.shape.dropFirst()
+    }
 
     public func run(
         _ input: Tensor, parameters: Tensor, sharpness: Tensor, initialState: Tensor?, options: EngineOptions,
@@ -91,7 +102,7 @@ public struct FusedNeuronEngine<Neuron: DiscreteNeuron>: SpikingDynamics {
     ) -> NeuronOutput {
         precondition(input.rank >= 1, "\(Neuron.name): input must be [T, …], got \(input.shape)")
         let steps = input.shape[0]
-        let stateShape = Array(input.shape.dropFirst())
+        let stateShape = Self.stateShape(input)
         precondition(parameters.shape == [Neuron.parameterNames.count] && parameters.dtype == input.dtype,
                      "\(Neuron.name): parameters must be \(input.dtype) [\(Neuron.parameterNames.count)] (\(Neuron.parameterNames)), got \(parameters.dtype) \(parameters.shape)")
         precondition(sharpness.shape == [steps] && sharpness.dtype == input.dtype,
@@ -126,41 +137,66 @@ struct FusedKernel<Neuron: DiscreteNeuron, S: TensorScalar> {
     /// Whether the parameter and sharpness gradients are wanted.
     let accumulate: Bool
 
+    typealias State = Values<Neuron.StateVariable, S>
+    /// K, the number of state variables: a constant once the kernel is compiled for a plugin, so
+    /// the loops over it unroll (for one state variable, into the scalar code of a plain LIF).
+    @inline(__always) static var stateCount: Int { Neuron.StateVariable.count }
+
     /// Raw views of one run's tensors, shared by the loops.
     fileprivate struct Buffers {
         let steps: Int, width: Int
-        let parameters: SIMD4<S>
+        let parameters: Values<Neuron.Parameter, S>
         let alphas: [S]
     }
 
     /// The forward loop; returns the outputs and the pullback that runs the reverse loop.
     func forward(_ values: [Tensor], expose: Bool, final: Bool) -> (outputs: [Tensor], pullback: ([Tensor]) -> [Tensor?]) {
         let input = values[0], initialState = values.count > 3 ? values[3] : nil
-        let run = Buffers(steps: input.shape[0], width: input.count / Swift.max(input.shape[0], 1),
-                          parameters: parameterVector(values[1]), alphas: values[2].scalars(as: S.self))
-        // The loop writes every element of H and S.
-        var potentials = Tensor.unsafeUninitialized(input.shape, dtype: input.dtype)
+        let steps = input.shape[0], stateCount = Self.stateCount
+        let run = Buffers(steps: steps, width: input.count / Swift.max(steps, 1),
+                          parameters: Values(parameterVector(values[1])), alphas: values[2].scalars(as: S.self))
+        // H of every state variable, [T, K, width] (for K = 1 the shape of the input), and S; the
+        // loop writes every element of both.
+        var saved = Tensor.unsafeUninitialized(stateCount == 1 ? input.shape : [steps, stateCount * run.width],
+                                               dtype: input.dtype)
         var spikes = Tensor.unsafeUninitialized(input.shape, dtype: input.dtype)
-        var state = initialState ?? Tensor.zeros(Array(input.shape.dropFirst()), dtype: input.dtype)
-        let rest = neuron.restingPotential(run.parameters).value
+        var state = initialState ?? Tensor.zeros(FusedNeuronEngine<Neuron>.stateShape(input), dtype: input.dtype)
+        let rest = neuron.restingState(run.parameters).value
         input.withUnsafeBuffer(as: S.self) { x in
-            potentials.withUnsafeMutableBuffer(as: S.self) { h in
+            saved.withUnsafeMutableBuffer(as: S.self) { h in
                 spikes.withUnsafeMutableBuffer(as: S.self) { s in
                     state.withUnsafeMutableBuffer(as: S.self) { u in
-                        if initialState == nil { u.update(repeating: rest) }
+                        if initialState == nil {
+                            for k in 0..<stateCount {
+                                u.baseAddress!.advanced(by: k * run.width).update(repeating: rest.vector[k], count: run.width)
+                            }
+                        }
                         dispatchShape(ForwardLoop(kernel: self, run: run, x: x, h: h, s: s, u: u))
                     }
                 }
             }
         }
         var outputs = [spikes]
-        if expose { outputs.append(potentials) }
+        if expose { outputs.append(stateCount == 1 ? saved : membrane(of: saved, like: input)) }
         if final { outputs.append(state) }
-        let saved = potentials
         let pullback = { (grads: [Tensor]) -> [Tensor?] in
-            backward(grads, run, input: input, potentials: saved, initialState: initialState, exposed: expose, final: final)
+            backward(grads, run, input: input, saved: saved, initialState: initialState, exposed: expose, final: final)
         }
         return (outputs, pullback)
+    }
+
+    /// The membrane potentials, [T, …] like `input`, out of H of every state variable.
+    private func membrane(of saved: Tensor, like input: Tensor) -> Tensor {
+        let (steps, width) = (input.shape[0], input.count / Swift.max(input.shape[0], 1))
+        var potentials = Tensor.unsafeUninitialized(input.shape, dtype: input.dtype)
+        saved.withUnsafeBuffer(as: S.self) { h in
+            potentials.withUnsafeMutableBuffer(as: S.self) { out in
+                for t in 0..<steps {
+                    for i in 0..<width { out[t * width + i] = h[t * Self.stateCount * width + i] }
+                }
+            }
+        }
+        return potentials
     }
 
     fileprivate func forwardLoop<Shape: SurrogateShape, Source: NeuronSource>(
@@ -168,20 +204,26 @@ struct FusedKernel<Neuron: DiscreteNeuron, S: TensorScalar> {
         _ s: UnsafeMutableBufferPointer<S>, _ u: UnsafeMutableBufferPointer<S>
     ) {
         let p = run.parameters, width = run.width, configured = self.neuron
-        Parallel.forChunks(width, costPerItem: run.steps * 8) { block in
-            let neuron = Source.neuron(configured)
+        Parallel.forChunks(width, costPerItem: run.steps * 8 * Self.stateCount) { block in
+            // K read here, not captured from outside the closure: a captured K is a runtime value
+            // in the closure's body, and the loops over it then neither unroll nor vectorise.
+            let neuron = Source.neuron(configured), stateCount = Self.stateCount
             let u = u.baseAddress!
             for t in 0..<run.steps {
                 let surrogate = SurrogateStep<S, Shape>(sharpness: run.alphas[t])
                 // Row pointers per step keep index arithmetic (overflow-checked) out of the inner
                 // loop, which then vectorises.
-                let xt = x.baseAddress! + t * width, ht = h.baseAddress! + t * width, st = s.baseAddress! + t * width
+                let xt = x.baseAddress! + t * width, ht = h.baseAddress! + t * stateCount * width
+                let st = s.baseAddress! + t * width
                 for i in block {
-                    let c = neuron.charge(previous: u[i], input: xt[i], p)
+                    var previous = State()
+                    for k in 0..<stateCount { previous.vector[k] = u[k * width + i] }
+                    let c = neuron.charge(previous: previous, input: xt[i], p)
                     let f = neuron.fire(potential: c.value, p, surrogate)
-                    ht[i] = c.value
+                    for k in 0..<stateCount { ht[k * width + i] = c.value.vector[k] }
                     st[i] = f.value
-                    u[i] = neuron.reset(potential: c.value, spike: f.value, p).value
+                    let next = neuron.reset(potential: c.value, spike: f.value, p).value
+                    for k in 0..<stateCount { u[k * width + i] = next.vector[k] }
                 }
             }
         }
@@ -189,7 +231,7 @@ struct FusedKernel<Neuron: DiscreteNeuron, S: TensorScalar> {
 
     /// The reverse loop: input, parameter, sharpness and initial-state gradients.
     private func backward(
-        _ grads: [Tensor], _ run: Buffers, input: Tensor, potentials: Tensor, initialState: Tensor?, exposed: Bool,
+        _ grads: [Tensor], _ run: Buffers, input: Tensor, saved: Tensor, initialState: Tensor?, exposed: Bool,
         final: Bool
     ) -> [Tensor?] {
         let (steps, width) = (run.steps, run.width)
@@ -198,12 +240,12 @@ struct FusedKernel<Neuron: DiscreteNeuron, S: TensorScalar> {
         let gFinal = final ? grads[exposed ? 2 : 1] : nil
         // The loop writes every element of both (the carried gradient first of all).
         var dInput = Tensor.unsafeUninitialized(input.shape, dtype: input.dtype)
-        var dInitial = Tensor.unsafeUninitialized(Array(input.shape.dropFirst()), dtype: input.dtype)
+        var dInitial = Tensor.unsafeUninitialized(FusedNeuronEngine<Neuron>.stateShape(input), dtype: input.dtype)
         let blocks = Swift.max(1, Swift.min(Parallel.threadCount, width * steps * 8 / Parallel.minimumParallelWork))
         // Per block: the parameter gradient (4) and the sharpness gradient (T), in Double.
         var partials = [Double](repeating: 0, count: blocks * (4 + steps))
         input.withUnsafeBuffer(as: S.self) { x in
-            potentials.withUnsafeBuffer(as: S.self) { h in
+            saved.withUnsafeBuffer(as: S.self) { h in
                 grads[0].withUnsafeBuffer(as: S.self) { gS in
                     gPotentials.withUnsafeBuffer(as: S.self) { gH in
                         withOptionalBuffer(gFinal, S.self) { gEnd in
@@ -303,7 +345,8 @@ struct FusedKernel<Neuron: DiscreteNeuron, S: TensorScalar> {
 
     /// Per element and step (see `FusedNeuronEngine`): gS, gH, ∂L/∂X and the carried gU, with
     /// the parameter and sharpness gradients summed per block of elements when `Accumulation` is
-    /// on. Elements are split into blocks, one per core.
+    /// on. Elements are split into blocks, one per core. Sums over the state variables start
+    /// with their first term, so that for one state variable they are the plain products.
     fileprivate func backwardLoop<Shape: SurrogateShape, Source: NeuronSource, Accumulation: StaticFlag>(
         _ run: Buffers, _ v: ReverseViews, _: Shape.Type, _: Source.Type, _: Accumulation.Type
     ) {
@@ -311,11 +354,14 @@ struct FusedKernel<Neuron: DiscreteNeuron, S: TensorScalar> {
         let configured = self.neuron, detachReset = options.detachReset
         let blockSize = (width + v.blocks - 1) / v.blocks
         Parallel.forEach(v.blocks) { b in
-            let neuron = Source.neuron(configured)
-            let rest = neuron.restingPotential(p)
+            // K read inside the closure, as in the forward loop, so that it is a constant.
+            let neuron = Source.neuron(configured), stateCount = Self.stateCount
+            let rest = neuron.restingState(p)
             let block = (b * blockSize)..<Swift.min(width, (b + 1) * blockSize)
             guard !block.isEmpty else { return }
-            for i in block { v.gU[i] = v.gEnd?[i] ?? 0 }
+            for k in 0..<stateCount {
+                for i in block { v.gU[k * width + i] = v.gEnd?[k * width + i] ?? 0 }
+            }
             var blockParameters = SIMD4<Double>.zero
             let gU = v.gU.baseAddress!
             for t in stride(from: steps - 1, through: 0, by: -1) {
@@ -328,40 +374,65 @@ struct FusedKernel<Neuron: DiscreteNeuron, S: TensorScalar> {
                 var gStepParameters = SIMD4<S>.zero
                 var gAlpha: S = 0
                 /// One element, given U[t−1].
-                @inline(__always) func step(_ i: Int, previous: S) {
+                @inline(__always) func step(_ i: Int, previous: State) {
                     let c = neuron.charge(previous: previous, input: xt[i], p)
                     let f = neuron.fire(potential: c.value, p, surrogate)
                     let r = neuron.reset(potential: c.value, spike: f.value, p)
-                    let carried = gU[i]
-                    let gSpike = gSt[i] + (detachReset ? 0 : carried * r.dSpike)
-                    let gPotential = gHt[i] + carried * r.dPotential + gSpike * f.dPotential
-                    dxt[i] = gPotential * c.dInput
-                    gU[i] = gPotential * c.dPrevious
+                    var carried = State()
+                    for k in 0..<stateCount { carried.vector[k] = gU[k * width + i] }
+                    var throughReset = carried.vector[0] * r.dSpike.vector[0]
+                    for k in 1..<stateCount { throughReset += carried.vector[k] * r.dSpike.vector[k] }
+                    let gSpike = gSt[i] + (detachReset ? 0 : throughReset)
+                    var gPotential = State()
+                    for j in 0..<stateCount {
+                        var carriedBack = carried.vector[0] * r.dPotential.entry(0, j)
+                        for k in 1..<stateCount { carriedBack += carried.vector[k] * r.dPotential.entry(k, j) }
+                        gPotential.vector[j] = (j == 0 ? gHt[i] : 0) + carriedBack + gSpike * f.dPotential.vector[j]
+                    }
+                    var gInput = gPotential.vector[0] * c.dInput.vector[0]
+                    for j in 1..<stateCount { gInput += gPotential.vector[j] * c.dInput.vector[j] }
+                    dxt[i] = gInput
+                    for k in 0..<stateCount {
+                        var gPrevious = gPotential.vector[0] * c.dPrevious.entry(0, k)
+                        for j in 1..<stateCount { gPrevious += gPotential.vector[j] * c.dPrevious.entry(j, k) }
+                        gU[k * width + i] = gPrevious
+                    }
                     if Accumulation.isOn {
-                        gStepParameters += gPotential * c.dParameters + carried * r.dParameters + gSpike * f.dParameters
+                        var throughCharge = gPotential.vector[0] * c.dParameters.row(0)
+                        for j in 1..<stateCount { throughCharge += gPotential.vector[j] * c.dParameters.row(j) }
+                        var throughState = carried.vector[0] * r.dParameters.row(0)
+                        for k in 1..<stateCount { throughState += carried.vector[k] * r.dParameters.row(k) }
+                        gStepParameters += throughCharge + throughState + gSpike * f.dParameters.vector
                         gAlpha += gSpike * f.dSharpness
                     }
                 }
                 if t > 0 {
                     // U[t−1], recomputed from the saved H[t−1].
                     let previousSurrogate = SurrogateStep<S, Shape>(sharpness: run.alphas[t - 1])
-                    let hPrevious = v.h.baseAddress! + (offset - width)
+                    let hPrevious = v.h.baseAddress! + (t - 1) * stateCount * width
                     for i in block {
-                        let hp = hPrevious[i]
+                        var hp = State()
+                        for k in 0..<stateCount { hp.vector[k] = hPrevious[k * width + i] }
                         let sp = neuron.fire(potential: hp, p, previousSurrogate).value
                         step(i, previous: neuron.reset(potential: hp, spike: sp, p).value)
                     }
                 } else if let u0 = v.u0?.baseAddress {
-                    for i in block { step(i, previous: u0[i]) }
+                    for i in block {
+                        var previous = State()
+                        for k in 0..<stateCount { previous.vector[k] = u0[k * width + i] }
+                        step(i, previous: previous)
+                    }
                 } else {
-                    // A separate loop for the resting potential: choosing between U[−1] and it per
+                    // A separate loop for the resting state: choosing between U[−1] and it per
                     // element is a branch that keeps the loop scalar.
                     for i in block { step(i, previous: rest.value) }
                     if Accumulation.isOn {
-                        // U[−1] is the resting potential, which may depend on p.
-                        var carried: S = 0
-                        for i in block { carried += v.gU[i] }
-                        gStepParameters += carried * rest.dParameters
+                        // U[−1] is the resting state, which may depend on p.
+                        for k in 0..<stateCount {
+                            var carried: S = 0
+                            for i in block { carried += v.gU[k * width + i] }
+                            gStepParameters += carried * rest.dParameters.row(k)
+                        }
                     }
                 }
                 if Accumulation.isOn {

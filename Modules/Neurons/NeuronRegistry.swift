@@ -17,20 +17,32 @@ public enum NeuronRegistry {
     /// Builds a plugin's engine from an optional JSON object of its fields.
     public typealias Factory = @Sendable (_ configuration: [String: Any]?) throws -> any SpikingDynamics
 
-    private static let lock = NSLock()
-    nonisolated(unsafe) private static var factories: [String: Factory] = builtInFactories()
+    static let lock = NSLock()
+    nonisolated(unsafe) private static var factories: [String: Factory] = builtIn.factories
+    nonisolated(unsafe) static var describers: [String: @Sendable () -> NeuronEntry] = builtIn.describers
+    nonisolated(unsafe) private static var configurations: [String: @Sendable () -> [[String: Any]]] =
+        builtIn.configurations
 
-    private static func builtInFactories() -> [String: Factory] {
+    private static let builtIn: FactoryTable = {
         var table = FactoryTable()
         registerBuiltInNeurons(&table)
-        return table.factories
-    }
+        return table
+    }()
 
     /// Adds (or replaces) a plugin under `Neuron.name`.
     public static func register<Neuron: DiscreteNeuron>(_ neuron: Neuron.Type) {
         var table = FactoryTable()
         table.add(neuron)
-        lock.withLock { factories.merge(table.factories) { _, new in new } }
+        lock.withLock {
+            factories.merge(table.factories) { _, new in new }
+            describers.merge(table.describers) { _, new in new }
+            configurations.merge(table.configurations) { _, new in new }
+        }
+    }
+
+    /// The non-default configurations plugin `name` declares for the conformance suite.
+    public static func conformanceConfigurations(of name: String) -> [[String: Any]] {
+        lock.withLock { configurations[name] }?() ?? []
     }
 
     /// The registered names, sorted.
@@ -47,19 +59,44 @@ public enum NeuronRegistry {
 }
 
 /// Collects factories; the registration file calls `add` once per plugin type.
-public struct FactoryTable {
+public struct FactoryTable: Sendable {
     var factories: [String: NeuronRegistry.Factory] = [:]
+    var describers: [String: @Sendable () -> NeuronEntry] = [:]
+    var configurations: [String: @Sendable () -> [[String: Any]]] = [:]
 
     public mutating func add<Neuron: DiscreteNeuron>(_: Neuron.Type) {
+        Self.checkNames(Neuron.Parameter.self, of: Neuron.self)
+        Self.checkNames(Neuron.StateVariable.self, of: Neuron.self)
         factories[Neuron.name] = { configuration in
             FusedNeuronEngine(try configuredNeuron(Neuron.self, configuration))
         }
+        describers[Neuron.name] = { Self.describe(Neuron.self) }
+        configurations[Neuron.name] = { Neuron.conformanceConfigurations }
+    }
+
+    /// The engine indexes parameter and state vectors by the cases' raw values and unrolls its
+    /// loops by `count`: both must describe the cases exactly.
+    private static func checkNames<Name: NeuronVariable, Neuron: DiscreteNeuron>(_: Name.Type, of _: Neuron.Type) {
+        let raw = Name.allCases.map(\.rawValue)
+        precondition(raw == Array(0..<raw.count) && Name.count == raw.count && (1...4).contains(raw.count),
+                     "neuron '\(Neuron.name)': \(Name.self) must have 1 to 4 cases numbered from 0, and count \(Name.count) must equal their number \(raw.count)")
     }
 }
 
 /// The plugin's defaults overlaid with `configuration`, validated field by field.
 func configuredNeuron<Neuron: DiscreteNeuron>(_: Neuron.Type, _ configuration: [String: Any]?) throws -> Neuron {
-    guard let configuration, !configuration.isEmpty else { return Neuron() }
+    guard var configuration, !configuration.isEmpty else { return Neuron() }
+    if let convention = configuration.removeValue(forKey: "convention") {
+        let known = Neuron.conventions.keys.sorted()
+        guard !known.isEmpty else {
+            throw NeuronConfigurationError("neuron '\(Neuron.name)': field 'convention': this neuron has no conventions")
+        }
+        guard let name = convention as? String, let preset = Neuron.conventions[name] else {
+            throw NeuronConfigurationError(
+                "neuron '\(Neuron.name)': field 'convention': expected one of \(known.joined(separator: ", ")); got \(convention)")
+        }
+        configuration = preset.merging(configuration) { _, explicit in explicit }
+    }
     let defaults = try JSONSerialization.jsonObject(with: JSONEncoder().encode(Neuron())) as? [String: Any] ?? [:]
     let unknown = configuration.keys.filter { defaults[$0] == nil }.sorted()
     guard unknown.isEmpty else {

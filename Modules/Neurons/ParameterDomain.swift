@@ -8,8 +8,3 @@ public enum ParameterDomain: String, Codable, Sendable {
     case unitInterval
     case positive
 }
-
-extension DiscreteNeuron {
-    /// Every parameter is unconstrained unless the plugin says otherwise.
-    public static func domain(of parameter: String) -> ParameterDomain { .real }
-}

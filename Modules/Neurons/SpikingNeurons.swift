@@ -145,7 +145,7 @@ protocol DomainReporting {
 
 extension FusedNeuronEngine: DomainReporting {
     var domains: [String: ParameterDomain] {
-        Dictionary(uniqueKeysWithValues: Neuron.parameterNames.map { ($0, Neuron.domain(of: $0)) })
+        Dictionary(uniqueKeysWithValues: Neuron.Parameter.allCases.map { ("\($0)", Neuron.domain(of: $0)) })
     }
 }
 

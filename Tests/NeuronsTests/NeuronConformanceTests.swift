@@ -2,15 +2,46 @@ import Neurons
 import TensorRuntime
 import XCTest
 
-/// The conformance suite: every plugin in `NeuronRegistry` must pass every test here. A new plugin
-/// is enrolled by registering it; nothing in this file names a plugin.
+/// The conformance suite: every plugin in `NeuronRegistry` must pass every test here, in its
+/// default configuration and in each configuration it declares (`conformanceConfigurations`). A
+/// new plugin is enrolled by registering it; nothing in this file names a plugin.
 final class NeuronConformanceTests: XCTestCase {
     private let steps = 5
 
-    private func engines() throws -> [any SpikingDynamics] {
+    /// Every plugin in every declared configuration; `neuronName` of each is labelled with it.
+    /// With `attachingReset`, a plugin's `detachReset` field is turned off: it drops a gradient
+    /// path on purpose, which finite differences cannot follow.
+    private func engines(attachingReset: Bool = false) throws -> [Labelled] {
         let names = NeuronRegistry.names
         XCTAssertFalse(names.isEmpty, "no plugins registered")
-        return try names.map { try NeuronRegistry.dynamics(named: $0) }
+        let detachable = Set(NeuronCatalogue.entries.filter { $0.fields.contains { $0.name == "detachReset" } }.map(\.name))
+        return try names.flatMap { name in
+            try ([nil] + NeuronRegistry.conformanceConfigurations(of: name)).map { configuration in
+                var configuration = configuration
+                if attachingReset && detachable.contains(name) {
+                    configuration = (configuration ?? [:]).merging(["detachReset": false]) { _, attached in attached }
+                }
+                let engine = try NeuronRegistry.dynamics(named: name, configuration: configuration)
+                let label = configuration.map { "\(name) \($0.sorted { $0.key < $1.key })" } ?? name
+                return Labelled(engine: engine, neuronName: label)
+            }
+        }
+    }
+
+    /// An engine with its configuration in its name, for failure messages.
+    private struct Labelled {
+        let engine: any SpikingDynamics
+        let neuronName: String
+        var parameterNames: [String] { engine.parameterNames }
+        var initialParameters: [Double] { engine.initialParameters }
+        /// The shape of the state for one step of shape `shape`.
+        func stateShape(_ shape: [Int]) -> [Int] { (engine.stateNames.count > 1 ? [engine.stateNames.count] : []) + shape }
+
+        func run(_ input: Tensor, parameters: Tensor, sharpness: Tensor, initialState: Tensor?, options: EngineOptions,
+                 exposePotentials: Bool, returnFinalState: Bool) -> NeuronOutput {
+            engine.run(input, parameters: parameters, sharpness: sharpness, initialState: initialState, options: options,
+                       exposePotentials: exposePotentials, returnFinalState: returnFinalState)
+        }
     }
 
     /// Deterministic inputs in [low, high).
@@ -19,7 +50,7 @@ final class NeuronConformanceTests: XCTestCase {
         return Tensor.uniform(shape, low: low, high: high, dtype: dtype, using: &rng)
     }
 
-    private func parameters(_ engine: any SpikingDynamics, dtype: DType = .float64) -> Tensor {
+    private func parameters(_ engine: Labelled, dtype: DType = .float64) -> Tensor {
         Tensor(shape: [engine.parameterNames.count], values: engine.initialParameters, dtype: dtype)
     }
 
@@ -27,13 +58,13 @@ final class NeuronConformanceTests: XCTestCase {
     /// parameters, per-step sharpness and initial state; the engine's reverse loop must agree with
     /// finite differences for every one of them, through several steps.
     func testGradientsMatchFiniteDifferences() throws {
-        for engine in try engines() {
+        for engine in try engines(attachingReset: true) {
             for family in [SurrogateFamily.sigmoid, .atan, .fastSigmoid] {
                 do {
                     let options = EngineOptions(surrogate: family, smoothForward: true)
                     let input = uniform([steps, 3], seed: 1, -0.5, 1.5)
                     let sharpness = uniform([steps], seed: 2, 1.5, 3)
-                    let initial = uniform([3], seed: 3, -0.2, 0.4)
+                    let initial = uniform(engine.stateShape([3]), seed: 3, -0.2, 0.4)
                     let report = GradientCheck.check([input, parameters(engine), sharpness, initial]) { v in
                         let out = engine.run(v[0], parameters: v[1], sharpness: v[2], initialState: v[3], options: options,
                                              exposePotentials: true, returnFinalState: true)
@@ -58,7 +89,7 @@ final class NeuronConformanceTests: XCTestCase {
                                  initialState: nil, options: options, exposePotentials: true, returnFinalState: true)
             XCTAssertEqual(all.spikes.shape, input.shape, engine.neuronName)
             XCTAssertEqual(all.potentials?.shape, input.shape, engine.neuronName)
-            XCTAssertEqual(all.finalState?.shape, [2, 3, 2, 2], engine.neuronName)
+            XCTAssertEqual(all.finalState?.shape, engine.stateShape([2, 3, 2, 2]), engine.neuronName)
 
             var state: Tensor? = nil
             var spikes: [Tensor] = []

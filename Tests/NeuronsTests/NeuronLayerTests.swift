@@ -241,8 +241,3 @@ final class NeuronLayerTests: XCTestCase {
         XCTAssertNotEqual(Set(after.map { ($0 * 1e4).rounded() }).count, 1, "steps should learn different α: \(after)")
     }
 }
-
-private func XCTAssertEqual(_ a: [Double], _ b: [Double], accuracy: Double, file: StaticString = #filePath, line: UInt = #line) {
-    XCTAssertEqual(a.count, b.count, file: file, line: line)
-    for (x, y) in zip(a, b) { XCTAssertEqual(x, y, accuracy: accuracy, file: file, line: line) }
-}

@@ -1,5 +1,6 @@
 import ExperimentKit
 import Foundation
+import Neurons
 import Registry
 import XCTest
 
@@ -27,7 +28,7 @@ final class SHDPipelineTests: XCTestCase {
             let test = try reader.summary(neuron, split: "test", name: "accuracy")
             XCTAssertEqual(test.n, config.seeds.count, "\(neuron): one test accuracy per seed")
             XCTAssertTrue(test.values.allSatisfy { (0...1).contains($0) })
-            XCTAssertNotNil(try reader.landscape(neuron.hasSuffix("-exact") ? neuron : "qif-exact"))
+            XCTAssertNotNil(try reader.landscape(NeuronCatalogue.kind(of: neuron) == .eventDriven ? neuron : "qif-exact"))
         }
         // The exact gradient agrees with finite differences around the trained QIF network.
         let qif = try XCTUnwrap(try reader.landscape("qif-exact")).metrics

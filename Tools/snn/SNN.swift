@@ -5,6 +5,9 @@ import ArgumentParser
 struct SNN: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "snn",
-        abstract: "Spiking-network toolkit: datasets, runs, studies, registries and cluster jobs.",
-        subcommands: [DataCommand.self, RunsCommand.self, StudiesCommand.self, RegistryCommand.self, ClusterCommand.self])
+        abstract: "Spiking-network toolkit: datasets, runs, studies, registries, cluster jobs and the neuron catalogue.",
+        subcommands: [
+            DataCommand.self, RunsCommand.self, StudiesCommand.self, RegistryCommand.self, ClusterCommand.self,
+            NeuronsCommand.self,
+        ])
 }

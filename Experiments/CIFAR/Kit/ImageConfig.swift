@@ -144,8 +144,9 @@ public struct ImageConfig: Codable, Sendable, Equatable, ValidatedConfig {
             ConvolutionInit(rawValue: model.initialization) != nil, "model.initialization",
             mustBe: "one of \(initializations.joined(separator: ", "))", got: model.initialization)
         try ConfigIssue.require(
-            NeuronRegistry.names.contains(neuron.name), "neuron.name",
-            mustBe: "a registered neuron (\(NeuronRegistry.names.joined(separator: ", ")))", got: neuron.name)
+            NeuronCatalogue.kind(of: neuron.name) == .discrete, "neuron.name",
+            mustBe: "a registered neuron (discrete-time: \(NeuronCatalogue.names(of: [.discrete]).joined(separator: ", ")))",
+            got: neuron.name)
         let families = SurrogateFamily.allCases.map(\.rawValue)
         try ConfigIssue.require(
             SurrogateFamily(rawValue: neuron.surrogate) != nil, "neuron.surrogate",

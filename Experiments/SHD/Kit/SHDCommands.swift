@@ -1,6 +1,7 @@
 import ArgumentParser
 import ExperimentKit
 import Foundation
+import Neurons
 import Registry
 
 /// `snn-shd`: paper 1's protocol from the command line. Each stage is a subcommand; `reproduce`
@@ -94,6 +95,7 @@ extension SHDCommand {
         public init() {}
 
         public func run() throws {
+            try NeuronCatalogue.lookup(neuron, kinds: [.eventDriven])
             var pipeline = try stage.pipeline(preparingData: true)
             pipeline.enqueueOnly = enqueue.enqueueOnly
             do {
@@ -116,6 +118,7 @@ extension SHDCommand {
         public init() {}
 
         public func run() throws {
+            try NeuronCatalogue.lookup(neuron)
             var pipeline = try stage.pipeline(preparingData: true)
             pipeline.enqueueOnly = enqueue.enqueueOnly
             do {

@@ -28,6 +28,8 @@ public struct SHDConfig: Codable, Sendable, Equatable, ValidatedConfig {
 
     public func validate() throws(ConfigIssue) {
         try ConfigIssue.require(Self.purposes.contains(purpose), "purpose", mustBe: "one of \(Self.purposes.joined(separator: ", "))", got: purpose)
+        try ConfigIssue.require(NeuronCatalogue.kind(of: neuron) != nil, "neuron",
+                                mustBe: "one of \(NeuronCatalogue.names().joined(separator: ", "))", got: neuron)
         try ConfigIssue.require(!seeds.isEmpty, "seeds", mustBe: "a non-empty list", got: "[]")
         try data.validate()
         try model.validate()
@@ -38,7 +40,7 @@ public struct SHDConfig: Codable, Sendable, Equatable, ValidatedConfig {
     }
 
     /// Whether `neuron` names an event-driven model (the paper's) rather than a discrete-time plugin.
-    public var isEventDriven: Bool { neuron.hasSuffix("-exact") }
+    public var isEventDriven: Bool { NeuronCatalogue.kind(of: neuron) == .eventDriven }
 }
 
 /// Where the samples come from and how spikes become the network's input.

@@ -1,6 +1,7 @@
 import ExperimentKit
 import Datasets
 import Foundation
+import Neurons
 import Registry
 
 /// Paper 1's protocol as stages over one registry: a hyperparameter search per model (the exact
@@ -51,13 +52,15 @@ public struct SHDPipeline {
 
     /// Why the seed runs of `neuron` exist: `seeds` for the exact models, `comparison` for the
     /// discrete-time row (the report selects runs by it).
-    public static func purpose(of neuron: String) -> String { neuron.hasSuffix("-exact") ? "seeds" : "comparison" }
+    public static func purpose(of neuron: String) -> String {
+        NeuronCatalogue.kind(of: neuron) == .eventDriven ? "seeds" : "comparison"
+    }
 
     /// The search of `neuron`: the preset's budget, sampler and objective, over `search.space`
     /// for the exact models and `discrete.space[neuron]` for a discrete-time one.
     func searchPlan(_ neuron: String) throws -> SearchPlan {
         var plan = config.value.search
-        if !neuron.hasSuffix("-exact") {
+        if NeuronCatalogue.kind(of: neuron) != .eventDriven {
             guard let space = config.value.discrete.space[neuron] else {
                 throw ConfigIssue(
                     path: "discrete.space.\(neuron)", expected: "the search space of the discrete neuron \(neuron)",

@@ -1,5 +1,6 @@
 import ExperimentKit
 import Foundation
+import Neurons
 import Plot
 import Registry
 
@@ -124,7 +125,8 @@ public struct SHDReport {
         lines += ["", "## Accuracy", "", "| Model | Gradients | Test accuracy | Validation accuracy | Silent hidden neurons (validation) | n | Runs |",
                   "| --- | --- | ---: | ---: | ---: | ---: | --- |"]
         for neuron in exact + SHDPipeline.discreteNeurons {
-            let kind = neuron.hasSuffix("-exact") ? "exact (event-driven)" : "surrogate (discrete time, comparison)"
+            let kind = NeuronCatalogue.kind(of: neuron) == .eventDriven
+                ? "exact (event-driven)" : "surrogate (discrete time, comparison)"
             let val = try summary(neuron, split: "val", name: "accuracy")
             let quiet = try summary(neuron, split: "val", name: "silent_fraction")
             let test = accuracy[neuron]!

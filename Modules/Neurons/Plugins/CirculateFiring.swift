@@ -13,16 +13,18 @@ import TensorRuntime
 /// integer count of up to `maxSpikes` per step, each one subtracting θ).
 public struct CirculateFiring: DiscreteNeuron {
     public static let name = "cf"
-    public static let parameterNames = ["decay", "threshold"]
+    public enum Parameter: Int, NeuronVariable {
+        case decay, threshold
+    }
 
-    public enum Variant: String, Codable, Sendable {
+    public enum Variant: String, ConfigurationChoice {
         case bipolar
         case positiveOnly = "positive-only"
         case multiSpike = "multi-spike"
     }
 
-    public var decay = 0.5
-    public var threshold = 1.0
+    public var decay: InitialValue = 0.5
+    public var threshold: InitialValue = 1.0
     public var variant = Variant.bipolar
     /// m, the largest spike count per step of `multiSpike`.
     public var maxSpikes = 4
@@ -31,44 +33,55 @@ public struct CirculateFiring: DiscreteNeuron {
 
     public init() {}
 
-    public var initialParameters: [Double] { [decay, threshold] }
-
-    public var learnableParameters: Set<String> {
-        Set((learnDecay ? ["decay"] : []) + (learnThreshold ? ["threshold"] : []))
+    public func initialValue(of parameter: Parameter) -> Double {
+        switch parameter {
+        case .decay: decay.initial
+        case .threshold: threshold.initial
+        }
     }
 
-    public static func domain(of parameter: String) -> ParameterDomain {
-        parameter == "decay" ? .unitInterval : .positive
+    public var learnableParameters: Set<Parameter> {
+        Set((learnDecay ? [.decay] : []) + (learnThreshold ? [.threshold] : []))
     }
 
-    public func restingPotential<S: TensorScalar>(_ p: SIMD4<S>) -> Rest<S> { Rest(value: 0) }
+    public static func domain(of parameter: Parameter) -> ParameterDomain {
+        parameter == .decay ? .unitInterval : .positive
+    }
+
+    public static var conformanceConfigurations: [[String: Any]] {
+        [["variant": "positive-only"], ["variant": "multi-spike", "maxSpikes": 3]]
+    }
+
+    public func restingState<S: TensorScalar>(_ p: Values<Parameter, S>) -> Rest<Self, S> { Rest(value: 0) }
 
     @inline(__always)
-    public func charge<S: TensorScalar>(previous u: S, input x: S, _ p: SIMD4<S>) -> Charge<S> {
-        Charge(value: p[0] * u + x, dPrevious: p[0], dParameters: unit(0, u))
+    public func charge<S: TensorScalar>(previous u: Values<Membrane, S>, input x: S, _ p: Values<Parameter, S>)
+        -> Charge<Self, S>
+    {
+        Charge(value: p[.decay] * u[.membrane] + x, dPrevious: p[.decay], dParameters: Values(.decay, u[.membrane]))
     }
 
     /// Sums threshold crossings at ±kθ, k = 1…levels: the positive side counts up, the negative
     /// side down. For steps this is exactly clamp(trunc(H/θ), −levels, levels).
     @inline(__always)
     public func fire<S: TensorScalar, Shape: SurrogateShape>(
-        potential h: S, _ p: SIMD4<S>, _ surrogate: SurrogateStep<S, Shape>
-    ) -> Fire<S> {
-        let theta = p[1]
+        potential h: Values<Membrane, S>, _ p: Values<Parameter, S>, _ surrogate: SurrogateStep<S, Shape>
+    ) -> Fire<Self, S> {
+        let (h, theta) = (h[.membrane], p[.threshold])
         let levels = variant == .multiSpike ? maxSpikes : 1
-        var fire = Fire<S>(value: 0, dPotential: 0)
+        var fire = Fire<Self, S>(value: 0, dPotential: 0)
         for k in 1...levels {
             let level = S(k)
             let up = surrogate.crossing(h - level * theta)
             fire.value += up.value
-            fire.dPotential += up.dDistance
-            fire.dParameters[1] -= level * up.dDistance
+            fire.dPotential[.membrane] += up.dDistance
+            fire.dParameters[.threshold] -= level * up.dDistance
             fire.dSharpness += up.dSharpness
             if variant != .positiveOnly {
                 let down = surrogate.crossing(-h - level * theta)
                 fire.value -= down.value
-                fire.dPotential += down.dDistance
-                fire.dParameters[1] += level * down.dDistance
+                fire.dPotential[.membrane] += down.dDistance
+                fire.dParameters[.threshold] += level * down.dDistance
                 fire.dSharpness -= down.dSharpness
             }
         }
@@ -76,7 +89,10 @@ public struct CirculateFiring: DiscreteNeuron {
     }
 
     @inline(__always)
-    public func reset<S: TensorScalar>(potential h: S, spike s: S, _ p: SIMD4<S>) -> Reset<S> {
-        Reset(value: h - p[1] * s, dPotential: 1, dSpike: -p[1], dParameters: unit(1, -s))
+    public func reset<S: TensorScalar>(potential h: Values<Membrane, S>, spike s: S, _ p: Values<Parameter, S>)
+        -> Reset<Self, S>
+    {
+        Reset(value: h[.membrane] - p[.threshold] * s, dPotential: 1, dSpike: -p[.threshold],
+              dParameters: Values(.threshold, -s))
     }
 }

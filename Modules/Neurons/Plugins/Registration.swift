@@ -3,4 +3,7 @@ func registerBuiltInNeurons(_ table: inout FactoryTable) {
     table.add(LIF.self)
     table.add(DQIF.self)
     table.add(CirculateFiring.self)
+    table.add(AdaptiveLIF.self)
+    table.add(CurrentBasedLIF.self)
+    table.add(ResonateAndFire.self)
 }

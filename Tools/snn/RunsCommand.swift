@@ -29,7 +29,7 @@ struct RunsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "runs",
         abstract: "List, show, compare and export runs.",
-        subcommands: [List.self, Show.self, Compare.self, Export.self])
+        subcommands: [List.self, Show.self, Compare.self, Export.self, PlotCurves.self])
 
     /// Filters shared by `list` and `export`.
     struct Filter: ParsableArguments {

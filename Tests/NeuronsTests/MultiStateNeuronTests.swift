@@ -1,6 +1,7 @@
 import Foundation
 import Neurons
 import TensorRuntime
+import TestSupport
 import XCTest
 
 /// The behaviour that defines each plugin with more than one state variable (the conformance
@@ -31,7 +32,7 @@ final class MultiStateNeuronTests: XCTestCase {
         // One spike from rest: the membrane loses θ = 1, the adaptation becomes 1 − ρ.
         let first = try run("alif", configuration, input: [2])
         XCTAssertEqual(first.spikes.doubles, [1])
-        XCTAssertEqual(first.finalState!.doubles, [1, 0.05], accuracy: 1e-12)
+        assertClose(first.finalState!.doubles, [1, 0.05], tolerance: 1e-12)
         // The raised threshold 1 + 1.8·0.05 = 1.09 holds a potential of 1.05 below it…
         XCTAssertEqual(try run("alif", configuration, input: [0.15], initialState: [1, 0.05]).spikes.doubles, [0])
         // …that a fresh neuron's threshold of 1 lets through.
@@ -56,7 +57,7 @@ final class MultiStateNeuronTests: XCTestCase {
         let out = try run("cuba-lif", ["threshold": 100.0], input: impulse)
         let (mem, syn) = (0.9, 0.8)
         let expected = (0..<steps).map { t in (pow(mem, Double(t)) - pow(syn, Double(t))) / (mem - syn) * (1 - mem) }
-        XCTAssertEqual(out.potentials!.doubles, expected, accuracy: 1e-12)
+        assertClose(out.potentials!.doubles, expected, tolerance: 1e-12)
         XCTAssertEqual(out.finalState!.doubles[1], pow(syn, Double(steps - 1)), accuracy: 1e-12)
         let peak = out.potentials!.doubles.indices.max { out.potentials!.doubles[$0] < out.potentials!.doubles[$1] }!
         XCTAssertGreaterThan(peak, 3, "the membrane peaks well after the impulse")

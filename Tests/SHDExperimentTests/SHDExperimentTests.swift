@@ -6,6 +6,7 @@ import Foundation
 import Neurons
 import Registry
 import TensorRuntime
+import TestSupport
 import XCTest
 
 @testable import SHDExperiment
@@ -13,13 +14,6 @@ import XCTest
 /// The repository's root, found from this file so tests do not depend on the working directory.
 let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 let presets = repositoryRoot.appendingPathComponent("papers/wenig2026-qif-shd/configs")
-
-func temporaryDirectory(_ test: XCTestCase) throws -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("shd-tests-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    test.addTeardownBlock { try? FileManager.default.removeItem(at: url) }
-    return url
-}
 
 /// A quiet smoke-preset pipeline with its registry, data and runs in `directory`, and the
 /// runner its in-process workers use.

@@ -2,6 +2,7 @@ import ExperimentKit
 import Foundation
 import Neurons
 import Registry
+import TestSupport
 import XCTest
 
 @testable import SHDExperiment

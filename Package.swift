@@ -7,7 +7,7 @@
 //   snn-shd ───► SHDExperiment ───┐  (also Landscapes, EventSim)
 //   snn-dqif ─┬► ImageExperiment ─┤
 //   snn-cf ───┘                   │
-//   snn ──────────────────────────┤  (all five below but Plot)
+//   snn ──────────────────────────┤  (all of these but Plot)
 //                                 ├─► ExperimentKit ─► NN, Registry, ArgumentParser, Crypto
 //                                 ├─► Reporting ─► Registry
 //                                 ├─► Neurons ─► NN, EventSim, CSpikeKernels

@@ -36,7 +36,8 @@ endif
 # Tests too slow for every `make test`: they skip unless SNN_STRESS_TESTS=1.
 stress: deps ## Run the opt-in stress tests (8 processes claiming 2 000 trials, per registry backend)
 	$(SWIFT) build $(TEST_FLAGS) --build-tests
-	SNN_STRESS_TESTS=1 $(SWIFT) test $(TEST_FLAGS) --skip-build --filter MultiProcessTests.testClaimThroughputUnderContention
+	SNN_STRESS_TESTS=1 $(SWIFT) test $(TEST_FLAGS) --skip-build \
+		--filter MultiProcessTests.testClaimThroughputUnderContention
 
 bench: deps ## Run the benchmarks in release mode (PEER=1 also runs the PyTorch peers)
 	$(SWIFT) build -c release --product snn-bench

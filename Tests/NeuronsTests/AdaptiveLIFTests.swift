@@ -32,7 +32,8 @@ final class AdaptiveLIFTests: XCTestCase {
 
         let drive = [Double](repeating: 0.3, count: 80)
         let adaptive = try runNeuron("alif", configuration, input: drive).spikes.doubles
-        let plain = try runNeuron("alif", configuration.merging(["adaptation": 0.0]) { $1 }, input: drive).spikes.doubles
+        let plain = try runNeuron("alif", configuration.merging(["adaptation": 0.0]) { $1 }, input: drive)
+            .spikes.doubles
         XCTAssertEqual(Set(intervals(plain)), [4], "without adaptation: regular firing")
         XCTAssertLessThan(adaptive.reduce(0, +), plain.reduce(0, +))
         let isi = intervals(adaptive)

@@ -79,10 +79,13 @@ final class SparseInputTests: XCTestCase {
                 XCTAssertEqual(y.shape, [steps, batch, outputs])
                 assertClose(y.doubles, expected.y, tolerance: tolerance, "\(dtype) \(outputs) \(name): output")
                 y.backward(seed: seed)
-                assertClose(layer.weight.grad!.doubles, expected.dw, tolerance: tolerance, "\(dtype) \(outputs) \(name): weight gradient")
-                assertClose(layer.bias!.grad!.doubles, expected.db, tolerance: tolerance, "\(dtype) \(outputs) \(name): bias gradient")
+                assertClose(layer.weight.grad!.doubles, expected.dw, tolerance: tolerance,
+                            "\(dtype) \(outputs) \(name): weight gradient")
+                assertClose(layer.bias!.grad!.doubles, expected.db, tolerance: tolerance,
+                            "\(dtype) \(outputs) \(name): bias gradient")
                 if name == "dense" {
-                    assertClose(frame.grad!.doubles, expected.dx, tolerance: tolerance, "\(dtype) \(outputs): input gradient")
+                    assertClose(frame.grad!.doubles, expected.dx, tolerance: tolerance,
+                                "\(dtype) \(outputs): input gradient")
                 }
             }
         }
@@ -145,8 +148,10 @@ final class SparseInputTests: XCTestCase {
             spike_rows_scatter_f32(level, g, n, inputs, rowStart, column, value, 0, 15, &dwOut, &dbOut)
             spike_rows_scatter_f32(level, g, n, inputs, rowStart, column, value, 15, rows, &dwPartial, &dbPartial)
             assertClose(out.map(Double.init), y, tolerance: 1e-5, "level \(raw): product")
-            assertClose(zip(dwOut, dwPartial).map { Double($0 + $1) }, dw, tolerance: 1e-5, "level \(raw): weight gradient")
-            assertClose(zip(dbOut, dbPartial).map { Double($0 + $1) }, db, tolerance: 1e-5, "level \(raw): bias gradient")
+            assertClose(zip(dwOut, dwPartial).map { Double($0 + $1) }, dw, tolerance: 1e-5,
+                        "level \(raw): weight gradient")
+            assertClose(zip(dbOut, dbPartial).map { Double($0 + $1) }, db, tolerance: 1e-5,
+                        "level \(raw): bias gradient")
             // The same rows written out densely, through the dense loop: the same product.
             var dense = [Float](repeating: 0, count: rows * inputs)
             for r in 0..<rows { for e in rowStart[r]..<rowStart[r + 1] { dense[r * inputs + Int(column[e])] += value[e] } }

@@ -108,7 +108,9 @@ final class MultiProcessTests: RegistryTestCase {
         let start = Date()
         let workers = try (0..<workerCount).map { _ in try launchWorker(location: location, mode: "claim") }
         let counts = try workers.map { worker in
-            try finish(worker).compactMap { line in line.hasPrefix("claimed ") ? Int(line.dropFirst("claimed ".count)) : nil }
+            try finish(worker).compactMap { line in
+                line.hasPrefix("claimed ") ? Int(line.dropFirst("claimed ".count)) : nil
+            }
         }
         let seconds = Date().timeIntervalSince(start)
         XCTAssertEqual(counts.map(\.count), Array(repeating: 1, count: workerCount), "every worker reports its count")

@@ -6,7 +6,7 @@ VENV ?= .venv
 BENCH_CASES ?= gemm conv2d elementwise cnn-step shd-step exact-step cifar-step sst2-step
 
 .DEFAULT_GOAL := help
-.PHONY: help deps build test bench cifar-check new-neuron reproduce-shd shd-baseline reproduce-cifar reproduce-sst2
+.PHONY: help deps build test stress bench cifar-check new-neuron reproduce-shd shd-baseline reproduce-cifar reproduce-sst2
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -32,6 +32,12 @@ test: deps ## Run the whole test suite (optimised build), the smoke reproduction
 ifeq ($(SKIP_SCAFFOLD),)
 	scripts/check-new-neuron.sh
 endif
+
+# Tests too slow for every `make test`: they skip unless SNN_STRESS_TESTS=1.
+stress: deps ## Run the opt-in stress tests (8 processes claiming 2 000 trials, per registry backend)
+	$(SWIFT) build $(TEST_FLAGS) --build-tests
+	SNN_STRESS_TESTS=1 $(SWIFT) test $(TEST_FLAGS) --skip-build \
+		--filter MultiProcessTests.testClaimThroughputUnderContention
 
 bench: deps ## Run the benchmarks in release mode (PEER=1 also runs the PyTorch peers)
 	$(SWIFT) build -c release --product snn-bench

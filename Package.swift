@@ -1,9 +1,27 @@
 // swift-tools-version: 6.1
 //
-// One package, many targets. Dependency arrows point one way:
-//   C libraries → TensorRuntime → NN → Neurons → (EventSim) → Experiment kit → Experiments
-//   Datasets, Registry and Plot sit beside them and depend only on what they need, so the tensor
-//   and neuron tests build without GRDB.
+// One package, many targets. The real target graph (an arrow means "depends on"; products by
+// their executable names). Registry and Plot stay off the numeric spine, so the tensor, neuron and
+// simulator tests build without GRDB or Cairo.
+//
+//   snn-shd ───► SHDExperiment ───┐  (also Landscapes, EventSim)
+//   snn-dqif ─┬► ImageExperiment ─┤
+//   snn-cf ───┘                   │
+//   snn ──────────────────────────┤  (all of these but Plot)
+//                                 ├─► ExperimentKit ─► NN, Registry, ArgumentParser, Crypto
+//                                 ├─► Reporting ─► Registry
+//                                 ├─► Neurons ─► NN, EventSim, CSpikeKernels
+//                                 ├─► Datasets ─► TensorRuntime, CHDF5, Crypto
+//                                 └─► Plot ─► CCairo, CPNG
+//   snn-bench ─► ImageExperiment, Neurons, EventSim, NN, TensorRuntime, CBLAS
+//
+//   NN ─► TensorRuntime, CHDF5            EventSim, Landscapes ─► TensorRuntime
+//   Registry ─► CLibPQ, GRDB, Crypto      (storage only: runs, studies, trial queue, provenance)
+//   TensorRuntime ─► CBLAS, CMalloc, CSpikeKernels, RealModule (swift-numerics)
+//   C: CSpikeKernels is built here; CBLAS, CMalloc, CHDF5, CLibPQ, CPNG, CCairo are Debian packages.
+//
+// Tests: `<Target>Tests` per library, sharing the helpers of TestSupport (XCTest + TensorRuntime
+// only); RegistryTestWorker is the process the registry's multi-process tests spawn.
 import PackageDescription
 
 let package = Package(
@@ -77,6 +95,10 @@ let package = Package(
             ],
             path: "Modules/Registry"),
         .target(
+            name: "Reporting",
+            dependencies: ["Registry"],
+            path: "Modules/Reporting"),
+        .target(
             name: "Plot",
             dependencies: ["CCairo", "CPNG"],
             path: "Modules/Plot"),
@@ -96,7 +118,7 @@ let package = Package(
         .target(
             name: "SHDExperiment",
             dependencies: [
-                "ExperimentKit", "EventSim", "Neurons", "Datasets", "Registry", "Plot", "Landscapes",
+                "ExperimentKit", "EventSim", "Neurons", "Datasets", "Registry", "Reporting", "Plot", "Landscapes",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Experiments/SHD/Kit"),
@@ -107,7 +129,7 @@ let package = Package(
         .target(
             name: "ImageExperiment",
             dependencies: [
-                "ExperimentKit", "TensorRuntime", "NN", "Neurons", "Datasets", "Registry", "Plot",
+                "ExperimentKit", "TensorRuntime", "NN", "Neurons", "Datasets", "Registry", "Reporting", "Plot",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Experiments/CIFAR/Kit"),
@@ -124,7 +146,7 @@ let package = Package(
         .executableTarget(
             name: "SNNCLI",
             dependencies: [
-                "Datasets", "Registry", "Plot", "ExperimentKit", "Neurons",
+                "Datasets", "Registry", "Reporting", "ExperimentKit", "Neurons",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Tools/snn"),
@@ -155,7 +177,7 @@ let package = Package(
             path: "Tests/NNTests"),
         .testTarget(
             name: "NeuronsTests",
-            dependencies: ["Neurons", "CSpikeKernels"],
+            dependencies: ["Neurons", "CSpikeKernels", "TestSupport"],
             path: "Tests/NeuronsTests"),
         .testTarget(
             name: "EventSimTests",
@@ -163,16 +185,20 @@ let package = Package(
             path: "Tests/EventSimTests"),
         .testTarget(
             name: "DatasetsTests",
-            dependencies: ["Datasets"],
+            dependencies: ["Datasets", "TestSupport"],
             path: "Tests/DatasetsTests"),
         .testTarget(
             name: "RegistryTests",
-            dependencies: ["Registry", "RegistryTestWorker"],
-            path: "Tests/RegistryTests",
+            dependencies: ["Registry", "RegistryTestWorker", "TestSupport"],
+            path: "Tests/RegistryTests"),
+        .testTarget(
+            name: "ReportingTests",
+            dependencies: ["Reporting", "Registry", "TestSupport"],
+            path: "Tests/ReportingTests",
             exclude: ["Fixtures"]),
         .testTarget(
             name: "PlotTests",
-            dependencies: ["Plot", "CPNG"],
+            dependencies: ["Plot"],
             path: "Tests/PlotTests"),
         .testTarget(
             name: "LandscapesTests",
@@ -180,7 +206,7 @@ let package = Package(
             path: "Tests/LandscapesTests"),
         .testTarget(
             name: "SHDExperimentTests",
-            dependencies: ["SHDExperiment"],
+            dependencies: ["SHDExperiment", "TestSupport"],
             path: "Tests/SHDExperimentTests"),
         .testTarget(
             name: "ImageExperimentTests",
@@ -188,7 +214,7 @@ let package = Package(
             path: "Tests/ImageExperimentTests"),
         .testTarget(
             name: "ExperimentKitTests",
-            dependencies: ["ExperimentKit"],
+            dependencies: ["ExperimentKit", "TestSupport"],
             path: "Tests/ExperimentKitTests",
             exclude: ["Fixtures"]),
     ]

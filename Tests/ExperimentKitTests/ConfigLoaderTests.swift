@@ -1,5 +1,6 @@
 import ExperimentKit
 import Foundation
+import TestSupport
 import XCTest
 
 final class ConfigLoaderTests: XCTestCase {

@@ -1,6 +1,7 @@
 import ExperimentKit
 import Foundation
 import Registry
+import TestSupport
 import XCTest
 
 final class HyperparameterSearchTests: XCTestCase {

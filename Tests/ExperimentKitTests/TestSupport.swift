@@ -3,15 +3,8 @@ import Foundation
 import NN
 import Registry
 import TensorRuntime
+import TestSupport
 import XCTest
-
-/// A fresh directory under the system temp folder, removed when the test ends.
-func temporaryDirectory(_ test: XCTestCase) throws -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("experimentkit-tests-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    test.addTeardownBlock { try? FileManager.default.removeItem(at: url) }
-    return url
-}
 
 /// Fixed provenance, so tests neither depend on git nor spawn it for every run.
 let testProvenance = Provenance(

@@ -1,6 +1,7 @@
 @testable import ExperimentKit
 import Foundation
 import Registry
+import TestSupport
 import XCTest
 
 final class TrialTests: XCTestCase {

@@ -1,6 +1,7 @@
 import ExperimentKit
 import Foundation
 import Registry
+import TestSupport
 import XCTest
 
 /// Several worker processes draining one study through the registry: a fixed list of trials, and

@@ -1,7 +1,8 @@
+import Datasets
 import ExperimentKit
 import Foundation
-import Datasets
 import Registry
+import TestSupport
 import XCTest
 
 @testable import ImageExperiment

@@ -1,5 +1,6 @@
 import Foundation
 import Registry
+import TestSupport
 import XCTest
 
 @testable import ImageExperiment

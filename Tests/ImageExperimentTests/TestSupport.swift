@@ -2,18 +2,11 @@ import ExperimentKit
 import Foundation
 import ImageExperiment
 import Registry
+import TestSupport
 import XCTest
 
 /// The repository root, found from this file's path, so tests do not depend on the working directory.
 let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
-/// A fresh directory under the system temp folder, removed when the test ends.
-func temporaryDirectory(_ test: XCTestCase) throws -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("image-tests-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    test.addTeardownBlock { try? FileManager.default.removeItem(at: url) }
-    return url
-}
 
 /// The paper with its presets read from this checkout.
 func checkedOut(_ paper: ImagePaper) -> ImagePaper {

@@ -1,6 +1,7 @@
 import NN
 import Neurons
 import TensorRuntime
+import TestSupport
 import XCTest
 
 /// Layers and losses around the engine: sparse input, leaky readout, PNB loss, learnable
@@ -55,8 +56,8 @@ final class NeuronLayerTests: XCTestCase {
             input.zeroGrad()
             decay.zeroGrad()
             composed.backward(seed: seed)
-            XCTAssertEqual(fusedInput, input.grad!.doubles, accuracy: 1e-12)
-            if learnsDecay { XCTAssertEqual(fusedDecay!, decay.grad!.doubles, accuracy: 1e-12) }
+            assertClose(fusedInput, input.grad!.doubles, tolerance: 1e-12)
+            if learnsDecay { assertClose(fusedDecay!, decay.grad!.doubles, tolerance: 1e-12) }
         }
         let report = GradientCheck.check([uniform([6, 5], seed: 14), Tensor(shape: [1], values: [0.6], dtype: .float64)]) {
             GradientCheck.weightedSum(Tensor.leakyIntegrateMax($0[0], decay: $0[1]))
@@ -139,7 +140,7 @@ final class NeuronLayerTests: XCTestCase {
                              sharpness: Tensor.full([1], value: 4), initialState: nil, options: EngineOptions(),
                              exposePotentials: false, returnFinalState: true)
         XCTAssertEqual(out.spikes.doubles, [0, 1, 2, -1, 3])
-        XCTAssertEqual(out.finalState!.doubles, [0.5, 0, 0.5, -0.2, 6], accuracy: 1e-6)
+        assertClose(out.finalState!.doubles, [0.5, 0, 0.5, -0.2, 6], tolerance: 1e-6)
     }
 
     /// The single-step API (recurrent use) reproduces the multi-step run, per-step sharpness included.
@@ -236,7 +237,7 @@ final class NeuronLayerTests: XCTestCase {
             optimizer.step()
         }
         let after = neurons.sharpnessVector(steps: 4).doubles
-        XCTAssertEqual(before, [4, 4, 4, 4], accuracy: 1e-5)
+        assertClose(before, [4, 4, 4, 4], tolerance: 1e-5)
         for t in 0..<4 { XCTAssertGreaterThan(Swift.abs(after[t] - before[t]), 1e-3, "α at step \(t) did not move: \(after)") }
         XCTAssertNotEqual(Set(after.map { ($0 * 1e4).rounded() }).count, 1, "steps should learn different α: \(after)")
     }

@@ -2,6 +2,7 @@ import CSpikeKernels
 import NN
 import Neurons
 import TensorRuntime
+import TestSupport
 import XCTest
 
 /// The sparse input layer against a slow, obviously correct reference: spike events, their
@@ -76,12 +77,15 @@ final class SparseInputTests: XCTestCase {
                 frame.zeroGrad()
                 let y = input()
                 XCTAssertEqual(y.shape, [steps, batch, outputs])
-                assertClose(y.doubles, expected.y, tolerance, "\(dtype) \(outputs) \(name): output")
+                assertClose(y.doubles, expected.y, tolerance: tolerance, "\(dtype) \(outputs) \(name): output")
                 y.backward(seed: seed)
-                assertClose(layer.weight.grad!.doubles, expected.dw, tolerance, "\(dtype) \(outputs) \(name): weight gradient")
-                assertClose(layer.bias!.grad!.doubles, expected.db, tolerance, "\(dtype) \(outputs) \(name): bias gradient")
+                assertClose(layer.weight.grad!.doubles, expected.dw, tolerance: tolerance,
+                            "\(dtype) \(outputs) \(name): weight gradient")
+                assertClose(layer.bias!.grad!.doubles, expected.db, tolerance: tolerance,
+                            "\(dtype) \(outputs) \(name): bias gradient")
                 if name == "dense" {
-                    assertClose(frame.grad!.doubles, expected.dx, tolerance, "\(dtype) \(outputs): input gradient")
+                    assertClose(frame.grad!.doubles, expected.dx, tolerance: tolerance,
+                                "\(dtype) \(outputs): input gradient")
                 }
             }
         }
@@ -143,9 +147,11 @@ final class SparseInputTests: XCTestCase {
             var dwPartial = [Float](repeating: .nan, count: inputs * n), dbPartial = [Float](repeating: .nan, count: n)
             spike_rows_scatter_f32(level, g, n, inputs, rowStart, column, value, 0, 15, &dwOut, &dbOut)
             spike_rows_scatter_f32(level, g, n, inputs, rowStart, column, value, 15, rows, &dwPartial, &dbPartial)
-            assertClose(out.map(Double.init), y, 1e-5, "level \(raw): product")
-            assertClose(zip(dwOut, dwPartial).map { Double($0 + $1) }, dw, 1e-5, "level \(raw): weight gradient")
-            assertClose(zip(dbOut, dbPartial).map { Double($0 + $1) }, db, 1e-5, "level \(raw): bias gradient")
+            assertClose(out.map(Double.init), y, tolerance: 1e-5, "level \(raw): product")
+            assertClose(zip(dwOut, dwPartial).map { Double($0 + $1) }, dw, tolerance: 1e-5,
+                        "level \(raw): weight gradient")
+            assertClose(zip(dbOut, dbPartial).map { Double($0 + $1) }, db, tolerance: 1e-5,
+                        "level \(raw): bias gradient")
             // The same rows written out densely, through the dense loop: the same product.
             var dense = [Float](repeating: 0, count: rows * inputs)
             for r in 0..<rows { for e in rowStart[r]..<rowStart[r + 1] { dense[r * inputs + Int(column[e])] += value[e] } }
@@ -154,9 +160,9 @@ final class SparseInputTests: XCTestCase {
                 spike_dense_rows_product_f32(level, dense, inputs, w, n, begin, end, &denseOut)
             }
             let unbiased = zip(y, (0..<rows * n).map { Double(bias[$0 % n]) }).map { $0 - $1 }
-            assertClose(denseOut.map(Double.init), unbiased, 1e-5, "level \(raw): dense product")
+            assertClose(denseOut.map(Double.init), unbiased, tolerance: 1e-5, "level \(raw): dense product")
             spike_rows_product_f32(level, w, nil, n, rowStart, column, value, 0, rows, &out)
-            assertClose(out.map(Double.init), unbiased, 1e-5, "level \(raw): product without bias")
+            assertClose(out.map(Double.init), unbiased, tolerance: 1e-5, "level \(raw): product without bias")
         }
     }
 
@@ -188,15 +194,6 @@ final class SparseInputTests: XCTestCase {
             XCTAssertEqual(counts, (0..<rows).map { rowStart[$0 + 1] - rowStart[$0] }, "level \(raw): counts")
             XCTAssertEqual(columnOut, column, "level \(raw): columns")
             XCTAssertEqual(valueOut, value, "level \(raw): values")
-        }
-    }
-
-    private func assertClose(_ a: [Double], _ b: [Double], _ tolerance: Double, _ message: String,
-                             file: StaticString = #filePath, line: UInt = #line) {
-        XCTAssertEqual(a.count, b.count, message, file: file, line: line)
-        for (i, (x, y)) in zip(a, b).enumerated() where Swift.abs(x - y) > tolerance * Swift.max(1, Swift.abs(y)) {
-            XCTFail("\(message): element \(i) is \(x), expected \(y)", file: file, line: line)
-            return
         }
     }
 }

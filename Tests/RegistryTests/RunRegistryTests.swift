@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Registry
+import TestSupport
 import XCTest
 
 final class RunRegistryTests: RegistryTestCase {
@@ -174,19 +175,6 @@ final class RunRegistryTests: RegistryTestCase {
             XCTAssertEqual(try registry.summarize(best).values, [70, 74, 72])
             XCTAssertEqual(try registry.summarize(MetricQuery(paper: "paper-b", split: "test", name: "accuracy")).n, 0)
         }
-    }
-
-    func testTextTableAlignsColumns() {
-        var table = TextTable(headers: ["ID", "Status", "Acc"], alignments: [.right, .left, .right])
-        table.append(["1", "completed", "84.10"])
-        table.append(["12", "failed"])
-        XCTAssertEqual(table.render(), """
-            ID  Status       Acc
-            --  ---------  -----
-             1  completed  84.10
-            12  failed
-            
-            """)
     }
 
     func testExportWritesCSVAndJSON() throws {

@@ -1,6 +1,7 @@
 import Foundation
 import Registry
 import Synchronization
+import TestSupport
 import XCTest
 
 /// A clock the test moves by hand, so heartbeat ages need no sleeping.
@@ -12,14 +13,6 @@ final class ManualClock: Sendable {
     func advance(by seconds: TimeInterval) {
         current.withLock { $0 += seconds }
     }
-}
-
-/// A fresh directory under the system temp folder, removed when the test ends.
-func temporaryDirectory(_ test: XCTestCase) throws -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("registry-tests-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    test.addTeardownBlock { try? FileManager.default.removeItem(at: url) }
-    return url
 }
 
 /// The databases a registry can live in. The registry's tests run against each.

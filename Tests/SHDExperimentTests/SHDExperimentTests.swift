@@ -6,6 +6,7 @@ import Foundation
 import Neurons
 import Registry
 import TensorRuntime
+import TestSupport
 import XCTest
 
 @testable import SHDExperiment
@@ -14,21 +15,16 @@ import XCTest
 let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 let presets = repositoryRoot.appendingPathComponent("papers/wenig2026-qif-shd/configs")
 
-func temporaryDirectory(_ test: XCTestCase) throws -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("shd-tests-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    test.addTeardownBlock { try? FileManager.default.removeItem(at: url) }
-    return url
-}
-
-/// A quiet smoke-preset pipeline with its registry, data and runs in `directory`, and the
-/// runner its in-process workers use.
-func smokePipeline(in directory: URL) throws -> (pipeline: SHDPipeline, runner: ExperimentRunner<SHDTraining>, options: ExperimentOptions) {
+/// A quiet smoke-preset pipeline (with `overrides`, `key.path=value`) with its registry, data
+/// and runs in `directory`, and the runner its in-process workers use.
+func smokePipeline(
+    in directory: URL, overrides: [String] = []
+) throws -> (pipeline: SHDPipeline, runner: ExperimentRunner<SHDTraining>, options: ExperimentOptions) {
     let options = try ExperimentOptions.parse([
         "--preset", "smoke", "--registry", directory.appendingPathComponent("registry.sqlite").path,
         "--output-dir", directory.appendingPathComponent("runs").path,
         "--data-dir", directory.appendingPathComponent("data").path, "--quiet",
-    ])
+    ] + overrides.flatMap { ["--set", $0] })
     let runner = ExperimentRunner<SHDTraining>(experiment: "shd", paper: SHDReport.paper, presets: presets, interrupt: InterruptFlag())
     return (try SHDPipeline(options: options, runner: runner) { _ in }, runner, options)
 }

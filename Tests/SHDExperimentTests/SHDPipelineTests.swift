@@ -2,16 +2,26 @@ import ExperimentKit
 import Foundation
 import Neurons
 import Registry
+import TestSupport
 import XCTest
 
 @testable import SHDExperiment
 
-/// The whole protocol on the smoke preset (synthetic data), in process: search → seeds →
+/// The whole protocol on a cut-down smoke preset (synthetic data), in process: search → seeds →
 /// comparison → landscapes → report, checked against the registry it leaves behind.
 final class SHDPipelineTests: XCTestCase {
+    /// The smoke preset at its smallest that still has every stage, two seeds and a search of
+    /// each model: `make test` runs the smoke preset itself end to end right after the suite
+    /// (`scripts/reproduce-shd.sh smoke`), so these tests need not train it a second time.
+    static let lean = [
+        "training.epochs=1", "data.synthetic.trainSamples=32", "data.synthetic.testSamples=16",
+        "search.trials=2", "discrete.timesteps=10", "landscape.points=3", "landscape.linePoints=3",
+        "landscape.subsetSamples=4",
+    ]
+
     func testSmokeReproductionEndToEnd() throws {
         let directory = try temporaryDirectory(self)
-        let (smoke, runner, options) = try smokePipeline(in: directory)
+        let (smoke, runner, options) = try smokePipeline(in: directory, overrides: Self.lean)
         var pipeline = smoke
         pipeline.runWorkers = { study, _, overrides in _ = try runner.work(study: study, options: options, adding: overrides) }
         let reportDirectory = directory.appendingPathComponent("report")
@@ -58,7 +68,7 @@ final class SHDPipelineTests: XCTestCase {
     /// that completed, and then `RunsFailed` names the stage and every failed seed.
     func testFailedSeedRunsAreListedAfterTheReport() throws {
         let directory = try temporaryDirectory(self)
-        let (smoke, runner, options) = try smokePipeline(in: directory)
+        let (smoke, runner, options) = try smokePipeline(in: directory, overrides: Self.lean)
         var pipeline = smoke
         pipeline.runWorkers = { study, _, overrides in
             // Only the dqif comparison seeds get a plugin field its neuron cannot take.

@@ -1,7 +1,17 @@
+import Foundation
 import TensorRuntime
 import XCTest
 
-// Helpers shared by the numeric test targets.
+// Helpers shared by the test targets: the one copy of each. Light on purpose (XCTest and
+// TensorRuntime only), so the registry's tests do not pull the neuron or experiment modules in.
+
+/// A fresh directory under the system temp folder, removed when the test ends.
+public func temporaryDirectory(_ test: XCTestCase) throws -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("snn-tests-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    test.addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+    return url
+}
 
 /// Random Float64 test tensors, uniform in [low, high), optionally kept at least
 /// `awayFromZero` from zero (for ops with a kink there).
@@ -29,13 +39,16 @@ public func assertGradients(
     XCTAssertLessThan(report.maxError, tolerance, "\(report)", file: file, line: line)
 }
 
-/// Asserts elementwise agreement within `tolerance`, relative for values above 1.
+/// Asserts elementwise agreement within `tolerance`, relative for values above 1; `message`
+/// names what is compared in the failure.
 public func assertClose(
-    _ a: [Double], _ b: [Double], tolerance: Double, file: StaticString = #filePath, line: UInt = #line
+    _ a: [Double], _ b: [Double], tolerance: Double, _ message: @autoclosure () -> String = "",
+    file: StaticString = #filePath, line: UInt = #line
 ) {
-    XCTAssertEqual(a.count, b.count, "element counts differ", file: file, line: line)
-    for (i, (x, y)) in zip(a, b).enumerated() where Swift.abs(x - y) > tolerance * Swift.max(1, Swift.abs(y)) {
-        XCTFail("element \(i): \(x) vs expected \(y)", file: file, line: line)
+    let label = message().isEmpty ? "" : message() + ": "
+    XCTAssertEqual(a.count, b.count, "\(label)element counts differ", file: file, line: line)
+    for (i, (x, y)) in zip(a, b).enumerated() where !(Swift.abs(x - y) <= tolerance * Swift.max(1, Swift.abs(y))) {
+        XCTFail("\(label)element \(i) is \(x), expected \(y)", file: file, line: line)
         return
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Registry
+import Reporting
 
 /// `--registry LOCATION`, shared by the commands that read the results registry.
 struct RegistryOption: ParsableArguments {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Registry
+import Reporting
 
 /// `snn studies …`: the hyperparameter searches in the registry and their trials.
 struct StudiesCommand: ParsableCommand {

@@ -1,5 +1,5 @@
 import Foundation
-import Registry
+import Reporting
 
 /// Paper 3 (Zhou et al. 2026): the ablation LIF → CF (fixed surrogate) → CF + time-step-wise
 /// learnable surrogate → CF + learnable surrogate + PNB loss on one network and recipe, and LIF

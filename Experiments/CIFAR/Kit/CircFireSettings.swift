@@ -1,5 +1,5 @@
 import Foundation
-import Registry
+import Reporting
 
 /// Paper 3's two headline settings beyond static images, as extra variants of the same protocol:
 /// the ablation ladder on SST-2 with the text Spikformer (`sst2-lif`, `sst2-cf-fixed`,

@@ -1,7 +1,7 @@
 import Foundation
 import Neurons
 import Plot
-import Registry
+import Reporting
 
 /// Paper 2 (Jahns et al. 2025): LIF vs DQIF on the same network and recipe at T = 2 and 4, and
 /// the analytic surrogate window against a hand-set one.

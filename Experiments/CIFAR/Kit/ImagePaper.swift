@@ -1,6 +1,7 @@
 import ExperimentKit
 import Foundation
 import Registry
+import Reporting
 
 /// What differs between the two papers that share this experiment: their name, their presets,
 /// and how their report reads the registry.

@@ -1,6 +1,7 @@
 import Foundation
 import Plot
 import Registry
+import Reporting
 
 /// Reads one paper's runs of one preset from the registry and turns them into the claims,
 /// tables and figures of its RESULTS.md. Every number comes from a completed registry run whose

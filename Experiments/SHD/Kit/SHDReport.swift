@@ -3,6 +3,7 @@ import Foundation
 import Neurons
 import Plot
 import Registry
+import Reporting
 
 /// Writes `RESULTS.md` and its figures for paper 1 from the registry alone: every number in it
 /// names the runs it comes from, and nothing else goes in. The paper's abstract gives no

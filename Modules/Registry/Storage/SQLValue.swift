@@ -63,7 +63,6 @@ struct SQLRow: Sendable {
 
     func optionalInt(_ column: String) -> Int? { optionalInt64(column).map { Int($0) } }
     func optionalInt32(_ column: String) -> Int32? { optionalInt64(column).map { Int32(truncatingIfNeeded: $0) } }
-    func optionalBool(_ column: String) -> Bool? { optionalInt64(column).map { $0 != 0 } }
 
     func int64(_ column: String) -> Int64 { required(optionalInt64(column), column) }
     func int(_ column: String) -> Int { required(optionalInt(column), column) }

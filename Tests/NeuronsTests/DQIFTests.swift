@@ -1,9 +1,31 @@
+import Foundation
 import Neurons
 import TensorRuntime
+import TestSupport
 import XCTest
 
-/// The analytic DQIF moments against Monte-Carlo simulation of the recurrence with Gaussian input.
-final class DQIFWindowTests: XCTestCase {
+/// Tests of `dqif` beyond the conformance suite: its quadratic charge, the hard reset to the rest
+/// point, and the analytic moments of its surrogate window (`DQIFWindow`) against Monte-Carlo
+/// simulation of the recurrence with Gaussian input.
+final class DQIFTests: XCTestCase {
+    func testIsRegistered() {
+        XCTAssertTrue(NeuronRegistry.names.contains(DQIF.name))
+    }
+
+    /// The defining equations by hand (a = 0.25, u1 = 0, u2 = 0.5, θ = 1; U[−1] = u1):
+    /// H[t] = U + a (U − u1)(U − u2) + X[t], a spike at H ≥ θ, then U = u1.
+    func testStepsByHand() throws {
+        let out = try runNeuron("dqif", input: [0.6, 0.5, 0.2])
+        let h1 = 0.6 + 0.25 * (0.6 - 0) * (0.6 - 0.5) + 0.5
+        XCTAssertEqual(out.spikes.doubles, [0, 1, 0])
+        assertClose(out.potentials!.doubles, [0.6, h1, 0 + 0.2], tolerance: 1e-12)
+        // Without input, a potential between u1 and u2 falls back towards u1; one above u2 runs away.
+        let below = try runNeuron("dqif", input: [0], initialState: [0.4])
+        assertClose(below.potentials!.doubles, [0.4 + 0.25 * 0.4 * (0.4 - 0.5)], tolerance: 1e-12)
+        let above = try runNeuron("dqif", input: [0], initialState: [0.6])
+        assertClose(above.potentials!.doubles, [0.6 + 0.25 * 0.6 * (0.6 - 0.5)], tolerance: 1e-12)
+    }
+
     /// Mean and std of H[t] over `samples` simulated neurons with X ~ N(0, σ²).
     private func simulate(_ neuron: DQIF, inputStd: Double, steps: Int, samples: Int, seed: UInt64)
         -> (mean: [Double], std: [Double])

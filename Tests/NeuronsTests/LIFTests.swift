@@ -1,6 +1,7 @@
 import Foundation
 import Neurons
 import TensorRuntime
+import TestSupport
 import XCTest
 
 /// `lif` configured to SpikingJelly's `LIFNode`, snnTorch's `Leaky` and Norse's `LIFBoxCell`,
@@ -10,7 +11,7 @@ import XCTest
 ///
 /// The references propagate ∂/∂X[k] forward (a value with its gradient over all inputs), with
 /// the sigmoid surrogate ∂Θ(z)/∂z := α σ(αz)(1 − σ(αz)) that SpikingJelly's `Sigmoid` uses.
-final class LIFConventionTests: XCTestCase {
+final class LIFTests: XCTestCase {
     /// A value and its gradient with respect to the T inputs.
     struct Dual {
         var value: Double
@@ -24,6 +25,24 @@ final class LIFConventionTests: XCTestCase {
         }
         static func * (a: Double, b: Dual) -> Dual { Dual(a * b.value, b.grad.map { a * $0 }) }
         var detached: Dual { Dual(value, grad.map { _ in 0 }) }
+    }
+
+    func testIsRegistered() {
+        XCTAssertTrue(NeuronRegistry.names.contains(LIF.name))
+    }
+
+    /// The defining equations by hand (β = 0.5, θ = 1, u_r = 0): H[t] = β U[t−1] + X[t], a spike
+    /// at H ≥ θ, then U = u_r (hard reset) or U = H − θ (soft reset).
+    func testStepsByHand() throws {
+        let input = [0.8, 0.8, 0.3]
+        let hard = try runNeuron("lif", input: input)
+        XCTAssertEqual(hard.spikes.doubles, [0, 1, 0])
+        assertClose(hard.potentials!.doubles, [0.8, 0.5 * 0.8 + 0.8, 0.5 * 0 + 0.3], tolerance: 1e-12)
+        let soft = try runNeuron("lif", ["reset": "soft"], input: input)
+        XCTAssertEqual(soft.spikes.doubles, [0, 1, 0])
+        let h1 = 0.5 * 0.8 + 0.8
+        assertClose(soft.potentials!.doubles, [0.8, h1, 0.5 * (h1 - 1) + 0.3], tolerance: 1e-12)
+        assertClose(soft.finalState!.doubles, [0.5 * (h1 - 1) + 0.3], tolerance: 1e-12)
     }
 
     let alpha = 4.0

@@ -1,4 +1,5 @@
 import Foundation
+import Registry
 
 /// "A is better than B" judged on one value per seed of each side, by one rule for every paper:
 ///

@@ -1,4 +1,16 @@
+// Reporting: what a paper's claims become in our runs. Claims and their rules, verdicts, the
+// seed-noise comparison, the RESULTS.md generator and plain-text tables live here, on top of
+// Registry, which keeps storage only. File by file:
+// - Reports.swift (claims, rules, verdicts, the markdown report), SeedComparison.swift (the
+//   "A beats B" rule and the errors a report raises), TextTable.swift (terminal tables): they judge
+//   or lay out stored numbers and store nothing, so they moved here.
+// - Registry keeps MetricSummary.swift (`MetricQuery`, `summarize`, `curve`): picking one run per
+//   seed is a query over the stored rows, written in SQL against the store's dialect, and
+//   `MetricSummary` is what that query returns.
+// - Registry keeps Export.swift (CSV/JSON of runs) and Snapshot.swift (every row, for migration):
+//   they copy stored rows out as they are, judging nothing.
 import Foundation
+import Registry
 
 /// What became of a paper's claim in our runs.
 public enum Verdict: String, Sendable, Equatable, CaseIterable {

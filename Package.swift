@@ -87,7 +87,7 @@ let package = Package(
         .target(
             name: "ExperimentKit",
             dependencies: [
-                "NN", "Registry", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "TensorRuntime", "NN", "Registry", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Modules/ExperimentKit"),

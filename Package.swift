@@ -88,7 +88,6 @@ let package = Package(
             name: "ExperimentKit",
             dependencies: [
                 "TensorRuntime", "NN", "Registry", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Modules/ExperimentKit"),
 

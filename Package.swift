@@ -109,8 +109,7 @@ let package = Package(
         .target(
             name: "ExperimentKit",
             dependencies: [
-                "NN", "Registry", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Crypto", package: "swift-crypto"),
+                "TensorRuntime", "NN", "Registry", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Modules/ExperimentKit"),
 

@@ -21,14 +21,6 @@ public enum EventLosses {
         return (crossEntropy + gamma * ((targetTime / duration).exp() - 1)).mean()
     }
 
-    /// Softmax cross-entropy of logits such as `leakyLogits` (max over time of a leaky
-    /// integrator of the output spikes), averaged over the batch.
-    public static func crossEntropy(logits: Tensor, labels: [Int]) -> Tensor {
-        precondition(logits.rank == 2, "crossEntropy: expected [batch, classes], got \(logits.shape)")
-        let target = Tensor.oneHot(labels, classes: logits.shape[1], dtype: logits.dtype)
-        return (logits.logsumexp(axes: [1]) - (logits * target).sum(axes: [1])).mean()
-    }
-
     /// The earliest-spiking output neuron per sample (pseudospikes included).
     public static func firstSpikePrediction(_ spikeTimes: Tensor) -> [Int] {
         spikeTimes.select(axis: 2, index: 0).argmin(axis: 1)

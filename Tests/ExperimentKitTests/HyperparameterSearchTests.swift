@@ -143,7 +143,7 @@ final class HyperparameterSearchTests: XCTestCase {
             XCTAssertEqual(
                 "\($0)",
                 "study toy-search: trial 0 does not come from this search space (it lacks model.depth and has model.hidden);"
-                    + " give a changed search a new study name (HyperparameterSearch.studyName)")
+                    + " give a changed search a new study name (StudyFingerprint)")
         }
     }
 

@@ -142,12 +142,11 @@ final class SearchPlanTests: XCTestCase {
         }
     }
 
-    func testStudyNameChangesWhenThePlanChanges() throws {
+    func testStudyFingerprintChangesWhenThePlanChanges() throws {
         let plan = try decode(everyForm)
-        let name = HyperparameterSearch.studyName(base: "shd-lif", plan: plan)
-        XCTAssertNotNil(name.wholeMatch(of: /shd-lif-[0-9a-f]{8}/), name)
-        XCTAssertEqual(
-            HyperparameterSearch.studyName(base: "shd-lif", plan: try decode(everyForm)), name, "an unchanged plan resumes")
+        let name = try StudyFingerprint.of(["search": plan])
+        XCTAssertNotNil(name.wholeMatch(of: /[0-9a-f]{16}/), name)
+        XCTAssertEqual(try StudyFingerprint.of(["search": try decode(everyForm)]), name, "an unchanged plan resumes")
 
         var changes: [SearchPlan] = []
         for edit in [\SearchPlan.trials, \.startupTrials, \.workers, \.seed] as [WritableKeyPath<SearchPlan, Int>] {
@@ -162,7 +161,7 @@ final class SearchPlanTests: XCTestCase {
         var smaller = plan
         smaller.space.dimensions["data.window"] = nil
         changes += [random, narrower, smaller]
-        let names = changes.map { HyperparameterSearch.studyName(base: "shd-lif", plan: $0) }
+        let names = try changes.map { try StudyFingerprint.of(["search": $0]) }
         XCTAssertEqual(Set(names + [name]).count, changes.count + 1, "every change gives a new name: \(names)")
     }
 }

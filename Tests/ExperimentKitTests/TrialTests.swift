@@ -104,3 +104,67 @@ final class ExperimentRunnerTests: XCTestCase {
         XCTAssertEqual(try registry.metrics(of: failed.id, split: "val").map(\.epoch), [1])
     }
 }
+
+final class StudyCoordinatorTests: XCTestCase {
+    private let spec = StudySpec(name: "seeds", experiment: "toy", objective: "val/loss", direction: .minimize)
+
+    /// A worker in this process: completes every queued trial with its seed as the result, and
+    /// fails the one with seed `failing`.
+    private func work(_ registry: RunRegistry, failing: Int? = nil) throws {
+        let study = try XCTUnwrap(try registry.study(named: spec.name))
+        let worker = Worker(host: "here", pid: 1)
+        while let trial = try registry.claim(from: study.id, worker: worker) {
+            guard case .int(let seed)? = trial.parameters["seed"] else { return XCTFail("no seed in \(trial.parameters)") }
+            if seed == failing {
+                try registry.fail(trial.id, worker: worker, reason: "diverged")
+            } else {
+                try registry.complete(trial.id, worker: worker, result: Double(seed), run: nil)
+            }
+        }
+    }
+
+    func testRunEnqueuesOnceRunsTheWorkersAndCollectsHowTrialsEnded() throws {
+        let registry = try RunRegistry.open(path: temporaryDirectory(self).appendingPathComponent("r.sqlite").path)
+        var calls: [Int] = []
+        let coordinator = StudyCoordinator(queue: registry, registryLocation: "r.sqlite") { spec, count in
+            calls.append(count)
+            try self.work(registry, failing: 2)
+        }
+        let outcome = try coordinator.run(spec, trials: StudyPlan.seeds([1, 2, 3]), workers: 2)
+        XCTAssertEqual(calls, [2])
+        XCTAssertEqual(outcome.trials.map(\.state), [.completed, .failed, .completed])
+        XCTAssertEqual(outcome.unfinished.map(\.parameters), [["seed": .int(2)]])
+        XCTAssertEqual(outcome.workerFailures, [])
+        let again = try coordinator.run(spec, trials: StudyPlan.seeds([1, 2, 3]), workers: 2)
+        XCTAssertEqual(again.trials.map(\.id), outcome.trials.map(\.id), "a rerun resumes the study")
+    }
+
+    func testCrashedWorkersAreCollectedAndEnqueueOnlyLeavesTheQueue() throws {
+        let registry = try RunRegistry.open(path: temporaryDirectory(self).appendingPathComponent("r.sqlite").path)
+        let crashing = StudyCoordinator(queue: registry, registryLocation: "r.sqlite") { _, _ in
+            throw WorkerPoolError(failures: ["worker 1 (pid 7) ended with signal 9"])
+        }
+        let outcome = try crashing.run(spec, trials: StudyPlan.seeds([1, 2]), workers: 2)
+        XCTAssertEqual(outcome.workerFailures, ["worker 1 (pid 7) ended with signal 9"])
+        XCTAssertEqual(outcome.unfinished.count, 2)
+
+        let elsewhere = StudyCoordinator(queue: registry, registryLocation: "r.sqlite", enqueueOnly: true) { _, _ in
+            XCTFail("--enqueue-only ran workers")
+        }
+        XCTAssertThrowsError(try elsewhere.run(spec, trials: StudyPlan.seeds([1, 2]), workers: 2)) {
+            XCTAssertEqual(($0 as? TrialsEnqueued)?.open, 2)
+        }
+        try work(registry)
+        XCTAssertEqual(try elsewhere.run(spec, trials: StudyPlan.seeds([1, 2]), workers: 2).unfinished, [])
+    }
+
+    func testFingerprintsTellConfigsApartIncludingTheirSeeds() throws {
+        let config = try StudyFingerprint.config(#"{"seed": 1, "model": {"width": 8}}"#)
+        let same = try StudyFingerprint.config(#"{"model":{"width":8},"seed":1}"#)
+        let name = try StudyFingerprint.of(["config": config])
+        XCTAssertNotNil(name.wholeMatch(of: /[0-9a-f]{16}/), name)
+        XCTAssertEqual(try StudyFingerprint.of(["config": same]), name, "key order and spacing do not matter")
+        XCTAssertNotEqual(try StudyFingerprint.of(["config": StudyFingerprint.config(#"{"seed": 2, "model": {"width": 8}}"#)]), name)
+        XCTAssertNotEqual(try StudyFingerprint.of(["config": config, "trials": StudyPlan.seeds([1])]), name)
+    }
+}

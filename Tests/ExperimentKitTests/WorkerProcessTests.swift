@@ -57,7 +57,7 @@ final class WorkerProcessTests: XCTestCase {
                 {"space": {"training.learningRate": {"logUniform": [0.001, 0.1]}, "training.batchSize": {"choice": [4, 8]}},
                  "trials": 4, "sampler": "tpe", "startupTrials": 2, "workers": 2, "seed": 5}
                 """.utf8))
-        let name = HyperparameterSearch.studyName(base: "toy-lr", plan: plan)
+        let name = "toy-lr." + (try StudyFingerprint.of(["search": plan]))
         try name.write(to: directory.appendingPathComponent("study"), atomically: true, encoding: .utf8)
         let registry = try RunRegistry.open(path: directory.appendingPathComponent("r.sqlite").path)
         let search = HyperparameterSearch(

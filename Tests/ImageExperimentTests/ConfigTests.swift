@@ -14,10 +14,9 @@ final class ConfigTests: XCTestCase {
             for preset in ["smoke", "cpu", "paper"] {
                 let plan = try paper.plan(preset: preset)
                 XCTAssertGreaterThanOrEqual(plan.seeds.count, preset == "smoke" ? 1 : 3, "\(paper.id) \(preset)")
+                let options = try ExperimentOptions.parse(["--preset", preset])
                 for trial in plan.trials {
-                    let config = try ConfigLoader.load(
-                        ImageConfig.self, from: .preset(name: preset, experiment: ImagePaper.experiment, directory: paper.presets),
-                        overrides: ReproductionPlan.overrides(trial))
+                    let config = try paper.runner.trialConfig(trial, options: options)
                     XCTAssertEqual(ParameterValue.string(config.value.variant), trial["variant"])
                     _ = try ImageExperiment.neuronFactory(config.value)
                 }

@@ -10,7 +10,7 @@ import XCTest
 final class ModelTests: XCTestCase {
     private func network(_ architecture: ImageArchitecture, width: Int, timesteps: Int = 2) throws -> SpikingNetwork {
         var rng = SeededRNG(seed: 3)
-        let neurons = NeuronFactory(name: "lif", configuration: nil, options: EngineOptions(), sharpness: .fixed(4))
+        let neurons = try NeuronFactory(name: "lif", configuration: nil, options: EngineOptions(), sharpness: .fixed(4))
         return try SpikingNetwork(architecture, classes: 10, width: width, timesteps: timesteps, tdbnAlpha: 1, neurons: neurons, rng: &rng)
     }
 
@@ -35,7 +35,7 @@ final class ModelTests: XCTestCase {
         _ architecture: ImageArchitecture, inputChannels: Int = 3, inputSize: Int = 32, width: Int
     ) throws -> Int {
         var rng = SeededRNG(seed: 3)
-        let neurons = NeuronFactory(name: "lif", configuration: nil, options: EngineOptions(), sharpness: .fixed(4))
+        let neurons = try NeuronFactory(name: "lif", configuration: nil, options: EngineOptions(), sharpness: .fixed(4))
         let model = try SpikingNetwork(architecture, inputChannels: inputChannels, inputSize: inputSize, classes: 10,
                                        width: width, timesteps: 2, tdbnAlpha: 1, neurons: neurons, rng: &rng)
         return model.parameters().reduce(0) { $0 + $1.value.count }

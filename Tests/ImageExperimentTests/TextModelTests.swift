@@ -21,7 +21,7 @@ final class TextModelTests: XCTestCase {
 
     func network(_ neuron: String, vocabulary: Int = 20, width: Int = 8, blocks: Int = 1, heads: Int = 2, timesteps: Int = 3) throws -> SpikingNetwork {
         var rng = SeededRNG(seed: 3)
-        let neurons = NeuronFactory(name: neuron, configuration: nil, options: EngineOptions(), sharpness: .fixed(4))
+        let neurons = try NeuronFactory(name: neuron, configuration: nil, options: EngineOptions(), sharpness: .fixed(4))
         return try SpikingNetwork(.spikformerText, inputChannels: vocabulary, classes: 2, width: width, timesteps: timesteps, tdbnAlpha: 1,
                                   neurons: neurons, textBlocks: blocks, textHeads: heads, rng: &rng)
     }
@@ -45,7 +45,7 @@ final class TextModelTests: XCTestCase {
     /// conformance suite), for LIF and CF, w.r.t. the input and every parameter.
     func testSpikingSelfAttentionBackwardMatchesFiniteDifferencesWithSmoothSpikes() throws {
         for neuron in ["lif", "cf"] {
-            let factory = NeuronFactory(name: neuron, configuration: nil, options: EngineOptions(surrogate: .sigmoid, smoothForward: true),
+            let factory = try NeuronFactory(name: neuron, configuration: nil, options: EngineOptions(surrogate: .sigmoid, smoothForward: true),
                                         sharpness: .learnablePerStep([1.5, 2]), dtype: .float64)
             var rng = SeededRNG(seed: 5)
             let attention = SpikingSelfAttention(dimension: 4, heads: 2, builder: LayerBuilder(alpha: 1, neurons: factory), rng: &rng)
@@ -69,7 +69,7 @@ final class TextModelTests: XCTestCase {
     /// per-sample attention), value for value, for LIF and CF.
     func testBlocksComputeWhatTheSampleMajorLayoutComputes() throws {
         for neuron in ["lif", "cf"] {
-            let factory = NeuronFactory(name: neuron, configuration: nil, options: EngineOptions(), sharpness: .fixed(4), dtype: .float64)
+            let factory = try NeuronFactory(name: neuron, configuration: nil, options: EngineOptions(), sharpness: .fixed(4), dtype: .float64)
             var rng = SeededRNG(seed: 7)
             let builder = LayerBuilder(alpha: 1, neurons: factory)
             let attention = SpikingSelfAttention(dimension: 8, heads: 2, builder: builder, rng: &rng)
@@ -103,7 +103,7 @@ final class TextModelTests: XCTestCase {
     /// Pretrained vectors become the embedding table; a dimension that is not the width is an error naming both.
     func testWordVectorsSeedTheEmbedding() throws {
         var rng = SeededRNG(seed: 1)
-        let neurons = NeuronFactory(name: "lif", configuration: nil, options: EngineOptions(), sharpness: .fixed(4))
+        let neurons = try NeuronFactory(name: "lif", configuration: nil, options: EngineOptions(), sharpness: .fixed(4))
         let table = Tensor.normal([6, 4], using: &rng)
         let model = try SpikingNetwork(.spikformerText, inputChannels: 6, classes: 2, width: 4, timesteps: 2, tdbnAlpha: 1,
                                        neurons: neurons, textBlocks: 1, textHeads: 2, embedding: table, rng: &rng)

@@ -37,11 +37,14 @@ final class TrainingTests: XCTestCase {
             Flatten(),
             Linear(inFeatures: 8 * 4 * 4, outFeatures: 10, rng: &rng))
         let optimizer = Adam(model.parameters(), learningRate: 0.01)
-        let batches = MiniBatches(inputs: trainX, labels: trainY, batchSize: 50, seed: 4)
-        for epoch in 0..<4 {
-            for batch in batches.epoch(epoch) {
+        var order = SeededRNG(seed: 4)
+        for _ in 0..<4 {
+            let samples = order.shuffled(Array(trainY.indices))
+            for start in stride(from: 0, to: samples.count, by: 50) {
+                let batch = Array(samples[start..<(start + 50)])
                 optimizer.zeroGrad()
-                crossEntropy(logits: model(batch.inputs), labels: batch.labels).backward()
+                crossEntropy(logits: model(trainX.indexSelect(axis: 0, indices: batch)), labels: batch.map { trainY[$0] })
+                    .backward()
                 optimizer.step()
             }
         }

@@ -51,7 +51,7 @@ public enum DQIFPaper: PaperDefinition {
                 figures.append(figure)
             }
         }
-        let dqif = try ImageExperiment.decodeDQIF(base.neuron.parameters[DQIF.name] ?? [:])
+        let dqif = try ImageExperiment.dqif(ImageExperiment.neuronDynamics(DQIF.name, of: base))
         let map = RecurrenceMap(neuron: dqif)
         figures.append(try report.save(map.increments, file: "dqif-recurrence-map.png", caption: map.incrementsCaption))
         figures.append(try report.save(map.trajectories, file: "dqif-dynamics.png", caption: map.trajectoriesCaption))

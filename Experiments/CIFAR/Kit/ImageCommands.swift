@@ -71,47 +71,43 @@ public struct ImageCommand<P: PaperDefinition>: ParsableCommand {
             let registry = try RunRegistry.open(location: common.registryPath())
             // Resolve every variant's config before anything trains: a bad override or missing
             // data fails now, with its message, not once per trial.
+            let configs = try plan.trials.map { try paper.runner.trialConfig($0, options: common) }
             var checked: [(ImageConfig.DataSection, Int, ImageConfig.TextSection?)] = []
-            for trial in plan.trials {
-                let config = try ConfigLoader.load(
-                    ImageConfig.self, from: common.configSource(experiment: ImagePaper.experiment, presets: paper.presets),
-                    overrides: try common.configOverrides() + ReproductionPlan.overrides(trial))
+            for config in configs {
                 let key = (config.value.data, config.value.timesteps, config.value.text)
                 guard !checked.contains(where: { $0.0 == key.0 && $0.1 == key.1 && $0.2 == key.2 }) else { continue }
                 _ = try ImageData(config: key.0, timesteps: key.1, dataDirectory: common.dataDirectory(), text: key.2)
                 checked.append(key)
             }
-            let studyName = "\(paper.id)/\(preset)/" + Self.fingerprint(plan, overrides: common.overrides)
+            // Named by what its workers run: a changed protocol, preset or --set gets a study of
+            // its own, while rerunning an unchanged one resumes it.
+            let fingerprint = try StudyFingerprint.of(["configs": try configs.map { try StudyFingerprint.config($0.json) }])
+            let studyName = "\(paper.id)/\(preset)/\(fingerprint)"
             let workerCommand = [LocalWorkerPool.currentExecutable.path, "worker", studyName] + Self.arguments(common, preset: preset)
-            let study = try StudyPlan.prepare(
-                StudySpec(
-                    name: studyName, experiment: ImagePaper.experiment, objective: "test/accuracy", direction: .maximize,
-                    workerCommand: workerCommand),
-                trials: plan.trials, in: registry)
+            let spec = StudySpec(
+                name: studyName, experiment: ImagePaper.experiment, objective: "test/accuracy", direction: .maximize,
+                workerCommand: workerCommand)
             let count = workers ?? plan.workers
             if !common.quiet { print("\(paper.id): \(plan.trials.count) runs (\(plan.variants.count) variants × \(plan.seeds.count) seeds), \(count) worker(s), study \(studyName)") }
-            // A crashed worker must not cost the report of the runs that did finish: note it, report, then fail.
-            var workerFailures: [String] = []
-            if enqueue.enqueueOnly {
-                // Once the workers elsewhere have finished every run, go on to the report.
-                if let left = try TrialsEnqueued(study: studyName, in: registry, registry: common.registryPath()) {
-                    return print(left)
-                }
-            } else if count > 1 {
-                do {
-                    try LocalWorkerPool(command: workerCommand, count: count).run()
-                } catch let error as WorkerPoolError {
-                    workerFailures = error.failures
-                }
-            } else {
-                _ = try paper.runner.work(study: studyName, options: common)
+            let coordinator = StudyCoordinator(
+                queue: registry, registryLocation: common.registryPath(), enqueueOnly: enqueue.enqueueOnly
+            ) { spec, count in
+                // One worker trains in this process.
+                guard count > 1 else { return _ = try paper.runner.work(study: spec.name, options: common) }
+                try StudyCoordinator.localProcesses(spec, count: count)
             }
-            let unfinished = try registry.trials(in: study.id).filter { $0.state != .completed }
+            let outcome: StudyOutcome
+            do {
+                outcome = try coordinator.run(spec, trials: plan.trials, workers: count)
+            } catch let left as TrialsEnqueued {
+                // Once the workers elsewhere have finished every run, a rerun goes on to the report.
+                return print(left)
+            }
             let file = try paper.writeReport(
                 registry: registry, preset: preset, overrides: common.overrides, directory: URL(fileURLWithPath: reportDir))
             print("\(paper.id): report \(file.path)")
-            guard unfinished.isEmpty, workerFailures.isEmpty else {
-                let summary = Self.failureSummary(paper: paper.id, unfinished: unfinished, workers: workerFailures)
+            guard outcome.unfinished.isEmpty, outcome.workerFailures.isEmpty else {
+                let summary = Self.failureSummary(paper: paper.id, unfinished: outcome.unfinished, workers: outcome.workerFailures)
                 FileHandle.standardError.write(Data(summary.utf8))
                 throw ExitCode.failure
             }
@@ -141,16 +137,6 @@ public struct ImageCommand<P: PaperDefinition>: ParsableCommand {
             for text in common.overrides { arguments += ["--set", text] }
             if common.quiet { arguments.append("--quiet") }
             return arguments
-        }
-
-        /// A short hash of the protocol and the command-line overrides, so that a changed
-        /// protocol gets a study of its own while rerunning an unchanged one resumes it.
-        static func fingerprint(_ plan: ReproductionPlan, overrides: [String]) -> String {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = .sortedKeys
-            let bytes = Array((try? encoder.encode(plan)) ?? Data()) + Array(overrides.joined(separator: "\n").utf8)
-            let hash = bytes.reduce(UInt64(0xcbf2_9ce4_8422_2325)) { ($0 ^ UInt64($1)) &* 0x100_0000_01b3 }  // FNV-1a
-            return String(String(hash, radix: 16).suffix(8))
         }
     }
 

@@ -135,7 +135,9 @@ public struct ImageData: Sendable {
             source = folder.path
             sources = [folder]
         }
-        let permutation = Self.permutation(train.count, seed: 0)
+        // The subsets are the first samples of one fixed shuffle, whatever the run's seed.
+        var splitRNG = SeededRNG(seed: 0)
+        let permutation = splitRNG.shuffled(Array(0..<train.count))
         let trainCount = config.trainSubset == 0 ? train.count - validationSubset : min(config.trainSubset, train.count)
         guard trainCount > 0, trainCount + validationSubset <= train.count else {
             throw ImageExperimentError.datasetUnavailable(
@@ -214,16 +216,5 @@ public struct ImageData: Sendable {
             if !manager.fileExists(atPath: folder.path) { throw error }
         }
         return folder
-    }
-
-    /// A Fisher–Yates permutation of 0..<count drawn from `seed`, written out so it stays the
-    /// same across toolchains.
-    static func permutation(_ count: Int, seed: UInt64) -> [Int] {
-        var rng = SeededRNG(seed: seed)
-        var values = Array(0..<count)
-        for i in stride(from: count - 1, to: 0, by: -1) {
-            values.swapAt(i, Int(rng.next() % UInt64(i + 1)))
-        }
-        return values
     }
 }

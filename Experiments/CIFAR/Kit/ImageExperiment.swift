@@ -65,11 +65,9 @@ public final class ImageExperiment: Experiment {
         for layer in network.spikingLayers { layer.recordsPotentials = training.pnbWeight > 0 }
     }
 
-    /// The spiking-layer factory of the config; checks the neuron's fields by building one layer.
+    /// The spiking-layer factory of the config.
     static func neuronFactory(_ config: ImageConfig) throws -> NeuronFactory {
-        let fields = config.neuron.parameters[config.neuron.name] ?? [:]
-        let configuration = fields.isEmpty
-            ? nil : try JSONSerialization.jsonObject(with: JSONEncoder().encode(fields)) as? [String: Any]
+        let dynamics = try neuronDynamics(config.neuron.name, of: config)
         let options = EngineOptions(surrogate: SurrogateFamily(rawValue: config.neuron.surrogate)!)
         let steps = config.timesteps
         let sharpness: SurrogateSharpness
@@ -77,41 +75,47 @@ public final class ImageExperiment: Experiment {
         case "learnable":
             sharpness = .learnablePerStep(Array(repeating: config.neuron.sharpness, count: steps))
         case "analytic":
-            let neuron = try decodeDQIF(fields)
             sharpness = .perStep(DQIFWindow.sharpness(
-                for: neuron, inputStd: config.model.tdbnAlpha, steps: steps, widthPerStd: config.neuron.windowPerStd))
+                for: try dqif(dynamics), inputStd: config.model.tdbnAlpha, steps: steps,
+                widthPerStd: config.neuron.windowPerStd))
         default:
             sharpness = .fixed(config.neuron.sharpness)
         }
-        do {
-            _ = try SpikingNeurons(neuron: config.neuron.name, configuration: configuration, options: options, sharpness: sharpness)
-        } catch {
-            throw ImageExperimentError.invalidNeuron("neuron.parameters.\(config.neuron.name): \(error)")
-        }
-        return NeuronFactory(name: config.neuron.name, configuration: configuration, options: options, sharpness: sharpness)
+        return NeuronFactory(dynamics: dynamics, options: options, sharpness: sharpness)
     }
 
-    /// The DQIF plugin with the config's fields over its defaults (the analytic window needs its a, u1, u2, θ).
-    static func decodeDQIF(_ fields: [String: JSONValue]) throws -> DQIF {
-        var merged = try JSONDecoder().decode([String: JSONValue].self, from: JSONEncoder().encode(DQIF()))
-        merged.merge(fields) { _, new in new }
+    /// Plugin `name` configured by the config's `neuron.parameters.<name>` over its defaults: the
+    /// one place an image config's neuron fields are decoded (by the registry, as for every
+    /// experiment); a bad field is an error naming it.
+    static func neuronDynamics(_ name: String, of config: ImageConfig) throws -> any SpikingDynamics {
         do {
-            return try JSONDecoder().decode(DQIF.self, from: JSONEncoder().encode(merged))
+            let fields = config.neuron.parameters[name] ?? [:]
+            let configuration = fields.isEmpty
+                ? nil : try JSONSerialization.jsonObject(with: JSONEncoder().encode(fields)) as? [String: Any]
+            return try NeuronRegistry.dynamics(named: name, configuration: configuration)
         } catch {
-            throw ImageExperimentError.invalidNeuron("neuron.parameters.dqif: not a valid DQIF configuration (\(error))")
+            throw ImageExperimentError.invalidNeuron("neuron.parameters.\(name): \(error)")
         }
+    }
+
+    /// The DQIF plugin behind `dynamics`, whose a, u1, u2 and θ the analytic window needs.
+    static func dqif(_ dynamics: any SpikingDynamics) throws -> DQIF {
+        guard let engine = dynamics as? FusedNeuronEngine<DQIF> else {
+            throw ImageExperimentError.invalidNeuron(
+                "neuron.name: the analytic window needs the dqif plugin, got \(dynamics.neuronName)")
+        }
+        return engine.neuron
     }
 
     // MARK: Training
 
     public func trainEpoch(_ epoch: Int, progress: EpochProgress) throws -> [MetricPoint] {
         let batchSize = config.training.batchSize
-        var order = data.trainIndices
+        // One generator per (seed, epoch) shuffles the epoch and then draws its augmentation.
         var rng = SeededRNG(seed: UInt64(config.seed) &* 1_000_003 &+ UInt64(epoch))
-        for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, Int(rng.next() % UInt64(i + 1))) }
+        let batches = SampleBatches(shuffling: data.trainIndices, size: batchSize, rng: &rng)
         let augmentation = CIFARAugmentation(
             padding: config.data.cropPadding, flip: config.data.flip, cutout: config.data.cutout > 0 ? config.data.cutout : nil)
-        let batches = stride(from: 0, to: order.count, by: batchSize).map { Array(order[$0..<min($0 + batchSize, order.count)]) }
         progress.expectedSteps = batches.count
         var lossSum = 0.0, pnbSum = 0.0, correct = 0.0
         for (index, indices) in batches.enumerated() {
@@ -134,7 +138,7 @@ public final class ImageExperiment: Experiment {
             correct += accuracy(logits: logits.mean(axes: [0]), labels: labels) * Double(indices.count)
             try progress.completedStep(stepMetrics)
         }
-        let count = Double(order.count)
+        let count = Double(batches.order.count)
         var metrics = [
             MetricPoint(split: "train", name: "loss", value: lossSum / count),
             MetricPoint(split: "train", name: "accuracy", value: correct / count),
@@ -182,8 +186,7 @@ public final class ImageExperiment: Experiment {
     func measure(_ samples: ImageSamples, _ indices: [Int]) throws -> (loss: Double, accuracy: Double) {
         var rng = SeededRNG(seed: 0)
         var lossSum = 0.0, correct = 0.0
-        for start in stride(from: 0, to: indices.count, by: Self.evaluationBatch) {
-            let batch = Array(indices[start..<min(start + Self.evaluationBatch, indices.count)])
+        for batch in SampleBatches(indices, size: Self.evaluationBatch) {
             let (inputs, labels) = try samples.batch(batch, augmentation: nil, rng: &rng)
             let logits = network(inputs)
             lossSum += taskLoss(logits, labels).item * Double(batch.count)

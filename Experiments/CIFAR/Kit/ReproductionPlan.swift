@@ -35,11 +35,4 @@ public struct ReproductionPlan: Codable, Sendable, Equatable, ValidatedConfig {
             StudyPlan.seeds(seeds, base: variant.set.merging(["variant": .string(variant.name)]) { _, name in name })
         }
     }
-
-    /// A trial's parameters as `--set` overrides (what a worker applies).
-    public static func overrides(_ parameters: TrialParameters) -> [ConfigOverride] {
-        parameters.sorted { $0.key < $1.key }.map { key, value in
-            ConfigOverride(path: key.split(separator: ".").map(String.init), text: value.description)
-        }
-    }
 }

@@ -66,26 +66,34 @@ public enum ConvolutionInit: String, CaseIterable, Sendable {
 /// Makes the spiking layers of one network, all alike, and remembers them (for the PNB loss,
 /// the surrogate sharpness record and the potential histograms).
 public final class NeuronFactory {
-    public let name: String
-    public let configuration: [String: Any]?
+    /// The plugin's engine, configured once: the layers share it (it holds no state).
+    public let dynamics: any SpikingDynamics
     public let options: EngineOptions
     public let sharpness: SurrogateSharpness
     /// Float32 for training; Float64 for gradient checks.
     public let dtype: DType
     public private(set) var made: [SpikingNeurons] = []
 
-    public init(name: String, configuration: [String: Any]?, options: EngineOptions, sharpness: SurrogateSharpness, dtype: DType = .float32) {
-        self.dtype = dtype
-        self.name = name
-        self.configuration = configuration
+    public init(dynamics: any SpikingDynamics, options: EngineOptions, sharpness: SurrogateSharpness, dtype: DType = .float32) {
+        self.dynamics = dynamics
         self.options = options
         self.sharpness = sharpness
+        self.dtype = dtype
+    }
+
+    /// Layers of the registered plugin `name` with `configuration`'s fields over its defaults; an
+    /// unknown name or a bad field throws here, before any layer exists.
+    public convenience init(
+        name: String, configuration: [String: Any]? = nil, options: EngineOptions, sharpness: SurrogateSharpness,
+        dtype: DType = .float32
+    ) throws {
+        self.init(
+            dynamics: try NeuronRegistry.dynamics(named: name, configuration: configuration), options: options,
+            sharpness: sharpness, dtype: dtype)
     }
 
     func make() -> SpikingNeurons {
-        // The config was validated (the name is registered), so only a bad plugin field can fail
-        // here, and `ImageExperiment` builds one layer first to report that as an error.
-        let layer = try! SpikingNeurons(neuron: name, configuration: configuration, options: options, sharpness: sharpness, dtype: dtype)
+        let layer = SpikingNeurons(dynamics, options: options, sharpness: sharpness, dtype: dtype)
         made.append(layer)
         return layer
     }

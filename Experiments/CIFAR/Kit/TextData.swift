@@ -61,7 +61,8 @@ enum TextData {
         let labels = dataset.train.map(\.label)
         let (rest, validation) = try SST2Dataset.validationSplit(labels: labels, classes: SST2Dataset.classCount,
                                                                  count: config.validationSubset, seed: 0)
-        let order = ImageData.permutation(rest.count, seed: 0).map { rest[$0] }
+        var splitRNG = SeededRNG(seed: 0)
+        let order = splitRNG.shuffled(rest)
         let trainCount = config.trainSubset == 0 ? order.count : min(config.trainSubset, order.count)
         let trainIndices = Array(order[..<trainCount])
         let tokenizer = try WordTokenizer(training: trainIndices.map { dataset.train[$0].sentence }, minCount: text.minWordCount,

@@ -89,7 +89,7 @@ final class EventSHDNetwork: SHDNetwork {
     func outcome(of output: EventNetworkOutput, labels: [Int]) -> BatchOutcome {
         let loss: Tensor, predictions: [Int]
         if config.readout == "leaky_max" {
-            loss = EventLosses.crossEntropy(logits: output.leakyLogits, labels: labels)
+            loss = crossEntropy(logits: output.leakyLogits, labels: labels)
             predictions = EventLosses.maximumPrediction(output.leakyLogits)
         } else {
             loss = EventLosses.firstSpikeCrossEntropy(spikeTimes: output.spikeTimes, labels: labels, gamma: config.gamma, duration: duration)

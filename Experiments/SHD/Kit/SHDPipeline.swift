@@ -82,11 +82,7 @@ public struct SHDPipeline {
             name: name, experiment: runner.experiment, objective: "val/accuracy", direction: .maximize,
             workerCommand: Self.workerCommand(study: name, options: options, overrides: fixed))
         log("search \(neuron): study \(spec.name), \(plan.trials) trials, \(plan.workers) workers")
-        let search = HyperparameterSearch(spec: spec, plan: plan, queue: registry)
-        try search.run {
-            guard enqueueOnly else { return try runWorkers(spec.name, plan.workers, fixed) }
-            if let left = try TrialsEnqueued(study: spec.name, in: registry, registry: options.registryPath()) { throw left }
-        }
+        let search = try coordinator(overrides: fixed).search(spec, plan: plan)
         guard let best = try search.best() else {
             let failures = try registry.trials(in: try studyID(spec.name)).compactMap(\.lastError)
             throw SHDError.missingRuns(
@@ -96,10 +92,12 @@ public struct SHDPipeline {
         return best
     }
 
-    /// The study of `neuron`'s search under this config: a changed config gets a study of its own.
+    /// The study of `neuron`'s search under this config: a changed config or plan gets a study of
+    /// its own.
     func searchStudyName(_ neuron: String) throws -> String {
-        let base = "wenig-shd.\(preset).\(neuron).search.\(Self.digest(config.json))"
-        return HyperparameterSearch.studyName(base: base, plan: try searchPlan(neuron))
+        let fingerprint = try StudyFingerprint.of(
+            ["config": StudyFingerprint.config(config.json), "search": try searchPlan(neuron)])
+        return "wenig-shd.\(preset).\(neuron).search.\(fingerprint)"
     }
 
     /// Retrains `parameters` (a search's best) with every seed of the preset.
@@ -108,27 +106,30 @@ public struct SHDPipeline {
         base["neuron"] = .string(neuron)
         base["purpose"] = .string(purpose)
         let trials = StudyPlan.seeds(config.value.seeds, base: base)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        let name = "wenig-shd.\(preset).\(neuron).\(purpose).\(Self.digest(config.json + String(decoding: try encoder.encode(trials), as: UTF8.self)))"
+        let fingerprint = try StudyFingerprint.of(["config": StudyFingerprint.config(config.json), "trials": trials])
+        let name = "wenig-shd.\(preset).\(neuron).\(purpose).\(fingerprint)"
         let spec = StudySpec(
             name: name, experiment: runner.experiment, objective: "val/accuracy", direction: .maximize,
             workerCommand: Self.workerCommand(study: name, options: options, overrides: []))
-        let study = try StudyPlan.prepare(spec, trials: trials, in: registry)
         log("\(purpose) \(neuron): study \(name), seeds \(config.value.seeds)")
-        if enqueueOnly {
-            if let left = try TrialsEnqueued(study: name, in: registry, registry: options.registryPath()) { throw left }
-        } else {
-            try runWorkers(name, min(config.value.search.workers, trials.count), [])
-        }
-        let failed = try registry.trials(in: study.id).filter { $0.state == .failed }
-        guard failed.isEmpty else {
-            let list = failed.map { trial in
-                "seed \(trial.parameters["seed"].map { "\($0)" } ?? "?"): \(trial.lastError ?? "no reason recorded")"
+        let outcome = try coordinator(overrides: []).run(
+            spec, trials: trials, workers: min(config.value.search.workers, trials.count))
+        guard outcome.unfinished.isEmpty, outcome.workerFailures.isEmpty else {
+            let list = outcome.unfinished.map { trial in
+                "seed \(trial.parameters["seed"].map { "\($0)" } ?? "?"): "
+                    + (trial.state == .failed ? trial.lastError ?? "no reason recorded" : "\(trial.state.rawValue), never finished")
             }
             throw SHDError.missingRuns(
-                "\(purpose) \(neuron): \(failed.count) of \(trials.count) seed runs failed "
-                    + "(\(list.joined(separator: "; ")))")
+                "\(purpose) \(neuron): \(outcome.unfinished.count) of \(trials.count) seed runs failed "
+                    + "(\((list + outcome.workerFailures).joined(separator: "; ")))")
+        }
+    }
+
+    /// Runs this pipeline's studies: `runWorkers` with the trials' fixed `overrides`, or none
+    /// under `enqueueOnly`.
+    private func coordinator(overrides: [ConfigOverride]) -> StudyCoordinator {
+        StudyCoordinator(queue: registry, registryLocation: options.registryPath(), enqueueOnly: enqueueOnly) { spec, count in
+            try runWorkers(spec.name, count, overrides)
         }
     }
 
@@ -166,13 +167,6 @@ public struct SHDPipeline {
     private func studyID(_ name: String) throws -> StudyID {
         guard let study = try registry.study(named: name) else { throw RegistryError.unknownStudy(name) }
         return study.id
-    }
-
-    /// 64-bit FNV-1a in hex: enough to tell configs apart in a study name (not a security hash).
-    static func digest(_ text: String) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in text.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        return String(hash, radix: 16)
     }
 }
 

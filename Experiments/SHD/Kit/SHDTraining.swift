@@ -63,7 +63,7 @@ public final class SHDTraining: Experiment {
         optimizer.learningRate = learningRate(epoch: epoch)
         // The order depends on (seed, epoch) only, so a resumed run repeats an uninterrupted one.
         var rng = SeededRNG(seed: UInt64(config.seed)).stream(epoch)
-        let batches = rng.shuffled(Array(0..<data.train.count)).chunked(config.training.batchSize)
+        let batches = SampleBatches(shuffling: Array(0..<data.train.count), size: config.training.batchSize, rng: &rng)
         progress.expectedSteps = batches.count
         var tally = ActivityTally()
         for batch in batches {
@@ -88,7 +88,7 @@ public final class SHDTraining: Experiment {
     func measure(_ samples: EncodedSpikes) throws -> ActivityTally {
         try Tape.withoutGradient {
             var tally = ActivityTally()
-            for batch in Array(0..<samples.count).chunked(config.training.batchSize) {
+            for batch in SampleBatches(Array(0..<samples.count), size: config.training.batchSize) {
                 let outcome = try network.forward(batch, of: samples)
                 tally.add(outcome, labels: batch.map { samples.labels[$0] }, loss: outcome.loss.item)
             }
@@ -137,12 +137,5 @@ struct ActivityTally {
             points.append(MetricPoint(split: split, name: "spikes_per_sample_layer\(index + 1)", value: Double(layer.reduce(0, +)) / n))
         }
         return points
-    }
-}
-
-extension Array {
-    /// Consecutive slices of at most `size` elements.
-    func chunked(_ size: Int) -> [[Element]] {
-        stride(from: 0, to: count, by: size).map { Array(self[$0..<Swift.min($0 + size, count)]) }
     }
 }

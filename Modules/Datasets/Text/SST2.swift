@@ -1,4 +1,5 @@
 import Foundation
+import TensorRuntime
 
 /// Why a sentence-classification file cannot be read; every message names the file and, where
 /// there is one, the line (1-based, the header is line 1) and the field.
@@ -111,11 +112,10 @@ public struct SST2Dataset: Sendable {
         guard count >= 0, count < labels.count else {
             throw DatasetError.invalidArgument("validation split of \(count) out of \(labels.count) sentences (expected 0 ≤ count < \(labels.count))")
         }
-        var rng = SplitMix(seed: seed)
+        var rng = SeededRNG(seed: seed)
         var held = Set<Int>()
         for c in 0..<classes {
-            var members = labels.indices.filter { labels[$0] == c }
-            for i in stride(from: members.count - 1, to: 0, by: -1) { members.swapAt(i, Int(rng.next() % UInt64(i + 1))) }
+            let members = rng.shuffled(labels.indices.filter { labels[$0] == c })
             let want = count / classes + (c < count % classes ? 1 : 0)
             guard want <= members.count else {
                 throw DatasetError.invalidArgument("validation split wants \(want) sentences of class \(c), which has \(members.count)")

@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import Registry
 
@@ -16,7 +15,7 @@ import Registry
 /// An experiment's search command, with the plan from its preset's `search` section:
 ///
 /// ```swift
-/// let name = HyperparameterSearch.studyName(base: "shd-\(neuron)", plan: plan)
+/// let name = "shd-\(neuron).search." + (try StudyFingerprint.of(["config": config, "search": plan]))
 /// let worker = [LocalWorkerPool.currentExecutable.path, "worker", name] + options.commandLine
 /// let spec = StudySpec(
 ///     name: name, experiment: "shd", objective: "val/accuracy", direction: .maximize, workerCommand: worker)
@@ -24,6 +23,8 @@ import Registry
 /// try search.run { try LocalWorkerPool(command: worker, count: plan.workers).run() }
 /// let best = try search.best()
 /// ```
+///
+/// (`StudyCoordinator.search` is this, with `--enqueue-only` handled.)
 public struct HyperparameterSearch: Sendable {
     public var spec: StudySpec
     public var plan: SearchPlan
@@ -75,14 +76,6 @@ public struct HyperparameterSearch: Sendable {
             .min(by: spec.direction.ranks)
     }
 
-    /// A study name that changes whenever the plan changes: "\(base)-\(first 8 hex of SHA-256
-    /// of the plan's canonical JSON)", so rerunning an unchanged search resumes it and a changed
-    /// one starts fresh.
-    public static func studyName(base: String, plan: SearchPlan) -> String {
-        let digest = SHA256.hash(data: Data(plan.canonicalJSON.utf8))
-        return "\(base)-" + digest.prefix(4).map { String(format: "%02x", $0) }.joined()
-    }
-
     /// The plan's sampler, seeded with the plan's seed.
     var sampler: any TrialSampler {
         switch plan.sampler {
@@ -117,7 +110,7 @@ public enum SearchError: Error, Equatable, CustomStringConvertible {
             let differences = [("lacks", missing), ("has", extra)].filter { !$0.1.isEmpty }
                 .map { "\($0.0) \($0.1.joined(separator: ", "))" }.joined(separator: " and ")
             return "study \(study): trial \(trial) does not come from this search space (it \(differences));"
-                + " give a changed search a new study name (HyperparameterSearch.studyName)"
+                + " give a changed search a new study name (StudyFingerprint)"
         case .stalled(let study, let open):
             return "study \(study): the workers returned but trials \(open.map(String.init).joined(separator: ", "))"
                 + " are still queued or running; check that the workers use this registry and study,"

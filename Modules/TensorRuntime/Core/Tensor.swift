@@ -61,8 +61,6 @@ public struct Tensor: @unchecked Sendable {
 
     public var rank: Int { shape.count }
     public var count: Int { storage.count }
-    /// Whether this tensor is a scalar (rank 0 or one element).
-    public var isScalar: Bool { storage.count == 1 }
 
     // MARK: Element access
 

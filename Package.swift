@@ -145,7 +145,7 @@ let package = Package(
         .executableTarget(
             name: "SNNCLI",
             dependencies: [
-                "Datasets", "Registry", "Reporting", "ExperimentKit", "Neurons",
+                "Datasets", "Registry", "Reporting", "ExperimentKit", "Neurons", "Plot",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Tools/snn"),

@@ -145,8 +145,8 @@ final class LIFTests: XCTestCase {
                        file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertEqual(actual.spikes, expected.spikes, "\(label): spikes", file: file, line: line)
         XCTAssertGreaterThan(expected.spikes.filter { $0 == 1 }.count, 1, "\(label): the case must fire", file: file, line: line)
-        XCTAssertEqual(actual.membranes, expected.membranes, accuracy: 1e-12, "\(label): membranes", file: file, line: line)
-        XCTAssertEqual(actual.gradient, expected.gradient, accuracy: 1e-12, "\(label): gradient", file: file, line: line)
+        assertClose(actual.membranes, expected.membranes, tolerance: 1e-12, "\(label): membranes", file: file, line: line)
+        assertClose(actual.gradient, expected.gradient, tolerance: 1e-12, "\(label): gradient", file: file, line: line)
     }
 
     func testSpikingJellyResetVariants() throws {

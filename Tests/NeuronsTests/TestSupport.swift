@@ -7,7 +7,8 @@ import TensorRuntime
 func runNeuron(_ name: String, _ configuration: [String: Any] = [:], input: [Double],
                initialState: [Double]? = nil) throws -> NeuronOutput {
     let engine = try NeuronRegistry.dynamics(named: name, configuration: configuration)
-    let state = initialState.map { Tensor(shape: [$0.count, 1], values: $0, dtype: .float64) }
+    // U has one step's shape, [1], after the state variables' axis when there are several.
+    let state = initialState.map { Tensor(shape: $0.count > 1 ? [$0.count, 1] : [1], values: $0, dtype: .float64) }
     return engine.run(Tensor(shape: [input.count, 1], values: input, dtype: .float64),
                       parameters: Tensor(shape: [engine.parameterNames.count], values: engine.initialParameters,
                                          dtype: .float64),

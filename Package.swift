@@ -56,8 +56,20 @@ let package = Package(
             path: "Modules/TensorRuntime"),
         .target(
             name: "NN",
-            dependencies: ["TensorRuntime", "CHDF5"],
+            dependencies: ["TensorRuntime"],
             path: "Modules/NN"),
+        .target(
+            name: "HDF5",
+            dependencies: ["CHDF5"],
+            path: "Modules/HDF5"),
+        .target(
+            name: "Checkpoint",
+            dependencies: ["NN", "HDF5", "TensorRuntime"],
+            path: "Modules/Checkpoint"),
+        .target(
+            name: "NIR",
+            dependencies: ["HDF5", "TensorRuntime", "NN", "Neurons"],
+            path: "Modules/NIR"),
         .target(
             name: "Neurons",
             dependencies: ["TensorRuntime", "NN", "CSpikeKernels", "EventSim"],
@@ -68,7 +80,7 @@ let package = Package(
             path: "Modules/EventSim"),
         .target(
             name: "Datasets",
-            dependencies: ["CHDF5", "TensorRuntime", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["HDF5", "TensorRuntime", .product(name: "Crypto", package: "swift-crypto")],
             path: "Modules/Datasets"),
         .target(
             name: "Registry",
@@ -87,7 +99,7 @@ let package = Package(
         .target(
             name: "ExperimentKit",
             dependencies: [
-                "NN", "Registry", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "NN", "Checkpoint", "Registry", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Modules/ExperimentKit"),
@@ -124,7 +136,7 @@ let package = Package(
         .executableTarget(
             name: "SNNCLI",
             dependencies: [
-                "Datasets", "Registry", "Plot", "ExperimentKit", "Neurons",
+                "Datasets", "Registry", "Plot", "ExperimentKit", "Neurons", "NIR", "HDF5", "Checkpoint", "SHDExperiment",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Tools/snn"),
@@ -151,8 +163,16 @@ let package = Package(
             path: "Tests/TensorRuntimeTests"),
         .testTarget(
             name: "NNTests",
-            dependencies: ["NN", "TestSupport"],
+            dependencies: ["NN", "Checkpoint", "TestSupport"],
             path: "Tests/NNTests"),
+        .testTarget(
+            name: "HDF5Tests",
+            dependencies: ["HDF5", "Checkpoint", "NN", "TensorRuntime", "TestSupport"],
+            path: "Tests/HDF5Tests"),
+        .testTarget(
+            name: "NIRTests",
+            dependencies: ["NIR", "HDF5", "NN", "Neurons", "TensorRuntime", "TestSupport"],
+            path: "Tests/NIRTests"),
         .testTarget(
             name: "NeuronsTests",
             dependencies: ["Neurons", "CSpikeKernels"],
@@ -163,7 +183,7 @@ let package = Package(
             path: "Tests/EventSimTests"),
         .testTarget(
             name: "DatasetsTests",
-            dependencies: ["Datasets"],
+            dependencies: ["Datasets", "HDF5"],
             path: "Tests/DatasetsTests"),
         .testTarget(
             name: "RegistryTests",

@@ -1,3 +1,4 @@
+import Foundation
 import TensorRuntime
 import XCTest
 
@@ -38,4 +39,12 @@ public func assertClose(
         XCTFail("element \(i): \(x) vs expected \(y)", file: file, line: line)
         return
     }
+}
+
+/// A fresh directory under the system temp folder, removed when the test ends.
+public func temporaryDirectory(_ test: XCTestCase) throws -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("tests-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    test.addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+    return url
 }

@@ -3,10 +3,12 @@ import Foundation
 
 /// The one lock every libhdf5 call in the toolkit runs under.
 ///
-/// Debian's libhdf5 is the serial build, which is not thread-safe: two threads inside the
-/// library at once (a checkpoint written while a loader thread reads a dataset) corrupt its
-/// global state. The lock is recursive so a caller may group several calls into one critical
-/// section (`withLock`) while each call still takes it itself.
+/// libhdf5 is thread-safe only when built with `--enable-threadsafe` (`H5_HAVE_THREADSAFE`;
+/// the Debian 12 package on our machines is, many serial builds are not): in a build without it,
+/// two threads inside the library at once (a checkpoint written while a loader thread reads a
+/// dataset) corrupt its global state. One lock of our own makes the toolkit safe on either. It
+/// is recursive so a caller may group several calls into one critical section (`withLock`)
+/// while each call still takes it itself.
 public enum HDF5Library {
     private static let lock: NSRecursiveLock = {
         let lock = NSRecursiveLock()

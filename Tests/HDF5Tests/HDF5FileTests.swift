@@ -145,9 +145,31 @@ final class HDF5FileTests: XCTestCase {
         assertError(try HDF5File.open(text), HDF5Error(file: text.path, path: "/", kind: .notHDF5), mentions: "not an HDF5 file")
     }
 
+    /// Every call takes the library lock: a read on another thread waits while it is held.
+    func testCallsWaitForTheLibraryLock() throws {
+        let url = try file("locked.h5")
+        try HDF5File.create(at: url).write([Int32(4)], to: "x")
+        let reads = ManagedAtomicCounter()
+        var released = Date.distantFuture
+        HDF5Library.withLock {
+            let reader = Thread {
+                if (try? HDF5File.open(url).read("x", as: Int32.self)) != [4] { reads.increment() }
+                reads.finish()
+            }
+            reader.start()
+            Thread.sleep(forTimeInterval: 0.2)
+            released = Date()
+        }
+        reads.waitUntilFinished()
+        XCTAssertEqual(reads.value, 0, "the read failed")
+        XCTAssertGreaterThanOrEqual(reads.finishedAt, released, "the read ran while another thread held the lock")
+    }
+
     /// The race the two old HDF5 wrappers had: a checkpoint saved on one thread (which never
-    /// took the library lock) while a loader thread reads a dataset. libhdf5 is the serial build,
-    /// so without the one lock this crashes or corrupts within a few iterations.
+    /// took the library lock) while a loader thread reads a dataset. On a libhdf5 built without
+    /// `H5_HAVE_THREADSAFE` this needs the module's lock; the Debian 12 build is thread-safe
+    /// itself, so there the test guards our handle ownership (closes under the lock, no handle
+    /// shared between threads) rather than the lock alone.
     func testCheckpointWrittenWhileAnotherThreadReads() throws {
         let directory = try temporaryDirectory(self)
         let data = directory.appendingPathComponent("data.h5")
@@ -183,18 +205,26 @@ final class HDF5FileTests: XCTestCase {
     }
 }
 
-/// A counter one thread increments and another reads after it finishes.
+/// A counter one thread increments and another reads after it finishes (and when).
 private final class ManagedAtomicCounter: @unchecked Sendable {
     private let condition = NSCondition()
     private var count = 0
     private var finished = false
+    private var finishTime = Date.distantPast
 
     func increment() { condition.withLock { count += 1 } }
-    func finish() { condition.withLock { finished = true; condition.broadcast() } }
+    func finish() {
+        condition.withLock {
+            finished = true
+            finishTime = Date()
+            condition.broadcast()
+        }
+    }
     func waitUntilFinished() {
         condition.lock()
         while !finished { condition.wait() }
         condition.unlock()
     }
     var value: Int { condition.withLock { count } }
+    var finishedAt: Date { condition.withLock { finishTime } }
 }

@@ -76,7 +76,9 @@ public final class HDF5File {
                 prefix += prefix.isEmpty ? String(component) : "/\(component)"
                 if H5Lexists(file.id, prefix, shim_H5P_DEFAULT()) > 0 { continue }
                 let id = H5Gcreate2(file.id, prefix, shim_H5P_DEFAULT(), shim_H5P_DEFAULT(), shim_H5P_DEFAULT())
-                guard HDF5Handle(id, close: H5Gclose) != nil else { throw error(prefix, .failed(operation: "create group")) }
+                guard HDF5Handle(id, close: H5Gclose) != nil else {
+                    throw error(prefix, .failed(operation: "create group"))
+                }
             }
         }
     }
@@ -91,10 +93,12 @@ public final class HDF5File {
             var info = H5G_info_t()
             guard H5Gget_info(group.id, &info) >= 0 else { throw error(path, .failed(operation: "list")) }
             return try (0..<info.nlinks).map { i in
-                let length = H5Lget_name_by_idx(group.id, ".", H5_INDEX_NAME, H5_ITER_INC, i, nil, 0, shim_H5P_DEFAULT())
+                let length = H5Lget_name_by_idx(
+                    group.id, ".", H5_INDEX_NAME, H5_ITER_INC, i, nil, 0, shim_H5P_DEFAULT())
                 guard length >= 0 else { throw error(path, .failed(operation: "list")) }
                 var buffer = [CChar](repeating: 0, count: Int(length) + 1)
-                H5Lget_name_by_idx(group.id, ".", H5_INDEX_NAME, H5_ITER_INC, i, &buffer, buffer.count, shim_H5P_DEFAULT())
+                H5Lget_name_by_idx(
+                    group.id, ".", H5_INDEX_NAME, H5_ITER_INC, i, &buffer, buffer.count, shim_H5P_DEFAULT())
                 return String(decoding: buffer.prefix(Int(length)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
             }
         }
@@ -151,8 +155,9 @@ public final class HDF5File {
                 H5Dcreate2(file.id, path, type, space.id, shim_H5P_DEFAULT(), shim_H5P_DEFAULT(), shim_H5P_DEFAULT()),
                 close: H5Dclose)
         else { throw error(path, .failed(operation: "create dataset")) }
-        guard shape.reduce(1, *) == 0
-            || H5Dwrite(dataset.id, memoryType, shim_H5S_ALL(), shim_H5S_ALL(), shim_H5P_DEFAULT(), data) >= 0
+        guard
+            shape.reduce(1, *) == 0
+                || H5Dwrite(dataset.id, memoryType, shim_H5S_ALL(), shim_H5S_ALL(), shim_H5P_DEFAULT(), data) >= 0
         else { throw error(path, .failed(operation: "write")) }
     }
 
@@ -168,7 +173,8 @@ public final class HDF5File {
                 throw error(path, .failed(operation: "make the type of"))
             }
             try values.withUnsafeBytes {
-                try createDataset(path, shape: shape, type: type.id, memoryType: T.storage.memoryType, data: $0.baseAddress)
+                try createDataset(
+                    path, shape: shape, type: type.id, memoryType: T.storage.memoryType, data: $0.baseAddress)
             }
         }
     }
@@ -184,7 +190,9 @@ public final class HDF5File {
             guard count > 0 else { return [] }
             var values = [T](repeating: T(), count: count)
             let status = values.withUnsafeMutableBytes {
-                H5Dread(dataset.id, T.storage.memoryType, shim_H5S_ALL(), shim_H5S_ALL(), shim_H5P_DEFAULT(), $0.baseAddress)
+                H5Dread(
+                    dataset.id, T.storage.memoryType, shim_H5S_ALL(), shim_H5S_ALL(), shim_H5P_DEFAULT(), $0.baseAddress
+                )
             }
             guard status >= 0 else { throw error(path, .failed(operation: "read \(T.self) from")) }
             return values
@@ -206,9 +214,11 @@ public final class HDF5File {
                 var offset = 0
                 var descriptors = rows.map { row -> hvl_t in
                     defer { offset += row.count }
-                    return hvl_t(len: row.count, p: row.isEmpty ? nil : UnsafeMutableRawPointer(storage.baseAddress! + offset))
+                    return hvl_t(
+                        len: row.count, p: row.isEmpty ? nil : UnsafeMutableRawPointer(storage.baseAddress! + offset))
                 }
-                try createDataset(path, shape: [rows.count], type: fileType.id, memoryType: memoryType.id, data: &descriptors)
+                try createDataset(
+                    path, shape: [rows.count], type: fileType.id, memoryType: memoryType.id, data: &descriptors)
             }
         }
     }
@@ -238,7 +248,9 @@ public final class HDF5File {
             else { throw error(path, .failed(operation: "read rows \(range.lowerBound)..<\(range.upperBound) of")) }
             defer { _ = shim_vlen_reclaim(memoryType.id, memorySpace.id, &buffer) }
             for (offset, row) in buffer.enumerated() {
-                try body(range.lowerBound + offset, UnsafeBufferPointer(start: row.p?.assumingMemoryBound(to: T.self), count: row.len))
+                try body(
+                    range.lowerBound + offset,
+                    UnsafeBufferPointer(start: row.p?.assumingMemoryBound(to: T.self), count: row.len))
             }
         }
     }
@@ -248,9 +260,12 @@ public final class HDF5File {
     /// Writes UTF-8 strings as dataset `path` of `shape` (default: one dimension; [] is a
     /// scalar): variable-length (as h5py writes `str`) or fixed-length null-padded (as h5py writes
     /// `bytes` arrays).
-    public func writeStrings(_ values: [String], shape: [Int]? = nil, to path: String, variableLength: Bool = true) throws {
+    public func writeStrings(_ values: [String], shape: [Int]? = nil, to path: String, variableLength: Bool = true)
+        throws
+    {
         let shape = shape ?? [values.count]
-        precondition(shape.reduce(1, *) == values.count, "HDF5File.writeStrings: \(values.count) strings for shape \(shape)")
+        precondition(
+            shape.reduce(1, *) == values.count, "HDF5File.writeStrings: \(values.count) strings for shape \(shape)")
         try HDF5Library.withLock {
             guard let type = HDF5Handle(H5Tcopy(shim_H5T_C_S1()), close: H5Tclose) else {
                 throw error(path, .failed(operation: "make the type of"))
@@ -347,8 +362,9 @@ public final class HDF5File {
     private func writeAttribute<T>(_ name: String, on path: String, type: hid_t, memoryType: hid_t, value: [T]) throws {
         guard let space = HDF5Handle(H5Screate(H5S_SCALAR), close: H5Sclose),
             let attribute = HDF5Handle(
-                H5Acreate_by_name(file.id, path, name, type, space.id, shim_H5P_DEFAULT(), shim_H5P_DEFAULT(),
-                                  shim_H5P_DEFAULT()),
+                H5Acreate_by_name(
+                    file.id, path, name, type, space.id, shim_H5P_DEFAULT(), shim_H5P_DEFAULT(),
+                    shim_H5P_DEFAULT()),
                 close: H5Aclose)
         else { throw error("\(path)@\(name)", .failed(operation: "create attribute")) }
         guard value.withUnsafeBytes({ H5Awrite(attribute.id, memoryType, $0.baseAddress) }) >= 0 else {
@@ -367,7 +383,8 @@ public final class HDF5File {
                     file.id, path, H5_INDEX_NAME, H5_ITER_INC, index, nil, 0, shim_H5P_DEFAULT())
                 guard length >= 0 else { break }
                 var buffer = [CChar](repeating: 0, count: Int(length) + 1)
-                H5Aget_name_by_idx(file.id, path, H5_INDEX_NAME, H5_ITER_INC, index, &buffer, buffer.count, shim_H5P_DEFAULT())
+                H5Aget_name_by_idx(
+                    file.id, path, H5_INDEX_NAME, H5_ITER_INC, index, &buffer, buffer.count, shim_H5P_DEFAULT())
                 names.append(String(decoding: buffer.prefix(Int(length)).map { UInt8(bitPattern: $0) }, as: UTF8.self))
                 index += 1
             }
@@ -400,7 +417,8 @@ public final class HDF5File {
                 HDF5ElementKind(stored.id).isNumber
             else { throw error("\(path)@\(name)", .wrongType(expected: "a number")) }
             var value = T()
-            guard withUnsafeMutableBytes(of: &value, { H5Aread(attribute.id, T.storage.memoryType, $0.baseAddress) }) >= 0
+            guard
+                withUnsafeMutableBytes(of: &value, { H5Aread(attribute.id, T.storage.memoryType, $0.baseAddress) }) >= 0
             else { throw error("\(path)@\(name)", .failed(operation: "read")) }
             return value
         }
@@ -410,8 +428,9 @@ public final class HDF5File {
         guard path == "/" || contains(path), H5Aexists_by_name(file.id, path, name, shim_H5P_DEFAULT()) > 0 else {
             throw error("\(path)@\(name)", .missing)
         }
-        guard let attribute = HDF5Handle(
-            H5Aopen_by_name(file.id, path, name, shim_H5P_DEFAULT(), shim_H5P_DEFAULT()), close: H5Aclose)
+        guard
+            let attribute = HDF5Handle(
+                H5Aopen_by_name(file.id, path, name, shim_H5P_DEFAULT(), shim_H5P_DEFAULT()), close: H5Aclose)
         else { throw error("\(path)@\(name)", .failed(operation: "open attribute")) }
         return attribute
     }
@@ -429,7 +448,10 @@ public indirect enum HDF5ElementKind: Equatable, Sendable {
         case H5T_FLOAT: self = .float
         case H5T_STRING: self = .string
         case H5T_VLEN:
-            guard let base = HDF5Handle(H5Tget_super(type), close: H5Tclose) else { self = .other; return }
+            guard let base = HDF5Handle(H5Tget_super(type), close: H5Tclose) else {
+                self = .other
+                return
+            }
             self = .variableLength(HDF5ElementKind(base.id))
         default: self = .other
         }

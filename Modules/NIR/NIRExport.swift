@@ -45,7 +45,9 @@ public enum NIRExport {
         switch layer {
         case .linear(let linear):
             shape = [linear.outFeatures]
-            if let bias = linear.bias { return ("linear", .affine(weight: array(linear.weight.value), bias: array(bias.value))) }
+            if let bias = linear.bias {
+                return ("linear", .affine(weight: array(linear.weight.value), bias: array(bias.value)))
+            }
             return ("linear", .linear(weight: array(linear.weight.value)))
         case .conv(let conv):
             let weight = conv.weight.value
@@ -54,10 +56,14 @@ public enum NIRExport {
             let outW = (shape[2] + 2 * padding.1 - dilation.1 * (weight.shape[3] - 1) - 1) / stride.1 + 1
             let inputShape = [shape[1], shape[2]]
             shape = [weight.shape[0], outH, outW]
-            return ("conv", .conv2d(
-                weight: array(weight), bias: conv.bias.map { array($0.value) } ?? NIRArray(repeating: 0, shape: [weight.shape[0]]),
-                stride: [stride.0, stride.1], padding: [padding.0, padding.1], dilation: [dilation.0, dilation.1],
-                groups: conv.groups, inputShape: inputShape))
+            return (
+                "conv",
+                .conv2d(
+                    weight: array(weight),
+                    bias: conv.bias.map { array($0.value) } ?? NIRArray(repeating: 0, shape: [weight.shape[0]]),
+                    stride: [stride.0, stride.1], padding: [padding.0, padding.1], dilation: [dilation.0, dilation.1],
+                    groups: conv.groups, inputShape: inputShape)
+            )
         case .flatten:
             let inputShape = shape
             shape = [shape.reduce(1, *)]
@@ -77,28 +83,40 @@ public enum NIRExport {
     private static func neuronNode(
         _ neurons: SpikingNeurons, filled: (Double) -> NIRArray, dt: Double
     ) throws -> (String, NIRNode) {
-        let values = Dictionary(uniqueKeysWithValues: zip(neurons.dynamics.parameterNames, neurons.parameterVector.doubles))
+        let values = Dictionary(
+            uniqueKeysWithValues: zip(neurons.dynamics.parameterNames, neurons.parameterVector.doubles))
         if let lif = (neurons.dynamics as? FusedNeuronEngine<LIF>)?.neuron {
             guard lif.reset == .hard, !lif.delayedReset else {
-                throw NIRError("""
+                throw NIRError(
+                    """
                     lif with \(lif.delayedReset ? "delayedReset" : "reset: soft") has no NIR counterpart \
-                    (NIR's LIF resets to v_reset in the step it spikes); exportable: \(exportablePlugins.joined(separator: ", "))
+                    (NIR's LIF resets to v_reset in the step it spikes); \
+                    exportable: \(exportablePlugins.joined(separator: ", "))
                     """)
             }
             let tau = dt / (1 - values["decay"]!)
             // H = βU + X is the Euler step with R = τ/dt; decayInput's H = βU + (1 − β)X has R = 1.
-            return ("lif", .lif(tau: filled(tau), r: filled(lif.decayInput ? 1 : tau / dt), vLeak: filled(lif.leakPotential),
-                                vThreshold: filled(values["threshold"]!), vReset: filled(lif.resetPotential)))
+            return (
+                "lif",
+                .lif(
+                    tau: filled(tau), r: filled(lif.decayInput ? 1 : tau / dt), vLeak: filled(lif.leakPotential),
+                    vThreshold: filled(values["threshold"]!), vReset: filled(lif.resetPotential))
+            )
         }
         if let cuba = (neurons.dynamics as? FusedNeuronEngine<CurrentBasedLIF>)?.neuron {
             let tauMem = dt / (1 - values["membraneDecay"]!)
             let tauSyn = dt / (1 - values["synapticDecay"]!)
             // The input enters the current undelayed with gain 1: w_in·dt/τ_syn = 1.
-            return ("cubalif", .cubaLIF(
-                tauSyn: filled(tauSyn), tauMem: filled(tauMem), r: filled(1), vLeak: filled(cuba.leakPotential),
-                vThreshold: filled(values["threshold"]!), vReset: filled(cuba.resetPotential), wIn: filled(tauSyn / dt)))
+            return (
+                "cubalif",
+                .cubaLIF(
+                    tauSyn: filled(tauSyn), tauMem: filled(tauMem), r: filled(1), vLeak: filled(cuba.leakPotential),
+                    vThreshold: filled(values["threshold"]!), vReset: filled(cuba.resetPotential),
+                    wIn: filled(tauSyn / dt))
+            )
         }
-        throw NIRError("""
+        throw NIRError(
+            """
             neuron plugin '\(neurons.dynamics.neuronName)' has no NIR counterpart; \
             exportable: \(exportablePlugins.joined(separator: ", "))
             """)

@@ -21,8 +21,9 @@ public enum NIRFile {
         try file.writeStrings([version], shape: [], to: "version")
         try file.createGroup("node/nodes")
         try file.writeStrings(["NIRGraph"], shape: [], to: "node/type")
-        try file.writeStrings(graph.edges.flatMap { [$0.source, $0.target] }, shape: [graph.edges.count, 2],
-                              to: "node/edges")
+        try file.writeStrings(
+            graph.edges.flatMap { [$0.source, $0.target] }, shape: [graph.edges.count, 2],
+            to: "node/edges")
         for (name, node) in graph.nodes {
             try NodeWriter(file: file, group: "node/nodes/\(name)").write(node)
         }
@@ -31,7 +32,8 @@ public enum NIRFile {
     public static func read(_ url: URL) throws -> NIRGraph {
         let file = try HDF5File.open(url)
         guard file.contains("node/nodes"), file.contains("node/edges") else {
-            throw NIRError("\(url.path): not a NIR file (expected the groups node/nodes and node/edges of NIR's HDF5 layout)")
+            throw NIRError(
+                "\(url.path): not a NIR file (expected the groups node/nodes and node/edges of NIR's HDF5 layout)")
         }
         let nodeType = file.contains("node/type") ? try file.readStrings("node/type").first : nil
         guard nodeType == nil || nodeType == "NIRGraph" else {
@@ -88,11 +90,15 @@ private struct NodeWriter {
             try ints("stride", stride)
             try ints("padding", padding)
         case .lif(let tau, let r, let vLeak, let vThreshold, let vReset):
-            for (name, value) in [("tau", tau), ("r", r), ("v_leak", vLeak), ("v_threshold", vThreshold),
-                                  ("v_reset", vReset)] { try array(name, value) }
+            for (name, value) in [
+                ("tau", tau), ("r", r), ("v_leak", vLeak), ("v_threshold", vThreshold),
+                ("v_reset", vReset),
+            ] { try array(name, value) }
         case .cubaLIF(let tauSyn, let tauMem, let r, let vLeak, let vThreshold, let vReset, let wIn):
-            for (name, value) in [("tau_syn", tauSyn), ("tau_mem", tauMem), ("r", r), ("v_leak", vLeak),
-                                  ("v_threshold", vThreshold), ("v_reset", vReset), ("w_in", wIn)] {
+            for (name, value) in [
+                ("tau_syn", tauSyn), ("tau_mem", tauMem), ("r", r), ("v_leak", vLeak),
+                ("v_threshold", vThreshold), ("v_reset", vReset), ("w_in", wIn),
+            ] {
                 try array(name, value)
             }
         case .integrateAndFire(let r, let vThreshold, let vReset):
@@ -140,28 +146,33 @@ private struct NodeReader {
                 padding: try pair("padding"), dilation: try pair("dilation"), groups: try int("groups"),
                 inputShape: has("input_shape") ? try ints("input_shape") : nil)
         case "Flatten":
-            return .flatten(startDim: try int("start_dim"), endDim: try int("end_dim"), inputShape: try ints("input_type"))
+            return .flatten(
+                startDim: try int("start_dim"), endDim: try int("end_dim"), inputShape: try ints("input_type"))
         case "SumPool2d":
             return .sumPool2d(kernel: try pair("kernel_size"), stride: try pair("stride"), padding: try pair("padding"))
         case "AvgPool2d":
             return .avgPool2d(kernel: try pair("kernel_size"), stride: try pair("stride"), padding: try pair("padding"))
         case "LIF":
             let threshold = try array("v_threshold")
-            return .lif(tau: try array("tau"), r: try array("r"), vLeak: try array("v_leak"), vThreshold: threshold,
-                        vReset: try resetPotential(like: threshold))
+            return .lif(
+                tau: try array("tau"), r: try array("r"), vLeak: try array("v_leak"), vThreshold: threshold,
+                vReset: try resetPotential(like: threshold))
         case "CubaLIF":
             let threshold = try array("v_threshold")
             return .cubaLIF(
-                tauSyn: try array("tau_syn"), tauMem: try array("tau_mem"), r: try array("r"), vLeak: try array("v_leak"),
+                tauSyn: try array("tau_syn"), tauMem: try array("tau_mem"), r: try array("r"),
+                vLeak: try array("v_leak"),
                 vThreshold: threshold, vReset: try resetPotential(like: threshold),
                 wIn: has("w_in") ? try array("w_in") : NIRArray(repeating: 1, shape: threshold.shape))
         case "IF":
             let threshold = try array("v_threshold")
-            return .integrateAndFire(r: try array("r"), vThreshold: threshold, vReset: try resetPotential(like: threshold))
+            return .integrateAndFire(
+                r: try array("r"), vThreshold: threshold, vReset: try resetPotential(like: threshold))
         case "LI":
             return .leakyIntegrator(tau: try array("tau"), r: try array("r"), vLeak: try array("v_leak"))
         default:
-            throw NIRError("""
+            throw NIRError(
+                """
                 \(file.url.path): node \(name) has type \(type), which this toolkit does not read \
                 (supported: \(NIRNode.supportedTypes.joined(separator: ", ")))
                 """)

@@ -59,8 +59,9 @@ public enum NIRNode: Equatable, Sendable {
     /// y = W x.
     case linear(weight: NIRArray)
     /// PyTorch's Conv2d: weight [out, in/groups, kH, kW]; `inputShape` (H, W) when known.
-    case conv2d(weight: NIRArray, bias: NIRArray, stride: [Int], padding: [Int], dilation: [Int], groups: Int,
-                inputShape: [Int]?)
+    case conv2d(
+        weight: NIRArray, bias: NIRArray, stride: [Int], padding: [Int], dilation: [Int], groups: Int,
+        inputShape: [Int]?)
     /// Flattens axes `startDim...endDim` of the per-sample shape `inputShape`.
     case flatten(startDim: Int, endDim: Int, inputShape: [Int])
     case sumPool2d(kernel: [Int], stride: [Int], padding: [Int])
@@ -68,8 +69,9 @@ public enum NIRNode: Equatable, Sendable {
     /// τ dv/dt = (v_leak − v) + R I; spike and v ← v_reset when v > v_threshold.
     case lif(tau: NIRArray, r: NIRArray, vLeak: NIRArray, vThreshold: NIRArray, vReset: NIRArray)
     /// τ_syn dI/dt = −I + w_in S;  τ_mem dv/dt = (v_leak − v) + R I; spike and reset as LIF.
-    case cubaLIF(tauSyn: NIRArray, tauMem: NIRArray, r: NIRArray, vLeak: NIRArray, vThreshold: NIRArray,
-                 vReset: NIRArray, wIn: NIRArray)
+    case cubaLIF(
+        tauSyn: NIRArray, tauMem: NIRArray, r: NIRArray, vLeak: NIRArray, vThreshold: NIRArray,
+        vReset: NIRArray, wIn: NIRArray)
     /// dv/dt = R I; spike and v ← v_reset when v > v_threshold.
     case integrateAndFire(r: NIRArray, vThreshold: NIRArray, vReset: NIRArray)
     /// τ dv/dt = (v_leak − v) + R I, no spikes.
@@ -95,7 +97,8 @@ public enum NIRNode: Equatable, Sendable {
 
     /// The node types this toolkit reads, as NIR names them.
     public static let supportedTypes = [
-        "Input", "Output", "Affine", "Linear", "Conv2d", "Flatten", "SumPool2d", "AvgPool2d", "LIF", "CubaLIF", "IF", "LI",
+        "Input", "Output", "Affine", "Linear", "Conv2d", "Flatten", "SumPool2d", "AvgPool2d", "LIF", "CubaLIF", "IF",
+        "LI",
     ]
 
     /// Named parameters for display (`snn nir inspect`).
@@ -106,19 +109,25 @@ public enum NIRNode: Equatable, Sendable {
         case .affine(let weight, let bias): return [("weight", "\(weight)"), ("bias", "\(bias)")]
         case .linear(let weight): return [("weight", "\(weight)")]
         case .conv2d(let weight, let bias, let stride, let padding, let dilation, let groups, let inputShape):
-            return [("weight", "\(weight)"), ("bias", "\(bias)"), ("stride", ints(stride)), ("padding", ints(padding)),
-                    ("dilation", ints(dilation)), ("groups", "\(groups)"),
-                    ("input_shape", inputShape.map(ints) ?? "none")]
+            return [
+                ("weight", "\(weight)"), ("bias", "\(bias)"), ("stride", ints(stride)), ("padding", ints(padding)),
+                ("dilation", ints(dilation)), ("groups", "\(groups)"),
+                ("input_shape", inputShape.map(ints) ?? "none"),
+            ]
         case .flatten(let start, let end, let inputShape):
             return [("start_dim", "\(start)"), ("end_dim", "\(end)"), ("input_type", ints(inputShape))]
         case .sumPool2d(let kernel, let stride, let padding), .avgPool2d(let kernel, let stride, let padding):
             return [("kernel_size", ints(kernel)), ("stride", ints(stride)), ("padding", ints(padding))]
         case .lif(let tau, let r, let vLeak, let vThreshold, let vReset):
-            return [("tau", "\(tau)"), ("r", "\(r)"), ("v_leak", "\(vLeak)"), ("v_threshold", "\(vThreshold)"),
-                    ("v_reset", "\(vReset)")]
+            return [
+                ("tau", "\(tau)"), ("r", "\(r)"), ("v_leak", "\(vLeak)"), ("v_threshold", "\(vThreshold)"),
+                ("v_reset", "\(vReset)"),
+            ]
         case .cubaLIF(let tauSyn, let tauMem, let r, let vLeak, let vThreshold, let vReset, let wIn):
-            return [("tau_syn", "\(tauSyn)"), ("tau_mem", "\(tauMem)"), ("r", "\(r)"), ("v_leak", "\(vLeak)"),
-                    ("v_threshold", "\(vThreshold)"), ("v_reset", "\(vReset)"), ("w_in", "\(wIn)")]
+            return [
+                ("tau_syn", "\(tauSyn)"), ("tau_mem", "\(tauMem)"), ("r", "\(r)"), ("v_leak", "\(vLeak)"),
+                ("v_threshold", "\(vThreshold)"), ("v_reset", "\(vReset)"), ("w_in", "\(wIn)"),
+            ]
         case .integrateAndFire(let r, let vThreshold, let vReset):
             return [("r", "\(r)"), ("v_threshold", "\(vThreshold)"), ("v_reset", "\(vReset)")]
         case .leakyIntegrator(let tau, let r, let vLeak):

@@ -11,12 +11,14 @@ final class HDF5FileTests: XCTestCase {
         try temporaryDirectory(self).appendingPathComponent(name)
     }
 
-    private func roundTrip<T: HDF5Element & Equatable>(_ values: [T], shape: [Int], storage: HDF5Storage? = nil) throws {
+    private func roundTrip<T: HDF5Element & Equatable>(_ values: [T], shape: [Int], storage: HDF5Storage? = nil) throws
+    {
         let url = try file("numbers.h5")
         try HDF5File.create(at: url).write(values, shape: shape, to: "group/data", as: storage)
         let reader = try HDF5File.open(url)
         XCTAssertEqual(try reader.shape(of: "group/data"), shape)
-        XCTAssertEqual(try reader.read("group/data", as: T.self), values, "\(T.self) stored as \(String(describing: storage))")
+        XCTAssertEqual(
+            try reader.read("group/data", as: T.self), values, "\(T.self) stored as \(String(describing: storage))")
     }
 
     func testEveryNumberTypeRoundTrips() throws {
@@ -128,21 +130,30 @@ final class HDF5FileTests: XCTestCase {
                 XCTAssertTrue("\(error)".contains(expected.file) && "\(error)".contains(mentions), "\(error)")
             }
         }
-        assertError(try reader.read("a/y", as: Float.self), HDF5Error(file: url.path, path: "a/y", kind: .missing),
-                    mentions: "no a/y")
-        assertError(try reader.shape(of: "b/c/d"), HDF5Error(file: url.path, path: "b/c/d", kind: .missing), mentions: "b/c/d")
-        assertError(try reader.attribute("scale", on: "a/x", as: Double.self),
-                    HDF5Error(file: url.path, path: "a/x@scale", kind: .missing), mentions: "a/x@scale")
-        assertError(try reader.stringAttribute("format"), HDF5Error(file: url.path, path: "/@format", kind: .missing),
-                    mentions: "/@format")
-        assertError(try reader.read("a", as: Float.self),
-                    HDF5Error(file: url.path, path: "a", kind: .wrongType(expected: "a dataset, not a group")),
-                    mentions: "wrong type")
-        assertError(try reader.readStrings("a/x"), HDF5Error(file: url.path, path: "a/x", kind: .wrongType(expected: "strings")),
-                    mentions: "expected strings")
+        assertError(
+            try reader.read("a/y", as: Float.self), HDF5Error(file: url.path, path: "a/y", kind: .missing),
+            mentions: "no a/y")
+        assertError(
+            try reader.shape(of: "b/c/d"), HDF5Error(file: url.path, path: "b/c/d", kind: .missing), mentions: "b/c/d")
+        assertError(
+            try reader.attribute("scale", on: "a/x", as: Double.self),
+            HDF5Error(file: url.path, path: "a/x@scale", kind: .missing), mentions: "a/x@scale")
+        assertError(
+            try reader.stringAttribute("format"), HDF5Error(file: url.path, path: "/@format", kind: .missing),
+            mentions: "/@format")
+        assertError(
+            try reader.read("a", as: Float.self),
+            HDF5Error(file: url.path, path: "a", kind: .wrongType(expected: "a dataset, not a group")),
+            mentions: "wrong type")
+        assertError(
+            try reader.readStrings("a/x"),
+            HDF5Error(file: url.path, path: "a/x", kind: .wrongType(expected: "strings")),
+            mentions: "expected strings")
         let text = try file("text.h5")
         try Data("not HDF5".utf8).write(to: text)
-        assertError(try HDF5File.open(text), HDF5Error(file: text.path, path: "/", kind: .notHDF5), mentions: "not an HDF5 file")
+        assertError(
+            try HDF5File.open(text), HDF5Error(file: text.path, path: "/", kind: .notHDF5), mentions: "not an HDF5 file"
+        )
     }
 
     /// Every call takes the library lock: a read on another thread waits while it is held.

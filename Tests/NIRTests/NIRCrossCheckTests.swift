@@ -49,8 +49,10 @@ final class NIRCrossCheckTests: XCTestCase {
         let directory = try temporaryDirectory(self)
         let model = directory.appendingPathComponent("model.nir")
         // snnTorch's NIR import assumes dt = 1e-4 s.
-        try NIRFile.write(NIRExport.graph([.linear(fc1), .neurons(lif1), .linear(fc2), .neurons(lif2)],
-                                          inputShape: [10], dt: 1e-4), to: model)
+        try NIRFile.write(
+            NIRExport.graph(
+                [.linear(fc1), .neurons(lif1), .linear(fc2), .neurons(lif2)],
+                inputShape: [10], dt: 1e-4), to: model)
         let inputFile = directory.appendingPathComponent("input.f32")
         let outputFile = directory.appendingPathComponent("output.f32")
         try input.floats.withUnsafeBytes { Data($0) }.write(to: inputFile)

@@ -11,7 +11,9 @@ final class NIRTests: XCTestCase {
     /// Input spikes [T, B, N], about one in four set, fixed by `seed`.
     static func spikes(steps: Int, batch: Int, features: Int, seed: UInt64) -> Tensor {
         var rng = SeededRNG(seed: seed)
-        let values = (0..<(steps * batch * features)).map { _ in Double.random(in: 0..<1, using: &rng) < 0.25 ? 1.0 : 0.0 }
+        let values = (0..<(steps * batch * features)).map { _ in
+            Double.random(in: 0..<1, using: &rng) < 0.25 ? 1.0 : 0.0
+        }
         return Tensor(shape: [steps, batch, features], values: values, dtype: .float32)
     }
 
@@ -20,14 +22,17 @@ final class NIRTests: XCTestCase {
         var rng = SeededRNG(seed: 3)
         let fc1 = Linear(inFeatures: 20, outFeatures: 16, rng: &rng)
         fc1.weight.value = fc1.weight.value * 3
-        let lif = try SpikingNeurons(neuron: "lif", configuration: ["decay": 0.9, "threshold": 0.7, "strictThreshold": true])
+        let lif = try SpikingNeurons(
+            neuron: "lif", configuration: ["decay": 0.9, "threshold": 0.7, "strictThreshold": true])
         let fc2 = Linear(inFeatures: 16, outFeatures: 8, rng: &rng)
         fc2.weight.value = fc2.weight.value * 3
         let cuba = try SpikingNeurons(neuron: "cuba-lif", configuration: ["membraneDecay": 0.8, "synapticDecay": 0.6])
         let readout = Linear(inFeatures: 8, outFeatures: 3, rng: &rng)
         let decay = Tensor(shape: [1], values: [0.85], dtype: .float32)
-        let layers: [NIRExport.Layer] = [.linear(fc1), .neurons(lif), .linear(fc2), .neurons(cuba), .linear(readout),
-                                         .leakyIntegrator(decay: 0.85, features: 3)]
+        let layers: [NIRExport.Layer] = [
+            .linear(fc1), .neurons(lif), .linear(fc2), .neurons(cuba), .linear(readout),
+            .leakyIntegrator(decay: 0.85, features: 3),
+        ]
         let hidden = { (x: Tensor) in cuba(fc2(lif(fc1(x)))) }
         return (layers, { Tensor.leakyIntegrate(readout(hidden($0)), decay: decay) }, hidden)
     }
@@ -39,12 +44,18 @@ final class NIRTests: XCTestCase {
         try NIRFile.write(try NIRExport.graph(layers, inputShape: [20], dt: 1e-4), to: url)
         let graph = try NIRFile.read(url)
         // Nodes come back in name order, as h5py lists a group; edges keep the chain.
-        XCTAssertEqual(graph.nodes.map { "\($0.name):\($0.node.typeName)" },
-                       ["cubalif1:CubaLIF", "input:Input", "li1:LI", "lif1:LIF", "linear1:Affine", "linear2:Affine",
-                        "linear3:Affine", "output:Output"])
-        XCTAssertEqual(graph.edges.map { "\($0.source)→\($0.target)" },
-                       ["input→linear1", "linear1→lif1", "lif1→linear2", "linear2→cubalif1", "cubalif1→linear3",
-                        "linear3→li1", "li1→output"])
+        XCTAssertEqual(
+            graph.nodes.map { "\($0.name):\($0.node.typeName)" },
+            [
+                "cubalif1:CubaLIF", "input:Input", "li1:LI", "lif1:LIF", "linear1:Affine", "linear2:Affine",
+                "linear3:Affine", "output:Output",
+            ])
+        XCTAssertEqual(
+            graph.edges.map { "\($0.source)→\($0.target)" },
+            [
+                "input→linear1", "linear1→lif1", "lif1→linear2", "linear2→cubalif1", "cubalif1→linear3",
+                "linear3→li1", "li1→output",
+            ])
         let imported = try NIRNetwork(graph, dt: 1e-4)
         let expected = run(input)
         XCTAssertGreaterThan(hidden(input).sum().item, 10, "the test network must spike to test anything")
@@ -80,7 +91,8 @@ final class NIRTests: XCTestCase {
         }
         let graph = try NIRFile.read(url)
         XCTAssertEqual(graph.nodes.map(\.name), ["fc", "input", "lif", "output"])
-        XCTAssertEqual(graph.node(named: "fc"), .linear(weight: NIRArray(shape: [2, 3], values: weight.map(Double.init))))
+        XCTAssertEqual(
+            graph.node(named: "fc"), .linear(weight: NIRArray(shape: [2, 3], values: weight.map(Double.init))))
         XCTAssertEqual(graph.edges.map(\.source), ["fc", "input", "lif"])
         let input = Self.spikes(steps: 25, batch: 2, features: 3, seed: 5)
         let output = try NIRNetwork(graph, dt: dt)(input)
@@ -92,7 +104,9 @@ final class NIRTests: XCTestCase {
         for t in 0..<25 {
             for b in 0..<2 {
                 for n in 0..<2 {
-                    let current = (0..<3).reduce(0.0) { $0 + Double(weight[n * 3 + $1]) * Double(x[(t * 2 + b) * 3 + $1]) }
+                    let current = (0..<3).reduce(0.0) {
+                        $0 + Double(weight[n * 3 + $1]) * Double(x[(t * 2 + b) * 3 + $1])
+                    }
                     v[b][n] += dt / Double(tau) * (-v[b][n] + Double(r) * current)
                     let spike: Float = v[b][n] > Double(threshold) ? 1 : 0
                     if spike == 1 { v[b][n] = 0 }
@@ -108,7 +122,8 @@ final class NIRTests: XCTestCase {
         let dqif = try SpikingNeurons(neuron: "dqif")
         XCTAssertThrowsError(try NIRExport.graph([.neurons(dqif)], inputShape: [4], dt: 1e-3)) { error in
             let message = "\(error)"
-            XCTAssertTrue(message.contains("'dqif'") && message.contains("lif") && message.contains("cuba-lif"), message)
+            XCTAssertTrue(
+                message.contains("'dqif'") && message.contains("lif") && message.contains("cuba-lif"), message)
         }
         let soft = try SpikingNeurons(neuron: "lif", configuration: ["reset": "soft"])
         XCTAssertThrowsError(try NIRExport.graph([.neurons(soft)], inputShape: [4], dt: 1e-3)) {
@@ -118,8 +133,9 @@ final class NIRTests: XCTestCase {
 
     func testUnknownNodeTypeNamesTheNodeAndTheSupportedTypes() throws {
         let url = try temporaryDirectory(self).appendingPathComponent("delay.nir")
-        var graph = NIRGraph(nodes: [("input", .input(shape: [2])), ("output", .output(shape: [2]))],
-                             edges: [("input", "output")])
+        var graph = NIRGraph(
+            nodes: [("input", .input(shape: [2])), ("output", .output(shape: [2]))],
+            edges: [("input", "output")])
         try NIRFile.write(graph, to: url)
         XCTAssertEqual(try NIRFile.read(url), graph)
         do {
@@ -133,8 +149,10 @@ final class NIRTests: XCTestCase {
         }
         // A recurrent layer: lif → rec → lif.
         let threshold = NIRArray(repeating: 1, shape: [2])
-        graph.nodes += [("lif", .lif(tau: threshold, r: threshold, vLeak: threshold, vThreshold: threshold, vReset: threshold)),
-                        ("rec", .linear(weight: NIRArray(repeating: 1, shape: [2, 2])))]
+        graph.nodes += [
+            ("lif", .lif(tau: threshold, r: threshold, vLeak: threshold, vThreshold: threshold, vReset: threshold)),
+            ("rec", .linear(weight: NIRArray(repeating: 1, shape: [2, 2]))),
+        ]
         graph.edges = [("input", "lif"), ("lif", "rec"), ("rec", "lif"), ("lif", "output")]
         XCTAssertThrowsError(try NIRNetwork(graph, dt: 1)) {
             XCTAssertTrue("\($0)".contains("node lif has 2 incoming edges") && "\($0)".contains("recurrent"), "\($0)")

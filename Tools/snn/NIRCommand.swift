@@ -32,7 +32,8 @@ struct NIRCommand: ParsableCommand {
         @OptionGroup var registry: RegistryOption
         @Option(help: "The NIR file to write.")
         var out: String
-        @Option(help: "The time step in seconds the discrete decays are converted with (snnTorch's NIR import uses 1e-4).")
+        @Option(
+            help: "The time step in seconds the discrete decays are converted with (snnTorch's NIR import uses 1e-4).")
         var dt = 1e-4
 
         func run() throws {
@@ -40,18 +41,22 @@ struct NIRCommand: ParsableCommand {
             let id = RunID(runID)
             let config = try ResumePoint.storedConfig(SHDConfig.self, of: id, in: registry).value
             guard !config.isEventDriven else {
-                throw ValidationError("run \(runID) trained the event-driven \(config.neuron) network; NIR export covers the discrete-time SHD networks")
+                throw ValidationError(
+                    "run \(runID) trained the event-driven \(config.neuron) network; "
+                        + "NIR export covers the discrete-time SHD networks")
             }
             let checkpoint = try ResumePoint.lastCheckpoint(of: id, in: registry)
             let network = try SHDLayers(config: config, checkpoint: checkpoint)
-            try NIRFile.write(try NIRExport.graph(network.nirLayers, inputShape: [network.inputs], dt: dt),
-                              to: URL(fileURLWithPath: out))
+            try NIRFile.write(
+                try NIRExport.graph(network.nirLayers, inputShape: [network.inputs], dt: dt),
+                to: URL(fileURLWithPath: out))
             print("wrote \(out): \(config.neuron) network \(network.sizes) from \(checkpoint.path), dt \(dt) s")
         }
     }
 
     struct Inspect: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print a NIR file's nodes, shapes, parameters and edges.")
+        static let configuration = CommandConfiguration(
+            abstract: "Print a NIR file's nodes, shapes, parameters and edges.")
 
         @Argument(help: "A NIR (HDF5) file.")
         var file: String
@@ -92,16 +97,20 @@ struct NIRCommand: ParsableCommand {
 
         func run() throws {
             guard dataset == "shd" else { throw ValidationError("--dataset: only shd is supported, got \(dataset)") }
-            guard ["counts", "binary"].contains(frames) else { throw ValidationError("--frames: counts or binary, got \(frames)") }
+            guard ["counts", "binary"].contains(frames) else {
+                throw ValidationError("--frames: counts or binary, got \(frames)")
+            }
             let graph = try NIRFile.read(URL(fileURLWithPath: file))
             let network = try NIRNetwork(graph, dt: dt)
             var data = try SpikeDataset(contentsOf: URL(fileURLWithPath: dataDir).appendingPathComponent("shd_test.h5"))
             if channelPooling > 1 { data = try data.poolingChannels(by: channelPooling) }
             guard network.inputShape.reduce(1, *) == data.channelCount else {
-                throw ValidationError("the graph takes \(network.inputShape) inputs, the data has \(data.channelCount) channels")
+                throw ValidationError(
+                    "the graph takes \(network.inputShape) inputs, the data has \(data.channelCount) channels")
             }
             let count = min(limit ?? data.count, data.count)
-            let binning = try SpikeBinning(binCount: timesteps, maxTime: Float(duration), mode: frames == "binary" ? .binary : .counts)
+            let binning = try SpikeBinning(
+                binCount: timesteps, maxTime: Float(duration), mode: frames == "binary" ? .binary : .counts)
             let spiking = !graph.nodes.contains { if case .leakyIntegrator = $0.node { true } else { false } }
             var correct = 0
             for start in stride(from: 0, to: count, by: batchSize) {
@@ -113,7 +122,8 @@ struct NIRCommand: ParsableCommand {
                     correct += 1
                 }
             }
-            print("\(file): \(correct)/\(count) correct, accuracy \(String(format: "%.4f", Double(correct) / Double(max(count, 1))))")
+            let accuracy = Double(correct) / Double(max(count, 1))
+            print("\(file): \(correct)/\(count) correct, accuracy \(String(format: "%.4f", accuracy))")
         }
     }
 }
@@ -136,11 +146,14 @@ private final class SHDLayers: ParameterTree {
         let sizes = [shapes[0][1]] + shapes.map { $0[0] }
         self.sizes = sizes
         let fields = config.discrete.neurons[config.neuron] ?? [:]
-        let configuration = try JSONSerialization.jsonObject(with: JSONEncoder().encode(fields)) as? [String: Any] ?? [:]
+        let configuration =
+            try JSONSerialization.jsonObject(with: JSONEncoder().encode(fields)) as? [String: Any] ?? [:]
         var rng = SeededRNG(seed: 0)
         layers = try (1..<(sizes.count - 1)).map { l in
-            (Linear(inFeatures: sizes[l - 1], outFeatures: sizes[l], rng: &rng),
-             try SpikingNeurons(neuron: config.neuron, configuration: configuration))
+            (
+                Linear(inFeatures: sizes[l - 1], outFeatures: sizes[l], rng: &rng),
+                try SpikingNeurons(neuron: config.neuron, configuration: configuration)
+            )
         }
         readout = Linear(inFeatures: sizes[sizes.count - 2], outFeatures: sizes.last!, rng: &rng)
         readoutDecay = config.discrete.readoutDecay

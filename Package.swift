@@ -74,8 +74,20 @@ let package = Package(
             path: "Modules/TensorRuntime"),
         .target(
             name: "NN",
-            dependencies: ["TensorRuntime", "CHDF5"],
+            dependencies: ["TensorRuntime"],
             path: "Modules/NN"),
+        .target(
+            name: "HDF5",
+            dependencies: ["CHDF5"],
+            path: "Modules/HDF5"),
+        .target(
+            name: "Checkpoint",
+            dependencies: ["NN", "HDF5", "TensorRuntime"],
+            path: "Modules/Checkpoint"),
+        .target(
+            name: "NIR",
+            dependencies: ["HDF5", "TensorRuntime", "NN", "Neurons"],
+            path: "Modules/NIR"),
         .target(
             name: "Neurons",
             dependencies: ["TensorRuntime", "NN", "CSpikeKernels", "EventSim"],
@@ -86,7 +98,7 @@ let package = Package(
             path: "Modules/EventSim"),
         .target(
             name: "Datasets",
-            dependencies: ["CHDF5", "TensorRuntime", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["HDF5", "TensorRuntime", .product(name: "Crypto", package: "swift-crypto")],
             path: "Modules/Datasets"),
         .target(
             name: "Registry",
@@ -109,7 +121,8 @@ let package = Package(
         .target(
             name: "ExperimentKit",
             dependencies: [
-                "TensorRuntime", "NN", "Registry", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "TensorRuntime", "NN", "Checkpoint", "Registry",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Modules/ExperimentKit"),
 
@@ -145,7 +158,8 @@ let package = Package(
         .executableTarget(
             name: "SNNCLI",
             dependencies: [
-                "Datasets", "Registry", "Reporting", "ExperimentKit", "Neurons", "Plot",
+                "Datasets", "Registry", "Reporting", "ExperimentKit", "Neurons", "Plot", "NIR", "HDF5", "Checkpoint",
+                "SHDExperiment",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Tools/snn"),
@@ -172,8 +186,16 @@ let package = Package(
             path: "Tests/TensorRuntimeTests"),
         .testTarget(
             name: "NNTests",
-            dependencies: ["NN", "TestSupport"],
+            dependencies: ["NN", "Checkpoint", "TestSupport"],
             path: "Tests/NNTests"),
+        .testTarget(
+            name: "HDF5Tests",
+            dependencies: ["HDF5", "Checkpoint", "NN", "TensorRuntime", "TestSupport"],
+            path: "Tests/HDF5Tests"),
+        .testTarget(
+            name: "NIRTests",
+            dependencies: ["NIR", "HDF5", "NN", "Neurons", "TensorRuntime", "TestSupport"],
+            path: "Tests/NIRTests"),
         .testTarget(
             name: "NeuronsTests",
             dependencies: ["Neurons", "CSpikeKernels", "TestSupport"],
@@ -184,7 +206,7 @@ let package = Package(
             path: "Tests/EventSimTests"),
         .testTarget(
             name: "DatasetsTests",
-            dependencies: ["Datasets", "TestSupport"],
+            dependencies: ["Datasets", "HDF5", "TestSupport"],
             path: "Tests/DatasetsTests"),
         .testTarget(
             name: "RegistryTests",

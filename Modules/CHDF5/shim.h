@@ -16,12 +16,20 @@ static inline hid_t shim_H5T_NATIVE_UINT16(void) { return H5T_NATIVE_UINT16; }
 static inline hid_t shim_H5T_NATIVE_UINT32(void) { return H5T_NATIVE_UINT32; }
 static inline hid_t shim_H5T_NATIVE_INT32(void) { return H5T_NATIVE_INT32; }
 static inline hid_t shim_H5T_NATIVE_INT64(void) { return H5T_NATIVE_INT64; }
+static inline hid_t shim_H5T_NATIVE_INT8(void) { return H5T_NATIVE_INT8; }
+static inline hid_t shim_H5T_NATIVE_INT16(void) { return H5T_NATIVE_INT16; }
+static inline hid_t shim_H5T_NATIVE_UINT64(void) { return H5T_NATIVE_UINT64; }
 static inline hid_t shim_H5T_C_S1(void) { return H5T_C_S1; }
 static inline hid_t shim_H5T_IEEE_F32LE(void) { return H5T_IEEE_F32LE; }
 static inline hid_t shim_H5T_IEEE_F64LE(void) { return H5T_IEEE_F64LE; }
 static inline hid_t shim_H5T_STD_U8LE(void) { return H5T_STD_U8LE; }
 static inline hid_t shim_H5T_STD_U16LE(void) { return H5T_STD_U16LE; }
 static inline hid_t shim_H5T_STD_U32LE(void) { return H5T_STD_U32LE; }
+static inline hid_t shim_H5T_STD_U64LE(void) { return H5T_STD_U64LE; }
+static inline hid_t shim_H5T_STD_I8LE(void) { return H5T_STD_I8LE; }
+static inline hid_t shim_H5T_STD_I16LE(void) { return H5T_STD_I16LE; }
+static inline hid_t shim_H5T_STD_I32LE(void) { return H5T_STD_I32LE; }
+static inline hid_t shim_H5T_STD_I64LE(void) { return H5T_STD_I64LE; }
 static inline size_t shim_H5T_VARIABLE(void) { return H5T_VARIABLE; }
 
 // IEEE half precision, little-endian. H5T_IEEE_F16LE only exists from HDF5 1.14.4 on (Debian 12

@@ -1,4 +1,4 @@
-import CHDF5
+import HDF5
 import Foundation
 import TensorRuntime
 import XCTest
@@ -98,10 +98,7 @@ final class SpikeFileTests: TemporaryDirectoryTestCase {
 
     func testMissingGroup() throws {
         let url = file("labels-only.h5")
-        try HDF5Library.withLock {
-            let writer = try HDF5Writer(url: url)
-            try writer.writeIntegers("labels", [0, 1], fileType: shim_H5T_STD_U16LE())
-        }
+        try HDF5File.create(at: url).write([Int64(0), 1], to: "labels", as: .uint16)
         XCTAssertThrowsDatasetError(
             try SpikeDataset(contentsOf: url), .missingField(file: "labels-only.h5", field: "spikes"),
             mentions: ["labels-only.h5", "missing spikes"])
@@ -109,11 +106,11 @@ final class SpikeFileTests: TemporaryDirectoryTestCase {
 
     func testMissingLabels() throws {
         let url = file("no-labels.h5")
-        try HDF5Library.withLock {
-            let writer = try HDF5Writer(url: url)
+        do {
+            let writer = try HDF5File.create(at: url)
             try writer.createGroup("spikes")
-            try writer.writeRows("spikes/times", rows: [[0.1]], memoryBase: shim_H5T_NATIVE_DOUBLE(), fileBase: shim_H5T_IEEE_F32LE())
-            try writer.writeRows("spikes/units", rows: [[Int64(1)]], memoryBase: shim_H5T_NATIVE_INT64(), fileBase: shim_H5T_STD_U16LE())
+            try writer.writeRows([[0.1]], to: "spikes/times", as: .float32)
+            try writer.writeRows([[Int64(1)]], to: "spikes/units", as: .uint16)
         }
         XCTAssertThrowsDatasetError(try SpikeDataset(contentsOf: url), .missingField(file: "no-labels.h5", field: "labels"))
     }

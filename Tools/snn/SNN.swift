@@ -8,6 +8,6 @@ struct SNN: ParsableCommand {
         abstract: "Spiking-network toolkit: datasets, runs, studies, registries, cluster jobs and the neuron catalogue.",
         subcommands: [
             DataCommand.self, RunsCommand.self, StudiesCommand.self, RegistryCommand.self, ClusterCommand.self,
-            NeuronsCommand.self,
+            NeuronsCommand.self, NIRCommand.self,
         ])
 }

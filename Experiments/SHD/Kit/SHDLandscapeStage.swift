@@ -2,6 +2,7 @@ import EventSim
 import ExperimentKit
 import Foundation
 import Landscapes
+import Checkpoint
 import NN
 import Plot
 import Registry

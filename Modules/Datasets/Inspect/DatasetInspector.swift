@@ -1,5 +1,5 @@
-import CHDF5
 import Foundation
+import HDF5
 
 /// A summary of a data file: what `snn data inspect` prints.
 public struct InspectionReport: Sendable, CustomStringConvertible {
@@ -33,7 +33,7 @@ public enum DatasetInspector {
         let handle = try FileHandle(forReadingFrom: url)
         let head = [UInt8](try handle.read(upToCount: 16) ?? Data())
         try handle.close()
-        if head.starts(with: hdf5Signature) || HDF5Library.withLock({ shim_is_hdf5(url.path) > 0 }) {
+        if head.starts(with: hdf5Signature) || HDF5Library.isHDF5(url) {
             return try inspectSpikes(url)
         }
         if head.starts(with: Array("#!AER-DAT".utf8)) { return try inspectEvents(url) }

@@ -1,5 +1,5 @@
-import CHDF5
 import Foundation
+import HDF5
 
 extension SpikeDataset {
     /// Reads a file in the SHD layout: `spikes/times` and `spikes/units` (one variable-length
@@ -15,7 +15,7 @@ extension SpikeDataset {
     ///   - classes: the class count; `nil` takes the number of `extra/keys`, else the largest
     ///     label + 1.
     public init(contentsOf url: URL, channels: Int? = nil, classes: Int? = nil) throws {
-        self = try HDF5Library.withLock { try SpikeFileReader(url: url, channels: channels, classes: classes).read() }
+        self = try SpikeFileReader(url: url, channels: channels, classes: classes).read()
     }
 }
 
@@ -24,13 +24,15 @@ struct SpikeFileReader {
     /// Rows read per HDF5 call: bounds the memory HDF5 allocates for variable-length buffers.
     static let rowsPerRead = 512
 
-    let file: HDF5Reader
+    let file: HDF5File
     let name: String
     let channels: Int?
     let classes: Int?
 
     init(url: URL, channels: Int?, classes: Int?) throws {
-        file = try HDF5Reader(url: url)
+        guard FileManager.default.fileExists(atPath: url.path) else { throw DatasetError.fileNotFound(path: url.path) }
+        guard HDF5Library.isHDF5(url) else { throw DatasetError.notHDF5(path: url.path) }
+        file = try HDF5File.open(url)
         name = url.displayName
         self.channels = channels
         self.classes = classes
@@ -40,23 +42,20 @@ struct SpikeFileReader {
         for field in ["spikes", "spikes/times", "spikes/units", "labels"] where !file.contains(field) {
             throw DatasetError.missingField(file: name, field: field)
         }
-        let timesSet = try file.dataset("spikes/times")
-        let unitsSet = try file.dataset("spikes/units")
-        let timeClass = try timesSet.elementClass(variableLength: true)
-        guard timeClass == H5T_FLOAT || timeClass == H5T_INTEGER else {
+        guard case .variableLength(let timeKind) = try file.elementKind(of: "spikes/times"), timeKind.isNumber else {
             throw DatasetError.wrongType(file: name, field: "spikes/times", expected: "arrays of float16/32/64 times")
         }
-        guard try unitsSet.elementClass(variableLength: true) == H5T_INTEGER else {
+        guard try file.elementKind(of: "spikes/units") == .variableLength(.integer) else {
             throw DatasetError.wrongType(file: name, field: "spikes/units", expected: "arrays of integer channel ids")
         }
-        let sampleCount = try timesSet.count()
-        let unitCount = try unitsSet.count()
+        let sampleCount = try count(of: "spikes/times")
+        let unitCount = try count(of: "spikes/units")
         guard unitCount == sampleCount else {
             throw DatasetError.countMismatch(file: name, field: "spikes/units", count: unitCount, expected: sampleCount)
         }
         let labels = try readPerSample("labels", count: sampleCount)
         let speakers = file.contains("extra/speaker") ? try readPerSample("extra/speaker", count: sampleCount) : nil
-        let keys = file.contains("extra/keys") ? try file.dataset("extra/keys").readStrings() : nil
+        let keys = file.contains("extra/keys") ? try strings("extra/keys") : nil
 
         let unitLimit = channels ?? Int(UInt16.max) + 1
         guard unitLimit <= Int(UInt16.max) + 1 else {
@@ -70,14 +69,14 @@ struct SpikeFileReader {
         while rowStart < sampleCount {
             let rows = rowStart..<min(rowStart + Self.rowsPerRead, sampleCount)
             var rowLengths: [Int] = []
-            try timesSet.readRows(rows, memoryBase: shim_H5T_NATIVE_DOUBLE(), as: Double.self) { sample, values in
+            try file.readRows("spikes/times", rows, as: Double.self) { sample, values in
                 for (event, time) in values.enumerated() where !(time >= 0 && Float(time).isFinite) {
                     throw DatasetError.invalidTime(file: name, sample: sample, event: event, value: time)
                 }
                 times.append(contentsOf: values.lazy.map { Float($0) })
                 rowLengths.append(values.count)
             }
-            try unitsSet.readRows(rows, memoryBase: shim_H5T_NATIVE_INT64(), as: Int64.self) { sample, values in
+            try file.readRows("spikes/units", rows, as: Int64.self) { sample, values in
                 let timeCount = rowLengths[sample - rows.lowerBound]
                 guard values.count == timeCount else {
                     throw DatasetError.lengthMismatch(file: name, sample: sample, timeCount: timeCount, unitCount: values.count)
@@ -102,10 +101,31 @@ struct SpikeFileReader {
             labels: labels, speakers: speakers, times: times, units: units, offsets: offsets)
     }
 
-    private func readPerSample(_ field: String, count: Int) throws -> [Int] {
-        let values = try file.dataset(field).readIntegers()
-        guard values.count == count else {
-            throw DatasetError.countMismatch(file: name, field: field, count: values.count, expected: count)
+    /// The length of the one-dimensional dataset `field`; the SHD layout has no other rank.
+    private func count(of field: String) throws -> Int {
+        let shape = try file.shape(of: field)
+        guard shape.count == 1 else {
+            throw DatasetError.wrongType(
+                file: name, field: field, expected: "a one-dimensional dataset, found rank \(shape.count)")
+        }
+        return shape[0]
+    }
+
+    private func strings(_ field: String) throws -> [String] {
+        guard try file.elementKind(of: field) == .string else {
+            throw DatasetError.wrongType(file: name, field: field, expected: "strings")
+        }
+        return try file.readStrings(field)
+    }
+
+    private func readPerSample(_ field: String, count expected: Int) throws -> [Int] {
+        guard try file.elementKind(of: field) == .integer else {
+            throw DatasetError.wrongType(file: name, field: field, expected: "integers")
+        }
+        _ = try count(of: field)
+        let values = try file.read(field, as: Int64.self)
+        guard values.count == expected else {
+            throw DatasetError.countMismatch(file: name, field: field, count: values.count, expected: expected)
         }
         return values.map { Int($0) }
     }

@@ -1,5 +1,5 @@
-import CHDF5
 import Foundation
+import HDF5
 
 /// Writes files in the SHD layout, with a choice of on-disk element types.
 ///
@@ -27,39 +27,23 @@ public struct SpikeFileWriter: Sendable {
     public func write(
         to url: URL, times: [[Double]], units: [[Int]], labels: [Int], speakers: [Int]? = nil, keys: [String]? = nil
     ) throws {
-        try HDF5Library.withLock {
-            let file = try HDF5Writer(url: url)
-            try file.createGroup("spikes")
-            try withTimeType { timeFileType in
-                try file.writeRows(
-                    "spikes/times", rows: times, memoryBase: shim_H5T_NATIVE_DOUBLE(), fileBase: timeFileType)
-            }
-            let unitFileType: hid_t = switch unitType {
-            case .uint8: shim_H5T_STD_U8LE()
-            case .uint16: shim_H5T_STD_U16LE()
-            case .uint32: shim_H5T_STD_U32LE()
-            }
-            try file.writeRows(
-                "spikes/units", rows: units.map { $0.map { Int64($0) } }, memoryBase: shim_H5T_NATIVE_INT64(),
-                fileBase: unitFileType)
-            try file.writeIntegers("labels", labels.map { Int64($0) }, fileType: shim_H5T_STD_U16LE())
-            if speakers != nil || keys != nil { try file.createGroup("extra") }
-            if let speakers {
-                try file.writeIntegers("extra/speaker", speakers.map { Int64($0) }, fileType: shim_H5T_STD_U16LE())
-            }
-            if let keys { try file.writeStrings("extra/keys", keys, variableLength: !fixedLengthKeys) }
+        let file = try HDF5File.create(at: url)
+        try file.createGroup("spikes")
+        let timeStorage: HDF5Storage = switch timeType {
+        case .float16: .float16
+        case .float32: .float32
+        case .float64: .float64
         }
-    }
-
-    private func withTimeType(_ body: (hid_t) throws -> Void) throws {
-        switch timeType {
-        case .float32: try body(shim_H5T_IEEE_F32LE())
-        case .float64: try body(shim_H5T_IEEE_F64LE())
-        case .float16:
-            guard let half = HDF5Object(shim_make_ieee_f16le(), close: H5Tclose) else {
-                throw DatasetError.hdf5Failure(file: "(new file)", field: "spikes/times", operation: "create a float16 type for")
-            }
-            try body(half.id)
+        try file.writeRows(times, to: "spikes/times", as: timeStorage)
+        let unitStorage: HDF5Storage = switch unitType {
+        case .uint8: .uint8
+        case .uint16: .uint16
+        case .uint32: .uint32
         }
+        try file.writeRows(units.map { $0.map { Int64($0) } }, to: "spikes/units", as: unitStorage)
+        try file.write(labels.map { Int64($0) }, to: "labels", as: .uint16)
+        if speakers != nil || keys != nil { try file.createGroup("extra") }
+        if let speakers { try file.write(speakers.map { Int64($0) }, to: "extra/speaker", as: .uint16) }
+        if let keys { try file.writeStrings(keys, to: "extra/keys", variableLength: !fixedLengthKeys) }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Checkpoint
 import NN
 import Registry
 

@@ -88,7 +88,7 @@ public final class OptimizerState {
     init(slotNames: [String]) { self.slotNames = slotNames }
 
     /// Forgets every tensor and sets the step count (checkpoint loading).
-    func reset(stepCount: Int) {
+    public func reset(stepCount: Int) {
         self.stepCount = stepCount
         slots = [:]
     }
@@ -98,7 +98,8 @@ public final class OptimizerState {
         slots[ObjectIdentifier(parameter)]?[slot]
     }
 
-    func setTensor(_ tensor: Tensor, _ slot: String, for parameter: Parameter) {
+    /// Sets the tensor in `slot` for `parameter` (checkpoint loading).
+    public func setTensor(_ tensor: Tensor, _ slot: String, for parameter: Parameter) {
         precondition(slotNames.contains(slot), "OptimizerState: unknown slot \(slot); slots are \(slotNames)")
         slots[ObjectIdentifier(parameter), default: [:]][slot] = tensor
     }

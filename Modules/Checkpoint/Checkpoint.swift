@@ -1,4 +1,6 @@
 import Foundation
+import HDF5
+import NN
 import TensorRuntime
 
 /// Why a checkpoint could not be written or read, naming the file and the tensor involved.
@@ -37,7 +39,9 @@ public enum Checkpoint {
     ) throws(CheckpointError) {
         let partial = url.path + ".partial"
         do {
-            try write(model, optimizer: optimizer, metadata: metadata, to: HDF5File.create(partial))
+            // The file is closed (its handle released) before the rename.
+            try checked { try write(model, optimizer: optimizer, metadata: metadata,
+                                    to: HDF5File.create(at: URL(fileURLWithPath: partial))) }
         } catch {
             try? FileManager.default.removeItem(atPath: partial)
             throw error
@@ -47,18 +51,31 @@ public enum Checkpoint {
         }
     }
 
+    /// Runs `body`, turning the HDF5 module's errors (which name the file and path) into ours.
+    private static func checked<T>(_ body: () throws -> T) throws(CheckpointError) -> T {
+        do {
+            return try body()
+        } catch let error as CheckpointError {
+            throw error
+        } catch let error as HDF5Error where error.kind == .notHDF5 {
+            throw CheckpointError("\(error.file) is missing or is not an HDF5 file")
+        } catch {
+            throw CheckpointError("\(error)")
+        }
+    }
+
     private static func write(
         _ model: any ParameterTree, optimizer: (any Optimizer)?, metadata: [String: String], to file: HDF5File
-    ) throws(CheckpointError) {
+    ) throws {
         try file.setAttribute("format", formatName)
-        try file.setAttribute("format_version", formatVersion)
+        try file.setAttribute("format_version", Int64(formatVersion))
         try file.createGroup("parameters")
         for (name, parameter) in model.namedParameters() {
-            try file.write(parameter.value, to: "parameters/\(name)")
+            try write(parameter.value, to: "parameters/\(name)", in: file)
         }
         try file.createGroup("buffers")
         for (name, buffer) in model.namedBuffers() {
-            try file.write(buffer.value, to: "buffers/\(name)")
+            try write(buffer.value, to: "buffers/\(name)", in: file)
         }
         try file.createGroup("metadata")
         for (key, value) in metadata.sorted(by: { $0.key < $1.key }) {
@@ -67,15 +84,32 @@ public enum Checkpoint {
         guard let optimizer else { return }
         try file.createGroup("optimizer")
         try file.setAttribute("type", String(describing: type(of: optimizer)), on: "optimizer")
-        try file.setAttribute("step_count", optimizer.state.stepCount, on: "optimizer")
+        try file.setAttribute("step_count", Int64(optimizer.state.stepCount), on: "optimizer")
         try file.setAttribute("learning_rate", optimizer.learningRate, on: "optimizer")
         let names = try parameterNames(of: optimizer, in: model)
         for slot in optimizer.state.slotNames {
             try file.createGroup("optimizer/\(slot)")
             for parameter in optimizer.parameters {
                 guard let tensor = optimizer.state.tensor(slot, for: parameter) else { continue }
-                try file.write(tensor, to: "optimizer/\(slot)/\(names[ObjectIdentifier(parameter)]!)")
+                try write(tensor, to: "optimizer/\(slot)/\(names[ObjectIdentifier(parameter)]!)", in: file)
             }
+        }
+    }
+
+    /// Writes `tensor` as a dataset of its own dtype and shape (rank 0 as a scalar dataspace).
+    private static func write(_ tensor: Tensor, to path: String, in file: HDF5File) throws {
+        switch tensor.dtype {
+        case .float32: try file.write(tensor.scalars(as: Float.self), shape: tensor.shape, to: path)
+        case .float64: try file.write(tensor.scalars(as: Double.self), shape: tensor.shape, to: path)
+        }
+    }
+
+    /// Reads dataset `path` as a tensor of `dtype` (HDF5 converts the stored type if it differs).
+    private static func read(_ path: String, dtype: DType, from file: HDF5File) throws -> Tensor {
+        let shape = try file.shape(of: path)
+        return switch dtype {
+        case .float32: Tensor(shape: shape, values: try file.read(path, as: Float.self).map(Double.init), dtype: dtype)
+        case .float64: Tensor(shape: shape, values: try file.read(path, as: Double.self), dtype: dtype)
         }
     }
 
@@ -87,12 +121,18 @@ public enum Checkpoint {
     public static func load(
         into model: any ParameterTree, optimizer: (any Optimizer)? = nil, from url: URL
     ) throws(CheckpointError) -> [String: String] {
-        let file = try HDF5File.open(url.path)
+        try checked { try load(into: model, optimizer: optimizer, from: HDF5File.open(url)) }
+    }
+
+    private static func load(
+        into model: any ParameterTree, optimizer: (any Optimizer)?, from file: HDF5File
+    ) throws -> [String: String] {
+        let url = file.url
         let format = try? file.stringAttribute("format")
         guard format == formatName else {
             throw CheckpointError("\(url.path) is not a checkpoint of this toolkit (its format attribute is \(format.map { "'\($0)'" } ?? "missing"))")
         }
-        let version = try file.intAttribute("format_version")
+        let version = Int(try file.attribute("format_version", as: Int64.self))
         guard version == formatVersion else {
             throw CheckpointError("\(url.path) has checkpoint format version \(version); this build reads version \(formatVersion)")
         }
@@ -100,14 +140,14 @@ public enum Checkpoint {
         var updates = try readGroup("parameters", of: model.namedParameters(), from: file)
         updates += try readGroup("buffers", of: model.namedBuffers(), from: file)
         var metadata: [String: String] = [:]
-        for key in file.attributeNames(on: "metadata") {
+        for key in try file.attributeNames(on: "metadata") {
             metadata[key] = try file.stringAttribute(key, on: "metadata")
         }
         var optimizerState: (stepCount: Int, learningRate: Double, tensors: [(String, Parameter, Tensor)])?
         if let optimizer {
             let tensors = try readOptimizer(optimizer, model: model, from: file)
-            optimizerState = (try file.intAttribute("step_count", on: "optimizer"),
-                              try file.doubleAttribute("learning_rate", on: "optimizer"), tensors)
+            optimizerState = (Int(try file.attribute("step_count", on: "optimizer", as: Int64.self)),
+                              try file.attribute("learning_rate", on: "optimizer", as: Double.self), tensors)
         }
         for (parameter, tensor) in updates { parameter.value.assign(tensor) }
         if let optimizer, let optimizerState {
@@ -123,44 +163,44 @@ public enum Checkpoint {
     /// The tensors of `group` for `expected`, checked name by name and shape by shape.
     private static func readGroup(
         _ group: String, of expected: [(name: String, parameter: Parameter)], from file: HDF5File
-    ) throws(CheckpointError) -> [(Parameter, Tensor)] {
-        let stored = Set(file.members(of: group))
+    ) throws -> [(Parameter, Tensor)] {
+        let stored = Set(file.contains(group) ? try file.children(of: group) : [])
         var result: [(Parameter, Tensor)] = []
         for (name, parameter) in expected {
             let path = "\(group)/\(name)"
             guard stored.contains(name) else {
-                throw CheckpointError("\(file.path): the model's tensor '\(path)' \(parameter.shape) is missing from the checkpoint")
+                throw CheckpointError("\(file.url.path): the model's tensor '\(path)' \(parameter.shape) is missing from the checkpoint")
             }
             let shape = try file.shape(of: path)
             guard shape == parameter.shape else {
-                throw CheckpointError("\(file.path): tensor '\(path)' has shape \(shape) in the checkpoint, the model expects \(parameter.shape)")
+                throw CheckpointError("\(file.url.path): tensor '\(path)' has shape \(shape) in the checkpoint, the model expects \(parameter.shape)")
             }
-            result.append((parameter, try file.read(path, dtype: parameter.dtype)))
+            result.append((parameter, try read(path, dtype: parameter.dtype, from: file)))
         }
         if let extra = stored.subtracting(expected.map(\.name)).sorted().first {
-            throw CheckpointError("\(file.path): tensor '\(group)/\(extra)' has no counterpart in the model")
+            throw CheckpointError("\(file.url.path): tensor '\(group)/\(extra)' has no counterpart in the model")
         }
         return result
     }
 
     private static func readOptimizer(
         _ optimizer: any Optimizer, model: any ParameterTree, from file: HDF5File
-    ) throws(CheckpointError) -> [(String, Parameter, Tensor)] {
-        guard file.exists("optimizer") else {
-            throw CheckpointError("\(file.path) holds no optimizer state")
+    ) throws -> [(String, Parameter, Tensor)] {
+        guard file.contains("optimizer") else {
+            throw CheckpointError("\(file.url.path) holds no optimizer state")
         }
         let storedType = try file.stringAttribute("type", on: "optimizer")
         let ownType = String(describing: type(of: optimizer))
         guard storedType == ownType else {
-            throw CheckpointError("\(file.path) holds \(storedType) state, not \(ownType) state")
+            throw CheckpointError("\(file.url.path) holds \(storedType) state, not \(ownType) state")
         }
         let names = try parameterNames(of: optimizer, in: model)
         var result: [(String, Parameter, Tensor)] = []
         for slot in optimizer.state.slotNames {
-            let stored = Set(file.members(of: "optimizer/\(slot)"))
+            let stored = Set(file.contains("optimizer/\(slot)") ? try file.children(of: "optimizer/\(slot)") : [])
             let known = Set(names.values)
             if let extra = stored.subtracting(known).sorted().first {
-                throw CheckpointError("\(file.path): optimizer state 'optimizer/\(slot)/\(extra)' has no counterpart in the optimizer")
+                throw CheckpointError("\(file.url.path): optimizer state 'optimizer/\(slot)/\(extra)' has no counterpart in the optimizer")
             }
             for parameter in optimizer.parameters {
                 let name = names[ObjectIdentifier(parameter)]!
@@ -168,9 +208,9 @@ public enum Checkpoint {
                 let path = "optimizer/\(slot)/\(name)"
                 let shape = try file.shape(of: path)
                 guard shape == parameter.shape else {
-                    throw CheckpointError("\(file.path): optimizer state '\(path)' has shape \(shape), the parameter has \(parameter.shape)")
+                    throw CheckpointError("\(file.url.path): optimizer state '\(path)' has shape \(shape), the parameter has \(parameter.shape)")
                 }
-                result.append((slot, parameter, try file.read(path, dtype: parameter.dtype)))
+                result.append((slot, parameter, try read(path, dtype: parameter.dtype, from: file)))
             }
         }
         return result

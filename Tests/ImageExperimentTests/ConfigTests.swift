@@ -4,7 +4,7 @@ import Datasets
 import Registry
 import XCTest
 
-@testable import ImageExperiment
+@testable import ClassificationExperiment
 
 final class ConfigTests: XCTestCase {
     /// Every checked-in preset and protocol loads, and every protocol variant resolves against its preset.

@@ -3,7 +3,7 @@ import Foundation
 import Registry
 import XCTest
 
-@testable import ImageExperiment
+@testable import ClassificationExperiment
 
 final class ReportTests: XCTestCase {
     /// Runs made with `--set training.epochs=1`, reported with the same option.

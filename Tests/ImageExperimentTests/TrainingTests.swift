@@ -3,7 +3,7 @@ import Foundation
 import Registry
 import XCTest
 
-@testable import ImageExperiment
+@testable import ClassificationExperiment
 
 final class TrainingTests: XCTestCase {
     /// The smoke network learns the synthetic classes well above chance (10 %) in a few epochs,

@@ -182,9 +182,9 @@ let package = Package(
             dependencies: ["SHDExperiment"],
             path: "Tests/SHDExperimentTests"),
         .testTarget(
-            name: "ImageExperimentTests",
+            name: "ClassificationExperimentTests",
             dependencies: ["ClassificationExperiment", "ExperimentKit", "Datasets", "Registry", "NN", "Neurons", "TensorRuntime", "TestSupport"],
-            path: "Tests/ImageExperimentTests"),
+            path: "Tests/ClassificationExperimentTests"),
         .testTarget(
             name: "ExperimentKitTests",
             dependencies: ["ExperimentKit"],

@@ -139,20 +139,20 @@ let package = Package(
             dependencies: ["SHDExperiment"],
             path: "Experiments/SHD/Command"),
         .target(
-            name: "ImageExperiment",
+            name: "ClassificationExperiment",
             dependencies: [
                 "ExperimentKit", "TensorRuntime", "NN", "Neurons", "Datasets", "Registry", "Reporting", "Plot",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            path: "Experiments/CIFAR/Kit"),
+            path: "Experiments/Classification/Kit"),
         .executableTarget(
             name: "DQIFCommand",
-            dependencies: ["ImageExperiment"],
-            path: "Experiments/CIFAR/DQIF"),
+            dependencies: ["ClassificationExperiment"],
+            path: "Experiments/Classification/DQIF"),
         .executableTarget(
             name: "CircFireCommand",
-            dependencies: ["ImageExperiment"],
-            path: "Experiments/CIFAR/CircFire"),
+            dependencies: ["ClassificationExperiment"],
+            path: "Experiments/Classification/CircFire"),
 
         // MARK: Executables
         .executableTarget(
@@ -166,7 +166,7 @@ let package = Package(
         .executableTarget(
             name: "SNNBench",
             dependencies: [
-                "CBLAS", "TensorRuntime", "NN", "Neurons", "EventSim", "ImageExperiment",
+                "CBLAS", "TensorRuntime", "NN", "Neurons", "EventSim", "ClassificationExperiment",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/SNNBench"),
@@ -230,9 +230,9 @@ let package = Package(
             dependencies: ["SHDExperiment", "TestSupport"],
             path: "Tests/SHDExperimentTests"),
         .testTarget(
-            name: "ImageExperimentTests",
-            dependencies: ["ImageExperiment", "ExperimentKit", "Datasets", "Registry", "NN", "Neurons", "TensorRuntime", "TestSupport"],
-            path: "Tests/ImageExperimentTests"),
+            name: "ClassificationExperimentTests",
+            dependencies: ["ClassificationExperiment", "ExperimentKit", "Datasets", "Registry", "NN", "Neurons", "TensorRuntime", "TestSupport"],
+            path: "Tests/ClassificationExperimentTests"),
         .testTarget(
             name: "ExperimentKitTests",
             dependencies: ["ExperimentKit", "TestSupport"],

@@ -1,5 +1,5 @@
 import ArgumentParser
-import ImageExperiment
+import ClassificationExperiment
 import NN
 import Neurons
 import TensorRuntime

@@ -114,7 +114,9 @@ final class StudyCoordinatorTests: XCTestCase {
         let study = try XCTUnwrap(try registry.study(named: spec.name))
         let worker = Worker(host: "here", pid: 1)
         while let trial = try registry.claim(from: study.id, worker: worker) {
-            guard case .int(let seed)? = trial.parameters["seed"] else { return XCTFail("no seed in \(trial.parameters)") }
+            guard case .int(let seed)? = trial.parameters["seed"] else {
+                return XCTFail("no seed in \(trial.parameters)")
+            }
             if seed == failing {
                 try registry.fail(trial.id, worker: worker, reason: "diverged")
             } else {
@@ -164,7 +166,8 @@ final class StudyCoordinatorTests: XCTestCase {
         let name = try StudyFingerprint.of(["config": config])
         XCTAssertNotNil(name.wholeMatch(of: /[0-9a-f]{16}/), name)
         XCTAssertEqual(try StudyFingerprint.of(["config": same]), name, "key order and spacing do not matter")
-        XCTAssertNotEqual(try StudyFingerprint.of(["config": StudyFingerprint.config(#"{"seed": 2, "model": {"width": 8}}"#)]), name)
+        let reseeded = try StudyFingerprint.config(#"{"seed": 2, "model": {"width": 8}}"#)
+        XCTAssertNotEqual(try StudyFingerprint.of(["config": reseeded]), name)
         XCTAssertNotEqual(try StudyFingerprint.of(["config": config, "trials": StudyPlan.seeds([1])]), name)
     }
 }

@@ -43,8 +43,8 @@ final class TrainingTests: XCTestCase {
             for start in stride(from: 0, to: samples.count, by: 50) {
                 let batch = Array(samples[start..<(start + 50)])
                 optimizer.zeroGrad()
-                crossEntropy(logits: model(trainX.indexSelect(axis: 0, indices: batch)), labels: batch.map { trainY[$0] })
-                    .backward()
+                let inputs = trainX.indexSelect(axis: 0, indices: batch)
+                crossEntropy(logits: model(inputs), labels: batch.map { trainY[$0] }).backward()
                 optimizer.step()
             }
         }

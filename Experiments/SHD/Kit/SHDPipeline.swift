@@ -116,8 +116,9 @@ public struct SHDPipeline {
             spec, trials: trials, workers: min(config.value.search.workers, trials.count))
         guard outcome.unfinished.isEmpty, outcome.workerFailures.isEmpty else {
             let list = outcome.unfinished.map { trial in
-                "seed \(trial.parameters["seed"].map { "\($0)" } ?? "?"): "
-                    + (trial.state == .failed ? trial.lastError ?? "no reason recorded" : "\(trial.state.rawValue), never finished")
+                let why = trial.state == .failed
+                    ? trial.lastError ?? "no reason recorded" : "\(trial.state.rawValue), never finished"
+                return "seed \(trial.parameters["seed"].map { "\($0)" } ?? "?"): \(why)"
             }
             throw SHDError.missingRuns(
                 "\(purpose) \(neuron): \(outcome.unfinished.count) of \(trials.count) seed runs failed "
@@ -128,7 +129,9 @@ public struct SHDPipeline {
     /// Runs this pipeline's studies: `runWorkers` with the trials' fixed `overrides`, or none
     /// under `enqueueOnly`.
     private func coordinator(overrides: [ConfigOverride]) -> StudyCoordinator {
-        StudyCoordinator(queue: registry, registryLocation: options.registryPath(), enqueueOnly: enqueueOnly) { spec, count in
+        StudyCoordinator(
+            queue: registry, registryLocation: options.registryPath(), enqueueOnly: enqueueOnly
+        ) { spec, count in
             try runWorkers(spec.name, count, overrides)
         }
     }

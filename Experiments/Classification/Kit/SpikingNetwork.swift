@@ -74,7 +74,9 @@ public final class NeuronFactory {
     public let dtype: DType
     public private(set) var made: [SpikingNeurons] = []
 
-    public init(dynamics: any SpikingDynamics, options: EngineOptions, sharpness: SurrogateSharpness, dtype: DType = .float32) {
+    public init(
+        dynamics: any SpikingDynamics, options: EngineOptions, sharpness: SurrogateSharpness, dtype: DType = .float32
+    ) {
         self.dynamics = dynamics
         self.options = options
         self.sharpness = sharpness

@@ -8,7 +8,7 @@ import TensorRuntime
 import TestSupport
 import XCTest
 
-@testable import ImageExperiment
+@testable import ClassificationExperiment
 
 /// The text Spikformer (`spikformer-text`) and paper 3's SST-2 ladder at the smoke scale.
 final class TextModelTests: XCTestCase {

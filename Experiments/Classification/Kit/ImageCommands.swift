@@ -81,7 +81,8 @@ public struct ImageCommand<P: PaperDefinition>: ParsableCommand {
             }
             // Named by what its workers run: a changed protocol, preset or --set gets a study of
             // its own, while rerunning an unchanged one resumes it.
-            let fingerprint = try StudyFingerprint.of(["configs": try configs.map { try StudyFingerprint.config($0.json) }])
+            let fingerprint = try StudyFingerprint.of(
+                ["configs": try configs.map { try StudyFingerprint.config($0.json) }])
             let studyName = "\(paper.id)/\(preset)/\(fingerprint)"
             let workerCommand = [LocalWorkerPool.currentExecutable.path, "worker", studyName] + Self.arguments(common, preset: preset)
             let spec = StudySpec(
@@ -107,7 +108,8 @@ public struct ImageCommand<P: PaperDefinition>: ParsableCommand {
                 registry: registry, preset: preset, overrides: common.overrides, directory: URL(fileURLWithPath: reportDir))
             print("\(paper.id): report \(file.path)")
             guard outcome.unfinished.isEmpty, outcome.workerFailures.isEmpty else {
-                let summary = Self.failureSummary(paper: paper.id, unfinished: outcome.unfinished, workers: outcome.workerFailures)
+                let summary = Self.failureSummary(
+                    paper: paper.id, unfinished: outcome.unfinished, workers: outcome.workerFailures)
                 FileHandle.standardError.write(Data(summary.utf8))
                 throw ExitCode.failure
             }

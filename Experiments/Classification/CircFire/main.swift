@@ -1,3 +1,3 @@
-import ImageExperiment
+import ClassificationExperiment
 
 ImageCommand<CircFirePaper>.main()

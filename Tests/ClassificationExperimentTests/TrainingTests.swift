@@ -4,7 +4,7 @@ import Registry
 import TestSupport
 import XCTest
 
-@testable import ImageExperiment
+@testable import ClassificationExperiment
 
 final class TrainingTests: XCTestCase {
     /// The smoke network learns the synthetic classes well above chance (10 %) in a few epochs,

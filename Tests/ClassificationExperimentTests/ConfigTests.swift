@@ -5,7 +5,7 @@ import Registry
 import TestSupport
 import XCTest
 
-@testable import ImageExperiment
+@testable import ClassificationExperiment
 
 final class ConfigTests: XCTestCase {
     /// Every checked-in preset and protocol loads, and every protocol variant resolves against its preset.

@@ -1,11 +1,11 @@
-import ImageExperiment
+import ClassificationExperiment
 import NN
 import Neurons
 import TensorRuntime
 import TestSupport
 import XCTest
 
-@testable import ImageExperiment
+@testable import ClassificationExperiment
 
 final class ModelTests: XCTestCase {
     private func network(_ architecture: ImageArchitecture, width: Int, timesteps: Int = 2) throws -> SpikingNetwork {

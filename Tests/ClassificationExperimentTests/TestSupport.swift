@@ -1,6 +1,6 @@
 import ExperimentKit
 import Foundation
-import ImageExperiment
+import ClassificationExperiment
 import Registry
 import TestSupport
 import XCTest

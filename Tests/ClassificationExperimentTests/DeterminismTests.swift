@@ -3,7 +3,7 @@ import Registry
 import TestSupport
 import XCTest
 
-@testable import ImageExperiment
+@testable import ClassificationExperiment
 
 /// Same seed, same bits: every experiment of papers 2 and 3 — the CIFAR networks, CIFAR10-DVS
 /// frames, the image Spikformer and the SST-2 text Spikformer — trained twice from the same

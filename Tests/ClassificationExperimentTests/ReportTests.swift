@@ -4,7 +4,7 @@ import Registry
 import TestSupport
 import XCTest
 
-@testable import ImageExperiment
+@testable import ClassificationExperiment
 
 final class ReportTests: XCTestCase {
     /// Runs made with `--set training.epochs=1`, reported with the same option.

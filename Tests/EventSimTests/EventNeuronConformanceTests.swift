@@ -65,6 +65,10 @@ final class EventNeuronConformanceTests: XCTestCase {
     func checkSpikeTimes<N: EventDrivenNeuron>(_ neuron: N) {
         let reference = ReferenceODE(neuron: neuron)
         let horizon = 6 * neuron.tau
+        // The grid must exercise both outcomes, or the comparison below would prove little.
+        let spiking = states(neuron).filter { neuron.timeToSpike($0) < horizon }.count
+        XCTAssertGreaterThanOrEqual(spiking, 5, "\(N.name): too few test states spike")
+        XCTAssertGreaterThanOrEqual(states(neuron).count - spiking, 5, "\(N.name): too few test states stay silent")
         for s in states(neuron) {
             let exact = neuron.timeToSpike(s)
             let numeric = reference.spikeTime(s, horizon: horizon)

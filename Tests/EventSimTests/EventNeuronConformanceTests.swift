@@ -77,6 +77,9 @@ final class EventNeuronConformanceTests: XCTestCase {
             XCTAssertGreaterThanOrEqual(bound, decay, "spikeDecayBound below spikeDecay \(label(neuron, s))")
             if isExact { XCTAssertEqual(bound, decay, "spikeDecayBound claims exactness \(label(neuron, s))") }
             guard let numeric else {
+                // A tangential touch (the scaffold's θ = 1.5 from (0, 6)) is a spike to the closed
+                // form and to the ODE only up to rounding.
+                if exact <= horizon && !isTransversal(neuron, s, exact) { continue }
                 XCTAssertGreaterThan(exact, horizon, "closed form spikes at \(exact), the ODE never \(label(neuron, s))")
                 continue
             }

@@ -72,7 +72,7 @@ endif
 	elif [ -d "$$data/cifar10/cifar-10-batches-bin" ]; then data="$$data/cifar10/cifar-10-batches-bin"; fi; \
 	$(VENV)/bin/python Benchmarks/peers/cifar_same_recipe.py --data "$$data" --ours "$$bin/snn-dqif" $(CHECK_ARGS)
 
-new-neuron: ## Scaffold a neuron plugin: make new-neuron NAME=AdaptiveLIF [KEY=adaptive-lif]
+new-neuron: ## Scaffold a neuron plugin: make new-neuron NAME=AdaptiveLIF [KEY=adaptive-lif] [STATES=2] [KIND=event]
 	@scripts/new-neuron.sh "$(NAME)" $(KEY)
 
 reproduce-shd: deps ## Paper 1 (QIF vs LIF on SHD): SCALE=smoke|cpu|paper [DATA_DIR=… TRAIN_FILE=… TEST_FILE=…]

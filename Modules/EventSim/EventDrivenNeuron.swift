@@ -20,11 +20,27 @@ public protocol EventDrivenNeuron: Sendable {
     /// The registry key (`lif-exact`, `qif-exact`).
     static var name: String { get }
 
+    /// Every setting of the plugin with its default and domain, for the catalogue (`snn neurons`).
+    static var settings: [EventNeuronSetting] { get }
+
+    /// Non-default configurations the conformance suite also checks (default: none).
+    static var conformanceConfigurations: [Self] { get }
+
+    /// The default configuration with membrane time constant `tau`.
+    init(tau: Double)
+
     /// Membrane time constant τ; the synaptic one is τ/2.
     var tau: Double { get }
 
     /// V after a spike (0 for LIF, −∞ for QIF).
     var resetPotential: Double { get }
+
+    /// The V whose crossing is a spike (1 for LIF, +∞ for QIF's blow-up).
+    var spikeThreshold: Double { get }
+
+    /// The model's ODE, (dV/dt, dI/dt) at `state`, written from its equations and independently of
+    /// the closed forms: the conformance suite integrates it to check them.
+    func dynamics(_ state: NeuronState) -> NeuronState
 
     /// The state after `interval` without input.
     func flow(_ state: NeuronState, over interval: Interval) -> NeuronState
@@ -45,7 +61,8 @@ public protocol EventDrivenNeuron: Sendable {
     /// ∂(timeToSpike)/∂(V, I) for a state that does spike (implicit-function theorem).
     func timeToSpikeGradient(_ state: NeuronState) -> NeuronState
 
-    /// dV/dt and dI/dt at `state` (finite for every state a flow can end in).
+    /// dV/dt and dI/dt at `state` as the flows move (finite for every state a flow can end in).
+    /// Default: `dynamics`; a flow that caps V (QIF's ε reset) has velocity 0 at the cap.
     func velocity(_ state: NeuronState) -> NeuronState
 
     /// The pseudodynamics that give silent neurons a spike time after the trial, or nil if the
@@ -121,20 +138,49 @@ extension EventDrivenNeuron {
     }
     public func pseudospikeClock(potential: Double, drive: Double) -> PseudospikeClock? { nil }
     public func spikeDecayBound(_ state: NeuronState) -> (bound: Double, exact: Bool) { (spikeDecay(state), true) }
+    public func velocity(_ state: NeuronState) -> NeuronState { dynamics(state) }
+    public static var conformanceConfigurations: [Self] { [] }
+}
+
+/// One setting of an event-driven plugin as the catalogue shows it.
+public struct EventNeuronSetting: Sendable, Equatable {
+    public var name: String
+    /// The default, as a config would write it (`1`, `"epsilon"`).
+    public var value: String
+    /// A `ParameterDomain` raw value for numbers (`positive`, `real`), else the allowed values.
+    public var domain: String
+    /// Where an experiment config sets it (`model.tau`).
+    public var configKey: String
+
+    public init(name: String, value: String, domain: String, configKey: String) {
+        (self.name, self.value, self.domain, self.configKey) = (name, value, domain, configKey)
+    }
+
+    /// τ, which every plugin has and the SHD experiment sets as `model.tau`.
+    public static let tau = EventNeuronSetting(name: "tau", value: "1.0", domain: "positive", configKey: "model.tau")
 }
 
 /// Event-driven plugins by name, for configs and command lines.
 public enum EventNeuronRegistry {
+    /// Every event-driven plugin, one line each. `make new-neuron KIND=event NAME=…` appends here;
+    /// `NeuronCatalogue` lists these beside the discrete-time plugins.
+    public static let plugins: [any EventDrivenNeuron.Type] = [
+        ExactLIF.self,
+        ExactQIF.self,
+    ]
+
     /// Every registered plugin's name, sorted.
-    public static let names: [String] = [ExactLIF.name, ExactQIF.name].sorted()
+    public static let names: [String] = plugins.map { $0.name }.sorted()
+
+    /// The plugin registered under `name`.
+    public static func plugin(named name: String) throws(UnknownEventNeuron) -> any EventDrivenNeuron.Type {
+        guard let plugin = plugins.first(where: { $0.name == name }) else { throw UnknownEventNeuron(name: name) }
+        return plugin
+    }
 
     /// The plugin registered under `name` with its default configuration and the given τ.
     public static func neuron(named name: String, tau: Double = 1) throws(UnknownEventNeuron) -> any EventDrivenNeuron {
-        switch name {
-        case ExactLIF.name: ExactLIF(tau: tau)
-        case ExactQIF.name: ExactQIF(tau: tau)
-        default: throw UnknownEventNeuron(name: name)
-        }
+        try plugin(named: name).init(tau: tau)
     }
 }
 

@@ -20,9 +20,12 @@ import Foundation
 /// No pseudodynamics (the 2026 treatment for LIF is unknown): silent neurons get no gradient.
 public struct ExactLIF: EventDrivenNeuron {
     public static let name = "lif-exact"
+    public static let settings = [EventNeuronSetting.tau]
+    public static var conformanceConfigurations: [ExactLIF] { [ExactLIF(tau: 0.6)] }
 
     public var tau: Double
     public var resetPotential: Double { 0 }
+    public var spikeThreshold: Double { 1 }
 
     public init(tau: Double = 1) {
         precondition(tau > 0, "ExactLIF: tau must be positive, got \(tau)")
@@ -63,7 +66,7 @@ public struct ExactLIF: EventDrivenNeuron {
     }
 
     @inline(__always)
-    public func velocity(_ s: NeuronState) -> NeuronState {
+    public func dynamics(_ s: NeuronState) -> NeuronState {
         NeuronState(v: (s.i - s.v) / tau, i: -2 * s.i / tau)
     }
 }

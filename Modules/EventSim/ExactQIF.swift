@@ -34,11 +34,22 @@ public struct ExactQIF: EventDrivenNeuron {
     /// ε of the method's code: reset to −1/ε, V capped at 1/ε.
     public static let epsilon = 1e-6
 
+    public static let settings = [
+        EventNeuronSetting.tau,
+        EventNeuronSetting(name: "reset", value: "\"\(QIFReset.epsilon.rawValue)\"",
+                           domain: QIFReset.allCases.map(\.rawValue).joined(separator: " | "), configKey: "model.qifReset"),
+    ]
+    public static var conformanceConfigurations: [ExactQIF] { [ExactQIF(tau: 1.7, reset: .infinity)] }
+
     public var tau: Double
     public var reset: QIFReset
     public var resetPotential: Double { reset == .epsilon ? -1 / Self.epsilon : -.infinity }
+    /// A spike is V's blow-up.
+    public var spikeThreshold: Double { .infinity }
     /// The largest V a flow ends in (1/ε, or +∞ without a cap).
     public var potentialCap: Double { reset == .epsilon ? 1 / Self.epsilon : .infinity }
+
+    public init(tau: Double) { self.init(tau: tau, reset: .epsilon) }
 
     public init(tau: Double = 1, reset: QIFReset = .epsilon) {
         precondition(tau > 0, "ExactQIF: tau must be positive, got \(tau)")
@@ -132,6 +143,10 @@ public struct ExactQIF: EventDrivenNeuron {
         let g = s.v * s.v + s.i
         let dc = QIFMath.cotangent(s: clock, current: s.i).dc
         return NeuronState(v: -dDelta / g, i: dDelta * dc / g)
+    }
+
+    public func dynamics(_ s: NeuronState) -> NeuronState {
+        NeuronState(v: (s.v * (s.v - 1) + s.i) / tau, i: -2 * s.i / tau)
     }
 
     /// dV/dt is 0 at the cap: a capped flow's V does not move with its end points.

@@ -5,8 +5,9 @@ import TensorRuntime
 /// potentials H_l before firing, P_l = mean(relu(H_l)) and N_l = mean(relu(−H_l)) are its positive
 /// and negative potential mass, and the loss is zero when they balance:
 ///
-///     raw:       L_PNB = Σ_l (P_l − N_l)²
-///     relative:  L_PNB = (1/L) Σ_l ((P_l − N_l) / (P_l + N_l))²      (P_l + N_l = mean |H_l|)
+///     raw:        L_PNB = Σ_l (P_l − N_l)²
+///     relative:   L_PNB = (1/L) Σ_l ((P_l − N_l) / (P_l + N_l))²      (P_l + N_l = mean |H_l|)
+///     per-neuron: L_PNB = (1/L) Σ_l (1/n_l) Σ_i ((P_li − N_li) / (P_li + N_li))²
 ///
 /// The raw form is in the units of the potentials squared and grows with depth, so its size
 /// depends on the threshold, tdBN's scale and the layer count. The relative form divides each
@@ -15,30 +16,44 @@ import TensorRuntime
 /// one-sided network on a par with one nat of cross-entropy whatever the threshold or depth.
 /// (Both are small under tdBN, which centres every layer's input: the imbalance itself is small,
 /// not only its scale.) The gradient flows through the scale too.
+///
+/// The per-neuron form (ours, issue 18) takes P_li and N_li of each neuron i (one element of a
+/// step's [B, …] potentials) over time steps and batch, so that imbalances of opposite sign in
+/// different neurons or channels no longer cancel in the layer's mean; it lies in [0, 1] too.
+/// tdBN fixes each channel's mean over time, batch and positions, not each neuron's.
 public enum BalancedPotentialLoss {
     public enum Form: String, Codable, CaseIterable, Sendable {
         case raw
         case relative
+        case perNeuron = "per-neuron"
     }
 
     /// L_PNB over the given potentials (one tensor per layer), differentiable.
     public static func loss(_ potentials: [Tensor], form: Form = .raw) -> Tensor {
         precondition(!potentials.isEmpty, "BalancedPotentialLoss: no layer potentials (did the layers record them?)")
         let terms = potentials.map { h -> Tensor in
-            let positive = h.relu().mean(), negative = (-h).relu().mean()
             switch form {
             case .raw:
-                return (positive - negative).squared()
+                return (h.relu().mean() - (-h).relu().mean()).squared()
             case .relative:
-                // A layer whose potentials are all zero is balanced; the floor keeps it finite.
-                return ((positive - negative) / (positive + negative + scaleFloor)).squared()
+                return balance(h, axes: nil)
+            case .perNeuron:
+                precondition(h.rank >= 2, "BalancedPotentialLoss: the per-neuron form needs potentials [T, B, …], got \(h.shape)")
+                return balance(h, axes: [0, 1]).mean()
             }
         }
         let sum = terms.dropFirst().reduce(terms[0], +)
-        return form == .relative ? sum * (1 / Double(terms.count)) : sum
+        return form == .raw ? sum : sum * (1 / Double(terms.count))
     }
 
-    /// Added to mean |H_l| in the relative form: far below any potential scale a trained layer has.
+    /// ((P − N)/(P + N))² with P and N the means of relu(±h) over `axes` (nil: all).
+    private static func balance(_ h: Tensor, axes: [Int]?) -> Tensor {
+        let positive = h.relu().mean(axes: axes), negative = (-h).relu().mean(axes: axes)
+        // Potentials that are all zero are balanced; the floor keeps them finite.
+        return ((positive - negative) / (positive + negative + scaleFloor)).squared()
+    }
+
+    /// Added to mean |H_l| in the relative forms: far below any potential scale a trained layer has.
     public static let scaleFloor = 1e-6
 
     /// L_PNB over layers that record their potentials.

@@ -21,7 +21,8 @@ public struct NeuronEntry: Sendable {
 
     public var name: String
     public var kind: NeuronKind
-    /// The layer-wide parameters with their defaults (event-driven neurons have none that train).
+    /// The layer-wide parameters with their defaults (event-driven neurons have none that train: τ is set per
+    /// experiment).
     public var parameters: [Parameter]
     /// The state variables, membrane potential first.
     public var state: [String]
@@ -41,7 +42,7 @@ public enum NeuronCatalogue {
     /// Every neuron, sorted by kind and name.
     public static var entries: [NeuronEntry] {
         NeuronRegistry.names.compactMap { NeuronRegistry.entry(named: $0) }
-            + EventNeuronRegistry.names.map { eventEntry($0) }
+            + EventNeuronRegistry.plugins.sorted { $0.name < $1.name }.map { eventEntry($0) }
     }
 
     /// The names of the neurons of `kinds`, sorted.
@@ -68,9 +69,20 @@ public enum NeuronCatalogue {
         return kind
     }
 
-    private static func eventEntry(_ name: String) -> NeuronEntry {
-        NeuronEntry(name: name, kind: .eventDriven, parameters: [], state: ["membrane", "current"],
-                    fields: [("tau", "1 (the experiment's model.tau)")], conventions: [])
+    /// An event-driven plugin's settings: the numeric ones as (fixed) parameters, every one as a
+    /// field with its domain and config key, and the threshold and reset of the default neuron.
+    private static func eventEntry(_ plugin: any EventDrivenNeuron.Type) -> NeuronEntry {
+        let neuron = plugin.init(tau: 1)
+        let parameters = plugin.settings.compactMap { setting -> NeuronEntry.Parameter? in
+            guard let value = Double(setting.value), let domain = ParameterDomain(rawValue: setting.domain) else {
+                return nil
+            }
+            return NeuronEntry.Parameter(name: setting.name, initial: value, domain: domain, learns: false)
+        }
+        let fields = plugin.settings.map { (name: $0.name, value: "\($0.value) (\($0.domain); \($0.configKey))") }
+            + [("threshold", "\(neuron.spikeThreshold) (fixed)"), ("resetPotential", "\(neuron.resetPotential) (fixed)")]
+        return NeuronEntry(name: plugin.name, kind: .eventDriven, parameters: parameters, state: ["membrane", "current"],
+                           fields: fields, conventions: [])
     }
 }
 

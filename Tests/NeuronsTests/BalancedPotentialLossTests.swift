@@ -42,4 +42,29 @@ final class BalancedPotentialLossTests: XCTestCase {
         }
         XCTAssertLessThan(report.maxError, 1e-7, "\(report)")
     }
+
+    /// Two neurons with opposite imbalances: the layer's mean cancels (relative form 0), each
+    /// neuron's does not. Potentials [T = 2, B = 1, 2]: neuron 0 sees 3, −1 (P = 1.5, N = 0.5),
+    /// neuron 1 sees 1, −3 (P = 0.5, N = 1.5), so each has ((P − N)/(P + N))² = 1/4.
+    func testPerNeuronFormDoesNotCancelAcrossNeurons() {
+        let h = Tensor(shape: [2, 1, 2], values: [3, 1, -1, -3], dtype: .float64)
+        XCTAssertEqual(BalancedPotentialLoss.loss([h], form: .relative).item, 0, accuracy: 1e-15)
+        let floor = BalancedPotentialLoss.scaleFloor
+        let second = Tensor(shape: [1, 2, 1], values: [2, 0], dtype: .float64)  // one neuron, all positive: 1
+        let expected = (pow(1 / (2 + floor), 2) + pow(1 / (1 + floor), 2)) / 2
+        XCTAssertEqual(BalancedPotentialLoss.loss([h, second], form: .perNeuron).item, expected, accuracy: 1e-12)
+    }
+
+    func testPerNeuronFormGradientMatchesFiniteDifferences() {
+        // Each neuron off-centre by a different amount and no value near relu's kink at 0.
+        let magnitude = uniform([3, 2, 4], seed: 6, 0.1, 1.4)
+        let signs = Tensor(shape: [3, 2, 4], values: (0..<24).map { $0 % 4 == $0 / 8 ? -1 : ($0 % 5 == 0 ? -1 : 1) },
+                           dtype: .float64)
+        let first = magnitude * signs
+        let second = uniform([2, 3, 5], seed: 7, -1.2, -0.1) + uniform([2, 3, 5], seed: 8, 0, 0.05)
+        let report = GradientCheck.check([first, second]) {
+            BalancedPotentialLoss.loss([$0[0], $0[1]], form: .perNeuron)
+        }
+        XCTAssertLessThan(report.maxError, 1e-7, "\(report)")
+    }
 }

@@ -32,6 +32,12 @@ final class NeuronCatalogueTests: XCTestCase {
         XCTAssertEqual(lif.conventions, ["norse", "snntorch", "spikingjelly"])
         XCTAssertTrue(lif.fields.contains { $0.name == "reset" && $0.value == "\"hard\"" }, "\(lif.fields)")
         XCTAssertEqual(lif.parameters.map(\.learns), [false, false])
-        XCTAssertEqual(entries["qif-exact"]?.kind, .eventDriven)
+        let qif = try XCTUnwrap(entries["qif-exact"])
+        XCTAssertEqual(qif.kind, .eventDriven)
+        XCTAssertEqual(qif.parameters.map(\.name), ["tau"])
+        XCTAssertEqual(qif.parameters.map(\.domain), [.positive])
+        XCTAssertEqual(qif.fields.map(\.name), ["tau", "reset", "threshold", "resetPotential"])
+        XCTAssertTrue(qif.fields.contains { $0.name == "reset" && $0.value.contains("epsilon | infinity") }, "\(qif.fields)")
+        XCTAssertEqual(entries["lif-exact"]?.fields.first { $0.name == "threshold" }?.value, "1.0 (fixed)")
     }
 }

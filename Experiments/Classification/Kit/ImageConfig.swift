@@ -83,8 +83,9 @@ public struct ImageConfig: Codable, Sendable, Equatable, ValidatedConfig {
         /// λ of the PNB term (0 = off).
         public var pnbWeight: Double
         /// `relative` (each layer's imbalance over its potential scale mean |H|, averaged over
-        /// layers: in [0, 1], so λ ≈ 1 is the natural order) or `raw` (Σ_l (P_l − N_l)²);
-        /// `BalancedPotentialLoss.Form`.
+        /// layers: in [0, 1], so λ ≈ 1 is the natural order), `raw` (Σ_l (P_l − N_l)²) or
+        /// `per-neuron` (the relative form per neuron over time and batch, averaged: imbalances
+        /// no longer cancel across neurons); `BalancedPotentialLoss.Form`.
         public var pnbForm: String
     }
 

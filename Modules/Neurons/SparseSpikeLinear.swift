@@ -1,4 +1,4 @@
-import CSpikeKernels
+import CKernels
 import NN
 import TensorRuntime
 
@@ -73,7 +73,7 @@ struct SparseRows<S: TensorScalar> {
             let counts = counts
             Parallel.forChunks(rows, costPerItem: columns) { block in
                 if let x = float(base) {
-                    spike_rows_count_f32(spikeKernelLevel, x, columns, block.lowerBound, block.upperBound,
+                    spike_rows_count_f32(kernelLevel, x, columns, block.lowerBound, block.upperBound,
                                          counts.baseAddress! + 1)
                     return
                 }
@@ -95,7 +95,7 @@ struct SparseRows<S: TensorScalar> {
                 let (column, value) = (column, value)
                 Parallel.forChunks(rows, costPerItem: columns) { block in
                     if let x = float(base) {
-                        spike_rows_compress_f32(spikeKernelLevel, x, columns, counts, block.lowerBound,
+                        spike_rows_compress_f32(kernelLevel, x, columns, counts, block.lowerBound,
                                                 block.upperBound, column.baseAddress, float(value.baseAddress))
                         return
                     }
@@ -231,7 +231,7 @@ extension Tensor {
 
 /// y = rows · W + b for sparse rows, and its weight and bias gradients.
 ///
-/// Float runs the C kernels of `CSpikeKernels` at the widest instruction set of the CPU; Double
+/// Float runs the C kernels of `CKernels` at the widest instruction set of the CPU; Double
 /// (gradient checks, reference runs) runs the same loops here.
 struct SparseProduct<S: TensorScalar> {
     let rows: SparseRows<S>
@@ -252,7 +252,7 @@ struct SparseProduct<S: TensorScalar> {
                                 Parallel.forChunks(rows.rows, costPerItem: outputs * 4) { block in
                                     if S.self == Float.self {
                                         spike_rows_product_f32(
-                                            spikeKernelLevel, float(wp.baseAddress), float(bp?.baseAddress), outputs,
+                                            kernelLevel, float(wp.baseAddress), float(bp?.baseAddress), outputs,
                                             rowStart.baseAddress, column.baseAddress, float(value.baseAddress),
                                             block.lowerBound, block.upperBound, float(yp.baseAddress))
                                         return
@@ -330,7 +330,7 @@ struct SparseProduct<S: TensorScalar> {
             rows.column.withUnsafeBufferPointer { column in
                 rows.value.withUnsafeBufferPointer { value in
                     if let gFloat = float(g) {
-                        spike_rows_scatter_f32(spikeKernelLevel, gFloat, outputs, inFeatures, rowStart.baseAddress,
+                        spike_rows_scatter_f32(kernelLevel, gFloat, outputs, inFeatures, rowStart.baseAddress,
                                                column.baseAddress, float(value.baseAddress), block.lowerBound,
                                                block.upperBound, float(dw), float(db))
                         return
@@ -363,7 +363,7 @@ struct SparseProduct<S: TensorScalar> {
             transposed.withUnsafeBuffer(as: S.self) { wp in
                 dx.withUnsafeMutableBuffer(as: S.self) { dxp in
                     Parallel.forChunks(rowCount, costPerItem: inFeatures * outputs) { block in
-                        spike_dense_rows_product_f32(spikeKernelLevel, float(gp.baseAddress), outputs,
+                        spike_dense_rows_product_f32(kernelLevel, float(gp.baseAddress), outputs,
                                                      float(wp.baseAddress), inFeatures, block.lowerBound,
                                                      block.upperBound, float(dxp.baseAddress))
                     }
@@ -385,7 +385,7 @@ struct SparseProduct<S: TensorScalar> {
 }
 
 /// The C kernels' instruction set on this CPU, found once.
-private let spikeKernelLevel = spike_kernels_best_level()
+private let kernelLevel = kernels_best_level()
 
 /// The same pointer as Float for the C kernels, or nil when S is not Float (then the Swift loops
 /// run).

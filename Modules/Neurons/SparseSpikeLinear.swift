@@ -55,64 +55,7 @@ public final class SparseSpikeLinear: Module {
     }
 }
 
-/// The non-zero entries of each row of a matrix (compressed sparse rows).
-struct SparseRows<S: TensorScalar> {
-    var rowStart: [Int]
-    var column: [Int32]
-    var value: [S]
-
-    var rows: Int { rowStart.count - 1 }
-
-    /// The rows of `x` [rows, columns], or nil when it has more than `limit` non-zeros (then a
-    /// dense product is faster). Counts per row, then fills, both in parallel over rows; Float
-    /// runs the C kernels (AVX-512 packs 16 columns at a time).
-    init?(_ x: UnsafeBufferPointer<S>, rows: Int, columns: Int, limit: Int) {
-        let base = x.baseAddress!
-        var counts = [Int](repeating: 0, count: rows + 1)
-        counts.withUnsafeMutableBufferPointer { counts in
-            let counts = counts
-            Parallel.forChunks(rows, costPerItem: columns) { block in
-                if let x = float(base) {
-                    spike_rows_count_f32(kernelLevel, x, columns, block.lowerBound, block.upperBound,
-                                         counts.baseAddress! + 1)
-                    return
-                }
-                for r in block {
-                    let row = base + r * columns
-                    var n = 0
-                    for j in 0..<columns where row[j] != 0 { n &+= 1 }
-                    counts[r + 1] = n
-                }
-            }
-        }
-        for r in 0..<rows { counts[r + 1] += counts[r] }
-        guard counts[rows] <= limit else { return nil }
-        rowStart = counts
-        column = [Int32](repeating: 0, count: counts[rows])
-        value = [S](repeating: 0, count: counts[rows])
-        column.withUnsafeMutableBufferPointer { column in
-            value.withUnsafeMutableBufferPointer { value in
-                let (column, value) = (column, value)
-                Parallel.forChunks(rows, costPerItem: columns) { block in
-                    if let x = float(base) {
-                        spike_rows_compress_f32(kernelLevel, x, columns, counts, block.lowerBound,
-                                                block.upperBound, column.baseAddress, float(value.baseAddress))
-                        return
-                    }
-                    for r in block {
-                        let row = base + r * columns
-                        var e = counts[r]
-                        for j in 0..<columns where row[j] != 0 {
-                            column[e] = Int32(j)
-                            value[e] = row[j]
-                            e += 1
-                        }
-                    }
-                }
-            }
-        }
-    }
-
+extension SparseRows {
     /// The rows (step · batch + sample) of spike events, each entry of value 1: a counting sort
     /// of the events by row, linear in the number of events and rows. Within a row, entries keep
     /// the events' order.
@@ -147,9 +90,7 @@ struct SparseRows<S: TensorScalar> {
                 }
             }
         }
-        rowStart = start
-        self.column = column
-        value = [S](repeating: 1, count: count)
+        self.init(rowStart: start, column: column, value: [S](repeating: 1, count: count))
     }
 }
 

@@ -340,23 +340,26 @@ private struct ConvLayout {
 /// one vectorised pass) and takes the spike-driven kernels only where they are faster. Their
 /// cost is a fixed part per output pixel (the window's entry lists, the transposes) plus
 /// taps · outputs per non-zero input; the dense kernels cost taps · outputs per input at close
-/// to GEMM speed. Crossovers measured per image on one core (forward + weight gradient, spike
-/// kernels at AVX-512 against the direct 3 × 3 kernels or im2col + OpenBLAS; `snn-bench
-/// spike-conv` measures the whole layer):
+/// to GEMM speed. The crossovers below are from `snn-bench spike-conv` (whole layer: forward,
+/// weight and input gradients, 128 images, 2 threads; spike / dense time, interleaved runs on a
+/// loaded 2-core machine, so ±15 %), the per-image kernel figures (forward + weight gradient,
+/// one core, AVX-512) in brackets:
 ///
-///     layer (cifar-step)         5 %    10 %   15 %   25 %   crossover
-///     16→16 3×3 on 32×32         0.60   0.81   1.00   1.76   15 %
-///     16→32 3×3 /2 on 32×32      0.39   0.86   1.28   1.98   11 %
-///     32→32 3×3 on 16×16         0.27   0.36   0.44   0.59   above 25 % (extrapolated 30 %+)
-///     16→32 1×1 /2 on 32×32      2.99   3.53   4.12   5.39   none (dense GEMM of depth 16)
+///     layer (cifar-step)       2 %          5 %          10 %         25 %         crossover
+///     16→16 3×3 on 32×32       0.73 (0.42)  1.03 (0.60)  1.19 (0.81)  1.37 (1.76)  4 %
+///     16→32 3×3 /2 on 32×32    0.91 (0.26)  0.91 (0.39)  1.27 (0.86)  2.03 (1.98)  7 %
+///     32→32 3×3 on 16×16       0.57 (0.21)  0.63 (0.27)  0.61 (0.36)  0.56 (0.59)  40 %
+///     16→32 1×1 /2 on 32×32    1.52 (2.42)  1.35 (2.99)  1.35 (3.53)  1.48 (5.39)  none
 ///
-/// (spike / dense time; the rest of the layer, its input gradient, is the same dense pass.)
+/// The kernels alone cross over later than the layer (the layer adds the count and compression
+/// of the input and the transposed weights); a 1 × 1 convolution is a GEMM of depth C, which no
+/// spike-driven loop beats.
 public enum SpikeDensity {
     /// The measured crossover for this window and input width; 0 where the dense path always wins.
     public static func crossover(_ geometry: Conv2dGeometry, inputChannels: Int) -> Double {
         if geometry.kernel == (1, 1) { return 0 }
-        if geometry.stride != (1, 1) { return 0.1 }
-        return inputChannels >= 32 ? 0.3 : 0.15
+        if geometry.stride != (1, 1) { return 0.07 }
+        return inputChannels >= 32 ? 0.4 : 0.04
     }
 }
 

@@ -65,12 +65,12 @@ let package = Package(
             providers: [.apt(["libcairo2-dev"])]),
 
         // MARK: C kernels (built here for several instruction sets, one chosen per CPU at run time)
-        .target(name: "CSpikeKernels", path: "Modules/CSpikeKernels"),
+        .target(name: "CKernels", path: "Modules/CKernels"),
 
         // MARK: Libraries
         .target(
             name: "TensorRuntime",
-            dependencies: ["CBLAS", "CMalloc", "CSpikeKernels", .product(name: "RealModule", package: "swift-numerics")],
+            dependencies: ["CBLAS", "CMalloc", "CKernels", .product(name: "RealModule", package: "swift-numerics")],
             path: "Modules/TensorRuntime"),
         .target(
             name: "NN",
@@ -90,7 +90,7 @@ let package = Package(
             path: "Modules/NIR"),
         .target(
             name: "Neurons",
-            dependencies: ["TensorRuntime", "NN", "CSpikeKernels", "EventSim"],
+            dependencies: ["TensorRuntime", "NN", "CKernels", "EventSim"],
             path: "Modules/Neurons"),
         .target(
             name: "EventSim",
@@ -182,7 +182,7 @@ let package = Package(
             path: "Tests/TestSupport"),
         .testTarget(
             name: "TensorRuntimeTests",
-            dependencies: ["TensorRuntime", "TestSupport", "CSpikeKernels"],
+            dependencies: ["TensorRuntime", "TestSupport", "CKernels"],
             path: "Tests/TensorRuntimeTests"),
         .testTarget(
             name: "NNTests",
@@ -198,7 +198,7 @@ let package = Package(
             path: "Tests/NIRTests"),
         .testTarget(
             name: "NeuronsTests",
-            dependencies: ["Neurons", "CSpikeKernels", "TestSupport"],
+            dependencies: ["Neurons", "CKernels", "TestSupport"],
             path: "Tests/NeuronsTests"),
         .testTarget(
             name: "EventSimTests",

@@ -1,4 +1,4 @@
-import CSpikeKernels
+import CKernels
 import NN
 import TensorRuntime
 
@@ -55,64 +55,7 @@ public final class SparseSpikeLinear: Module {
     }
 }
 
-/// The non-zero entries of each row of a matrix (compressed sparse rows).
-struct SparseRows<S: TensorScalar> {
-    var rowStart: [Int]
-    var column: [Int32]
-    var value: [S]
-
-    var rows: Int { rowStart.count - 1 }
-
-    /// The rows of `x` [rows, columns], or nil when it has more than `limit` non-zeros (then a
-    /// dense product is faster). Counts per row, then fills, both in parallel over rows; Float
-    /// runs the C kernels (AVX-512 packs 16 columns at a time).
-    init?(_ x: UnsafeBufferPointer<S>, rows: Int, columns: Int, limit: Int) {
-        let base = x.baseAddress!
-        var counts = [Int](repeating: 0, count: rows + 1)
-        counts.withUnsafeMutableBufferPointer { counts in
-            let counts = counts
-            Parallel.forChunks(rows, costPerItem: columns) { block in
-                if let x = float(base) {
-                    spike_rows_count_f32(spikeKernelLevel, x, columns, block.lowerBound, block.upperBound,
-                                         counts.baseAddress! + 1)
-                    return
-                }
-                for r in block {
-                    let row = base + r * columns
-                    var n = 0
-                    for j in 0..<columns where row[j] != 0 { n &+= 1 }
-                    counts[r + 1] = n
-                }
-            }
-        }
-        for r in 0..<rows { counts[r + 1] += counts[r] }
-        guard counts[rows] <= limit else { return nil }
-        rowStart = counts
-        column = [Int32](repeating: 0, count: counts[rows])
-        value = [S](repeating: 0, count: counts[rows])
-        column.withUnsafeMutableBufferPointer { column in
-            value.withUnsafeMutableBufferPointer { value in
-                let (column, value) = (column, value)
-                Parallel.forChunks(rows, costPerItem: columns) { block in
-                    if let x = float(base) {
-                        spike_rows_compress_f32(spikeKernelLevel, x, columns, counts, block.lowerBound,
-                                                block.upperBound, column.baseAddress, float(value.baseAddress))
-                        return
-                    }
-                    for r in block {
-                        let row = base + r * columns
-                        var e = counts[r]
-                        for j in 0..<columns where row[j] != 0 {
-                            column[e] = Int32(j)
-                            value[e] = row[j]
-                            e += 1
-                        }
-                    }
-                }
-            }
-        }
-    }
-
+extension SparseRows {
     /// The rows (step · batch + sample) of spike events, each entry of value 1: a counting sort
     /// of the events by row, linear in the number of events and rows. Within a row, entries keep
     /// the events' order.
@@ -147,9 +90,7 @@ struct SparseRows<S: TensorScalar> {
                 }
             }
         }
-        rowStart = start
-        self.column = column
-        value = [S](repeating: 1, count: count)
+        self.init(rowStart: start, column: column, value: [S](repeating: 1, count: count))
     }
 }
 
@@ -231,7 +172,7 @@ extension Tensor {
 
 /// y = rows · W + b for sparse rows, and its weight and bias gradients.
 ///
-/// Float runs the C kernels of `CSpikeKernels` at the widest instruction set of the CPU; Double
+/// Float runs the C kernels of `CKernels` at the widest instruction set of the CPU; Double
 /// (gradient checks, reference runs) runs the same loops here.
 struct SparseProduct<S: TensorScalar> {
     let rows: SparseRows<S>
@@ -252,7 +193,7 @@ struct SparseProduct<S: TensorScalar> {
                                 Parallel.forChunks(rows.rows, costPerItem: outputs * 4) { block in
                                     if S.self == Float.self {
                                         spike_rows_product_f32(
-                                            spikeKernelLevel, float(wp.baseAddress), float(bp?.baseAddress), outputs,
+                                            kernelLevel, float(wp.baseAddress), float(bp?.baseAddress), outputs,
                                             rowStart.baseAddress, column.baseAddress, float(value.baseAddress),
                                             block.lowerBound, block.upperBound, float(yp.baseAddress))
                                         return
@@ -330,7 +271,7 @@ struct SparseProduct<S: TensorScalar> {
             rows.column.withUnsafeBufferPointer { column in
                 rows.value.withUnsafeBufferPointer { value in
                     if let gFloat = float(g) {
-                        spike_rows_scatter_f32(spikeKernelLevel, gFloat, outputs, inFeatures, rowStart.baseAddress,
+                        spike_rows_scatter_f32(kernelLevel, gFloat, outputs, inFeatures, rowStart.baseAddress,
                                                column.baseAddress, float(value.baseAddress), block.lowerBound,
                                                block.upperBound, float(dw), float(db))
                         return
@@ -363,7 +304,7 @@ struct SparseProduct<S: TensorScalar> {
             transposed.withUnsafeBuffer(as: S.self) { wp in
                 dx.withUnsafeMutableBuffer(as: S.self) { dxp in
                     Parallel.forChunks(rowCount, costPerItem: inFeatures * outputs) { block in
-                        spike_dense_rows_product_f32(spikeKernelLevel, float(gp.baseAddress), outputs,
+                        spike_dense_rows_product_f32(kernelLevel, float(gp.baseAddress), outputs,
                                                      float(wp.baseAddress), inFeatures, block.lowerBound,
                                                      block.upperBound, float(dxp.baseAddress))
                     }
@@ -385,7 +326,7 @@ struct SparseProduct<S: TensorScalar> {
 }
 
 /// The C kernels' instruction set on this CPU, found once.
-private let spikeKernelLevel = spike_kernels_best_level()
+private let kernelLevel = kernels_best_level()
 
 /// The same pointer as Float for the C kernels, or nil when S is not Float (then the Swift loops
 /// run).

@@ -1,4 +1,4 @@
-import CSpikeKernels
+import CKernels
 import NN
 import Neurons
 import TensorRuntime
@@ -135,9 +135,9 @@ final class SparseInputTests: XCTestCase {
                 }
             }
         }
-        let best = spike_kernels_best_level().rawValue
+        let best = kernels_best_level().rawValue
         for raw in 0...best {
-            let level = SpikeKernelLevel(rawValue: raw)
+            let level = KernelLevel(rawValue: raw)
             var out = [Float](repeating: .nan, count: rows * n)
             var dwOut = [Float](repeating: .nan, count: inputs * n), dbOut = [Float](repeating: .nan, count: n)
             for (begin, end) in [(0, 20), (20, rows)] {
@@ -183,8 +183,8 @@ final class SparseInputTests: XCTestCase {
             }
             rowStart.append(column.count)
         }
-        for raw in 0...spike_kernels_best_level().rawValue {
-            let level = SpikeKernelLevel(rawValue: raw)
+        for raw in 0...kernels_best_level().rawValue {
+            let level = KernelLevel(rawValue: raw)
             var counts = [Int](repeating: -1, count: rows)
             var columnOut = [Int32](repeating: -1, count: column.count), valueOut = [Float](repeating: .nan, count: value.count)
             for (begin, end) in [(0, 11), (11, rows)] {

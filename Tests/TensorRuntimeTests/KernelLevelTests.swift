@@ -1,4 +1,4 @@
-import CSpikeKernels
+import CKernels
 import TensorRuntime
 import TestSupport
 import XCTest
@@ -6,8 +6,8 @@ import XCTest
 /// The C kernels behind Float32 convolution and batch norm at every instruction-set level this
 /// CPU runs (the tensor tests only reach the widest), against plain loops in Double.
 final class KernelLevelTests: XCTestCase {
-    private var levels: [SpikeKernelLevel] {
-        (0...spike_kernels_best_level().rawValue).map { SpikeKernelLevel(rawValue: $0) }
+    private var levels: [KernelLevel] {
+        (0...kernels_best_level().rawValue).map { KernelLevel(rawValue: $0) }
     }
 
     private func floats(_ count: Int, seed: UInt64) -> [Float] {
@@ -16,15 +16,15 @@ final class KernelLevelTests: XCTestCase {
 
     /// Unit and wider strides (2 has its own AVX-512 path), dilation, one- and two-sided padding,
     /// lines longer than one vector.
-    private let geometries: [(c: Int, h: Int, w: Int, g: SpikeConvGeometry)] = [
-        (2, 5, 37, SpikeConvGeometry(kernelH: 3, kernelW: 3, strideH: 1, strideW: 1, padH: 1, padW: 1, dilationH: 1, dilationW: 1)),
-        (3, 6, 35, SpikeConvGeometry(kernelH: 3, kernelW: 3, strideH: 2, strideW: 2, padH: 1, padW: 1, dilationH: 1, dilationW: 1)),
-        (2, 4, 41, SpikeConvGeometry(kernelH: 1, kernelW: 1, strideH: 2, strideW: 2, padH: 0, padW: 0, dilationH: 1, dilationW: 1)),
-        (2, 7, 20, SpikeConvGeometry(kernelH: 2, kernelW: 3, strideH: 1, strideW: 3, padH: 0, padW: 2, dilationH: 2, dilationW: 2)),
+    private let geometries: [(c: Int, h: Int, w: Int, g: ConvGeometry)] = [
+        (2, 5, 37, ConvGeometry(kernelH: 3, kernelW: 3, strideH: 1, strideW: 1, padH: 1, padW: 1, dilationH: 1, dilationW: 1)),
+        (3, 6, 35, ConvGeometry(kernelH: 3, kernelW: 3, strideH: 2, strideW: 2, padH: 1, padW: 1, dilationH: 1, dilationW: 1)),
+        (2, 4, 41, ConvGeometry(kernelH: 1, kernelW: 1, strideH: 2, strideW: 2, padH: 0, padW: 0, dilationH: 1, dilationW: 1)),
+        (2, 7, 20, ConvGeometry(kernelH: 2, kernelW: 3, strideH: 1, strideW: 3, padH: 0, padW: 2, dilationH: 2, dilationW: 2)),
     ]
 
     /// (input index or nil for padding) of every column entry, in column order.
-    private func sources(_ c: Int, _ h: Int, _ w: Int, _ g: SpikeConvGeometry) -> [Int?] {
+    private func sources(_ c: Int, _ h: Int, _ w: Int, _ g: ConvGeometry) -> [Int?] {
         let ho = (h + 2 * g.padH - g.dilationH * (g.kernelH - 1) - 1) / g.strideH + 1
         let wo = (w + 2 * g.padW - g.dilationW * (g.kernelW - 1) - 1) / g.strideW + 1
         var result = [Int?]()
@@ -45,10 +45,10 @@ final class KernelLevelTests: XCTestCase {
             for (e, source) in map.enumerated() { if let source { expectedImage[source] += Double(cols[e]) } }
             for level in levels {
                 var columns = [Float](repeating: .nan, count: map.count)
-                spike_im2col_f32(level, x, c, h, w, g, &columns)
+                conv_im2col_f32(level, x, c, h, w, g, &columns)
                 XCTAssertEqual(columns, expectedColumns, "im2col, geometry \(k), level \(level.rawValue)")
                 var image = [Float](repeating: 0.5, count: x.count)
-                spike_col2im_f32(level, cols, c, h, w, g, &image)
+                conv_col2im_f32(level, cols, c, h, w, g, &image)
                 assertClose(image.map(Double.init), expectedImage, tolerance: 1e-5)
             }
         }
@@ -83,12 +83,12 @@ final class KernelLevelTests: XCTestCase {
         }
         for level in levels {
             var m = [Float](repeating: 0, count: channels), v = m
-            spike_channel_moments_f32(level, x, outer, channels, inner, 0, channels, &m, &v)
+            norm_channel_moments_f32(level, x, outer, channels, inner, 0, channels, &m, &v)
             assertClose(m.map(Double.init), mean, tolerance: 1e-5)
             assertClose(v.map(Double.init), variance, tolerance: 1e-4)
             let r = invStd.map { Float($0) }, mf = mean.map { Float($0) }
             var gx = [Float](repeating: .nan, count: count), gw = m, gb = m
-            spike_batchnorm_backward_f32(level, g, x, outer, channels, inner, 0, channels, mf, r, weight, &gx, &gw, &gb)
+            norm_batchnorm_backward_f32(level, g, x, outer, channels, inner, 0, channels, mf, r, weight, &gx, &gw, &gb)
             assertClose(gx.map(Double.init), dx, tolerance: 1e-4)
             assertClose(gw.map(Double.init), dWeight, tolerance: 1e-4)
             assertClose(gb.map(Double.init), dBias, tolerance: 1e-4)

@@ -10,6 +10,9 @@ public final class Conv2d: Module {
     public let dilation: (Int, Int)
     public let groups: Int
     public var isTraining = true
+    /// The input density up to which the convolution runs spike-driven (see `Tensor.conv2d`);
+    /// nil for the measured crossover of its window, 0 for always dense.
+    public var spikeDensity: Double?
 
     /// - Parameters:
     ///   - weightInit: the weight distribution over fan-in = in/groups · kh · kw; the bias is
@@ -47,7 +50,7 @@ public final class Conv2d: Module {
                      "Conv2d: expected [N, C, H, W] or [T, B, C, H, W], got \(input.shape)")
         let images = input.rank == 5 ? input.reshaped([-1] + Array(input.shape.suffix(3))) : input
         let y = Tensor.conv2d(images, weight: weight.value, bias: bias?.value, stride: stride, padding: padding,
-                              dilation: dilation, groups: groups)
+                              dilation: dilation, groups: groups, spikeDensity: spikeDensity)
         guard input.rank == 5 else { return y }
         return y.reshaped(Array(input.shape.prefix(2)) + Array(y.shape.suffix(3)))
     }

@@ -1,4 +1,4 @@
-import CSpikeKernels
+import CKernels
 
 /// Geometry of a 2-D convolution or pooling window over [N, C, H, W].
 public struct Conv2dGeometry: Sendable, Equatable {
@@ -22,8 +22,8 @@ public struct Conv2dGeometry: Sendable, Equatable {
     }
 
     /// The same window as the C kernels take it.
-    var kernelGeometry: SpikeConvGeometry {
-        SpikeConvGeometry(kernelH: kernel.h, kernelW: kernel.w, strideH: stride.h, strideW: stride.w,
+    var kernelGeometry: ConvGeometry {
+        ConvGeometry(kernelH: kernel.h, kernelW: kernel.w, strideH: stride.h, strideW: stride.w,
                           padH: padding.h, padW: padding.w, dilationH: dilation.h, dilationW: dilation.w)
     }
 
@@ -34,7 +34,7 @@ public struct Conv2dGeometry: Sendable, Equatable {
 
 extension Kernels {
     /// The widest instruction set the C kernels run on this CPU, found once.
-    static let spikeKernelLevel = spike_kernels_best_level()
+    static let kernelLevel = kernels_best_level()
 
     /// Unfolds one image `x` [channels, h, w] into columns: cols[(c·kh + i)·kw + j, y·Wo + x] =
     /// x[c, y·sh − ph + i·dh, x·sw − pw + j·dw] (zero outside). Float32 runs the C kernel (masked
@@ -44,7 +44,7 @@ extension Kernels {
         _ x: UnsafePointer<S>, channels: Int, h: Int, w: Int, _ g: Conv2dGeometry, _ cols: UnsafeMutablePointer<S>
     ) {
         if S.self == Float.self {
-            spike_im2col_f32(spikeKernelLevel, UnsafeRawPointer(x).assumingMemoryBound(to: Float.self), channels, h,
+            conv_im2col_f32(kernelLevel, UnsafeRawPointer(x).assumingMemoryBound(to: Float.self), channels, h,
                              w, g.kernelGeometry, UnsafeMutableRawPointer(cols).assumingMemoryBound(to: Float.self))
             return
         }
@@ -76,7 +76,7 @@ extension Kernels {
     static func hasDirectConvolution<S: TensorScalar>(_: S.Type, _ g: Conv2dGeometry) -> Bool {
         S.self == Float.self && g.kernel == (3, 3) && g.stride == (1, 1) && g.dilation == (1, 1)
             && (0...2).contains(g.padding.h) && (0...2).contains(g.padding.w)
-            && spike_conv3x3_available(spikeKernelLevel) != 0
+            && conv3x3_available(kernelLevel) != 0
     }
 
     /// y [outputs, Ho, Wo] = the convolution of one image `x` [channels, h, w] with `weight`
@@ -86,7 +86,7 @@ extension Kernels {
         _ x: UnsafePointer<S>, channels: Int, h: Int, w: Int, _ g: Conv2dGeometry, weight: UnsafePointer<S>,
         outputs: Int, _ y: UnsafeMutablePointer<S>
     ) {
-        spike_conv3x3_f32(spikeKernelLevel, UnsafeRawPointer(x).assumingMemoryBound(to: Float.self), channels, h, w,
+        conv3x3_f32(kernelLevel, UnsafeRawPointer(x).assumingMemoryBound(to: Float.self), channels, h, w,
                           g.padding.h, g.padding.w, UnsafeRawPointer(weight).assumingMemoryBound(to: Float.self),
                           outputs, UnsafeMutableRawPointer(y).assumingMemoryBound(to: Float.self))
     }
@@ -98,8 +98,8 @@ extension Kernels {
         _ x: UnsafePointer<S>, channels: Int, h: Int, w: Int, _ g: Conv2dGeometry, outputGradient dy: UnsafePointer<S>,
         outputs: Int, _ dw: UnsafeMutablePointer<S>
     ) {
-        spike_conv3x3_weight_gradient_f32(
-            spikeKernelLevel, UnsafeRawPointer(x).assumingMemoryBound(to: Float.self), channels, h, w, g.padding.h,
+        conv3x3_weight_gradient_f32(
+            kernelLevel, UnsafeRawPointer(x).assumingMemoryBound(to: Float.self), channels, h, w, g.padding.h,
             g.padding.w, UnsafeRawPointer(dy).assumingMemoryBound(to: Float.self), outputs,
             UnsafeMutableRawPointer(dw).assumingMemoryBound(to: Float.self))
     }
@@ -121,7 +121,7 @@ extension Kernels {
         _ cols: UnsafePointer<S>, channels: Int, h: Int, w: Int, _ g: Conv2dGeometry, _ x: UnsafeMutablePointer<S>
     ) {
         if S.self == Float.self {
-            spike_col2im_f32(spikeKernelLevel, UnsafeRawPointer(cols).assumingMemoryBound(to: Float.self), channels,
+            conv_col2im_f32(kernelLevel, UnsafeRawPointer(cols).assumingMemoryBound(to: Float.self), channels,
                              h, w, g.kernelGeometry, UnsafeMutableRawPointer(x).assumingMemoryBound(to: Float.self))
             return
         }

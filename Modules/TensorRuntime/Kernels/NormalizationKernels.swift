@@ -1,4 +1,4 @@
-import CSpikeKernels
+import CKernels
 
 extension Kernels {
     /// Per-channel mean and biased variance of `x` seen as [outer, channels, inner], in two passes
@@ -10,7 +10,7 @@ extension Kernels {
     ) {
         if S.self == Float.self {
             Parallel.forChunks(channels, costPerItem: 2 * outer * inner) { range in
-                spike_channel_moments_f32(spikeKernelLevel, floats(x), outer, channels, inner, range.lowerBound,
+                norm_channel_moments_f32(kernelLevel, floats(x), outer, channels, inner, range.lowerBound,
                                           range.upperBound, floats(mean), floats(variance))
             }
             return
@@ -62,7 +62,7 @@ extension Kernels {
     ) {
         if S.self == Float.self {
             Parallel.forChunks(channels, costPerItem: 3 * outer * inner) { range in
-                spike_batchnorm_backward_f32(spikeKernelLevel, floats(g), floats(x), outer, channels, inner,
+                norm_batchnorm_backward_f32(kernelLevel, floats(g), floats(x), outer, channels, inner,
                                              range.lowerBound, range.upperBound, floats(mean), floats(invStd),
                                              floats(weight), dx.map { floats($0) }, floats(dWeight), floats(dBias))
             }

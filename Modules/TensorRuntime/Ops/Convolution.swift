@@ -1,13 +1,21 @@
-// 2-D convolution (im2col + GEMM, with stride, padding, dilation and groups) and pooling.
+// 2-D convolution (im2col + GEMM or direct 3 × 3 kernels, with stride, padding, dilation and
+// groups; spike-driven when the input is mostly zeros) and pooling.
 
 extension Tensor {
     /// Cross-correlation of `input` [N, C, H, W] with `weight` [O, C/groups, kh, kw] plus an
     /// optional `bias` [O]; the result is [N, O, Ho, Wo].
     ///
-    /// Each sample is one im2col and one GEMM per group, written straight into its output planes.
+    /// Each sample is one im2col and one GEMM per group (or a direct 3 × 3 kernel), written
+    /// straight into its output planes. When at most `spikeDensity` of the input is non-zero (a
+    /// spiking network's convolutions after the first read spikes), the forward and the weight
+    /// gradient visit only the non-zero inputs (see `SpikeDensity`); the input gradient stays
+    /// dense, since it is needed at every position.
+    ///
+    /// - Parameter spikeDensity: the density up to which the spike-driven path runs; nil for the
+    ///   measured crossover of this window (`SpikeDensity.crossover`), 0 to never take it.
     public static func conv2d(
         _ input: Tensor, weight: Tensor, bias: Tensor? = nil, stride: (Int, Int) = (1, 1),
-        padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1), groups: Int = 1
+        padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1), groups: Int = 1, spikeDensity: Double? = nil
     ) -> Tensor {
         precondition(input.rank == 4, "conv2d: input must be [N, C, H, W], got \(input.shape)")
         precondition(weight.rank == 4, "conv2d: weight must be [O, C/groups, kh, kw], got \(weight.shape)")
@@ -27,9 +35,18 @@ extension Tensor {
         precondition(ho > 0 && wo > 0, "conv2d: a \(weight.shape[2])×\(weight.shape[3]) kernel does not fit input \(h)×\(w) with padding \(padding), dilation \(dilation)")
         let layout = ConvLayout(n: n, c: c, h: h, w: w, o: o, groups: groups, geometry: geometry)
         var out = Tensor(uninitializedShape: [n, o, ho, wo], dtype: input.dtype)
+        let density = spikeDensity ?? SpikeDensity.crossover(geometry, inputChannels: c)
+        let limit = groups == 1 && density > 0 ? Int(density * Double(input.count)) : -1
+        let spikes: SpikeInput?
         switch input.dtype {
-        case .float32: layout.forward(input, weight, &out, Float.self)
-        case .float64: layout.forward(input, weight, &out, Double.self)
+        case .float32:
+            let rows = layout.spikes(input, limit: limit, Float.self)
+            spikes = rows.map { .float($0) }
+            layout.forward(input, weight, spikes: rows, &out, Float.self)
+        case .float64:
+            let rows = layout.spikes(input, limit: limit, Double.self)
+            spikes = rows.map { .double($0) }
+            layout.forward(input, weight, spikes: rows, &out, Double.self)
         }
         if let bias { out = out.zipped(bias.detached().reshaped([1, o, 1, 1]), Elementwise.Add()) }
         let needsInputGrad = input.requiresGrad, needsWeightGrad = weight.requiresGrad
@@ -41,8 +58,8 @@ extension Tensor {
                 : Tensor.zeros(input.shape, dtype: input.dtype)
             var dw: Tensor? = needsWeightGrad ? Tensor.zeros(weight.shape, dtype: weight.dtype) : nil
             switch g.dtype {
-            case .float32: layout.backward(g, input, weight, &dx, &dw, Float.self)
-            case .float64: layout.backward(g, input, weight, &dx, &dw, Double.self)
+            case .float32: layout.backward(g, input, weight, spikes: spikes?.rows(Float.self), &dx, &dw, Float.self)
+            case .float64: layout.backward(g, input, weight, spikes: spikes?.rows(Double.self), &dx, &dw, Double.self)
             }
             let dBias: Tensor? = bias == nil ? nil : g.sum(axes: [0, 2, 3])
             return bias == nil ? [dx, dw] : [dx, dw, dBias]
@@ -162,9 +179,43 @@ private struct ConvLayout {
         }
     }
 
-    func forward<S: TensorScalar>(_ input: Tensor, _ weight: Tensor, _ out: inout Tensor, _: S.Type) {
+    /// The input's non-zero entries plane by plane (rows [N·C, H·W]), or nil when there are
+    /// more than `limit` of them (or the limit is negative).
+    func spikes<S: TensorScalar>(_ input: Tensor, limit: Int, _: S.Type) -> SparseRows<S>? {
+        guard limit >= 0, n > 0 else { return nil }
+        return input.withUnsafeBuffer(as: S.self) { SparseRows($0, rows: n * c, columns: h * w, limit: limit) }
+    }
+
+    /// weight [O, C·kh·kw] transposed to [C·kh·kw, O]: the weights of one input tap contiguous.
+    private func transposedWeight<S: TensorScalar>(_ weight: UnsafePointer<S>, _: S.Type) -> [S] {
+        [S](unsafeUninitializedCapacity: o * patch) { buffer, count in
+            for oc in 0..<o { for k in 0..<patch { buffer[k * o + oc] = weight[oc * patch + k] } }
+            count = o * patch
+        }
+    }
+
+    /// The spike-driven forward: each worker scatters its samples' non-zero inputs.
+    private func spikeForward<S: TensorScalar>(_ spikes: SparseRows<S>, _ wt: UnsafePointer<S>,
+                                               _ y: UnsafeMutablePointer<S>) {
+        let weightT = transposedWeight(wt, S.self), workers = min(Parallel.threadCount, n)
+        let scratch = UnsafeMutablePointer<S>.allocate(capacity: workers * plane * o)
+        let indexCount = Kernels.spikeConvForwardIndexCount(channels: c, h: h, w: w)
+        let byPixel = UnsafeMutablePointer<Int32>.allocate(capacity: workers * indexCount)
+        defer { scratch.deallocate(); byPixel.deallocate() }
+        weightT.withUnsafeBufferPointer { weightT in
+            forEachSample { worker, sample in
+                Kernels.spikeConvForward(spikes, firstPlane: sample * c, channels: c, h: h, w: w, geometry,
+                                         weightT: weightT.baseAddress!, outputs: o, scratch: scratch + worker * plane * o,
+                                         byPixel: byPixel + worker * indexCount, y + sample * o * plane)
+            }
+        }
+    }
+
+    func forward<S: TensorScalar>(_ input: Tensor, _ weight: Tensor, spikes: SparseRows<S>?, _ out: inout Tensor,
+                                  _: S.Type) {
         let x = input.storage.pointer(as: S.self), wt = weight.storage.pointer(as: S.self)
         let y = out.storage.pointer(as: S.self)
+        if let spikes { return spikeForward(spikes, wt, y) }
         let direct = Kernels.hasDirectConvolution(S.self, geometry)
         let colsSize = direct ? 0 : patch * plane
         let scratch = UnsafeMutablePointer<S>.allocate(capacity: min(Parallel.threadCount, n) * colsSize)
@@ -187,14 +238,16 @@ private struct ConvLayout {
     }
 
     /// Adds the weight gradient into `dw` and writes (or, for strided convolutions, adds) the
-    /// input gradient into `dx`.
+    /// input gradient into `dx`. With `spikes` (the forward's spike-driven path), the weight
+    /// gradient visits only the non-zero inputs and is summed per worker as [C·kh·kw, O].
     func backward<S: TensorScalar>(
-        _ gradOut: Tensor, _ input: Tensor, _ weight: Tensor, _ dx: inout Tensor?, _ dw: inout Tensor?, _: S.Type
+        _ gradOut: Tensor, _ input: Tensor, _ weight: Tensor, spikes: SparseRows<S>?, _ dx: inout Tensor?,
+        _ dw: inout Tensor?, _: S.Type
     ) {
         let x = input.storage.pointer(as: S.self), wt = weight.storage.pointer(as: S.self)
         let dy = gradOut.storage.pointer(as: S.self)
         let dxPointer = dx.map { $0.storage.pointer(as: S.self) }
-        let needsWeightGrad = dw != nil
+        let needsWeightGrad = dw != nil && spikes == nil, needsSpikeWeightGrad = dw != nil && spikes != nil
         let direct = Kernels.hasDirectConvolution(S.self, geometry)
         let transposed = dx == nil ? nil : transposedGeometry
         let transposedDirect = transposed.map { Kernels.hasDirectConvolution(S.self, $0) } ?? false
@@ -215,13 +268,14 @@ private struct ConvLayout {
         let workers = min(Parallel.threadCount, n)
         // Per worker: columns (of the input, or of the output gradient for the transposed pass)
         // where a pass needs them, and a private weight-gradient sum.
-        let weightColumns = needsWeightGrad && !direct ? patch * plane : 0
+        let weightColumns = needsWeightGrad && !direct ? patch * plane : needsSpikeWeightGrad ? plane * o : 0
         let inputColumns = dx == nil || transposedDirect ? 0 : transposed == nil ? patch * plane
             : outputsPerGroup * kernelArea * h * w
         let colsSize = max(weightColumns, inputColumns)
         let weightSize = o * patch, perWorker = colsSize + weightSize
         let scratch = UnsafeMutablePointer<S>.allocate(capacity: workers * perWorker)
-        defer { scratch.deallocate() }
+        let coordinates = UnsafeMutablePointer<Int32>.allocate(capacity: needsSpikeWeightGrad ? workers * 2 * h * w : 0)
+        defer { scratch.deallocate(); coordinates.deallocate() }
         for worker in 0..<workers { (scratch + worker * perWorker + colsSize).initialize(repeating: 0, count: weightSize) }
         flipped.withUnsafeBufferPointer { flipped in
             forEachSample { worker, sample in
@@ -229,7 +283,11 @@ private struct ConvLayout {
                 for g in 0..<groups {
                     let dyg = dy + (sample * o + g * outputsPerGroup) * plane
                     let offset = (sample * c + g * channelsPerGroup) * h * w
-                    if needsWeightGrad && direct {
+                    if let spikes, needsSpikeWeightGrad {
+                        Kernels.spikeConvWeightGradient(spikes, firstPlane: sample * c, channels: c, h: h, w: w,
+                                                        geometry, outputGradient: dyg, outputs: o, scratch: cols,
+                                                        coordinates: coordinates + worker * 2 * h * w, dwPartial)
+                    } else if needsWeightGrad && direct {
                         Kernels.conv3x3WeightGradient(x + offset, channels: channelsPerGroup, h: h, w: w, geometry,
                                                       outputGradient: dyg, outputs: outputsPerGroup,
                                                       dwPartial + g * outputsPerGroup * patch)
@@ -265,6 +323,55 @@ private struct ConvLayout {
                 let partial = scratch + worker * perWorker + colsSize
                 for i in 0..<weightSize { total[i] += partial[i] }
             }
+        } else if needsSpikeWeightGrad {
+            let total = dw!.storage.pointer(as: S.self)
+            for worker in 0..<workers {
+                let partial = scratch + worker * perWorker + colsSize
+                for k in 0..<patch { for oc in 0..<o { total[oc * patch + k] += partial[k * o + oc] } }
+            }
+        }
+    }
+}
+
+/// The density of non-zero inputs up to which a convolution runs spike-driven.
+///
+/// A layer cannot know from its type that its input is spikes, and need not: like
+/// `SparseSpikeLinear`, the convolution counts the non-zero inputs of every call (`SparseRows`,
+/// one vectorised pass) and takes the spike-driven kernels only where they are faster. Their
+/// cost is a fixed part per output pixel (the window's entry lists, the transposes) plus
+/// taps · outputs per non-zero input; the dense kernels cost taps · outputs per input at close
+/// to GEMM speed. The crossovers below are from `snn-bench spike-conv` (whole layer: forward,
+/// weight and input gradients, 128 images, 2 threads; spike / dense time, interleaved runs on a
+/// loaded 2-core machine, so ±15 %), the per-image kernel figures (forward + weight gradient,
+/// one core, AVX-512) in brackets:
+///
+///     layer (cifar-step)       2 %          5 %          10 %         25 %         crossover
+///     16→16 3×3 on 32×32       0.73 (0.42)  1.03 (0.60)  1.19 (0.81)  1.37 (1.76)  4 %
+///     16→32 3×3 /2 on 32×32    0.91 (0.26)  0.91 (0.39)  1.27 (0.86)  2.03 (1.98)  7 %
+///     32→32 3×3 on 16×16       0.57 (0.21)  0.63 (0.27)  0.61 (0.36)  0.56 (0.59)  40 %
+///     16→32 1×1 /2 on 32×32    1.52 (2.42)  1.35 (2.99)  1.35 (3.53)  1.48 (5.39)  none
+///
+/// The kernels alone cross over later than the layer (the layer adds the count and compression
+/// of the input and the transposed weights); a 1 × 1 convolution is a GEMM of depth C, which no
+/// spike-driven loop beats.
+public enum SpikeDensity {
+    /// The measured crossover for this window and input width; 0 where the dense path always wins.
+    public static func crossover(_ geometry: Conv2dGeometry, inputChannels: Int) -> Double {
+        if geometry.kernel == (1, 1) { return 0 }
+        if geometry.stride != (1, 1) { return 0.07 }
+        return inputChannels >= 32 ? 0.4 : 0.04
+    }
+}
+
+/// The compressed spike input of one convolution call, in the call's scalar type.
+private enum SpikeInput {
+    case float(SparseRows<Float>)
+    case double(SparseRows<Double>)
+
+    func rows<S: TensorScalar>(_: S.Type) -> SparseRows<S>? {
+        switch self {
+        case .float(let rows): rows as? SparseRows<S>
+        case .double(let rows): rows as? SparseRows<S>
         }
     }
 }

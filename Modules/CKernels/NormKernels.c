@@ -94,28 +94,28 @@ __attribute__((target("avx512f,avx512vl,avx2,fma"))) static void backward_avx512
 }
 #endif
 
-void spike_channel_moments_f32(SpikeKernelLevel level, const float *x, ptrdiff_t outer, ptrdiff_t channels,
+void norm_channel_moments_f32(KernelLevel level, const float *x, ptrdiff_t outer, ptrdiff_t channels,
                                ptrdiff_t inner, ptrdiff_t channelBegin, ptrdiff_t channelEnd, float *mean,
                                float *variance) {
     switch (level) {
 #if defined(__x86_64__)
-    case SpikeKernelLevelAVX512: moments_avx512(x, outer, channels, inner, channelBegin, channelEnd, mean, variance); return;
-    case SpikeKernelLevelAVX2: moments_avx2(x, outer, channels, inner, channelBegin, channelEnd, mean, variance); return;
+    case KernelLevelAVX512: moments_avx512(x, outer, channels, inner, channelBegin, channelEnd, mean, variance); return;
+    case KernelLevelAVX2: moments_avx2(x, outer, channels, inner, channelBegin, channelEnd, mean, variance); return;
 #endif
     default: moments_baseline(x, outer, channels, inner, channelBegin, channelEnd, mean, variance); return;
     }
 }
 
-void spike_batchnorm_backward_f32(SpikeKernelLevel level, const float *g, const float *x, ptrdiff_t outer,
+void norm_batchnorm_backward_f32(KernelLevel level, const float *g, const float *x, ptrdiff_t outer,
                                   ptrdiff_t channels, ptrdiff_t inner, ptrdiff_t channelBegin, ptrdiff_t channelEnd,
                                   const float *mean, const float *invStd, const float *weight, float *dx,
                                   float *dWeight, float *dBias) {
     switch (level) {
 #if defined(__x86_64__)
-    case SpikeKernelLevelAVX512:
+    case KernelLevelAVX512:
         backward_avx512(g, x, outer, channels, inner, channelBegin, channelEnd, mean, invStd, weight, dx, dWeight, dBias);
         return;
-    case SpikeKernelLevelAVX2:
+    case KernelLevelAVX2:
         backward_avx2(g, x, outer, channels, inner, channelBegin, channelEnd, mean, invStd, weight, dx, dWeight, dBias);
         return;
 #endif

@@ -1,5 +1,5 @@
 // The convolution's Float32 kernels, compiled for AVX2 and AVX-512 next to the baseline build
-// and chosen at run time like the sparse kernels (see SpikeKernels.h):
+// and chosen at run time (see KernelLevel.h):
 // - the column kernels (im2col and its adjoint col2im). A 3 × 3 kernel over 32-wide planes
 //   copies lines of 30–32 floats, shifted by one and zero at the border: short enough that a
 //   memcpy call per line costs more than the copy, and exactly what masked vector loads and
@@ -7,45 +7,45 @@
 // - direct 3 × 3 stride-1 kernels (AVX-512 only), which skip the column matrix: it is written
 //   once and read twice (GEMM packing, then the product) for as many multiply-adds per element as
 //   there are output channels, which in a narrow network is only 16 or 32.
-#ifndef SPIKE_CONV_KERNELS_H
-#define SPIKE_CONV_KERNELS_H
+#ifndef CONV_KERNELS_H
+#define CONV_KERNELS_H
 
 #include <stddef.h>
 
-#include "SpikeKernels.h"
+#include "KernelLevel.h"
 
 /// A convolution window: kernel, stride, padding and dilation along height and width.
 typedef struct {
     ptrdiff_t kernelH, kernelW, strideH, strideW, padH, padW, dilationH, dilationW;
-} SpikeConvGeometry;
+} ConvGeometry;
 
 /// Unfolds one image x [channels, h, w] into cols [channels·kh·kw, ho·wo]:
 /// cols[(c·kh + i)·kw + j, y·wo + xo] = x[c, y·sh − ph + i·dh, xo·sw − pw + j·dw], zero outside.
 /// Writes every element of cols.
-void spike_im2col_f32(SpikeKernelLevel level, const float *x, ptrdiff_t channels, ptrdiff_t h, ptrdiff_t w,
-                      SpikeConvGeometry g, float *cols);
+void conv_im2col_f32(KernelLevel level, const float *x, ptrdiff_t channels, ptrdiff_t h, ptrdiff_t w,
+                      ConvGeometry g, float *cols);
 
-/// The adjoint of spike_im2col_f32: adds every entry of cols back into the position of x it
+/// The adjoint of conv_im2col_f32: adds every entry of cols back into the position of x it
 /// came from (x is accumulated into, not overwritten).
-void spike_col2im_f32(SpikeKernelLevel level, const float *cols, ptrdiff_t channels, ptrdiff_t h, ptrdiff_t w,
-                      SpikeConvGeometry g, float *x);
+void conv_col2im_f32(KernelLevel level, const float *cols, ptrdiff_t channels, ptrdiff_t h, ptrdiff_t w,
+                      ConvGeometry g, float *x);
 
-/// Whether spike_conv3x3_f32 runs at this level (it needs AVX-512's masked loads and 32
+/// Whether conv3x3_f32 runs at this level (it needs AVX-512's masked loads and 32
 /// vector registers; below it a convolution goes through im2col and a GEMM).
-int spike_conv3x3_available(SpikeKernelLevel level);
+int conv3x3_available(KernelLevel level);
 
 /// A direct 3 × 3 convolution at stride 1 of one image x [channels, h, w], zero-padded by padH
 /// and padW (each at most 2), with weight [outputs, channels, 3, 3]: writes every element of
 /// y [outputs, ho, wo], ho = h + 2·padH − 2, wo = w + 2·padW − 2. No column matrix: each
 /// 8-output-channel × 32-pixel tile is accumulated in registers over channels and taps, with
-/// masked loads for the padding. Only where spike_conv3x3_available says so.
-void spike_conv3x3_f32(SpikeKernelLevel level, const float *x, ptrdiff_t channels, ptrdiff_t h, ptrdiff_t w,
+/// masked loads for the padding. Only where conv3x3_available says so.
+void conv3x3_f32(KernelLevel level, const float *x, ptrdiff_t channels, ptrdiff_t h, ptrdiff_t w,
                        ptrdiff_t padH, ptrdiff_t padW, const float *weight, ptrdiff_t outputs, float *y);
 
-/// The weight gradient of spike_conv3x3_f32 for one image: adds Σ over output pixels of
+/// The weight gradient of conv3x3_f32 for one image: adds Σ over output pixels of
 /// dy[o, pixel]·x[c, tap of pixel] into dw [outputs, channels, 3, 3], with no column matrix.
-/// Only where spike_conv3x3_available says so.
-void spike_conv3x3_weight_gradient_f32(SpikeKernelLevel level, const float *x, ptrdiff_t channels, ptrdiff_t h,
+/// Only where conv3x3_available says so.
+void conv3x3_weight_gradient_f32(KernelLevel level, const float *x, ptrdiff_t channels, ptrdiff_t h,
                                        ptrdiff_t w, ptrdiff_t padH, ptrdiff_t padW, const float *dy, ptrdiff_t outputs,
                                        float *dw);
 

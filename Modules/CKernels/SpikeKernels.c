@@ -148,21 +148,21 @@ __attribute__((target("avx512f"))) static void compress_avx512(const float *x, p
 }
 #endif
 
-void spike_rows_count_f32(SpikeKernelLevel level, const float *x, ptrdiff_t n, ptrdiff_t rowBegin, ptrdiff_t rowEnd,
+void spike_rows_count_f32(KernelLevel level, const float *x, ptrdiff_t n, ptrdiff_t rowBegin, ptrdiff_t rowEnd,
                           ptrdiff_t *counts) {
     switch (level) {
 #if defined(__x86_64__)
-    case SpikeKernelLevelAVX512: count_avx512(x, n, rowBegin, rowEnd, counts); return;
-    case SpikeKernelLevelAVX2: count_avx2(x, n, rowBegin, rowEnd, counts); return;
+    case KernelLevelAVX512: count_avx512(x, n, rowBegin, rowEnd, counts); return;
+    case KernelLevelAVX2: count_avx2(x, n, rowBegin, rowEnd, counts); return;
 #endif
     default: count_baseline(x, n, rowBegin, rowEnd, counts); return;
     }
 }
 
-void spike_rows_compress_f32(SpikeKernelLevel level, const float *x, ptrdiff_t n, const ptrdiff_t *rowStart,
+void spike_rows_compress_f32(KernelLevel level, const float *x, ptrdiff_t n, const ptrdiff_t *rowStart,
                              ptrdiff_t rowBegin, ptrdiff_t rowEnd, int32_t *column, float *value) {
 #if defined(__x86_64__)
-    if (level == SpikeKernelLevelAVX512) {
+    if (level == KernelLevelAVX512) {
         compress_avx512(x, n, rowStart, rowBegin, rowEnd, column, value);
         return;
     }
@@ -170,45 +170,36 @@ void spike_rows_compress_f32(SpikeKernelLevel level, const float *x, ptrdiff_t n
     compress_baseline(x, n, rowStart, rowBegin, rowEnd, column, value);
 }
 
-SpikeKernelLevel spike_kernels_best_level(void) {
-#if defined(__x86_64__)
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl")) return SpikeKernelLevelAVX512;
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return SpikeKernelLevelAVX2;
-#endif
-    return SpikeKernelLevelBaseline;
-}
-
-void spike_rows_product_f32(SpikeKernelLevel level, const float *w, const float *bias, ptrdiff_t n,
+void spike_rows_product_f32(KernelLevel level, const float *w, const float *bias, ptrdiff_t n,
                             const ptrdiff_t *rowStart, const int32_t *column, const float *value,
                             ptrdiff_t rowBegin, ptrdiff_t rowEnd, float *y) {
     switch (level) {
 #if defined(__x86_64__)
-    case SpikeKernelLevelAVX512: product_avx512(w, bias, n, rowStart, column, value, rowBegin, rowEnd, y); return;
-    case SpikeKernelLevelAVX2: product_avx2(w, bias, n, rowStart, column, value, rowBegin, rowEnd, y); return;
+    case KernelLevelAVX512: product_avx512(w, bias, n, rowStart, column, value, rowBegin, rowEnd, y); return;
+    case KernelLevelAVX2: product_avx2(w, bias, n, rowStart, column, value, rowBegin, rowEnd, y); return;
 #endif
     default: product_baseline(w, bias, n, rowStart, column, value, rowBegin, rowEnd, y); return;
     }
 }
 
-void spike_dense_rows_product_f32(SpikeKernelLevel level, const float *x, ptrdiff_t k, const float *w, ptrdiff_t n,
+void spike_dense_rows_product_f32(KernelLevel level, const float *x, ptrdiff_t k, const float *w, ptrdiff_t n,
                                   ptrdiff_t rowBegin, ptrdiff_t rowEnd, float *y) {
     switch (level) {
 #if defined(__x86_64__)
-    case SpikeKernelLevelAVX512: dense_product_avx512(x, k, w, n, rowBegin, rowEnd, y); return;
-    case SpikeKernelLevelAVX2: dense_product_avx2(x, k, w, n, rowBegin, rowEnd, y); return;
+    case KernelLevelAVX512: dense_product_avx512(x, k, w, n, rowBegin, rowEnd, y); return;
+    case KernelLevelAVX2: dense_product_avx2(x, k, w, n, rowBegin, rowEnd, y); return;
 #endif
     default: dense_product_baseline(x, k, w, n, rowBegin, rowEnd, y); return;
     }
 }
 
-void spike_rows_scatter_f32(SpikeKernelLevel level, const float *g, ptrdiff_t n, ptrdiff_t inputs,
+void spike_rows_scatter_f32(KernelLevel level, const float *g, ptrdiff_t n, ptrdiff_t inputs,
                             const ptrdiff_t *rowStart, const int32_t *column, const float *value,
                             ptrdiff_t rowBegin, ptrdiff_t rowEnd, float *dw, float *db) {
     switch (level) {
 #if defined(__x86_64__)
-    case SpikeKernelLevelAVX512: scatter_avx512(g, n, inputs, rowStart, column, value, rowBegin, rowEnd, dw, db); return;
-    case SpikeKernelLevelAVX2: scatter_avx2(g, n, inputs, rowStart, column, value, rowBegin, rowEnd, dw, db); return;
+    case KernelLevelAVX512: scatter_avx512(g, n, inputs, rowStart, column, value, rowBegin, rowEnd, dw, db); return;
+    case KernelLevelAVX2: scatter_avx2(g, n, inputs, rowStart, column, value, rowBegin, rowEnd, dw, db); return;
 #endif
     default: scatter_baseline(g, n, inputs, rowStart, column, value, rowBegin, rowEnd, dw, db); return;
     }

@@ -82,9 +82,9 @@ static inline void line_add_portable(float *restrict dst, const float *restrict 
             }
 
 #define IM2COL_PARAMETERS                                                                        \
-    const float *x, ptrdiff_t channels, ptrdiff_t h, ptrdiff_t w, SpikeConvGeometry g, float *cols
+    const float *x, ptrdiff_t channels, ptrdiff_t h, ptrdiff_t w, ConvGeometry g, float *cols
 #define COL2IM_PARAMETERS                                                                        \
-    const float *cols, ptrdiff_t channels, ptrdiff_t h, ptrdiff_t w, SpikeConvGeometry g, float *x
+    const float *cols, ptrdiff_t channels, ptrdiff_t h, ptrdiff_t w, ConvGeometry g, float *x
 
 static void im2col_baseline(IM2COL_PARAMETERS) { IM2COL_BODY(line_copy_portable) }
 static void col2im_baseline(COL2IM_PARAMETERS) { COL2IM_BODY(line_add_portable) }
@@ -281,45 +281,45 @@ __attribute__((target("avx512f"))) static void conv3x3_weight_gradient_avx512(
 }
 #endif
 
-int spike_conv3x3_available(SpikeKernelLevel level) { return level == SpikeKernelLevelAVX512; }
+int conv3x3_available(KernelLevel level) { return level == KernelLevelAVX512; }
 
-void spike_conv3x3_f32(SpikeKernelLevel level, const float *x, ptrdiff_t channels, ptrdiff_t h, ptrdiff_t w,
+void conv3x3_f32(KernelLevel level, const float *x, ptrdiff_t channels, ptrdiff_t h, ptrdiff_t w,
                        ptrdiff_t padH, ptrdiff_t padW, const float *weight, ptrdiff_t outputs, float *y) {
 #if defined(__x86_64__)
-    if (level == SpikeKernelLevelAVX512) conv3x3_avx512(x, channels, h, w, padH, padW, weight, outputs, y);
+    if (level == KernelLevelAVX512) conv3x3_avx512(x, channels, h, w, padH, padW, weight, outputs, y);
 #else
     (void)level, (void)x, (void)channels, (void)h, (void)w, (void)padH, (void)padW, (void)weight, (void)outputs,
         (void)y;
 #endif
 }
 
-void spike_conv3x3_weight_gradient_f32(SpikeKernelLevel level, const float *x, ptrdiff_t channels, ptrdiff_t h,
+void conv3x3_weight_gradient_f32(KernelLevel level, const float *x, ptrdiff_t channels, ptrdiff_t h,
                                        ptrdiff_t w, ptrdiff_t padH, ptrdiff_t padW, const float *dy, ptrdiff_t outputs,
                                        float *dw) {
 #if defined(__x86_64__)
-    if (level == SpikeKernelLevelAVX512) conv3x3_weight_gradient_avx512(x, channels, h, w, padH, padW, dy, outputs, dw);
+    if (level == KernelLevelAVX512) conv3x3_weight_gradient_avx512(x, channels, h, w, padH, padW, dy, outputs, dw);
 #else
     (void)level, (void)x, (void)channels, (void)h, (void)w, (void)padH, (void)padW, (void)dy, (void)outputs, (void)dw;
 #endif
 }
 
-void spike_im2col_f32(SpikeKernelLevel level, const float *x, ptrdiff_t channels, ptrdiff_t h, ptrdiff_t w,
-                      SpikeConvGeometry g, float *cols) {
+void conv_im2col_f32(KernelLevel level, const float *x, ptrdiff_t channels, ptrdiff_t h, ptrdiff_t w,
+                      ConvGeometry g, float *cols) {
     switch (level) {
 #if defined(__x86_64__)
-    case SpikeKernelLevelAVX512: im2col_avx512(x, channels, h, w, g, cols); return;
-    case SpikeKernelLevelAVX2: im2col_avx2(x, channels, h, w, g, cols); return;
+    case KernelLevelAVX512: im2col_avx512(x, channels, h, w, g, cols); return;
+    case KernelLevelAVX2: im2col_avx2(x, channels, h, w, g, cols); return;
 #endif
     default: im2col_baseline(x, channels, h, w, g, cols); return;
     }
 }
 
-void spike_col2im_f32(SpikeKernelLevel level, const float *cols, ptrdiff_t channels, ptrdiff_t h, ptrdiff_t w,
-                      SpikeConvGeometry g, float *x) {
+void conv_col2im_f32(KernelLevel level, const float *cols, ptrdiff_t channels, ptrdiff_t h, ptrdiff_t w,
+                      ConvGeometry g, float *x) {
     switch (level) {
 #if defined(__x86_64__)
-    case SpikeKernelLevelAVX512: col2im_avx512(cols, channels, h, w, g, x); return;
-    case SpikeKernelLevelAVX2: col2im_avx2(cols, channels, h, w, g, x); return;
+    case KernelLevelAVX512: col2im_avx512(cols, channels, h, w, g, x); return;
+    case KernelLevelAVX2: col2im_avx2(cols, channels, h, w, g, x); return;
 #endif
     default: col2im_baseline(cols, channels, h, w, g, x); return;
     }

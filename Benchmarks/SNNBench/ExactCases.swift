@@ -73,7 +73,6 @@ struct ExactStepCase: ParsableCommand {
             ("output_spikes_per_neuron", Double(statistics.spikesPerLayer[1]) / Double(batch * sizes[2])),
             ("silent_hidden_fraction", statistics.silentFraction[0]),
             ("non_finite_gradients", nonFinite),
-            ("peak_rss_mb", peakResidentMegabytes() ?? -1),
             ("threads", options.threads),
         ]).emit(json: options.json)
     }

@@ -216,6 +216,8 @@ struct FusedKernel<Neuron: DiscreteNeuron, S: TensorScalar> {
                 let xt = x.baseAddress! + t * width, ht = h.baseAddress! + t * stateCount * width
                 let st = s.baseAddress! + t * width
                 for i in block {
+                    // Wrapping index arithmetic (k·width + i < count): an overflow check per
+                    // element keeps the loop scalar for plugins with several state variables.
                     var previous = State()
                     for k in 0..<stateCount { previous.vector[k] = u[k &* width &+ i] }
                     let c = neuron.charge(previous: previous, input: xt[i], p)

@@ -4,6 +4,8 @@ SCALE ?= cpu
 PEER ?=
 VENV ?= .venv
 BENCH_CASES ?= gemm conv2d elementwise cnn-step shd-step exact-step cifar-step sst2-step
+# shd-step runs at each input density (real SHD binned at 100 steps is denser than 2 %).
+SHD_DENSITIES ?= 0.02 0.05 0.1
 
 .DEFAULT_GOAL := help
 .PHONY: help deps build test stress bench cifar-check new-neuron reproduce-shd shd-baseline reproduce-cifar reproduce-sst2
@@ -39,13 +41,18 @@ stress: deps ## Run the opt-in stress tests (8 processes claiming 2 000 trials, 
 	SNN_STRESS_TESTS=1 $(SWIFT) test $(TEST_FLAGS) --skip-build \
 		--filter MultiProcessTests.testClaimThroughputUnderContention
 
-bench: deps ## Run the benchmarks in release mode (PEER=1 also runs the PyTorch peers)
+bench: deps ## Run the benchmarks in release mode (PEER=1 also runs the PyTorch peers, SCAFFOLD=1 checks a new-neuron plugin)
 	$(SWIFT) build -c release --product snn-bench
-ifeq ($(PEER),)
-	@for c in $(BENCH_CASES); do .build/release/snn-bench $$c --json || exit 1; done
-else
+ifneq ($(PEER),)
 	@scripts/setup-bench-peer.sh $(VENV)
-	@for c in $(BENCH_CASES); do .build/release/snn-bench $$c --json --peer $(VENV)/bin/python || exit 1; done
+endif
+	@peer="$(if $(PEER),--peer $(VENV)/bin/python)"; for c in $(BENCH_CASES); do \
+		if [ $$c = shd-step ]; then \
+			for d in $(SHD_DENSITIES); do .build/release/snn-bench $$c --json --density $$d $$peer || exit 1; done; \
+		else .build/release/snn-bench $$c --json $$peer || exit 1; fi; \
+	done
+ifneq ($(SCAFFOLD),)
+	scripts/bench-scaffold.sh
 endif
 
 # The same-recipe check (issue 18): Benchmarks/peers/cifar_same_recipe.py trains the small VGG of

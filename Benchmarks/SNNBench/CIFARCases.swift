@@ -39,7 +39,8 @@ struct CIFARStepCase: ParsableCommand {
         let optimizer = Adam(stem.parameters() + body.parameters(), learningRate: 1e-3)
         let images = Tensor.normal([batch, 3, 32, 32], using: &rng)
         let labels = (0..<batch).map { $0 % 10 }
-        let ours = Measurement.run(warmup: options.warmup, iterations: options.iterations) {
+        let peerArguments = ["--neuron", neuron, "--steps", "\(steps)", "--batch", "\(batch)", "--width", "\(width)"]
+        let (ours, peers) = try options.compare("cifar-step", peers: [peerArguments]) {
             optimizer.zeroGrad()
             let current = stem(images)
             let logits = body(current.unsqueezed(0).expanded(to: [steps] + current.shape))
@@ -48,14 +49,8 @@ struct CIFARStepCase: ParsableCommand {
         }
         var result = BenchResult(name: "cifar-step", medianMs: ours.medianMs, extra: [
             ("neuron", neuron), ("steps", steps), ("batch", batch), ("threads", options.threads),
-            ("peak_rss_mb", peakResidentMegabytes() ?? -1),
         ])
-        if let python = options.peer {
-            result.peer = "torch"
-            result.peerMedianMs = try TorchPeer(python: python).medianMs(
-                "cifar-step", arguments: ["--neuron", neuron, "--steps", "\(steps)", "--batch", "\(batch)", "--width", "\(width)"],
-                threads: options.threads, iterations: options.iterations)
-        }
+        if let (session, measurement) = peers.first { result.setPeer(session, measurement) }
         result.emit(json: options.json)
     }
 }

@@ -48,12 +48,24 @@ func peakResidentMegabytes() -> Double? {
 }
 
 /// One benchmark result: printed as a JSON object per line with `--json`, else as text.
+///
+/// Every case runs in a process of its own (`make bench` starts one per case), so the peak
+/// resident memory it reports, read when it is emitted, is this case's; a peer's is its own
+/// process's (getrusage).
 struct BenchResult {
     var name: String
     var medianMs: Double
     var extra: [(String, Any)] = []
     var peer: String?
     var peerMedianMs: Double?
+    var peerPeakResidentMegabytes: Double?
+
+    /// Records the peer of a `Comparison` (the first of its peers).
+    mutating func setPeer(_ session: PeerSession, _ measurement: Measurement) {
+        peer = "torch"
+        peerMedianMs = measurement.medianMs
+        peerPeakResidentMegabytes = session.peakResidentMegabytes
+    }
 
     func emit(json: Bool) {
         var fields: [(String, Any)] = [("case", name), ("median_ms", rounded(medianMs))]
@@ -61,6 +73,8 @@ struct BenchResult {
             fields += [("peer", peer), ("peer_median_ms", rounded(peerMedianMs)), ("ratio", rounded(medianMs / peerMedianMs))]
         }
         fields += extra.map { ($0.0, ($0.1 as? Double).map(rounded) ?? $0.1) }
+        fields.append(("peak_rss_mb", rounded(peakResidentMegabytes() ?? -1)))
+        if let peerPeakResidentMegabytes { fields.append(("peer_peak_rss_mb", rounded(peerPeakResidentMegabytes))) }
         if json {
             let body = fields.map { key, value in
                 let encoded = value is String ? "\"\(value)\"" : "\(value)"

@@ -27,17 +27,13 @@ struct CNNStepCase: ParsableCommand {
         let optimizer = SGD(model.parameters(), learningRate: 0.01, momentum: 0.9, weightDecay: 5e-4)
         let images = Tensor.normal([32, 3, 32, 32], using: &rng)
         let labels = (0..<32).map { $0 % 10 }
-        let ours = Measurement.run(warmup: options.warmup, iterations: options.iterations) {
+        let (ours, peers) = try options.compare("cnn-step") {
             optimizer.zeroGrad()
             crossEntropy(logits: model(images), labels: labels).backward()
             optimizer.step()
         }
         var result = BenchResult(name: "cnn-step", medianMs: ours.medianMs, extra: [("threads", options.threads)])
-        if let python = options.peer {
-            result.peer = "torch"
-            result.peerMedianMs = try TorchPeer(python: python).medianMs(
-                "cnn-step", threads: options.threads, iterations: options.iterations)
-        }
+        if let (session, measurement) = peers.first { result.setPeer(session, measurement) }
         result.emit(json: options.json)
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Runs the same case in PyTorch through `Benchmarks/peers/torch_peer.py`, in this invocation,
-/// with the same thread count, and reads its median back.
+/// with the same thread count, warm-up and allocator settings.
 ///
 /// The peer is optional: it needs a Python with torch (`make bench PEER=1` sets one up). Tests
 /// never use it.
@@ -19,34 +19,97 @@ struct TorchPeer {
         }
     }
 
-    /// Runs `case` with `arguments` and returns the peer's JSON fields.
-    func run(_ name: String, arguments: [String] = [], threads: Int, iterations: Int) throws -> [String: Any] {
-        let process = Process()
+    /// The glibc settings `TensorStorage` makes for our process (mallopt M_MMAP_THRESHOLD 256 MB,
+    /// M_TRIM_THRESHOLD 1 GB), as the environment variables that make the same for the peer's:
+    /// without them PyTorch's large tensors are mmapped, zero-filled and unmapped on every op.
+    static let allocatorEnvironment = ["MALLOC_MMAP_THRESHOLD_": "\(256 << 20)", "MALLOC_TRIM_THRESHOLD_": "\(1 << 30)"]
+
+    /// Starts the peer of `name` in serving mode; it has warmed up when this returns.
+    func start(_ name: String, arguments: [String] = [], options: CommonOptions) throws -> PeerSession {
+        try PeerSession(python: python, script: script, name: name, options: options, arguments: arguments)
+    }
+}
+
+/// A running peer process that times `n` iterations of its step on request.
+final class PeerSession {
+    let name: String
+    private let process = Process()
+    private let requests = Pipe(), replies = Pipe(), errors = Pipe()
+    private var pending = Data()
+    /// The peer's peak resident memory (getrusage), from its last reply.
+    private(set) var peakResidentMegabytes: Double = -1
+
+    fileprivate init(python: String, script: URL, name: String, options: CommonOptions, arguments: [String]) throws {
+        self.name = name
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [python, script.path, name, "--threads", "\(threads)", "--iterations", "\(iterations)"]
-            + arguments
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
+        process.arguments = [python, script.path, name, "--serve", "--threads", "\(options.threads)",
+                             "--warmup", "\(options.warmup)"] + arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(TorchPeer.allocatorEnvironment) { $1 }
+        process.standardInput = requests
+        process.standardOutput = replies
         process.standardError = errors
         try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw BenchError("peer \(python) \(script.lastPathComponent) \(name) failed (status \(process.terminationStatus)): \(errorText)")
+        _ = try reply()  // "ready" after the warm-up
+    }
+
+    /// Times `iterations` steps in the peer.
+    func measure(iterations: Int) throws -> [Double] {
+        requests.fileHandleForWriting.write(Data("\(iterations)\n".utf8))
+        let fields = try reply()
+        guard let samples = fields["samples_ms"] as? [Double] else {
+            throw BenchError("peer reply for \(name) has no samples_ms: \(fields)")
         }
-        guard let line = String(decoding: data, as: UTF8.self).split(separator: "\n").last,
-              let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
-        else {
-            throw BenchError("peer printed no JSON line for \(name)")
+        peakResidentMegabytes = fields["peak_rss_mb"] as? Double ?? -1
+        return samples
+    }
+
+    /// Reads one JSON line from the peer; a peer that exits instead fails with its error output.
+    private func reply() throws -> [String: Any] {
+        while !pending.contains(UInt8(ascii: "\n")) {
+            let chunk = replies.fileHandleForReading.availableData
+            if chunk.isEmpty {
+                process.waitUntilExit()
+                let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                throw BenchError("peer \(process.arguments?.dropFirst().first ?? "") \(name) exited "
+                    + "(status \(process.terminationStatus)): \(errorText)")
+            }
+            pending.append(chunk)
+        }
+        let newline = pending.firstIndex(of: UInt8(ascii: "\n"))!
+        let line = pending[pending.startIndex..<newline]
+        pending = Data(pending[(newline + 1)...])
+        guard let object = try? JSONSerialization.jsonObject(with: line) as? [String: Any] else {
+            throw BenchError("peer \(name) printed a line that is not a JSON object: \(String(decoding: line, as: UTF8.self))")
         }
         return object
     }
 
-    func medianMs(_ name: String, arguments: [String] = [], threads: Int, iterations: Int) throws -> Double {
-        let fields = try run(name, arguments: arguments, threads: threads, iterations: iterations)
-        guard let median = fields["median_ms"] as? Double else { throw BenchError("peer JSON for \(name) has no median_ms") }
-        return median
+    deinit {
+        try? requests.fileHandleForWriting.close()
+        process.waitUntilExit()
+    }
+}
+
+/// Our step and its peers, timed in alternating rounds (ours, each peer, ours, …) so that drift
+/// in the load of a shared machine hits every side; the medians are over all rounds' samples.
+struct Comparison {
+    var ours: Measurement
+    var peers: [Measurement]
+
+    /// `iterations` timed steps per side, in up to five rounds; ours is warmed up first, each
+    /// peer warmed itself up when it started.
+    static func run(_ options: CommonOptions, peers: [PeerSession], _ body: () -> Void) throws -> Comparison {
+        for _ in 0..<options.warmup { body() }
+        let rounds = Swift.min(5, options.iterations)
+        var result = Comparison(ours: Measurement(samplesMs: []),
+                                peers: peers.map { _ in Measurement(samplesMs: []) })
+        for round in 0..<rounds {
+            // Iterations spread over the rounds, the remainder in the first ones.
+            let count = options.iterations / rounds + (round < options.iterations % rounds ? 1 : 0)
+            result.ours.samplesMs += Measurement.run(warmup: 0, iterations: count, body).samplesMs
+            for (index, peer) in peers.enumerated() { result.peers[index].samplesMs += try peer.measure(iterations: count) }
+        }
+        return result
     }
 }
 

@@ -47,7 +47,7 @@ struct Conv2dCase: ParsableCommand {
         var rng = SeededRNG(seed: 2)
         let x = Tensor.normal([32, 64, 32, 32], using: &rng).requiringGrad()
         let w = (Tensor.normal([64, 64, 3, 3], using: &rng) * 0.05).requiringGrad()
-        let ours = Measurement.run(warmup: options.warmup, iterations: options.iterations) {
+        let (ours, peers) = try options.compare("conv2d") {
             let y = Tensor.conv2d(x, weight: w, padding: (1, 1))
             y.sum().backward()
             x.zeroGrad()
@@ -57,11 +57,7 @@ struct Conv2dCase: ParsableCommand {
         let flops = Double(3 * 2 * 32 * 64 * 64 * 9 * 32 * 32)
         var result = BenchResult(name: "conv2d", medianMs: ours.medianMs,
                                  extra: [("gflops", flops / (ours.medianMs / 1000) / 1e9), ("threads", options.threads)])
-        if let python = options.peer {
-            result.peer = "torch"
-            result.peerMedianMs = try TorchPeer(python: python).medianMs(
-                "conv2d", threads: options.threads, iterations: options.iterations)
-        }
+        if let (session, measurement) = peers.first { result.setPeer(session, measurement) }
         result.emit(json: options.json)
     }
 }
@@ -77,17 +73,13 @@ struct ElementwiseCase: ParsableCommand {
     func run() throws {
         var rng = SeededRNG(seed: 3)
         let x = Tensor.uniform([count], low: -1, high: 1, using: &rng)
-        let ours = Measurement.run(warmup: options.warmup, iterations: options.iterations) {
+        let (ours, peers) = try options.compare("elementwise", peers: [["--count", "\(count)"]]) {
             _ = ((x * 1.5 + 0.5).tanh() * x).relu()
         }
         let bytes = Double((5 * 2 + 1) * count * 4)  // five reads and writes, plus the second operand of the product
         var result = BenchResult(name: "elementwise", medianMs: ours.medianMs,
                                  extra: [("gb_per_s", bytes / (ours.medianMs / 1000) / 1e9), ("threads", options.threads)])
-        if let python = options.peer {
-            result.peer = "torch"
-            result.peerMedianMs = try TorchPeer(python: python).medianMs(
-                "elementwise", arguments: ["--count", "\(count)"], threads: options.threads, iterations: options.iterations)
-        }
+        if let (session, measurement) = peers.first { result.setPeer(session, measurement) }
         result.emit(json: options.json)
     }
 }

@@ -28,3 +28,17 @@ struct CommonOptions: ParsableArguments {
 
     var threads: Int { Parallel.threadCount }
 }
+
+extension CommonOptions {
+    /// Times `body` and, with `--peer`, the peer of `name` once per argument list in `peers`,
+    /// alternating rounds (see `Comparison`).
+    func compare(_ name: String, peers peerArguments: [[String]] = [[]], _ body: () -> Void) throws
+        -> (ours: Measurement, peers: [(PeerSession, Measurement)])
+    {
+        guard let peer else { return (Measurement.run(warmup: warmup, iterations: iterations, body), []) }
+        let torch = try TorchPeer(python: peer)
+        let sessions = try peerArguments.map { try torch.start(name, arguments: $0, options: self) }
+        let comparison = try Comparison.run(self, peers: sessions, body)
+        return (comparison.ours, Array(zip(sessions, comparison.peers)))
+    }
+}

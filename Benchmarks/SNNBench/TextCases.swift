@@ -48,23 +48,19 @@ struct SST2StepCase: ParsableCommand {
         let ids = Tensor(shape: [batch, tokens], values: SentenceBatch.ids(batch: batch, tokens: tokens, vocabulary: vocabulary).map(Double.init),
                          dtype: .float32)
         let labels = (0..<batch).map { $0 % 2 }
-        let ours = Measurement.run(warmup: options.warmup, iterations: options.iterations) {
+        let peerArguments = ["--neuron", neuron, "--steps", "\(steps)", "--batch", "\(batch)", "--tokens", "\(tokens)",
+                             "--width", "\(width)", "--blocks", "\(blocks)", "--heads", "\(heads)",
+                             "--vocabulary", "\(vocabulary)"]
+        let (ours, peers) = try options.compare("sst2-step", peers: [peerArguments]) {
             optimizer.zeroGrad()
             tetLoss(logits: network(ids), labels: labels).backward()
             optimizer.step()
         }
         var result = BenchResult(name: "sst2-step", medianMs: ours.medianMs, extra: [
             ("neuron", neuron), ("steps", steps), ("batch", batch), ("tokens", tokens), ("width", width), ("blocks", blocks),
-            ("heads", heads), ("vocabulary", vocabulary), ("threads", options.threads), ("peak_rss_mb", peakResidentMegabytes() ?? -1),
+            ("heads", heads), ("vocabulary", vocabulary), ("threads", options.threads),
         ])
-        if let python = options.peer {
-            result.peer = "torch"
-            result.peerMedianMs = try TorchPeer(python: python).medianMs(
-                "sst2-step",
-                arguments: ["--neuron", neuron, "--steps", "\(steps)", "--batch", "\(batch)", "--tokens", "\(tokens)", "--width", "\(width)",
-                            "--blocks", "\(blocks)", "--heads", "\(heads)", "--vocabulary", "\(vocabulary)"],
-                threads: options.threads, iterations: options.iterations)
-        }
+        if let (session, measurement) = peers.first { result.setPeer(session, measurement) }
         result.emit(json: options.json)
     }
 }

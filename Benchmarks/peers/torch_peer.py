@@ -1,25 +1,32 @@
 """PyTorch peers for snn-bench: the same cases, on the CPU, with the same thread count.
 
-Run by snn-bench in the same invocation (never by tests). Prints one JSON line with median_ms.
+Run by snn-bench in the same invocation (never by tests). Each case builds its training step and
+returns it; main warms it up and then either times it and prints one JSON line with median_ms, or
+with --serve answers snn-bench's requests: a line "N" on stdin runs N timed iterations and prints
+one JSON line with their samples, so that snn-bench can alternate its own rounds with the peer's
+(ABAB) and drift on a shared machine hits both sides.
 """
 import argparse
 import json
 import resource
 import statistics
+import sys
 import time
 
 import torch
 
 
-def measure(fn, warmup, iterations):
-    for _ in range(warmup):
-        fn()
+def timed(fn, iterations):
     samples = []
     for _ in range(iterations):
         start = time.perf_counter()
         fn()
         samples.append((time.perf_counter() - start) * 1000)
-    return statistics.median(samples)
+    return samples
+
+
+def peak_rss_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def conv2d(args):
@@ -33,7 +40,7 @@ def conv2d(args):
         x.grad = None
         w.grad = None
 
-    return measure(step, args.warmup, args.iterations)
+    return step
 
 
 def elementwise(args):
@@ -47,7 +54,7 @@ def elementwise(args):
         y = y * x
         torch.relu(y)
 
-    return measure(step, args.warmup, args.iterations)
+    return step
 
 
 def cnn_step(args):
@@ -69,7 +76,7 @@ def cnn_step(args):
         torch.nn.functional.cross_entropy(model(images), labels).backward()
         optimizer.step()
 
-    return measure(step, args.warmup, args.iterations)
+    return step
 
 
 class SpikeFunction(torch.autograd.Function):
@@ -125,19 +132,58 @@ def initial_state(kind, batch, hidden):
     return torch.zeros(batch, hidden)
 
 
+def shd_events(args):
+    """The Swift case's input: a Bernoulli(density) frame [T, B, 700], listed as spike events
+    (row t·B + b, channel) sample by sample, as a spike data loader delivers them."""
+    frame = torch.rand(args.steps, args.batch, 700) < args.density
+    rows, channels = frame.view(-1, 700).nonzero(as_tuple=True)
+    order = torch.argsort((rows % args.batch) * args.steps + rows // args.batch, stable=True)
+    return frame.float(), rows[order], channels[order]
+
+
+class SparseInput(torch.nn.Module):
+    """PyTorch's own sparse path for a linear layer on spike events: embedding_bag(mode="sum") over
+    each row's active channels (measured faster than torch.sparse.mm on COO and CSR inputs for
+    this shape at 2-10 % density), plus the bias. Like the Swift case's SparseSpikeLinear it
+    starts from the events: sorting them into rows is part of the step."""
+
+    def __init__(self, linear, rows_total):
+        super().__init__()
+        self.weight = torch.nn.Parameter(linear.weight.detach().t().contiguous())
+        self.bias = torch.nn.Parameter(linear.bias.detach().clone())
+        self.rows_total = rows_total
+
+    def forward(self, rows, channels):
+        order = torch.argsort(rows, stable=True)
+        counts = torch.bincount(rows, minlength=self.rows_total)
+        offsets = torch.cumsum(counts, 0) - counts
+        return torch.nn.functional.embedding_bag(channels[order], self.weight, offsets, mode="sum") + self.bias
+
+
 def shd_step(args):
     torch.manual_seed(5)
     fc1 = torch.nn.Linear(700, args.hidden)
     fc2 = torch.nn.Linear(args.hidden, 20)
-    optimizer = torch.optim.Adam(list(fc1.parameters()) + list(fc2.parameters()), lr=1e-3)
-    spikes_in = (torch.rand(args.steps, args.batch, 700) < args.density).float()
+    frame, rows, channels = shd_events(args)
+    if args.sparse:
+        sparse = SparseInput(fc1, args.steps * args.batch)
+        parameters = list(sparse.parameters())
+
+        def first_layer():
+            return sparse(rows, channels).view(args.steps, args.batch, args.hidden)
+    else:
+        parameters = list(fc1.parameters())
+
+        def first_layer():
+            return fc1(frame)
+    optimizer = torch.optim.Adam(parameters + list(fc2.parameters()), lr=1e-3)
     labels = torch.arange(args.batch) % 20
 
     def step():
         # Forward over all steps with BPTT, cross-entropy on the max over time of a leaky
         # readout (decay 0.9), Adam: the same training step as the Swift case.
         optimizer.zero_grad()
-        currents = fc1(spikes_in)
+        currents = first_layer()
         u = initial_state(args.neuron, args.batch, args.hidden)
         spikes = []
         for t in range(args.steps):
@@ -153,7 +199,7 @@ def shd_step(args):
         torch.nn.functional.cross_entropy(logits, labels).backward()
         optimizer.step()
 
-    return measure(step, args.warmup, args.iterations)
+    return step
 
 
 class TDBatchNorm(torch.nn.BatchNorm2d):
@@ -225,7 +271,7 @@ def cifar_step(args):
         torch.nn.functional.cross_entropy(logits.flatten(0, 1), labels).backward()
         optimizer.step()
 
-    return measure(step, args.warmup, args.iterations)
+    return step
 
 
 class TokenBatchNorm(torch.nn.BatchNorm1d):
@@ -295,7 +341,7 @@ def sst2_step(args):
         torch.nn.functional.cross_entropy(logits.flatten(0, 1), labels).backward()
         optimizer.step()
 
-    return measure(step, args.warmup, args.iterations)
+    return step
 
 
 CASES = {"cnn-step": cnn_step, "shd-step": shd_step, "conv2d": conv2d, "elementwise": elementwise,
@@ -319,13 +365,23 @@ def main():
     parser.add_argument("--blocks", type=int, default=1)
     parser.add_argument("--heads", type=int, default=4)
     parser.add_argument("--vocabulary", type=int, default=4000)
+    parser.add_argument("--sparse", action="store_true", help="shd-step: PyTorch's sparse path for the input layer")
+    parser.add_argument("--serve", action="store_true", help="answer snn-bench's timing requests on stdin")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     with torch.no_grad() if args.case == "elementwise" else torch.enable_grad():
-        median = CASES[args.case](args)
-    peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"case": args.case, "median_ms": median, "threads": args.threads, "torch": torch.__version__,
-                      "peak_rss_mb": peak_rss_mb}))
+        step = CASES[args.case](args)
+        for _ in range(args.warmup):
+            step()
+        fields = {"case": args.case, "threads": args.threads, "torch": torch.__version__}
+        if not args.serve:
+            median = statistics.median(timed(step, args.iterations))
+            print(json.dumps({**fields, "median_ms": median, "peak_rss_mb": peak_rss_mb()}))
+            return
+        print(json.dumps({**fields, "ready": True}), flush=True)
+        for line in sys.stdin:
+            samples = timed(step, int(line))
+            print(json.dumps({**fields, "samples_ms": samples, "peak_rss_mb": peak_rss_mb()}), flush=True)
 
 
 if __name__ == "__main__":

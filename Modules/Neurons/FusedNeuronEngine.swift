@@ -216,14 +216,16 @@ struct FusedKernel<Neuron: DiscreteNeuron, S: TensorScalar> {
                 let xt = x.baseAddress! + t * width, ht = h.baseAddress! + t * stateCount * width
                 let st = s.baseAddress! + t * width
                 for i in block {
+                    // Wrapping index arithmetic (k·width + i < count): an overflow check per
+                    // element keeps the loop scalar for plugins with several state variables.
                     var previous = State()
-                    for k in 0..<stateCount { previous.vector[k] = u[k * width + i] }
+                    for k in 0..<stateCount { previous.vector[k] = u[k &* width &+ i] }
                     let c = neuron.charge(previous: previous, input: xt[i], p)
                     let f = neuron.fire(potential: c.value, p, surrogate)
-                    for k in 0..<stateCount { ht[k * width + i] = c.value.vector[k] }
+                    for k in 0..<stateCount { ht[k &* width &+ i] = c.value.vector[k] }
                     st[i] = f.value
                     let next = neuron.reset(potential: c.value, spike: f.value, p).value
-                    for k in 0..<stateCount { u[k * width + i] = next.vector[k] }
+                    for k in 0..<stateCount { u[k &* width &+ i] = next.vector[k] }
                 }
             }
         }
@@ -379,7 +381,7 @@ struct FusedKernel<Neuron: DiscreteNeuron, S: TensorScalar> {
                     let f = neuron.fire(potential: c.value, p, surrogate)
                     let r = neuron.reset(potential: c.value, spike: f.value, p)
                     var carried = State()
-                    for k in 0..<stateCount { carried.vector[k] = gU[k * width + i] }
+                    for k in 0..<stateCount { carried.vector[k] = gU[k &* width &+ i] }
                     var throughReset = carried.vector[0] * r.dSpike.vector[0]
                     for k in 1..<stateCount { throughReset += carried.vector[k] * r.dSpike.vector[k] }
                     let gSpike = gSt[i] + (detachReset ? 0 : throughReset)
@@ -395,7 +397,7 @@ struct FusedKernel<Neuron: DiscreteNeuron, S: TensorScalar> {
                     for k in 0..<stateCount {
                         var gPrevious = gPotential.vector[0] * c.dPrevious.entry(0, k)
                         for j in 1..<stateCount { gPrevious += gPotential.vector[j] * c.dPrevious.entry(j, k) }
-                        gU[k * width + i] = gPrevious
+                        gU[k &* width &+ i] = gPrevious
                     }
                     if Accumulation.isOn {
                         var throughCharge = gPotential.vector[0] * c.dParameters.row(0)
@@ -412,14 +414,14 @@ struct FusedKernel<Neuron: DiscreteNeuron, S: TensorScalar> {
                     let hPrevious = v.h.baseAddress! + (t - 1) * stateCount * width
                     for i in block {
                         var hp = State()
-                        for k in 0..<stateCount { hp.vector[k] = hPrevious[k * width + i] }
+                        for k in 0..<stateCount { hp.vector[k] = hPrevious[k &* width &+ i] }
                         let sp = neuron.fire(potential: hp, p, previousSurrogate).value
                         step(i, previous: neuron.reset(potential: hp, spike: sp, p).value)
                     }
                 } else if let u0 = v.u0?.baseAddress {
                     for i in block {
                         var previous = State()
-                        for k in 0..<stateCount { previous.vector[k] = u0[k * width + i] }
+                        for k in 0..<stateCount { previous.vector[k] = u0[k &* width &+ i] }
                         step(i, previous: previous)
                     }
                 } else {

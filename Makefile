@@ -25,12 +25,13 @@ build: deps ## Build everything (debug)
 TEST_FLAGS = -c release -Xswiftc -enable-testing
 export SWIFT_BUILD_FLAGS = $(TEST_FLAGS)
 
-test: deps ## Run the whole test suite (optimised build), the smoke reproductions, then check `make new-neuron` (SKIP_SCAFFOLD=1 skips that)
+test: deps ## Run the whole test suite (optimised build), the smoke reproductions, the tutorial, then check `make new-neuron` (SKIP_SCAFFOLD=1 skips that)
 	$(SWIFT) build $(TEST_FLAGS) --build-tests
 	$(SWIFT) test $(TEST_FLAGS) --skip-build
 	rm -rf runs/smoke
 	SWIFT="$(SWIFT)" scripts/reproduce-shd.sh smoke
 	SWIFT="$(SWIFT)" scripts/reproduce-cifar.sh smoke
+	scripts/check-tutorial.sh
 ifeq ($(SKIP_SCAFFOLD),)
 	scripts/check-new-neuron.sh
 endif

@@ -1,24 +1,25 @@
 // swift-tools-version: 6.1
 //
 // One package, many targets. The real target graph (an arrow means "depends on"; products by
-// their executable names). Registry and Plot stay off the numeric spine, so the tensor, neuron and
-// simulator tests build without GRDB or Cairo.
+// their executable names). Registry, HDF5 and Plot stay off the numeric spine, so the tensor,
+// neuron and simulator tests build without GRDB, libhdf5 or Cairo.
 //
-//   snn-shd ───► SHDExperiment ───┐  (also Landscapes, EventSim)
-//   snn-dqif ─┬► ImageExperiment ─┤
-//   snn-cf ───┘                   │
-//   snn ──────────────────────────┤  (all of these but Plot)
-//                                 ├─► ExperimentKit ─► NN, Registry, ArgumentParser, Crypto
-//                                 ├─► Reporting ─► Registry
-//                                 ├─► Neurons ─► NN, EventSim, CSpikeKernels
-//                                 ├─► Datasets ─► TensorRuntime, CHDF5, Crypto
-//                                 └─► Plot ─► CCairo, CPNG
-//   snn-bench ─► ImageExperiment, Neurons, EventSim, NN, TensorRuntime, CBLAS
+//   snn-shd ───► SHDExperiment ────────────┐  (also Landscapes, EventSim)
+//   snn-dqif ─┬► ClassificationExperiment ─┤  (CIFAR, CIFAR10-DVS and SST-2 of papers 2 and 3)
+//   snn-cf ───┘                            │
+//   snn ───────────────────────────────────┤  (also NIR, HDF5, Checkpoint, SHDExperiment)
+//                                          ├─► ExperimentKit ─► NN, Checkpoint, Registry, ArgumentParser
+//                                          ├─► Reporting ─► Registry
+//                                          ├─► Neurons ─► NN, EventSim, CKernels
+//                                          ├─► Datasets ─► HDF5, TensorRuntime, Crypto
+//                                          └─► Plot ─► CCairo, CPNG
+//   snn-bench ─► ClassificationExperiment, Neurons, EventSim, NN, TensorRuntime, CBLAS
 //
-//   NN ─► TensorRuntime, CHDF5            EventSim, Landscapes ─► TensorRuntime
-//   Registry ─► CLibPQ, GRDB, Crypto      (storage only: runs, studies, trial queue, provenance)
-//   TensorRuntime ─► CBLAS, CMalloc, CSpikeKernels, RealModule (swift-numerics)
-//   C: CSpikeKernels is built here; CBLAS, CMalloc, CHDF5, CLibPQ, CPNG, CCairo are Debian packages.
+//   NIR ─► Neurons, NN, HDF5               Checkpoint ─► NN, HDF5
+//   NN ─► TensorRuntime                    EventSim, Landscapes ─► TensorRuntime
+//   HDF5 ─► CHDF5 (one lock for libhdf5)   Registry ─► CLibPQ, GRDB, Crypto (storage only)
+//   TensorRuntime ─► CBLAS, CMalloc, CKernels, RealModule (swift-numerics)
+//   C: CKernels is built here; CBLAS, CMalloc, CHDF5, CLibPQ, CPNG, CCairo are Debian packages.
 //
 // Tests: `<Target>Tests` per library, sharing the helpers of TestSupport (XCTest + TensorRuntime
 // only); RegistryTestWorker is the process the registry's multi-process tests spawn.

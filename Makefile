@@ -8,7 +8,7 @@ BENCH_CASES ?= gemm conv2d elementwise cnn-step shd-step exact-step cifar-step s
 SHD_DENSITIES ?= 0.02 0.05 0.1
 
 .DEFAULT_GOAL := help
-.PHONY: help deps build test stress bench cifar-check new-neuron reproduce-shd shd-baseline reproduce-cifar reproduce-sst2
+.PHONY: help deps build test format format-check stress bench cifar-check new-neuron reproduce-shd shd-baseline reproduce-cifar reproduce-sst2
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -35,6 +35,16 @@ test: deps ## Run the whole test suite (optimised build), the smoke reproduction
 ifeq ($(SKIP_SCAFFOLD),)
 	scripts/check-new-neuron.sh
 endif
+
+# One style for the tree, checked in CI: swift-format (part of the toolchain) with the
+# configuration in .swift-format (4-space indent, 120 columns).
+FORMAT_PATHS = Package.swift Modules Experiments Tests Tools Benchmarks
+format: ## Format every Swift file in place (swift-format, .swift-format)
+	$(SWIFT) format format --in-place --recursive --parallel $(FORMAT_PATHS)
+
+format-check: ## Fail if a Swift file is not formatted as `make format` would (CI runs this)
+	@$(SWIFT) format lint --strict --recursive --parallel $(FORMAT_PATHS) \
+		|| { echo "format-check: run make format" >&2; exit 1; }
 
 # Tests too slow for every `make test`: they skip unless SNN_STRESS_TESTS=1.
 stress: deps ## Run the opt-in stress tests (8 processes claiming 2 000 trials, per registry backend)

@@ -104,7 +104,8 @@ let package = Package(
         .target(
             name: "Registry",
             dependencies: [
-                "CLibPQ", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
+                "CLibPQ", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Modules/Registry"),
         .target(
@@ -232,7 +233,10 @@ let package = Package(
             path: "Tests/SHDExperimentTests"),
         .testTarget(
             name: "ClassificationExperimentTests",
-            dependencies: ["ClassificationExperiment", "ExperimentKit", "Datasets", "Registry", "NN", "Neurons", "TensorRuntime", "TestSupport"],
+            dependencies: [
+                "ClassificationExperiment", "ExperimentKit", "Datasets", "Registry", "NN", "Neurons", "TensorRuntime",
+                "TestSupport",
+            ],
             path: "Tests/ClassificationExperimentTests"),
         .testTarget(
             name: "ExperimentKitTests",

@@ -12,7 +12,8 @@ import TensorRuntime
 /// way `ImageExperiment`'s `SpikingNetwork` builds it.
 struct CIFARStepCase: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "cifar-step", abstract: "Training step of the papers 2/3 CPU-preset spiking ResNet (tdBN, neurons, TET, Adam).")
+        commandName: "cifar-step",
+        abstract: "Training step of the papers 2/3 CPU-preset spiking ResNet (tdBN, neurons, TET, Adam).")
     @OptionGroup var options: CommonOptions
     @Option(help: "Neuron plugin (lif, dqif, cf, …).")
     var neuron = "lif"
@@ -27,15 +28,20 @@ struct CIFARStepCase: ParsableCommand {
         var rng = SeededRNG(seed: 5)
         func neurons() -> any Module { try! SpikingNeurons(neuron: neuron) }
         _ = try SpikingNeurons(neuron: neuron)  // An unknown name fails here, with the known ones listed.
-        let stem = Conv2d(inChannels: 3, outChannels: width, kernelSize: 3, padding: 1, bias: false,
-                          weightInit: .kaimingNormal(), rng: &rng)
+        let stem = Conv2d(
+            inChannels: 3, outChannels: width, kernelSize: 3, padding: 1, bias: false,
+            weightInit: .kaimingNormal(), rng: &rng)
         let body = Sequential(
             TDBatchNorm(channels: width), neurons(),
-            BasicBlock(inChannels: width, outChannels: width, rng: &rng, makeNorm: { TDBatchNorm(channels: $0) },
-                       makeActivation: neurons),
-            BasicBlock(inChannels: width, outChannels: 2 * width, stride: 2, rng: &rng, makeNorm: { TDBatchNorm(channels: $0) },
-                       makeActivation: neurons),
-            AdaptiveAvgPool2d(outputSize: 1), Flatten(startAxis: 2), Linear(inFeatures: 2 * width, outFeatures: 10, rng: &rng))
+            BasicBlock(
+                inChannels: width, outChannels: width, rng: &rng, makeNorm: { TDBatchNorm(channels: $0) },
+                makeActivation: neurons),
+            BasicBlock(
+                inChannels: width, outChannels: 2 * width, stride: 2, rng: &rng,
+                makeNorm: { TDBatchNorm(channels: $0) },
+                makeActivation: neurons),
+            AdaptiveAvgPool2d(outputSize: 1), Flatten(startAxis: 2),
+            Linear(inFeatures: 2 * width, outFeatures: 10, rng: &rng))
         let optimizer = Adam(stem.parameters() + body.parameters(), learningRate: 1e-3)
         let images = Tensor.normal([batch, 3, 32, 32], using: &rng)
         let labels = (0..<batch).map { $0 % 10 }
@@ -47,9 +53,11 @@ struct CIFARStepCase: ParsableCommand {
             tetLoss(logits: logits, labels: labels).backward()
             optimizer.step()
         }
-        var result = BenchResult(name: "cifar-step", medianMs: ours.medianMs, extra: [
-            ("neuron", neuron), ("steps", steps), ("batch", batch), ("threads", options.threads),
-        ])
+        var result = BenchResult(
+            name: "cifar-step", medianMs: ours.medianMs,
+            extra: [
+                ("neuron", neuron), ("steps", steps), ("batch", batch), ("threads", options.threads),
+            ])
         if let (session, measurement) = peers.first { result.setPeer(session, measurement) }
         result.emit(json: options.json)
     }

@@ -37,12 +37,17 @@ struct ExactStepCase: ParsableCommand {
     private func measure<N: EventDrivenNeuron>(_ model: N, hiddenWeight: Double, outputWeight: Double) throws {
         let sizes = [700, 128, 20]
         let duration = model.tau
-        let net = EventNetwork(neuron: model, config: EventNetworkConfig(
-            layerSizes: sizes, duration: duration, eventBudget: 200_000, outputSlots: 1))
+        let net = EventNetwork(
+            neuron: model,
+            config: EventNetworkConfig(
+                layerSizes: sizes, duration: duration, eventBudget: 200_000, outputSlots: 1))
         var rng = SeededRNG(seed: 7)
         let weights = zip(net.weightShapes, [hiddenWeight, outputWeight]).map { shape, m in
-            Tensor(shape: shape, scalars: (0..<shape[0] * shape[1]).map { _ in Double.random(in: -m...(3 * m), using: &rng) })
-                .requiringGrad()
+            Tensor(
+                shape: shape,
+                scalars: (0..<shape[0] * shape[1]).map { _ in Double.random(in: -m...(3 * m), using: &rng) }
+            )
+            .requiringGrad()
         }
         let inputs = (0..<batch).map { _ in
             let times = (0..<inputSpikes).map { _ in Double.random(in: 0..<duration, using: &rng) }.sorted()
@@ -54,7 +59,8 @@ struct ExactStepCase: ParsableCommand {
         let cpuStart = processCPUSeconds()
         let timing = try Measurement.runThrowing(warmup: options.warmup, iterations: options.iterations) {
             let out = try net(weights: weights, inputs: inputs)
-            let loss = EventLosses.firstSpikeCrossEntropy(spikeTimes: out.spikeTimes, labels: labels, duration: duration)
+            let loss = EventLosses.firstSpikeCrossEntropy(
+                spikeTimes: out.spikeTimes, labels: labels, duration: duration)
             loss.backward()
             for w in weights { w.zeroGrad() }
             statistics = out.statistics
@@ -63,19 +69,23 @@ struct ExactStepCase: ParsableCommand {
         guard let statistics else { return }
         // CPU time (summed over threads, warm-up included) per sample: less sensitive to other
         // processes on a shared machine than the wall-clock median.
-        let cpuMsPerSample = (processCPUSeconds() - cpuStart) * 1000 / Double((options.warmup + options.iterations) * batch)
+        let cpuMsPerSample =
+            (processCPUSeconds() - cpuStart) * 1000 / Double((options.warmup + options.iterations) * batch)
         let events = statistics.meanEventsPerSample * Double(batch)
-        BenchResult(name: "exact-step-\(neuron)", medianMs: timing.medianMs, extra: [
-            ("ms_per_sample", timing.medianMs / Double(batch)),
-            ("events_per_second", events / (timing.medianMs / 1000)),
-            ("cpu_ms_per_sample", cpuMsPerSample),
-            ("events_per_sample", statistics.meanEventsPerSample),
-            ("hidden_spikes_per_neuron", Double(statistics.spikesPerLayer[0]) / Double(batch * sizes[1])),
-            ("output_spikes_per_neuron", Double(statistics.spikesPerLayer[1]) / Double(batch * sizes[2])),
-            ("silent_hidden_fraction", statistics.silentFraction[0]),
-            ("non_finite_gradients", nonFinite),
-            ("threads", options.threads),
-        ]).emit(json: options.json)
+        BenchResult(
+            name: "exact-step-\(neuron)", medianMs: timing.medianMs,
+            extra: [
+                ("ms_per_sample", timing.medianMs / Double(batch)),
+                ("events_per_second", events / (timing.medianMs / 1000)),
+                ("cpu_ms_per_sample", cpuMsPerSample),
+                ("events_per_sample", statistics.meanEventsPerSample),
+                ("hidden_spikes_per_neuron", Double(statistics.spikesPerLayer[0]) / Double(batch * sizes[1])),
+                ("output_spikes_per_neuron", Double(statistics.spikesPerLayer[1]) / Double(batch * sizes[2])),
+                ("silent_hidden_fraction", statistics.silentFraction[0]),
+                ("non_finite_gradients", nonFinite),
+                ("threads", options.threads),
+            ]
+        ).emit(json: options.json)
     }
 }
 

@@ -27,8 +27,12 @@ struct Measurement {
     static func interleaved(warmup: Int, iterations: Int, _ a: () -> Void, _ b: () -> Void)
         -> (Measurement, Measurement)
     {
-        for _ in 0..<warmup { a(); b() }
-        var first = Measurement(samplesMs: []), second = Measurement(samplesMs: [])
+        for _ in 0..<warmup {
+            a()
+            b()
+        }
+        var first = Measurement(samplesMs: [])
+        var second = Measurement(samplesMs: [])
         for _ in 0..<iterations {
             first.samplesMs += run(warmup: 0, iterations: 1, a).samplesMs
             second.samplesMs += run(warmup: 0, iterations: 1, b).samplesMs
@@ -70,7 +74,9 @@ struct BenchResult {
     func emit(json: Bool) {
         var fields: [(String, Any)] = [("case", name), ("median_ms", rounded(medianMs))]
         if let peer, let peerMedianMs {
-            fields += [("peer", peer), ("peer_median_ms", rounded(peerMedianMs)), ("ratio", rounded(medianMs / peerMedianMs))]
+            fields += [
+                ("peer", peer), ("peer_median_ms", rounded(peerMedianMs)), ("ratio", rounded(medianMs / peerMedianMs)),
+            ]
         }
         fields += extra.map { ($0.0, ($0.1 as? Double).map(rounded) ?? $0.1) }
         fields.append(("peak_rss_mb", rounded(peakResidentMegabytes() ?? -1)))

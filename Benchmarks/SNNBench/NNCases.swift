@@ -16,13 +16,16 @@ struct CNNStepCase: ParsableCommand {
         var channels = 3
         for width in [64, 128, 256] {
             layers += [
-                Conv2d(inChannels: channels, outChannels: width, kernelSize: 3, padding: 1, bias: false,
-                       weightInit: .kaimingNormal(), rng: &rng),
+                Conv2d(
+                    inChannels: channels, outChannels: width, kernelSize: 3, padding: 1, bias: false,
+                    weightInit: .kaimingNormal(), rng: &rng),
                 BatchNorm2d(channels: width), ReLU(), MaxPool2d(kernelSize: 2),
             ]
             channels = width
         }
-        layers += [AdaptiveAvgPool2d(outputSize: 1), Flatten(), Linear(inFeatures: channels, outFeatures: 10, rng: &rng)]
+        layers += [
+            AdaptiveAvgPool2d(outputSize: 1), Flatten(), Linear(inFeatures: channels, outFeatures: 10, rng: &rng),
+        ]
         let model = Sequential(layers)
         let optimizer = SGD(model.parameters(), learningRate: 0.01, momentum: 0.9, weightDecay: 5e-4)
         let images = Tensor.normal([32, 3, 32, 32], using: &rng)

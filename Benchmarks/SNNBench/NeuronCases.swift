@@ -15,8 +15,9 @@ import TensorRuntime
 /// the forward over all steps, the backward and the Adam update (the peer starts from the dense
 /// frame, its natural input).
 struct SHDStepCase: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "shd-step",
-                                                    abstract: "SHD-shaped spiking network: forward + backward + Adam.")
+    static let configuration = CommandConfiguration(
+        commandName: "shd-step",
+        abstract: "SHD-shaped spiking network: forward + backward + Adam.")
     @OptionGroup var options: CommonOptions
     @Option(help: "Neuron plugin (lif, dqif, cf, …).")
     var neuron = "lif"
@@ -28,7 +29,10 @@ struct SHDStepCase: ParsableCommand {
     var hidden = 256
     @Option(help: "Input spike probability per channel and step (make bench runs 0.02, 0.05 and 0.1).")
     var density = 0.02
-    @Option(help: "The plugin's configuration as a JSON object (e.g. '{\"convention\": \"snntorch\"}'); the peer runs the default.")
+    @Option(
+        help:
+            "The plugin's configuration as a JSON object (e.g. '{\"convention\": \"snntorch\"}'); the peer runs the default."
+    )
     var configuration: String?
 
     func run() throws {
@@ -42,8 +46,10 @@ struct SHDStepCase: ParsableCommand {
         let readout = SparseSpikeLinear(inFeatures: hidden, outFeatures: 20, rng: &rng)
         let readoutDecay = Tensor(shape: [1], values: [0.9], dtype: .float32)
         let optimizer = Adam(inputLayer.parameters() + neurons.parameters() + readout.parameters(), learningRate: 1e-3)
-        let peerArguments = ["--neuron", neuron, "--steps", "\(steps)", "--batch", "\(batch)", "--hidden", "\(hidden)",
-                             "--density", "\(density)"]
+        let peerArguments = [
+            "--neuron", neuron, "--steps", "\(steps)", "--batch", "\(batch)", "--hidden", "\(hidden)",
+            "--density", "\(density)",
+        ]
         // Two peers: PyTorch's dense Linear on the spike frame (what a PyTorch user writes) and
         // its own sparse path on the events (embedding_bag).
         let (ours, peers) = try options.compare("shd-step", peers: [peerArguments, peerArguments + ["--sparse"]]) {
@@ -54,15 +60,22 @@ struct SHDStepCase: ParsableCommand {
             optimizer.step()
         }
         let spikeRate = Tape.withoutGradient { neurons(inputLayer(input)).abs().mean().item }
-        var result = BenchResult(name: "shd-step", medianMs: ours.medianMs, extra: [
-            ("neuron", neuron), ("density", density), ("threads", options.threads), ("hidden_spike_rate", spikeRate),
-        ])
-        if let configuration { result.extra.append(("configuration", configuration.replacingOccurrences(of: "\"", with: "'"))) }
+        var result = BenchResult(
+            name: "shd-step", medianMs: ours.medianMs,
+            extra: [
+                ("neuron", neuron), ("density", density), ("threads", options.threads),
+                ("hidden_spike_rate", spikeRate),
+            ])
+        if let configuration {
+            result.extra.append(("configuration", configuration.replacingOccurrences(of: "\"", with: "'")))
+        }
         if peers.count == 2 {
             result.setPeer(peers[0].0, peers[0].1)
             let (session, sparse) = peers[1]
-            result.extra += [("peer_sparse_median_ms", sparse.medianMs), ("ratio_sparse", ours.medianMs / sparse.medianMs),
-                             ("peer_sparse_peak_rss_mb", session.peakResidentMegabytes)]
+            result.extra += [
+                ("peer_sparse_median_ms", sparse.medianMs), ("ratio_sparse", ours.medianMs / sparse.medianMs),
+                ("peer_sparse_peak_rss_mb", session.peakResidentMegabytes),
+            ]
         }
         result.emit(json: options.json)
     }

@@ -22,7 +22,9 @@ struct TorchPeer {
     /// The glibc settings `TensorStorage` makes for our process (mallopt M_MMAP_THRESHOLD 256 MB,
     /// M_TRIM_THRESHOLD 1 GB), as the environment variables that make the same for the peer's:
     /// without them PyTorch's large tensors are mmapped, zero-filled and unmapped on every op.
-    static let allocatorEnvironment = ["MALLOC_MMAP_THRESHOLD_": "\(256 << 20)", "MALLOC_TRIM_THRESHOLD_": "\(1 << 30)"]
+    static let allocatorEnvironment = [
+        "MALLOC_MMAP_THRESHOLD_": "\(256 << 20)", "MALLOC_TRIM_THRESHOLD_": "\(1 << 30)",
+    ]
 
     /// Starts the peer of `name` in serving mode; it has warmed up when this returns.
     func start(_ name: String, arguments: [String] = [], options: CommonOptions) throws -> PeerSession {
@@ -42,8 +44,11 @@ final class PeerSession {
     fileprivate init(python: String, script: URL, name: String, options: CommonOptions, arguments: [String]) throws {
         self.name = name
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [python, script.path, name, "--serve", "--threads", "\(options.threads)",
-                             "--warmup", "\(options.warmup)"] + arguments
+        process.arguments =
+            [
+                python, script.path, name, "--serve", "--threads", "\(options.threads)",
+                "--warmup", "\(options.warmup)",
+            ] + arguments
         process.environment = ProcessInfo.processInfo.environment.merging(TorchPeer.allocatorEnvironment) { $1 }
         process.standardInput = requests
         process.standardOutput = replies
@@ -70,8 +75,9 @@ final class PeerSession {
             if chunk.isEmpty {
                 process.waitUntilExit()
                 let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-                throw BenchError("peer \(process.arguments?.dropFirst().first ?? "") \(name) exited "
-                    + "(status \(process.terminationStatus)): \(errorText)")
+                throw BenchError(
+                    "peer \(process.arguments?.dropFirst().first ?? "") \(name) exited "
+                        + "(status \(process.terminationStatus)): \(errorText)")
             }
             pending.append(chunk)
         }
@@ -79,7 +85,8 @@ final class PeerSession {
         let line = pending[pending.startIndex..<newline]
         pending = Data(pending[(newline + 1)...])
         guard let object = try? JSONSerialization.jsonObject(with: line) as? [String: Any] else {
-            throw BenchError("peer \(name) printed a line that is not a JSON object: \(String(decoding: line, as: UTF8.self))")
+            throw BenchError(
+                "peer \(name) printed a line that is not a JSON object: \(String(decoding: line, as: UTF8.self))")
         }
         return object
     }
@@ -101,13 +108,16 @@ struct Comparison {
     static func run(_ options: CommonOptions, peers: [PeerSession], _ body: () -> Void) throws -> Comparison {
         for _ in 0..<options.warmup { body() }
         let rounds = Swift.min(5, options.iterations)
-        var result = Comparison(ours: Measurement(samplesMs: []),
-                                peers: peers.map { _ in Measurement(samplesMs: []) })
+        var result = Comparison(
+            ours: Measurement(samplesMs: []),
+            peers: peers.map { _ in Measurement(samplesMs: []) })
         for round in 0..<rounds {
             // Iterations spread over the rounds, the remainder in the first ones.
             let count = options.iterations / rounds + (round < options.iterations % rounds ? 1 : 0)
             result.ours.samplesMs += Measurement.run(warmup: 0, iterations: count, body).samplesMs
-            for (index, peer) in peers.enumerated() { result.peers[index].samplesMs += try peer.measure(iterations: count) }
+            for (index, peer) in peers.enumerated() {
+                result.peers[index].samplesMs += try peer.measure(iterations: count)
+            }
         }
         return result
     }

@@ -14,27 +14,34 @@ struct GEMMCase: ParsableCommand {
     func run() throws {
         var rng = SeededRNG(seed: 1)
         let n = size
-        let a = Tensor.normal([n, n], using: &rng), b = Tensor.normal([n, n], using: &rng)
+        let a = Tensor.normal([n, n], using: &rng)
+        let b = Tensor.normal([n, n], using: &rng)
         var c = [Float](repeating: 0, count: n * n)
-        let (ours, raw) = Measurement.interleaved(warmup: options.warmup, iterations: options.iterations, {
-            _ = Tensor.matmul(a, b)
-        }, {
-            // The runtime keeps OpenBLAS single-threaded and splits products itself; the peer
-            // gets OpenBLAS's own threads.
-            openblas_set_num_threads(Int32(options.threads))
-            defer { openblas_set_num_threads(1) }
-            a.withUnsafeBuffer(as: Float.self) { pa in
-                b.withUnsafeBuffer(as: Float.self) { pb in
-                    c.withUnsafeMutableBufferPointer { pc in
-                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(n), Int32(n), 1,
-                                    pa.baseAddress, Int32(n), pb.baseAddress, Int32(n), 0, pc.baseAddress, Int32(n))
+        let (ours, raw) = Measurement.interleaved(
+            warmup: options.warmup, iterations: options.iterations,
+            {
+                _ = Tensor.matmul(a, b)
+            },
+            {
+                // The runtime keeps OpenBLAS single-threaded and splits products itself; the peer
+                // gets OpenBLAS's own threads.
+                openblas_set_num_threads(Int32(options.threads))
+                defer { openblas_set_num_threads(1) }
+                a.withUnsafeBuffer(as: Float.self) { pa in
+                    b.withUnsafeBuffer(as: Float.self) { pb in
+                        c.withUnsafeMutableBufferPointer { pc in
+                            cblas_sgemm(
+                                CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(n), Int32(n), 1,
+                                pa.baseAddress, Int32(n), pb.baseAddress, Int32(n), 0, pc.baseAddress, Int32(n))
+                        }
                     }
                 }
-            }
-        })
+            })
         let gflops = 2 * pow(Double(n), 3) / (ours.medianMs / 1000) / 1e9
-        BenchResult(name: "gemm", medianMs: ours.medianMs, extra: [("gflops", gflops), ("threads", options.threads)],
-                    peer: "cblas_sgemm", peerMedianMs: raw.medianMs).emit(json: options.json)
+        BenchResult(
+            name: "gemm", medianMs: ours.medianMs, extra: [("gflops", gflops), ("threads", options.threads)],
+            peer: "cblas_sgemm", peerMedianMs: raw.medianMs
+        ).emit(json: options.json)
     }
 }
 
@@ -55,8 +62,9 @@ struct Conv2dCase: ParsableCommand {
         }
         // Forward 2·N·O·C·9·H·W FLOPs; backward twice that.
         let flops = Double(3 * 2 * 32 * 64 * 64 * 9 * 32 * 32)
-        var result = BenchResult(name: "conv2d", medianMs: ours.medianMs,
-                                 extra: [("gflops", flops / (ours.medianMs / 1000) / 1e9), ("threads", options.threads)])
+        var result = BenchResult(
+            name: "conv2d", medianMs: ours.medianMs,
+            extra: [("gflops", flops / (ours.medianMs / 1000) / 1e9), ("threads", options.threads)])
         if let (session, measurement) = peers.first { result.setPeer(session, measurement) }
         result.emit(json: options.json)
     }
@@ -65,7 +73,8 @@ struct Conv2dCase: ParsableCommand {
 /// A chain of five separate (unfused) elementwise ops over 16 M Float32 elements; reports the
 /// memory bandwidth achieved (each op reads and writes the whole tensor).
 struct ElementwiseCase: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "elementwise", abstract: "Five unfused elementwise ops, GB/s.")
+    static let configuration = CommandConfiguration(
+        commandName: "elementwise", abstract: "Five unfused elementwise ops, GB/s.")
     @OptionGroup var options: CommonOptions
     @Option(help: "Element count.")
     var count = 16 * 1024 * 1024
@@ -77,8 +86,9 @@ struct ElementwiseCase: ParsableCommand {
             _ = ((x * 1.5 + 0.5).tanh() * x).relu()
         }
         let bytes = Double((5 * 2 + 1) * count * 4)  // five reads and writes, plus the second operand of the product
-        var result = BenchResult(name: "elementwise", medianMs: ours.medianMs,
-                                 extra: [("gb_per_s", bytes / (ours.medianMs / 1000) / 1e9), ("threads", options.threads)])
+        var result = BenchResult(
+            name: "elementwise", medianMs: ours.medianMs,
+            extra: [("gb_per_s", bytes / (ours.medianMs / 1000) / 1e9), ("threads", options.threads)])
         if let (session, measurement) = peers.first { result.setPeer(session, measurement) }
         result.emit(json: options.json)
     }

@@ -8,8 +8,12 @@ struct SNNBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "snn-bench",
         abstract: "Benchmarks of the tensor runtime and the spiking engines.",
-        discussion: "Each case prints one line, or one JSON object per line with --json. Ratios are ours / peer, measured in the same invocation.",
-        subcommands: [GEMMCase.self, Conv2dCase.self, ElementwiseCase.self, SHDStepCase.self, CNNStepCase.self, ExactStepCase.self, CIFARStepCase.self, SST2StepCase.self, SpikeConvCase.self])
+        discussion:
+            "Each case prints one line, or one JSON object per line with --json. Ratios are ours / peer, measured in the same invocation.",
+        subcommands: [
+            GEMMCase.self, Conv2dCase.self, ElementwiseCase.self, SHDStepCase.self, CNNStepCase.self,
+            ExactStepCase.self, CIFARStepCase.self, SST2StepCase.self, SpikeConvCase.self,
+        ])
 }
 
 /// Options every case shares.

@@ -26,19 +26,25 @@ struct SpikeConvCase: ParsableCommand {
                 let x = Tensor(shape: shape, values: values, dtype: .float32).requiringGrad()
                 func step(_ spikeDensity: Double) -> () -> Void {
                     {
-                        let y = Tensor.conv2d(x, weight: w, stride: (layer.stride, layer.stride),
-                                              padding: (layer.padding, layer.padding), spikeDensity: spikeDensity)
+                        let y = Tensor.conv2d(
+                            x, weight: w, stride: (layer.stride, layer.stride),
+                            padding: (layer.padding, layer.padding), spikeDensity: spikeDensity)
                         y.sum().backward()
                         x.zeroGrad()
                         w.zeroGrad()
                     }
                 }
-                let (spike, dense) = Measurement.interleaved(warmup: options.warmup, iterations: options.iterations,
-                                                             step(1), step(0))
-                BenchResult(name: "spike-conv", medianMs: spike.medianMs, extra: [
-                    ("layer", layer.name), ("density", density), ("dense_median_ms", dense.medianMs),
-                    ("ratio", (spike.medianMs / dense.medianMs * 100).rounded() / 100), ("threads", options.threads),
-                ]).emit(json: options.json)
+                let (spike, dense) = Measurement.interleaved(
+                    warmup: options.warmup, iterations: options.iterations,
+                    step(1), step(0))
+                BenchResult(
+                    name: "spike-conv", medianMs: spike.medianMs,
+                    extra: [
+                        ("layer", layer.name), ("density", density), ("dense_median_ms", dense.medianMs),
+                        ("ratio", (spike.medianMs / dense.medianMs * 100).rounded() / 100),
+                        ("threads", options.threads),
+                    ]
+                ).emit(json: options.json)
             }
         }
     }

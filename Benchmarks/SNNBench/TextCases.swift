@@ -18,7 +18,9 @@ import TensorRuntime
 struct SST2StepCase: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sst2-step",
-        abstract: "Training step of the paper 3 CPU-preset text Spikformer (embedding, SSA + MLP block, tdBN, neurons, TET, Adam).")
+        abstract:
+            "Training step of the paper 3 CPU-preset text Spikformer (embedding, SSA + MLP block, tdBN, neurons, TET, Adam)."
+    )
     @OptionGroup var options: CommonOptions
     @Option(help: "Neuron plugin (cf, lif, dqif, …).")
     var neuron = "cf"
@@ -39,27 +41,36 @@ struct SST2StepCase: ParsableCommand {
 
     func run() throws {
         var rng = SeededRNG(seed: 5)
-        let factory = try NeuronFactory(name: neuron, configuration: nil, options: EngineOptions(surrogate: .sigmoid), sharpness: .fixed(4))
+        let factory = try NeuronFactory(
+            name: neuron, configuration: nil, options: EngineOptions(surrogate: .sigmoid), sharpness: .fixed(4))
         _ = try SpikingNeurons(neuron: neuron)  // An unknown name fails here, with the known ones listed.
         let network = try SpikingNetwork(
-            .spikformerText, inputChannels: vocabulary, classes: 2, width: width, timesteps: steps, tdbnAlpha: 1, neurons: factory,
+            .spikformerText, inputChannels: vocabulary, classes: 2, width: width, timesteps: steps, tdbnAlpha: 1,
+            neurons: factory,
             textBlocks: blocks, textHeads: heads, rng: &rng)
         let optimizer = Adam(network.parameters(), learningRate: 1e-3)
-        let ids = Tensor(shape: [batch, tokens], values: SentenceBatch.ids(batch: batch, tokens: tokens, vocabulary: vocabulary).map(Double.init),
-                         dtype: .float32)
+        let ids = Tensor(
+            shape: [batch, tokens],
+            values: SentenceBatch.ids(batch: batch, tokens: tokens, vocabulary: vocabulary).map(Double.init),
+            dtype: .float32)
         let labels = (0..<batch).map { $0 % 2 }
-        let peerArguments = ["--neuron", neuron, "--steps", "\(steps)", "--batch", "\(batch)", "--tokens", "\(tokens)",
-                             "--width", "\(width)", "--blocks", "\(blocks)", "--heads", "\(heads)",
-                             "--vocabulary", "\(vocabulary)"]
+        let peerArguments = [
+            "--neuron", neuron, "--steps", "\(steps)", "--batch", "\(batch)", "--tokens", "\(tokens)",
+            "--width", "\(width)", "--blocks", "\(blocks)", "--heads", "\(heads)",
+            "--vocabulary", "\(vocabulary)",
+        ]
         let (ours, peers) = try options.compare("sst2-step", peers: [peerArguments]) {
             optimizer.zeroGrad()
             tetLoss(logits: network(ids), labels: labels).backward()
             optimizer.step()
         }
-        var result = BenchResult(name: "sst2-step", medianMs: ours.medianMs, extra: [
-            ("neuron", neuron), ("steps", steps), ("batch", batch), ("tokens", tokens), ("width", width), ("blocks", blocks),
-            ("heads", heads), ("vocabulary", vocabulary), ("threads", options.threads),
-        ])
+        var result = BenchResult(
+            name: "sst2-step", medianMs: ours.medianMs,
+            extra: [
+                ("neuron", neuron), ("steps", steps), ("batch", batch), ("tokens", tokens), ("width", width),
+                ("blocks", blocks),
+                ("heads", heads), ("vocabulary", vocabulary), ("threads", options.threads),
+            ])
         if let (session, measurement) = peers.first { result.setPeer(session, measurement) }
         result.emit(json: options.json)
     }

@@ -40,8 +40,11 @@ public enum Checkpoint {
         let partial = url.path + ".partial"
         do {
             // The file is closed (its handle released) before the rename.
-            try checked { try write(model, optimizer: optimizer, metadata: metadata,
-                                    to: HDF5File.create(at: URL(fileURLWithPath: partial))) }
+            try checked {
+                try write(
+                    model, optimizer: optimizer, metadata: metadata,
+                    to: HDF5File.create(at: URL(fileURLWithPath: partial)))
+            }
         } catch {
             try? FileManager.default.removeItem(atPath: partial)
             throw error
@@ -130,11 +133,14 @@ public enum Checkpoint {
         let url = file.url
         let format = try? file.stringAttribute("format")
         guard format == formatName else {
-            throw CheckpointError("\(url.path) is not a checkpoint of this toolkit (its format attribute is \(format.map { "'\($0)'" } ?? "missing"))")
+            throw CheckpointError(
+                "\(url.path) is not a checkpoint of this toolkit (its format attribute is \(format.map { "'\($0)'" } ?? "missing"))"
+            )
         }
         let version = Int(try file.attribute("format_version", as: Int64.self))
         guard version == formatVersion else {
-            throw CheckpointError("\(url.path) has checkpoint format version \(version); this build reads version \(formatVersion)")
+            throw CheckpointError(
+                "\(url.path) has checkpoint format version \(version); this build reads version \(formatVersion)")
         }
         // Read everything first, so a mismatch leaves the model and optimizer untouched.
         var updates = try readGroup("parameters", of: model.namedParameters(), from: file)
@@ -146,8 +152,10 @@ public enum Checkpoint {
         var optimizerState: (stepCount: Int, learningRate: Double, tensors: [(String, Parameter, Tensor)])?
         if let optimizer {
             let tensors = try readOptimizer(optimizer, model: model, from: file)
-            optimizerState = (Int(try file.attribute("step_count", on: "optimizer", as: Int64.self)),
-                              try file.attribute("learning_rate", on: "optimizer", as: Double.self), tensors)
+            optimizerState = (
+                Int(try file.attribute("step_count", on: "optimizer", as: Int64.self)),
+                try file.attribute("learning_rate", on: "optimizer", as: Double.self), tensors
+            )
         }
         for (parameter, tensor) in updates { parameter.value.assign(tensor) }
         if let optimizer, let optimizerState {
@@ -169,11 +177,14 @@ public enum Checkpoint {
         for (name, parameter) in expected {
             let path = "\(group)/\(name)"
             guard stored.contains(name) else {
-                throw CheckpointError("\(file.url.path): the model's tensor '\(path)' \(parameter.shape) is missing from the checkpoint")
+                throw CheckpointError(
+                    "\(file.url.path): the model's tensor '\(path)' \(parameter.shape) is missing from the checkpoint")
             }
             let shape = try file.shape(of: path)
             guard shape == parameter.shape else {
-                throw CheckpointError("\(file.url.path): tensor '\(path)' has shape \(shape) in the checkpoint, the model expects \(parameter.shape)")
+                throw CheckpointError(
+                    "\(file.url.path): tensor '\(path)' has shape \(shape) in the checkpoint, the model expects \(parameter.shape)"
+                )
             }
             result.append((parameter, try read(path, dtype: parameter.dtype, from: file)))
         }
@@ -200,7 +211,9 @@ public enum Checkpoint {
             let stored = Set(file.contains("optimizer/\(slot)") ? try file.children(of: "optimizer/\(slot)") : [])
             let known = Set(names.values)
             if let extra = stored.subtracting(known).sorted().first {
-                throw CheckpointError("\(file.url.path): optimizer state 'optimizer/\(slot)/\(extra)' has no counterpart in the optimizer")
+                throw CheckpointError(
+                    "\(file.url.path): optimizer state 'optimizer/\(slot)/\(extra)' has no counterpart in the optimizer"
+                )
             }
             for parameter in optimizer.parameters {
                 let name = names[ObjectIdentifier(parameter)]!
@@ -208,7 +221,9 @@ public enum Checkpoint {
                 let path = "optimizer/\(slot)/\(name)"
                 let shape = try file.shape(of: path)
                 guard shape == parameter.shape else {
-                    throw CheckpointError("\(file.url.path): optimizer state '\(path)' has shape \(shape), the parameter has \(parameter.shape)")
+                    throw CheckpointError(
+                        "\(file.url.path): optimizer state '\(path)' has shape \(shape), the parameter has \(parameter.shape)"
+                    )
                 }
                 result.append((slot, parameter, try read(path, dtype: parameter.dtype, from: file)))
             }

@@ -11,9 +11,12 @@ public enum EventLosses {
     /// neuron's spike earlier, so the label is not won by delaying every other neuron.
     ///
     /// - Parameter spikeTimes: [batch, outputs, K] (slot 0 is used).
-    public static func firstSpikeCrossEntropy(spikeTimes: Tensor, labels: [Int], gamma: Double = 1e-2,
-                                              duration: Double) -> Tensor {
-        precondition(spikeTimes.rank == 3, "firstSpikeCrossEntropy: expected [batch, outputs, K], got \(spikeTimes.shape)")
+    public static func firstSpikeCrossEntropy(
+        spikeTimes: Tensor, labels: [Int], gamma: Double = 1e-2,
+        duration: Double
+    ) -> Tensor {
+        precondition(
+            spikeTimes.rank == 3, "firstSpikeCrossEntropy: expected [batch, outputs, K], got \(spikeTimes.shape)")
         let first = spikeTimes.select(axis: 2, index: 0)
         let target = Tensor.oneHot(labels, classes: first.shape[1], dtype: first.dtype)
         let targetTime = (first * target).sum(axes: [1])

@@ -25,9 +25,12 @@ public struct EventNetwork<Neuron: EventDrivenNeuron>: Sendable {
     ///
     /// - Throws: `EventBudgetExceeded` if any sample needs more than `config.eventBudget` events;
     ///   its result would be truncated, so none is returned.
-    public func callAsFunction(weights: [Tensor], inputs: [SpikeTrain]) throws(EventBudgetExceeded) -> EventNetworkOutput {
-        precondition(weights.map(\.shape) == weightShapes,
-                     "EventNetwork: weight shapes \(weights.map(\.shape)) do not match \(weightShapes)")
+    public func callAsFunction(weights: [Tensor], inputs: [SpikeTrain]) throws(EventBudgetExceeded)
+        -> EventNetworkOutput
+    {
+        precondition(
+            weights.map(\.shape) == weightShapes,
+            "EventNetwork: weight shapes \(weights.map(\.shape)) do not match \(weightShapes)")
         precondition(!inputs.isEmpty, "EventNetwork: empty batch")
         let dtype = weights[0].dtype
         let values = weights.map(\.doubles)
@@ -46,11 +49,14 @@ public struct EventNetwork<Neuron: EventDrivenNeuron>: Sendable {
         let over = records.indices.filter { records[$0].budgetExceeded }
         guard over.isEmpty else { throw EventBudgetExceeded(samples: over, budget: config.eventBudget) }
 
-        let batch = inputs.count, outputs = sizes.last!, slots = config.outputSlots
+        let batch = inputs.count
+        let outputs = sizes.last!
+        let slots = config.outputSlots
         let statistics = EventStatistics(records, sizes: sizes)
         let health = GradientHealth()
-        let counts = Tensor(shape: [batch, outputs],
-                            values: records.flatMap { $0.layers.last!.spikes.map(Double.init) }, dtype: dtype)
+        let counts = Tensor(
+            shape: [batch, outputs],
+            values: records.flatMap { $0.layers.last!.spikes.map(Double.init) }, dtype: dtype)
         let results = Tensor.differentiableOperation(weights) { _ in
             let outs = [
                 Tensor(shape: [batch, outputs, slots], values: readouts.flatMap(\.slotTimes), dtype: dtype),
@@ -58,20 +64,25 @@ public struct EventNetwork<Neuron: EventDrivenNeuron>: Sendable {
                 Tensor(shape: [batch, outputs], values: readouts.flatMap { $0.finalV.last! }, dtype: dtype),
                 Tensor(shape: [batch, outputs], values: readouts.flatMap { $0.finalI.last! }, dtype: dtype),
             ]
-            return (outs, { grads in
-                let upstream = grads.map(\.doubles)
-                let gradients = Self.reverse(simulator: simulator, records: lease.records, readouts: readouts,
-                                             upstream: upstream, pseudospikes: usePseudo, health: health)
-                return zip(gradients, weights).map { g, w in Tensor(shape: w.shape, values: g, dtype: dtype) }
-            })
+            return (
+                outs,
+                { grads in
+                    let upstream = grads.map(\.doubles)
+                    let gradients = Self.reverse(
+                        simulator: simulator, records: lease.records, readouts: readouts,
+                        upstream: upstream, pseudospikes: usePseudo, health: health)
+                    return zip(gradients, weights).map { g, w in Tensor(shape: w.shape, values: g, dtype: dtype) }
+                }
+            )
         }
         let statesAtEnd = readouts.map { readout in
             zip(readout.finalV, readout.finalI).map { v, i in zip(v, i).map { NeuronState(v: $0, i: $1) } }
         }
-        return EventNetworkOutput(spikeTimes: results[0], leakyLogits: results[1], finalPotential: results[2],
-                                  finalCurrent: results[3], spikeCounts: counts, statesAtEnd: statesAtEnd,
-                                  spikes: records.map(\.log.networkSpikes), statistics: statistics,
-                                  gradientHealth: health)
+        return EventNetworkOutput(
+            spikeTimes: results[0], leakyLogits: results[1], finalPotential: results[2],
+            finalCurrent: results[3], spikeCounts: counts, statesAtEnd: statesAtEnd,
+            spikes: records.map(\.log.networkSpikes), statistics: statistics,
+            gradientHealth: health)
     }
 
     /// Samples per chunk of the gradient sum (see `reverse`).
@@ -82,16 +93,18 @@ public struct EventNetwork<Neuron: EventDrivenNeuron>: Sendable {
     /// buffer by whichever worker is free, and the chunk sums are added in chunk order. The
     /// gradient's bits therefore depend neither on thread timing nor on the thread count (same
     /// seed, same bits), and the non-finite search only has to redo one chunk.
-    private static func reverse(simulator: EventSimulator<Neuron>, records: [SampleRecord], readouts: [SampleReadout],
-                                upstream: [[Double]], pseudospikes: Bool, health: GradientHealth) -> [[Double]]
-    {
+    private static func reverse(
+        simulator: EventSimulator<Neuron>, records: [SampleRecord], readouts: [SampleReadout],
+        upstream: [[Double]], pseudospikes: Bool, health: GradientHealth
+    ) -> [[Double]] {
         let sizes = simulator.config.layerSizes
         let zero = (1..<sizes.count).map { [Double](repeating: 0, count: sizes[$0 - 1] * sizes[$0]) }
         let chunks = (records.count + chunkSize - 1) / chunkSize
         let sums = (0..<chunks).map { _ in GradientBuffer(zero) }
         func run(_ b: Int, into gradients: inout [[Double]]) {
-            readouts[b].reverse(records[b], sample: b, simulator: simulator, upstream: upstream,
-                                pseudospikes: pseudospikes, gradients: &gradients)
+            readouts[b].reverse(
+                records[b], sample: b, simulator: simulator, upstream: upstream,
+                pseudospikes: pseudospikes, gradients: &gradients)
         }
         forEachIndex(chunks) { c in
             let samples = c * chunkSize..<Swift.min(records.count, (c + 1) * chunkSize)
@@ -177,7 +190,8 @@ public struct EventStatistics: Sendable {
             (0..<sizes[l]).map { n in records.reduce(0) { $0 + Int($1.layers[l - 1].spikeCount[n]) } }
         }
         spikesPerLayer = spikesPerNeuron.map { $0.reduce(0, +) }
-        silentFraction = spikesPerNeuron.map { counts in Double(counts.filter { $0 == 0 }.count) / Double(counts.count) }
+        silentFraction = spikesPerNeuron.map { counts in Double(counts.filter { $0 == 0 }.count) / Double(counts.count)
+        }
         meanEventsPerSample = Double(records.reduce(0) { $0 + $1.eventCount }) / Double(records.count)
         maxEventsPerSample = records.map(\.eventCount).max() ?? 0
     }
@@ -201,17 +215,21 @@ final class SampleReadout {
     var logitPeak: [Int] = []
 
     func compute<N>(_ r: SampleRecord, simulator: EventSimulator<N>, pseudospikes: Bool) {
-        let config = simulator.config, neuron = simulator.neuron
-        let sizes = config.layerSizes, layers = config.layerCount
+        let config = simulator.config
+        let neuron = simulator.neuron
+        let sizes = config.layerSizes
+        let layers = config.layerCount
         let T = config.duration
         finalV = []
         finalI = []
         for l in 0..<layers {
-            var vs = [Double](), is_ = [Double]()
+            var vs = [Double]()
+            var is_ = [Double]()
             let state = r.layers[l]
             for n in 0..<sizes[l + 1] {
-                let s = neuron.flow(NeuronState(v: state.v[n], i: state.i[n]),
-                                    over: Interval(T - state.lastTime[n], tau: neuron.tau))
+                let s = neuron.flow(
+                    NeuronState(v: state.v[n], i: state.i[n]),
+                    over: Interval(T - state.lastTime[n], tau: neuron.tau))
                 vs.append(s.v)
                 is_.append(s.i)
             }
@@ -237,10 +255,12 @@ final class SampleReadout {
                 previousRate = rate
             }
         }
-        let outputs = sizes.last!, slots = config.outputSlots
+        let outputs = sizes.last!
+        let slots = config.outputSlots
         for n in 0..<outputs {
             let spikes = r.log.outputSpikes[n]
-            let clock = pseudospikes
+            let clock =
+                pseudospikes
                 ? neuron.pseudospikeClock(potential: finalV[layers - 1][n], drive: pseudoDrive[layers - 1][n]) : nil
             for k in 0..<slots {
                 if k < spikes.count {
@@ -255,7 +275,10 @@ final class SampleReadout {
                     slotSource.append(Int.min)
                 }
             }
-            var y = 0.0, best = 0.0, peak = -1, previous = 0.0
+            var y = 0.0
+            var best = 0.0
+            var peak = -1
+            var previous = 0.0
             for (k, e) in spikes.enumerated() {
                 let t = r.log.eventTime[Int(e)]
                 y = y * Foundation.exp(-(t - previous) / config.readoutTau) + 1
@@ -267,12 +290,16 @@ final class SampleReadout {
         }
     }
 
-    func reverse<N>(_ r: SampleRecord, sample b: Int, simulator: EventSimulator<N>, upstream: [[Double]],
-                    pseudospikes: Bool, gradients: inout [[Double]])
-    {
-        let config = simulator.config, neuron = simulator.neuron
-        let sizes = config.layerSizes, layers = config.layerCount
-        let outputs = sizes.last!, slots = config.outputSlots
+    func reverse<N>(
+        _ r: SampleRecord, sample b: Int, simulator: EventSimulator<N>, upstream: [[Double]],
+        pseudospikes: Bool, gradients: inout [[Double]]
+    ) {
+        let config = simulator.config
+        let neuron = simulator.neuron
+        let sizes = config.layerSizes
+        let layers = config.layerCount
+        let outputs = sizes.last!
+        let slots = config.outputSlots
         var ta = [Double](repeating: 0, count: r.eventCount)
         var final = (0..<layers).map { [NeuronState](repeating: NeuronState(v: 0, i: 0), count: sizes[$0 + 1]) }
         var driveAdjoint = (0..<layers).map { [Double](repeating: 0, count: sizes[$0 + 1]) }
@@ -280,7 +307,8 @@ final class SampleReadout {
             let o = b * outputs + n
             final[layers - 1][n].v += upstream[2][o]
             final[layers - 1][n].i += upstream[3][o]
-            var periodAdjoint = 0.0, phaseAdjoint = 0.0
+            var periodAdjoint = 0.0
+            var phaseAdjoint = 0.0
             for k in 0..<slots {
                 let g = upstream[0][o * slots + k]
                 let source = slotSource[n * slots + k]
@@ -292,7 +320,8 @@ final class SampleReadout {
                 }
             }
             if periodAdjoint != 0 || phaseAdjoint != 0 {
-                let clock = neuron.pseudospikeClock(potential: finalV[layers - 1][n], drive: pseudoDrive[layers - 1][n])!
+                let clock = neuron.pseudospikeClock(
+                    potential: finalV[layers - 1][n], drive: pseudoDrive[layers - 1][n])!
                 final[layers - 1][n].v += phaseAdjoint * clock.dPhaseDPotential
                 driveAdjoint[layers - 1][n] += periodAdjoint * clock.dPeriodDDrive + phaseAdjoint * clock.dPhaseDDrive
             }
@@ -302,7 +331,9 @@ final class SampleReadout {
                 let spikes = r.log.outputSpikes[n]
                 let tPeak = r.log.eventTime[Int(spikes[peak])]
                 for k in 0..<peak {
-                    let d = g * Foundation.exp(-(tPeak - r.log.eventTime[Int(spikes[k])]) / config.readoutTau) / config.readoutTau
+                    let d =
+                        g * Foundation.exp(-(tPeak - r.log.eventTime[Int(spikes[k])]) / config.readoutTau)
+                        / config.readoutTau
                     ta[Int(spikes[k])] += d
                     ta[Int(spikes[peak])] -= d
                 }
@@ -360,8 +391,10 @@ public enum PseudoRate: String, Sendable, CaseIterable {
         let period = clock.period
         switch self {
         case .phase:
-            return (clock.dPhaseDPotential / period,
-                    clock.dPhaseDDrive / period - clock.phase * clock.dPeriodDDrive / (period * period))
+            return (
+                clock.dPhaseDPotential / period,
+                clock.dPhaseDDrive / period - clock.phase * clock.dPeriodDDrive / (period * period)
+            )
         case .inversePeriod:
             return (0, -clock.dPeriodDDrive / (period * period))
         }

@@ -6,8 +6,9 @@ public struct SpikeTrain: Sendable {
     public var channels: [Int32]
 
     public init(times: [Double], channels: [Int32]) {
-        precondition(times.count == channels.count,
-                     "SpikeTrain: \(times.count) times but \(channels.count) channels")
+        precondition(
+            times.count == channels.count,
+            "SpikeTrain: \(times.count) times but \(channels.count) channels")
         precondition(zip(times, times.dropFirst()).allSatisfy { $0 <= $1 }, "SpikeTrain: times must be sorted")
         precondition(times.first.map { $0 >= 0 } ?? true, "SpikeTrain: times must be non-negative")
         (self.times, self.channels) = (times, channels)
@@ -33,13 +34,17 @@ public struct EventNetworkConfig: Sendable {
     /// Time constant of the leaky integrator whose max over time is the `leakyLogits` readout.
     public var readoutTau: Double
 
-    public init(layerSizes: [Int], duration: Double, eventBudget: Int = 100_000, outputSlots: Int = 1,
-                pseudospikes: Bool = true, softplusSharpness: Double = 10, pseudoRate: PseudoRate = .phase,
-                readoutTau: Double = 1) {
-        precondition(layerSizes.count >= 2 && layerSizes.allSatisfy { $0 > 0 },
-                     "EventNetworkConfig: need at least input and output sizes, all positive; got \(layerSizes)")
-        precondition(duration > 0 && eventBudget > 0 && outputSlots > 0 && readoutTau > 0 && softplusSharpness > 0,
-                     "EventNetworkConfig: duration, eventBudget, outputSlots, readoutTau and softplusSharpness must be positive")
+    public init(
+        layerSizes: [Int], duration: Double, eventBudget: Int = 100_000, outputSlots: Int = 1,
+        pseudospikes: Bool = true, softplusSharpness: Double = 10, pseudoRate: PseudoRate = .phase,
+        readoutTau: Double = 1
+    ) {
+        precondition(
+            layerSizes.count >= 2 && layerSizes.allSatisfy { $0 > 0 },
+            "EventNetworkConfig: need at least input and output sizes, all positive; got \(layerSizes)")
+        precondition(
+            duration > 0 && eventBudget > 0 && outputSlots > 0 && readoutTau > 0 && softplusSharpness > 0,
+            "EventNetworkConfig: duration, eventBudget, outputSlots, readoutTau and softplusSharpness must be positive")
         self.layerSizes = layerSizes
         self.duration = duration
         self.eventBudget = eventBudget
@@ -246,7 +251,8 @@ struct EventSimulator<Neuron: EventDrivenNeuron> {
         let layers = config.layerCount
         let sizes = config.layerSizes
         let tau = neuron.tau
-        precondition(config.duration / tau <= 500, "EventSimulator: duration/tau must be at most 500 (spike keys e^{-t/tau})")
+        precondition(
+            config.duration / tau <= 500, "EventSimulator: duration/tau must be at most 500 (spike keys e^{-t/tau})")
         let restKey = neuron.spikeDecay(NeuronState(v: 0, i: 0))
         for layer in r.layers { layer.reset(restKey: restKey) }
         r.budgetExceeded = false
@@ -285,14 +291,16 @@ struct EventSimulator<Neuron: EventDrivenNeuron> {
                 fire(r.layers[layer], neuron: j, at: t, event: e, log: &log)
                 layerBest[layer] = resolvedBest(r.layers[layer])
                 if layer + 1 < layers {
-                    layerBest[layer + 1] = touch(r.layers[layer + 1], layer: layer + 1, row: j, at: t, event: e, log: &log)
+                    layerBest[layer + 1] = touch(
+                        r.layers[layer + 1], layer: layer + 1, row: j, at: t, event: e, log: &log)
                 } else {
                     log.outputSpikes[j].append(e)
                 }
             } else {
                 let channel = Int(input.channels[nextInput])
-                precondition(channel >= 0 && channel < sizes[0],
-                             "EventSimulator: input channel \(channel) outside 0..<\(sizes[0])")
+                precondition(
+                    channel >= 0 && channel < sizes[0],
+                    "EventSimulator: input channel \(channel) outside 0..<\(sizes[0])")
                 nextInput += 1
                 log.eventTime.append(t)
                 log.eventSource.append(0)
@@ -382,13 +390,15 @@ struct EventSimulator<Neuron: EventDrivenNeuron> {
     ///   - finalAdjoint: dL/d(V, I) at T per layer and neuron.
     @_specialize(where Neuron == ExactLIF)
     @_specialize(where Neuron == ExactQIF)
-    func reverse(_ r: SampleRecord, timeAdjoint ta: inout [Double], finalAdjoint: [[NeuronState]],
-                 gradients: inout [[Double]])
-    {
+    func reverse(
+        _ r: SampleRecord, timeAdjoint ta: inout [Double], finalAdjoint: [[NeuronState]],
+        gradients: inout [[Double]]
+    ) {
         let layers = config.layerCount
         let tau = neuron.tau
         let log = r.log
-        let eventTime = log.eventTime, eventSource = log.eventSource
+        let eventTime = log.eventTime
+        let eventSource = log.eventSource
         /// The time of event `e`, −1 being the start of the trial, and whether it is a network
         /// spike (whose time depends on the weights).
         func time(_ e: Int32) -> Double { e < 0 ? 0 : eventTime[Int(e)] }
@@ -430,7 +440,8 @@ struct EventSimulator<Neuron: EventDrivenNeuron> {
                             log.blockPrevV[l].withUnsafeBufferPointer { pv in
                                 log.blockPrevI[l].withUnsafeBufferPointer { pi in
                                     log.blockPrevEvent[l].withUnsafeBufferPointer { pev in
-                                        let pv = pv.baseAddress! + b * n, pi = pi.baseAddress! + b * n
+                                        let pv = pv.baseAddress! + b * n
+                                        let pi = pi.baseAddress! + b * n
                                         let pev = pev.baseAddress! + b * n
                                         var cachedEvent: Int32 = -2
                                         var prevVariable = false
@@ -445,7 +456,8 @@ struct EventSimulator<Neuron: EventDrivenNeuron> {
                                                 interval = Interval(t - time(pe), tau: tau)
                                                 prevVariable = isVariable(pe)
                                             }
-                                            let f = neuron.flowWithJacobian(NeuronState(v: pv[k], i: pi[k]), over: interval)
+                                            let f = neuron.flowWithJacobian(
+                                                NeuronState(v: pv[k], i: pi[k]), over: interval)
                                             if variable || prevVariable {
                                                 let vel = neuron.velocity(f.state)
                                                 let dt = a.v * vel.v + a.i * vel.i

@@ -36,8 +36,9 @@ public struct ExactQIF: EventDrivenNeuron {
 
     public static let settings = [
         EventNeuronSetting.tau,
-        EventNeuronSetting(name: "reset", value: "\"\(QIFReset.epsilon.rawValue)\"",
-                           domain: QIFReset.allCases.map(\.rawValue).joined(separator: " | "), configKey: "model.qifReset"),
+        EventNeuronSetting(
+            name: "reset", value: "\"\(QIFReset.epsilon.rawValue)\"",
+            domain: QIFReset.allCases.map(\.rawValue).joined(separator: " | "), configKey: "model.qifReset"),
     ]
     public static var conformanceConfigurations: [ExactQIF] { [ExactQIF(tau: 1.7, reset: .infinity)] }
 
@@ -79,10 +80,11 @@ public struct ExactQIF: EventDrivenNeuron {
             let q = c - s.v
             let u = (s.v * c + s.i) / q
             let q2 = q * q
-            flow = Flow(state: NeuronState(v: x * u, i: end.i),
-                        dVdV: x * (c * c + s.i) / q2,
-                        dVdI: x * (q - dc * (s.v * s.v + s.i)) / q2,
-                        dIdI: x * x)
+            flow = Flow(
+                state: NeuronState(v: x * u, i: end.i),
+                dVdV: x * (c * c + s.i) / q2,
+                dVdI: x * (q - dc * (s.v * s.v + s.i)) / q2,
+                dIdI: x * x)
         }
         // A capped V depends on nothing (the derivative of min(V, 1/ε), as in the method's code).
         guard flow.state.v >= potentialCap else { return flow }
@@ -164,14 +166,16 @@ public struct ExactQIF: EventDrivenNeuron {
         let period = tau * Double.pi / b
         let dPeriod = -period / (2 * drive)
         guard v > -.infinity else {
-            return PseudospikeClock(period: period, phase: 0, dPeriodDDrive: dPeriod, dPhaseDPotential: 0, dPhaseDDrive: 0)
+            return PseudospikeClock(
+                period: period, phase: 0, dPeriodDDrive: dPeriod, dPhaseDPotential: 0, dPhaseDDrive: 0)
         }
         let w = v - 0.5
         let phase = tau * (Foundation.atan(w / b) + Double.pi / 2) / b
         let dV = tau / (drive + w * w)
         let dB = -tau * w / (b * (drive + w * w)) - phase / b
-        return PseudospikeClock(period: period, phase: phase, dPeriodDDrive: dPeriod,
-                                dPhaseDPotential: dV, dPhaseDDrive: dB / (2 * b))
+        return PseudospikeClock(
+            period: period, phase: phase, dPeriodDDrive: dPeriod,
+            dPhaseDPotential: dV, dPhaseDDrive: dB / (2 * b))
     }
 }
 
@@ -192,10 +196,17 @@ enum QIFMath {
     /// tan(√z)/√z by its Taylor series in z (tanh for z < 0 has the same one), for small |z|.
     @inline(__always)
     private static func tangentSeries(_ z: Double) -> (value: Double, derivative: Double) {
-        let c1 = 1.0 / 3, c2 = 2.0 / 15, c3 = 17.0 / 315, c4 = 62.0 / 2835, c5 = 1382.0 / 155_925
-        let c6 = 21844.0 / 6_081_075, c7 = 929_569.0 / 638_512_875, c8 = 6_404_582.0 / 10_854_718_875
+        let c1 = 1.0 / 3
+        let c2 = 2.0 / 15
+        let c3 = 17.0 / 315
+        let c4 = 62.0 / 2835
+        let c5 = 1382.0 / 155_925
+        let c6 = 21844.0 / 6_081_075
+        let c7 = 929_569.0 / 638_512_875
+        let c8 = 6_404_582.0 / 10_854_718_875
         let value = 1 + z * (c1 + z * (c2 + z * (c3 + z * (c4 + z * (c5 + z * (c6 + z * (c7 + z * c8)))))))
-        let derivative = c1 + z * (2 * c2 + z * (3 * c3 + z * (4 * c4 + z * (5 * c5 + z * (6 * c6 + z * (7 * c7 + z * 8 * c8))))))
+        let derivative =
+            c1 + z * (2 * c2 + z * (3 * c3 + z * (4 * c4 + z * (5 * c5 + z * (6 * c6 + z * (7 * c7 + z * 8 * c8))))))
         return (value, derivative)
     }
 

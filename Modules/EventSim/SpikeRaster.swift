@@ -24,8 +24,9 @@ extension EventNetwork {
     /// - Throws: `EventBudgetExceeded` (batch index 0) like `callAsFunction`, rather than
     ///   returning a truncated raster.
     public func spikeRaster(weights: [Tensor], input: SpikeTrain) throws(EventBudgetExceeded) -> [NetworkSpike] {
-        precondition(weights.map(\.shape) == weightShapes,
-                     "spikeRaster: weight shapes \(weights.map(\.shape)) do not match \(weightShapes)")
+        precondition(
+            weights.map(\.shape) == weightShapes,
+            "spikeRaster: weight shapes \(weights.map(\.shape)) do not match \(weightShapes)")
         let simulator = EventSimulator(neuron: neuron, config: config, weights: weights.map(\.doubles))
         let lease = RecordLease(RecordPool.shared.take(1, sizes: config.layerSizes))
         let record = lease.records[0]
@@ -67,19 +68,23 @@ public struct RasterChange: Sendable, Equatable {
     /// - Precondition: both rasters are in time order (as `spikeRaster` returns them).
     public static func between(_ before: [NetworkSpike], _ after: [NetworkSpike]) -> RasterChange {
         for raster in [before, after] {
-            precondition(zip(raster, raster.dropFirst()).allSatisfy { $0.time <= $1.time },
-                         "RasterChange: rasters must be in time order")
+            precondition(
+                zip(raster, raster.dropFirst()).allSatisfy { $0.time <= $1.time },
+                "RasterChange: rasters must be in time order")
         }
-        let countsBefore = counts(before), countsAfter = counts(after)
-        var appeared = 0, vanished = 0
+        let countsBefore = counts(before)
+        let countsAfter = counts(after)
+        var appeared = 0
+        var vanished = 0
         for neuron in Set(countsBefore.keys).union(countsAfter.keys) {
             let difference = countsAfter[neuron, default: 0] - countsBefore[neuron, default: 0]
             appeared += Swift.max(0, difference)
             vanished += Swift.max(0, -difference)
         }
         let common = { (n: NeuronID) in Swift.min(countsBefore[n, default: 0], countsAfter[n, default: 0]) }
-        return RasterChange(appeared: appeared, vanished: vanished,
-                            orderChanged: commonSpikes(before, common) != commonSpikes(after, common))
+        return RasterChange(
+            appeared: appeared, vanished: vanished,
+            orderChanged: commonSpikes(before, common) != commonSpikes(after, common))
     }
 
     /// A raster's spikes as (neuron, k), keeping the first `common(neuron)` of each neuron.

@@ -274,7 +274,7 @@ public final class HDF5File {
             if variableLength {
                 H5Tset_size(type.id, shim_H5T_VARIABLE())
                 var cStrings = values.map { strdup($0) }
-                defer { cStrings.forEach { free($0) } }
+                defer { for cString in cStrings { free(cString) } }
                 try createDataset(path, shape: shape, type: type.id, memoryType: type.id, data: &cStrings)
             } else {
                 let width = max(1, values.map(\.utf8.count).max() ?? 1)

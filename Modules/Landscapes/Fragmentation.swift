@@ -37,9 +37,10 @@ public struct Fragmentation: Sendable, Codable, Equatable {
     /// Share of an edge's loss change the trapezoid rule may miss before the edge is bisected.
     public static let unexplainedShare = 0.1
 
-    public init(jumpFraction: Double, steepEdgeFraction: Double, relativeTotalVariation: Double,
-                distinctPatterns: Int, patternChangeFraction: Double, neighbourGradientCosine: Double?)
-    {
+    public init(
+        jumpFraction: Double, steepEdgeFraction: Double, relativeTotalVariation: Double,
+        distinctPatterns: Int, patternChangeFraction: Double, neighbourGradientCosine: Double?
+    ) {
         self.jumpFraction = jumpFraction
         self.steepEdgeFraction = steepEdgeFraction
         self.relativeTotalVariation = relativeTotalVariation
@@ -50,30 +51,40 @@ public struct Fragmentation: Sendable, Codable, Equatable {
 
     /// - Parameter loss: the loss at any (α, β) of the plane, for the jump test.
     /// - Precondition: every loss is finite (a NaN or infinite loss has no fragmentation).
-    public static func measure(_ landscape: Landscape2D, jumpFactor: Double = 5,
-                               loss: (_ alpha: Double, _ beta: Double) throws -> Double) rethrows -> Fragmentation
-    {
-        let rows = landscape.loss.count, columns = landscape.alphas.count
-        let alphas = landscape.alphas, betas = landscape.betas
-        let alongAlpha = landscape.gradientAlongAlpha, alongBeta = landscape.gradientAlongBeta
+    public static func measure(
+        _ landscape: Landscape2D, jumpFactor: Double = 5,
+        loss: (_ alpha: Double, _ beta: Double) throws -> Double
+    ) rethrows -> Fragmentation {
+        let rows = landscape.loss.count
+        let columns = landscape.alphas.count
+        let alphas = landscape.alphas
+        let betas = landscape.betas
+        let alongAlpha = landscape.gradientAlongAlpha
+        let alongBeta = landscape.gradientAlongBeta
         var edges: [Edge] = []
         for r in 0..<rows {
             for c in 0..<columns {
                 let k = r * columns + c
                 if c + 1 < columns {
-                    edges.append(Edge(ends: (k, k + 1), span: (alphas[c], alphas[c + 1]), across: betas[r],
-                                      slopes: (alongAlpha[r][c], alongAlpha[r][c + 1])))
+                    edges.append(
+                        Edge(
+                            ends: (k, k + 1), span: (alphas[c], alphas[c + 1]), across: betas[r],
+                            slopes: (alongAlpha[r][c], alongAlpha[r][c + 1])))
                 }
                 if r + 1 < rows {
-                    edges.append(Edge(ends: (k, k + columns), span: (betas[r], betas[r + 1]), across: alphas[c],
-                                      slopes: (alongBeta[r][c], alongBeta[r + 1][c]),
-                                      alongAlpha: false))
+                    edges.append(
+                        Edge(
+                            ends: (k, k + columns), span: (betas[r], betas[r + 1]), across: alphas[c],
+                            slopes: (alongBeta[r][c], alongBeta[r + 1][c]),
+                            alongAlpha: false))
                 }
             }
         }
-        return try measure(losses: landscape.loss.flatMap { $0 }, patterns: landscape.patterns.flatMap { $0 },
-                           edges: edges, lines: rows + columns, jumpFactor: jumpFactor,
-                           cosine: landscape.neighbourGradientCosine) { edge, x in
+        return try measure(
+            losses: landscape.loss.flatMap { $0 }, patterns: landscape.patterns.flatMap { $0 },
+            edges: edges, lines: rows + columns, jumpFactor: jumpFactor,
+            cosine: landscape.neighbourGradientCosine
+        ) { edge, x in
             try edge.alongAlpha ? loss(x, edge.across) : loss(edge.across, x)
         }
     }
@@ -82,15 +93,19 @@ public struct Fragmentation: Sendable, Codable, Equatable {
     ///
     /// - Parameter loss: the loss at any step of the line, for the jump test.
     /// - Precondition: every loss is finite.
-    public static func measure(_ line: Landscape1D, jumpFactor: Double = 5,
-                               loss: (Double) throws -> Double) rethrows -> Fragmentation
-    {
-        let s = line.steps, slope = line.gradientAlongDirection
+    public static func measure(
+        _ line: Landscape1D, jumpFactor: Double = 5,
+        loss: (Double) throws -> Double
+    ) rethrows -> Fragmentation {
+        let s = line.steps
+        let slope = line.gradientAlongDirection
         let edges = s.indices.dropFirst().map { k in
             Edge(ends: (k - 1, k), span: (s[k - 1], s[k]), across: 0, slopes: (slope[k - 1], slope[k]))
         }
-        return try measure(losses: line.points.map(\.loss), patterns: line.points.map(\.pattern), edges: edges,
-                           lines: 1, jumpFactor: jumpFactor, cosine: line.neighbourGradientCosine) { try loss($1) }
+        return try measure(
+            losses: line.points.map(\.loss), patterns: line.points.map(\.pattern), edges: edges,
+            lines: 1, jumpFactor: jumpFactor, cosine: line.neighbourGradientCosine
+        ) { try loss($1) }
     }
 
     /// A grid edge: its end points (indices into the losses), the coordinates it spans along its
@@ -104,9 +119,10 @@ public struct Fragmentation: Sendable, Codable, Equatable {
         var alongAlpha = true
     }
 
-    private static func measure(losses: [Double], patterns: [[Int]], edges: [Edge], lines: Int, jumpFactor: Double,
-                                cosine: Double?, lossAlong: (Edge, Double) throws -> Double) rethrows -> Fragmentation
-    {
+    private static func measure(
+        losses: [Double], patterns: [[Int]], edges: [Edge], lines: Int, jumpFactor: Double,
+        cosine: Double?, lossAlong: (Edge, Double) throws -> Double
+    ) rethrows -> Fragmentation {
         precondition(jumpFactor > 0, "Fragmentation: jumpFactor must be positive, got \(jumpFactor)")
         if let bad = losses.firstIndex(where: { !$0.isFinite }) {
             preconditionFailure("Fragmentation: loss \(losses[bad]) at point \(bad) (row-major) is not finite")
@@ -131,8 +147,9 @@ public struct Fragmentation: Sendable, Codable, Equatable {
             steepEdgeFraction: share(of: steps.filter { $0 > threshold }.count, in: edges.count),
             relativeTotalVariation: range > 0 ? total / (range * Double(lines)) : 0,
             distinctPatterns: PatternIDs(patterns).distinctCount,
-            patternChangeFraction: share(of: edges.filter { patterns[$0.ends.0] != patterns[$0.ends.1] }.count,
-                                         in: edges.count),
+            patternChangeFraction: share(
+                of: edges.filter { patterns[$0.ends.0] != patterns[$0.ends.1] }.count,
+                in: edges.count),
             neighbourGradientCosine: cosine)
     }
 
@@ -142,7 +159,8 @@ public struct Fragmentation: Sendable, Codable, Equatable {
 
     private static func median(_ values: [Double]) -> Double {
         guard !values.isEmpty else { return 0 }
-        let sorted = values.sorted(), mid = sorted.count / 2
+        let sorted = values.sorted()
+        let mid = sorted.count / 2
         return sorted.count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
     }
 }

@@ -8,7 +8,8 @@ public struct LandscapeAxis: Sendable, Equatable, Codable {
 
     /// - Precondition: radius finite and ≥ 0, points ≥ 1 (one point is the centre alone).
     public init(radius: Double, points: Int) {
-        precondition(radius.isFinite && radius >= 0, "LandscapeAxis: radius must be finite and non-negative, got \(radius)")
+        precondition(
+            radius.isFinite && radius >= 0, "LandscapeAxis: radius must be finite and non-negative, got \(radius)")
         precondition(points >= 1, "LandscapeAxis: need at least one point, got \(points)")
         (self.radius, self.points) = (radius, points)
     }
@@ -77,7 +78,9 @@ struct CosineMean {
     mutating func add(_ a: [Double]?, _ b: [Double]?) {
         guard let a, let b else { return }
         precondition(a.count == b.count, "neighbour gradients have \(a.count) and \(b.count) elements")
-        var dot = 0.0, aa = 0.0, bb = 0.0
+        var dot = 0.0
+        var aa = 0.0
+        var bb = 0.0
         for k in a.indices {
             dot += a[k] * b[k]
             aa += a[k] * a[k]

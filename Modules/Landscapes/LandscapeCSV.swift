@@ -18,8 +18,11 @@ extension Landscape2D {
         var text = LandscapeCSV.header
         for (r, beta) in betas.enumerated() {
             for (c, alpha) in alphas.enumerated() {
-                text += LandscapeCSV.row([alpha, beta, loss[r][c], gradientNorm[r][c], gradientAlongAlpha[r][c],
-                                          gradientAlongBeta[r][c]], patternID: ids[r * alphas.count + c])
+                text += LandscapeCSV.row(
+                    [
+                        alpha, beta, loss[r][c], gradientNorm[r][c], gradientAlongAlpha[r][c],
+                        gradientAlongBeta[r][c],
+                    ], patternID: ids[r * alphas.count + c])
             }
         }
         return text
@@ -33,7 +36,8 @@ extension Landscape1D {
         var text = LandscapeCSV.header
         for (k, point) in points.enumerated() {
             let norm = point.gradient.map { g in g.reduce(0) { $0 + $1 * $1 }.squareRoot() } ?? .nan
-            text += LandscapeCSV.row([steps[k], 0, point.loss, norm, gradientAlongDirection[k], .nan], patternID: ids[k])
+            text += LandscapeCSV.row(
+                [steps[k], 0, point.loss, norm, gradientAlongDirection[k], .nan], patternID: ids[k])
         }
         return text
     }

@@ -27,9 +27,10 @@ public enum LandscapeDirections {
     ///   - vectors: the direction of rank-0 and rank-1 tensors.
     ///   - seed: the same seed gives the same directions. Each tensor draws from its own split
     ///     stream, so changing one tensor's policy does not change the others' directions.
-    public static func filterNormalized(like parameters: [Tensor], unitAxis: Int = 1, vectors: VectorPolicy = .zero,
-                                        seed: UInt64) -> [Tensor]
-    {
+    public static func filterNormalized(
+        like parameters: [Tensor], unitAxis: Int = 1, vectors: VectorPolicy = .zero,
+        seed: UInt64
+    ) -> [Tensor] {
         var rng = SeededRNG(seed: seed)
         return parameters.map { p in
             var stream = rng.split()
@@ -41,9 +42,11 @@ public enum LandscapeDirections {
                 case .wholeTensor: rescale(&d, toNormOf: theta, unitOf: { _ in 0 }, units: 1)
                 }
             } else {
-                precondition(unitAxis >= 0 && unitAxis < p.rank,
-                             "filterNormalized: unitAxis \(unitAxis) out of range for shape \(p.shape)")
-                let stride = Shape.strides(p.shape)[unitAxis], units = p.shape[unitAxis]
+                precondition(
+                    unitAxis >= 0 && unitAxis < p.rank,
+                    "filterNormalized: unitAxis \(unitAxis) out of range for shape \(p.shape)")
+                let stride = Shape.strides(p.shape)[unitAxis]
+                let units = p.shape[unitAxis]
                 rescale(&d, toNormOf: theta, unitOf: { ($0 / stride) % units }, units: units)
             }
             return Tensor(shape: p.shape, values: d, dtype: p.dtype)
@@ -53,7 +56,8 @@ public enum LandscapeDirections {
     /// Scales each unit's elements of `d` so that their norm equals that of the same elements of
     /// `theta`; `unitOf` maps a flat index to its unit.
     private static func rescale(_ d: inout [Double], toNormOf theta: [Double], unitOf: (Int) -> Int, units: Int) {
-        var dNorm = [Double](repeating: 0, count: units), thetaNorm = dNorm
+        var dNorm = [Double](repeating: 0, count: units)
+        var thetaNorm = dNorm
         for k in d.indices {
             let u = unitOf(k)
             dNorm[u] += d[k] * d[k]

@@ -12,23 +12,31 @@ public enum LandscapeScan {
     ///
     /// - Precondition: both directions have the centre's shapes; every gradient returned has as
     ///   many elements as all centre tensors together.
-    public static func plane(center: [Tensor], directions: ([Tensor], [Tensor]), alphas: LandscapeAxis,
-                             betas: LandscapeAxis, evaluate: ([Tensor]) throws -> LandscapePoint) rethrows -> Landscape2D
-    {
+    public static func plane(
+        center: [Tensor], directions: ([Tensor], [Tensor]), alphas: LandscapeAxis,
+        betas: LandscapeAxis, evaluate: ([Tensor]) throws -> LandscapePoint
+    ) rethrows -> Landscape2D {
         let space = ParameterSpace(center: center)
         let delta = space.flatten(directions.0, name: "first direction")
         let eta = space.flatten(directions.1, name: "second direction")
-        let alphaValues = alphas.values, betaValues = betas.values
-        var landscape = Landscape2D(alphas: alphaValues, betas: betaValues, loss: [], gradientNorm: [],
-                                    gradientAlongAlpha: [], gradientAlongBeta: [], patterns: [],
-                                    neighbourGradientCosine: nil)
+        let alphaValues = alphas.values
+        let betaValues = betas.values
+        var landscape = Landscape2D(
+            alphas: alphaValues, betas: betaValues, loss: [], gradientNorm: [],
+            gradientAlongAlpha: [], gradientAlongBeta: [], patterns: [],
+            neighbourGradientCosine: nil)
         var cosine = CosineMean()
         var previousRow: [[Double]?] = []
         for beta in betaValues {
-            var loss: [Double] = [], norm: [Double] = [], alongAlpha: [Double] = [], alongBeta: [Double] = []
-            var patterns: [[Int]] = [], row: [[Double]?] = []
+            var loss: [Double] = []
+            var norm: [Double] = []
+            var alongAlpha: [Double] = []
+            var alongBeta: [Double] = []
+            var patterns: [[Int]] = []
+            var row: [[Double]?] = []
             for (col, alpha) in alphaValues.enumerated() {
-                let point = try evaluate(space.tensors(space.center.indices.map { space.center[$0] + alpha * delta[$0] + beta * eta[$0] }))
+                let point = try evaluate(
+                    space.tensors(space.center.indices.map { space.center[$0] + alpha * delta[$0] + beta * eta[$0] }))
                 let gradient = space.checked(point.gradient)
                 loss.append(point.loss)
                 norm.append(gradient.map { dot($0, $0).squareRoot() } ?? .nan)
@@ -54,12 +62,14 @@ public enum LandscapeScan {
     /// direction θ₂ − θ₁, steps from 0 to 1.
     ///
     /// - Precondition: as for `plane`.
-    public static func line(center: [Tensor], direction: [Tensor], steps: [Double],
-                            evaluate: ([Tensor]) throws -> LandscapePoint) rethrows -> Landscape1D
-    {
+    public static func line(
+        center: [Tensor], direction: [Tensor], steps: [Double],
+        evaluate: ([Tensor]) throws -> LandscapePoint
+    ) rethrows -> Landscape1D {
         let space = ParameterSpace(center: center)
         let delta = space.flatten(direction, name: "direction")
-        var points: [LandscapePoint] = [], along: [Double] = []
+        var points: [LandscapePoint] = []
+        var along: [Double] = []
         for s in steps {
             var point = try evaluate(space.tensors(space.center.indices.map { space.center[$0] + s * delta[$0] }))
             point.gradient = space.checked(point.gradient)
@@ -90,15 +100,17 @@ private struct ParameterSpace {
 
     /// `tensors` flattened like the centre.
     func flatten(_ tensors: [Tensor], name: String) -> [Double] {
-        precondition(tensors.map(\.shape) == shapes,
-                     "LandscapeScan: \(name) has shapes \(tensors.map(\.shape)), the centre \(shapes)")
+        precondition(
+            tensors.map(\.shape) == shapes,
+            "LandscapeScan: \(name) has shapes \(tensors.map(\.shape)), the centre \(shapes)")
         return tensors.flatMap(\.doubles)
     }
 
     /// A gradient after checking that it covers every parameter.
     func checked(_ gradient: [Double]?) -> [Double]? {
-        precondition(gradient.map { $0.count == center.count } ?? true,
-                     "LandscapeScan: gradient has \(gradient?.count ?? 0) elements, the parameters \(center.count)")
+        precondition(
+            gradient.map { $0.count == center.count } ?? true,
+            "LandscapeScan: gradient has \(gradient?.count ?? 0) elements, the parameters \(center.count)")
         return gradient
     }
 

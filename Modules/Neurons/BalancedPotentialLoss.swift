@@ -38,7 +38,9 @@ public enum BalancedPotentialLoss {
             case .relative:
                 return balance(h, axes: nil)
             case .perNeuron:
-                precondition(h.rank >= 2, "BalancedPotentialLoss: the per-neuron form needs potentials [T, B, …], got \(h.shape)")
+                precondition(
+                    h.rank >= 2, "BalancedPotentialLoss: the per-neuron form needs potentials [T, B, …], got \(h.shape)"
+                )
                 return balance(h, axes: [0, 1]).mean()
             }
         }
@@ -48,7 +50,8 @@ public enum BalancedPotentialLoss {
 
     /// ((P − N)/(P + N))² with P and N the means of relu(±h) over `axes` (nil: all).
     private static func balance(_ h: Tensor, axes: [Int]?) -> Tensor {
-        let positive = h.relu().mean(axes: axes), negative = (-h).relu().mean(axes: axes)
+        let positive = h.relu().mean(axes: axes)
+        let negative = (-h).relu().mean(axes: axes)
         // Potentials that are all zero are balanced; the floor keeps them finite.
         return ((positive - negative) / (positive + negative + scaleFloor)).squared()
     }
@@ -58,11 +61,14 @@ public enum BalancedPotentialLoss {
 
     /// L_PNB over layers that record their potentials.
     public static func loss(_ layers: [SpikingNeurons], form: Form = .raw) -> Tensor {
-        loss(layers.map { layer in
-            guard let h = layer.lastPotentials else {
-                preconditionFailure("BalancedPotentialLoss: layer \(layer.dynamics.neuronName) has no recorded potentials; set recordsPotentials")
-            }
-            return h
-        }, form: form)
+        loss(
+            layers.map { layer in
+                guard let h = layer.lastPotentials else {
+                    preconditionFailure(
+                        "BalancedPotentialLoss: layer \(layer.dynamics.neuronName) has no recorded potentials; set recordsPotentials"
+                    )
+                }
+                return h
+            }, form: form)
     }
 }

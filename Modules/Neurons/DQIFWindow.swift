@@ -41,8 +41,10 @@ public enum DQIFWindow {
         let (quadratic, linear, constant) = coefficients(neuron)
         for _ in 0..<steps {
             let mean = quadratic * u[1] + linear * u[0] + constant
-            let second = quadratic * quadratic * u[3] + 2 * quadratic * linear * u[2]
-                + (linear * linear + 2 * quadratic * constant) * u[1] + 2 * linear * constant * u[0] + constant * constant
+            let second =
+                quadratic * quadratic * u[3] + 2 * quadratic * linear * u[2]
+                + (linear * linear + 2 * quadratic * constant) * u[1] + 2 * linear * constant * u[0] + constant
+                * constant
             let variance = Swift.max(second - mean * mean, 0) + inputStd * inputStd
             result.mean.append(mean)
             result.std.append(variance.squareRoot())
@@ -58,13 +60,14 @@ public enum DQIFWindow {
     {
         let m = moments(of: neuron, inputStd: inputStd, steps: maxSteps)
         guard let mean = m.mean.last, let std = m.std.last, mean.isFinite, std.isFinite,
-              Swift.abs(mean - m.mean[m.mean.count - 2]) < 1e-10, Swift.abs(std - m.std[m.std.count - 2]) < 1e-10
+            Swift.abs(mean - m.mean[m.mean.count - 2]) < 1e-10, Swift.abs(std - m.std[m.std.count - 2]) < 1e-10
         else { return nil }
         return (mean, std)
     }
 
     /// Sharpness α_t = 1 / (κ·std(H[t])) per step, for `SurrogateSharpness.perStep`.
-    public static func sharpness(for neuron: DQIF, inputStd: Double, steps: Int, widthPerStd κ: Double = 2) -> [Double] {
+    public static func sharpness(for neuron: DQIF, inputStd: Double, steps: Int, widthPerStd κ: Double = 2) -> [Double]
+    {
         moments(of: neuron, inputStd: inputStd, steps: steps).std.map { 1 / (κ * $0) }
     }
 
@@ -84,7 +87,9 @@ public enum DQIFWindow {
         for k in 2...4 { lower.append(Double(k - 1) * lower[k - 2] - Foundation.pow(b, Double(k - 1)) * density) }
         // Raw moments of H: E[H^k] and E[H^k; H < θ], from those of Z = (H − μ)/s.
         func raw(_ z: [Double], _ k: Int) -> Double {
-            (0...k).reduce(0) { $0 + binomial(k, $1) * Foundation.pow(mu, Double(k - $1)) * Foundation.pow(s, Double($1)) * z[$1] }
+            (0...k).reduce(0) {
+                $0 + binomial(k, $1) * Foundation.pow(mu, Double(k - $1)) * Foundation.pow(s, Double($1)) * z[$1]
+            }
         }
         let below = (0...4).map { raw(lower, $0) }
         let above = (0...4).map { raw(full, $0) - below[$0] }

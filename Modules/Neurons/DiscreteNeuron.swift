@@ -145,7 +145,8 @@ extension ConfigurationChoice {
         guard let value = Self(rawValue: raw) else {
             throw DecodingError.dataCorruptedError(
                 in: container,
-                debugDescription: "expected one of \(Self.allCases.map(\.rawValue).joined(separator: ", ")); got \(raw)")
+                debugDescription: "expected one of \(Self.allCases.map(\.rawValue).joined(separator: ", ")); got \(raw)"
+            )
         }
         self = value
     }
@@ -270,8 +271,10 @@ public struct Fire<Neuron: DiscreteNeuron, S: TensorScalar> {
     public var dSharpness: S
 
     @inline(__always)
-    public init(value: S, dPotential: Values<Neuron.StateVariable, S>, dParameters: Values<Neuron.Parameter, S> = .zero,
-                dSharpness: S = 0) {
+    public init(
+        value: S, dPotential: Values<Neuron.StateVariable, S>, dParameters: Values<Neuron.Parameter, S> = .zero,
+        dSharpness: S = 0
+    ) {
         (self.value, self.dPotential, self.dParameters, self.dSharpness) = (value, dPotential, dParameters, dSharpness)
     }
 }

@@ -44,8 +44,10 @@ public protocol SpikingDynamics: Sendable {
     ///   - sharpness: the surrogate's α per time step, shape [T].
     ///   - initialState: U[−1], shape `input.shape.dropFirst()` for one state variable and
     ///     [K] + `input.shape.dropFirst()` for K; nil for the resting state.
-    func run(_ input: Tensor, parameters: Tensor, sharpness: Tensor, initialState: Tensor?, options: EngineOptions,
-             exposePotentials: Bool, returnFinalState: Bool) -> NeuronOutput
+    func run(
+        _ input: Tensor, parameters: Tensor, sharpness: Tensor, initialState: Tensor?, options: EngineOptions,
+        exposePotentials: Bool, returnFinalState: Bool
+    ) -> NeuronOutput
 }
 
 /// Turns any `DiscreteNeuron` into a forward loop over T and one reverse loop for BPTT over whole
@@ -68,8 +70,9 @@ public struct FusedNeuronEngine<Neuron: DiscreteNeuron>: SpikingDynamics {
     /// `run` because `run` is reached through the type-erased `SpikingDynamics`, where generic
     /// code would run unspecialised (a witness call per element); a closure formed in this
     /// initialiser, which the registry calls with the concrete plugin type, is specialised.
-    private let kernel: @Sendable ([Tensor], EngineOptions, _ expose: Bool, _ final: Bool, _ accumulate: Bool)
-        -> (outputs: [Tensor], pullback: ([Tensor]) -> [Tensor?])
+    private let kernel:
+        @Sendable ([Tensor], EngineOptions, _ expose: Bool, _ final: Bool, _ accumulate: Bool)
+            -> (outputs: [Tensor], pullback: ([Tensor]) -> [Tensor?])
 
     public init(_ neuron: Neuron) {
         self.neuron = neuron
@@ -103,13 +106,19 @@ public struct FusedNeuronEngine<Neuron: DiscreteNeuron>: SpikingDynamics {
         precondition(input.rank >= 1, "\(Neuron.name): input must be [T, …], got \(input.shape)")
         let steps = input.shape[0]
         let stateShape = Self.stateShape(input)
-        precondition(parameters.shape == [Neuron.parameterNames.count] && parameters.dtype == input.dtype,
-                     "\(Neuron.name): parameters must be \(input.dtype) [\(Neuron.parameterNames.count)] (\(Neuron.parameterNames)), got \(parameters.dtype) \(parameters.shape)")
-        precondition(sharpness.shape == [steps] && sharpness.dtype == input.dtype,
-                     "\(Neuron.name): sharpness must be \(input.dtype) [\(steps)] (one per time step), got \(sharpness.dtype) \(sharpness.shape)")
+        precondition(
+            parameters.shape == [Neuron.parameterNames.count] && parameters.dtype == input.dtype,
+            "\(Neuron.name): parameters must be \(input.dtype) [\(Neuron.parameterNames.count)] (\(Neuron.parameterNames)), got \(parameters.dtype) \(parameters.shape)"
+        )
+        precondition(
+            sharpness.shape == [steps] && sharpness.dtype == input.dtype,
+            "\(Neuron.name): sharpness must be \(input.dtype) [\(steps)] (one per time step), got \(sharpness.dtype) \(sharpness.shape)"
+        )
         if let initialState {
-            precondition(initialState.shape == stateShape && initialState.dtype == input.dtype,
-                         "\(Neuron.name): initial state must be \(input.dtype) \(stateShape), got \(initialState.dtype) \(initialState.shape)")
+            precondition(
+                initialState.shape == stateShape && initialState.dtype == input.dtype,
+                "\(Neuron.name): initial state must be \(input.dtype) \(stateShape), got \(initialState.dtype) \(initialState.shape)"
+            )
         }
         var inputs = [input, parameters, sharpness]
         if let initialState { inputs.append(initialState) }
@@ -150,15 +159,21 @@ struct FusedKernel<Neuron: DiscreteNeuron, S: TensorScalar> {
     }
 
     /// The forward loop; returns the outputs and the pullback that runs the reverse loop.
-    func forward(_ values: [Tensor], expose: Bool, final: Bool) -> (outputs: [Tensor], pullback: ([Tensor]) -> [Tensor?]) {
-        let input = values[0], initialState = values.count > 3 ? values[3] : nil
-        let steps = input.shape[0], stateCount = Self.stateCount
-        let run = Buffers(steps: steps, width: input.count / Swift.max(steps, 1),
-                          parameters: Values(parameterVector(values[1])), alphas: values[2].scalars(as: S.self))
+    func forward(_ values: [Tensor], expose: Bool, final: Bool) -> (
+        outputs: [Tensor], pullback: ([Tensor]) -> [Tensor?]
+    ) {
+        let input = values[0]
+        let initialState = values.count > 3 ? values[3] : nil
+        let steps = input.shape[0]
+        let stateCount = Self.stateCount
+        let run = Buffers(
+            steps: steps, width: input.count / Swift.max(steps, 1),
+            parameters: Values(parameterVector(values[1])), alphas: values[2].scalars(as: S.self))
         // H of every state variable, [T, K, width] (for K = 1 the shape of the input), and S; the
         // loop writes every element of both.
-        var saved = Tensor.unsafeUninitialized(stateCount == 1 ? input.shape : [steps, stateCount * run.width],
-                                               dtype: input.dtype)
+        var saved = Tensor.unsafeUninitialized(
+            stateCount == 1 ? input.shape : [steps, stateCount * run.width],
+            dtype: input.dtype)
         var spikes = Tensor.unsafeUninitialized(input.shape, dtype: input.dtype)
         var state = initialState ?? Tensor.zeros(FusedNeuronEngine<Neuron>.stateShape(input), dtype: input.dtype)
         let rest = neuron.restingState(run.parameters).value
@@ -168,7 +183,8 @@ struct FusedKernel<Neuron: DiscreteNeuron, S: TensorScalar> {
                     state.withUnsafeMutableBuffer(as: S.self) { u in
                         if initialState == nil {
                             for k in 0..<stateCount {
-                                u.baseAddress!.advanced(by: k * run.width).update(repeating: rest.vector[k], count: run.width)
+                                u.baseAddress!.advanced(by: k * run.width).update(
+                                    repeating: rest.vector[k], count: run.width)
                             }
                         }
                         dispatchShape(ForwardLoop(kernel: self, run: run, x: x, h: h, s: s, u: u))
@@ -203,17 +219,21 @@ struct FusedKernel<Neuron: DiscreteNeuron, S: TensorScalar> {
         _ run: Buffers, _: Shape.Type, _: Source.Type, _ x: UnsafeBufferPointer<S>, _ h: UnsafeMutableBufferPointer<S>,
         _ s: UnsafeMutableBufferPointer<S>, _ u: UnsafeMutableBufferPointer<S>
     ) {
-        let p = run.parameters, width = run.width, configured = self.neuron
+        let p = run.parameters
+        let width = run.width
+        let configured = self.neuron
         Parallel.forChunks(width, costPerItem: run.steps * 8 * Self.stateCount) { block in
             // K read here, not captured from outside the closure: a captured K is a runtime value
             // in the closure's body, and the loops over it then neither unroll nor vectorise.
-            let neuron = Source.neuron(configured), stateCount = Self.stateCount
+            let neuron = Source.neuron(configured)
+            let stateCount = Self.stateCount
             let u = u.baseAddress!
             for t in 0..<run.steps {
                 let surrogate = SurrogateStep<S, Shape>(sharpness: run.alphas[t])
                 // Row pointers per step keep index arithmetic (overflow-checked) out of the inner
                 // loop, which then vectorises.
-                let xt = x.baseAddress! + t * width, ht = h.baseAddress! + t * stateCount * width
+                let xt = x.baseAddress! + t * width
+                let ht = h.baseAddress! + t * stateCount * width
                 let st = s.baseAddress! + t * width
                 for i in block {
                     // Wrapping index arithmetic (k·width + i < count): an overflow check per
@@ -255,9 +275,10 @@ struct FusedKernel<Neuron: DiscreteNeuron, S: TensorScalar> {
                                 dInput.withUnsafeMutableBuffer(as: S.self) { dx in
                                     dInitial.withUnsafeMutableBuffer(as: S.self) { gU in
                                         partials.withUnsafeMutableBufferPointer { partial in
-                                            let views = ReverseViews(x: x, h: h, gS: gS, gH: gH, gHStride: exposed ? width : 0,
-                                                                     gEnd: gEnd, u0: u0, dx: dx, gU: gU, partial: partial,
-                                                                     blocks: blocks)
+                                            let views = ReverseViews(
+                                                x: x, h: h, gS: gS, gH: gH, gHStride: exposed ? width : 0,
+                                                gEnd: gEnd, u0: u0, dx: dx, gU: gU, partial: partial,
+                                                blocks: blocks)
                                             if accumulate {
                                                 backwardLoop(run, views, Accumulating.self)
                                             } else {
@@ -353,11 +374,13 @@ struct FusedKernel<Neuron: DiscreteNeuron, S: TensorScalar> {
         _ run: Buffers, _ v: ReverseViews, _: Shape.Type, _: Source.Type, _: Accumulation.Type
     ) {
         let (steps, width, p) = (run.steps, run.width, run.parameters)
-        let configured = self.neuron, detachReset = options.detachReset
+        let configured = self.neuron
+        let detachReset = options.detachReset
         let blockSize = (width + v.blocks - 1) / v.blocks
         Parallel.forEach(v.blocks) { b in
             // K read inside the closure, as in the forward loop, so that it is a constant.
-            let neuron = Source.neuron(configured), stateCount = Self.stateCount
+            let neuron = Source.neuron(configured)
+            let stateCount = Self.stateCount
             let rest = neuron.restingState(p)
             let block = (b * blockSize)..<Swift.min(width, (b + 1) * blockSize)
             guard !block.isEmpty else { return }
@@ -370,7 +393,9 @@ struct FusedKernel<Neuron: DiscreteNeuron, S: TensorScalar> {
                 // Row pointers per step keep index arithmetic (overflow-checked) out of the inner
                 // loop, which then vectorises.
                 let offset = t * width
-                let xt = v.x.baseAddress! + offset, gSt = v.gS.baseAddress! + offset, dxt = v.dx.baseAddress! + offset
+                let xt = v.x.baseAddress! + offset
+                let gSt = v.gS.baseAddress! + offset
+                let dxt = v.dx.baseAddress! + offset
                 let gHt = v.gH.baseAddress! + t * v.gHStride
                 let surrogate = SurrogateStep<S, Shape>(sharpness: run.alphas[t])
                 var gStepParameters = SIMD4<S>.zero

@@ -8,8 +8,9 @@ extension Tensor {
     /// a[t] = ∂L/∂m[t] + β a[t+1], with ∂L/∂x[t] = a[t] and ∂L/∂β = Σ_t a[t] m[t−1].
     public static func leakyIntegrate(_ x: Tensor, decay: Tensor) -> Tensor {
         precondition(x.rank >= 1, "leakyIntegrate: input must be [T, …], got \(x.shape)")
-        precondition(decay.shape == [1] && decay.dtype == x.dtype,
-                     "leakyIntegrate: decay must be \(x.dtype) [1], got \(decay.dtype) \(decay.shape)")
+        precondition(
+            decay.shape == [1] && decay.dtype == x.dtype,
+            "leakyIntegrate: decay must be \(x.dtype) [1], got \(decay.dtype) \(decay.shape)")
         return differentiableOperation([x, decay]) { values in
             switch x.dtype {
             case .float32: return integrate(values[0], values[1], Float.self)
@@ -21,7 +22,8 @@ extension Tensor {
     private static func integrate<S: TensorScalar>(_ x: Tensor, _ decay: Tensor, _: S.Type)
         -> (outputs: [Tensor], pullback: ([Tensor]) -> [Tensor?])
     {
-        let steps = x.shape[0], width = x.count / Swift.max(steps, 1)
+        let steps = x.shape[0]
+        let width = x.count / Swift.max(steps, 1)
         let beta = decay.scalars(as: S.self)[0]
         var m = x
         m.withUnsafeMutableBuffer(as: S.self) { p in
@@ -62,9 +64,11 @@ extension Tensor {
     /// ∂L/∂x[t] = a[t] (t* the first step at the maximum, as `max` picks) in one pass, adding
     /// ∂L/∂β = Σ_t a[t] m[t−1] from the membrane recomputed only when β learns.
     public static func leakyIntegrateMax(_ x: Tensor, decay: Tensor) -> Tensor {
-        precondition(x.rank >= 1 && x.shape[0] > 0, "leakyIntegrateMax: input must be [T, …] with T > 0, got \(x.shape)")
-        precondition(decay.shape == [1] && decay.dtype == x.dtype,
-                     "leakyIntegrateMax: decay must be \(x.dtype) [1], got \(decay.dtype) \(decay.shape)")
+        precondition(
+            x.rank >= 1 && x.shape[0] > 0, "leakyIntegrateMax: input must be [T, …] with T > 0, got \(x.shape)")
+        precondition(
+            decay.shape == [1] && decay.dtype == x.dtype,
+            "leakyIntegrateMax: decay must be \(x.dtype) [1], got \(decay.dtype) \(decay.shape)")
         let learnsDecay = decay.requiresGrad
         return differentiableOperation([x, decay]) { values in
             switch x.dtype {
@@ -100,7 +104,9 @@ private struct LeakyMaximum<S: TensorScalar> {
                                 for i in block {
                                     m[i] = beta * m[i] + row[i]
                                     // As `max`: the first maximum, and NaN counts as the largest.
-                                    if m[i] > out[i] || (!out[i].isNaN && m[i].isNaN) { (out[i], peak[i]) = (m[i], Int32(t)) }
+                                    if m[i] > out[i] || (!out[i].isNaN && m[i].isNaN) {
+                                        (out[i], peak[i]) = (m[i], Int32(t))
+                                    }
                                 }
                             }
                         }
@@ -119,13 +125,15 @@ private struct LeakyMaximum<S: TensorScalar> {
                             let last = dxp + (steps - 1) * width
                             for i in 0..<width { last[i] = Int(peak[i]) == steps - 1 ? g[i] : 0 }
                             for t in stride(from: steps - 2, through: 0, by: -1) {
-                                let row = dxp + t * width, next = row + width
+                                let row = dxp + t * width
+                                let next = row + width
                                 for i in 0..<width { row[i] = beta * next[i] + (Int(peak[i]) == t ? g[i] : 0) }
                             }
                             guard learnsDecay else { return }
                             // Σ_t a[t] m[t−1], with the membrane recomputed forwards.
                             for i in 0..<width {
-                                var m: S = 0, sum: S = 0
+                                var m: S = 0
+                                var sum: S = 0
                                 for t in 1..<steps {
                                     m = beta * m + xp[(t - 1) * width + i]
                                     sum += dxp[t * width + i] * m

@@ -79,10 +79,15 @@ public enum NeuronCatalogue {
             }
             return NeuronEntry.Parameter(name: setting.name, initial: value, domain: domain, learns: false)
         }
-        let fields = plugin.settings.map { (name: $0.name, value: "\($0.value) (\($0.domain); \($0.configKey))") }
-            + [("threshold", "\(neuron.spikeThreshold) (fixed)"), ("resetPotential", "\(neuron.resetPotential) (fixed)")]
-        return NeuronEntry(name: plugin.name, kind: .eventDriven, parameters: parameters, state: ["membrane", "current"],
-                           fields: fields, conventions: [])
+        let fields =
+            plugin.settings.map { (name: $0.name, value: "\($0.value) (\($0.domain); \($0.configKey))") }
+            + [
+                ("threshold", "\(neuron.spikeThreshold) (fixed)"),
+                ("resetPotential", "\(neuron.resetPotential) (fixed)"),
+            ]
+        return NeuronEntry(
+            name: plugin.name, kind: .eventDriven, parameters: parameters, state: ["membrane", "current"],
+            fields: fields, conventions: [])
     }
 }
 
@@ -98,17 +103,20 @@ extension FactoryTable {
     static func describe<Neuron: DiscreteNeuron>(_: Neuron.Type) -> NeuronEntry {
         let neuron = Neuron()
         let parameters = Neuron.Parameter.allCases.map { p in
-            NeuronEntry.Parameter(name: "\(p)", initial: neuron.initialValue(of: p), domain: Neuron.domain(of: p),
-                                  learns: neuron.learnableParameters.contains(p))
+            NeuronEntry.Parameter(
+                name: "\(p)", initial: neuron.initialValue(of: p), domain: Neuron.domain(of: p),
+                learns: neuron.learnableParameters.contains(p))
         }
         let json = (try? JSONSerialization.jsonObject(with: JSONEncoder().encode(neuron))) as? [String: Any] ?? [:]
         let fields = json.keys.sorted().map { key in
             let value = json[key]!
-            let text = (try? JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed]))
+            let text =
+                (try? JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed]))
                 .flatMap { String(data: $0, encoding: .utf8) } ?? "\(value)"
             return (name: key, value: text)
         }
-        return NeuronEntry(name: Neuron.name, kind: .discrete, parameters: parameters, state: Neuron.stateNames,
-                           fields: fields, conventions: Neuron.conventions.keys.sorted())
+        return NeuronEntry(
+            name: Neuron.name, kind: .discrete, parameters: parameters, state: Neuron.stateNames,
+            fields: fields, conventions: Neuron.conventions.keys.sorted())
     }
 }

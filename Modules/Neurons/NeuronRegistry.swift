@@ -78,8 +78,10 @@ public struct FactoryTable: Sendable {
     /// loops by `count`: both must describe the cases exactly.
     private static func checkNames<Name: NeuronVariable, Neuron: DiscreteNeuron>(_: Name.Type, of _: Neuron.Type) {
         let raw = Name.allCases.map(\.rawValue)
-        precondition(raw == Array(0..<raw.count) && Name.count == raw.count && (1...4).contains(raw.count),
-                     "neuron '\(Neuron.name)': \(Name.self) must have 1 to 4 cases numbered from 0, and count \(Name.count) must equal their number \(raw.count)")
+        precondition(
+            raw == Array(0..<raw.count) && Name.count == raw.count && (1...4).contains(raw.count),
+            "neuron '\(Neuron.name)': \(Name.self) must have 1 to 4 cases numbered from 0, and count \(Name.count) must equal their number \(raw.count)"
+        )
     }
 }
 
@@ -89,11 +91,13 @@ func configuredNeuron<Neuron: DiscreteNeuron>(_: Neuron.Type, _ configuration: [
     if let convention = configuration.removeValue(forKey: "convention") {
         let known = Neuron.conventions.keys.sorted()
         guard !known.isEmpty else {
-            throw NeuronConfigurationError("neuron '\(Neuron.name)': field 'convention': this neuron has no conventions")
+            throw NeuronConfigurationError(
+                "neuron '\(Neuron.name)': field 'convention': this neuron has no conventions")
         }
         guard let name = convention as? String, let preset = Neuron.conventions[name] else {
             throw NeuronConfigurationError(
-                "neuron '\(Neuron.name)': field 'convention': expected one of \(known.joined(separator: ", ")); got \(convention)")
+                "neuron '\(Neuron.name)': field 'convention': expected one of \(known.joined(separator: ", ")); got \(convention)"
+            )
         }
         configuration = preset.merging(configuration) { _, explicit in explicit }
     }
@@ -101,14 +105,17 @@ func configuredNeuron<Neuron: DiscreteNeuron>(_: Neuron.Type, _ configuration: [
     let unknown = configuration.keys.filter { defaults[$0] == nil }.sorted()
     guard unknown.isEmpty else {
         throw NeuronConfigurationError(
-            "neuron '\(Neuron.name)': unknown field\(unknown.count > 1 ? "s" : "") \(unknown.map { "'\($0)'" }.joined(separator: ", ")); known fields: \(defaults.keys.sorted().joined(separator: ", "))")
+            "neuron '\(Neuron.name)': unknown field\(unknown.count > 1 ? "s" : "") \(unknown.map { "'\($0)'" }.joined(separator: ", ")); known fields: \(defaults.keys.sorted().joined(separator: ", "))"
+        )
     }
     let merged = defaults.merging(configuration) { _, new in new }
     do {
         return try JSONDecoder().decode(Neuron.self, from: JSONSerialization.data(withJSONObject: merged))
     } catch let DecodingError.typeMismatch(type, context), let DecodingError.valueNotFound(type, context) {
         let field = context.codingPath.map(\.stringValue).joined(separator: ".")
-        throw NeuronConfigurationError("neuron '\(Neuron.name)': field '\(field)' must be \(type); got \(merged[field].map { "\($0)" } ?? "nothing")")
+        throw NeuronConfigurationError(
+            "neuron '\(Neuron.name)': field '\(field)' must be \(type); got \(merged[field].map { "\($0)" } ?? "nothing")"
+        )
     } catch let DecodingError.dataCorrupted(context) {
         let field = context.codingPath.map(\.stringValue).joined(separator: ".")
         throw NeuronConfigurationError("neuron '\(Neuron.name)': field '\(field)': \(context.debugDescription)")

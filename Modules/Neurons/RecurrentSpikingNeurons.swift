@@ -13,12 +13,14 @@ public final class RecurrentSpikingNeurons: Module {
     public let recurrentWeight: Parameter
     public var isTraining = true
 
-    public init(_ neurons: SpikingNeurons, features: Int, weightInit: WeightInit = .uniform(),
-                dtype: DType = .float32, rng: inout SeededRNG)
-    {
+    public init(
+        _ neurons: SpikingNeurons, features: Int, weightInit: WeightInit = .uniform(),
+        dtype: DType = .float32, rng: inout SeededRNG
+    ) {
         precondition(features > 0, "RecurrentSpikingNeurons: feature count must be positive, got \(features)")
         self.neurons = neurons
-        recurrentWeight = Parameter(weightInit.tensor([features, features], fanIn: features, dtype: dtype, using: &rng))
+        recurrentWeight = Parameter(
+            weightInit.tensor([features, features], fanIn: features, dtype: dtype, using: &rng))
     }
 
     public var localParameters: [(name: String, parameter: Parameter)] { [("recurrentWeight", recurrentWeight)] }
@@ -27,8 +29,9 @@ public final class RecurrentSpikingNeurons: Module {
     /// Input currents [T, B, features] → spikes [T, B, features].
     public func callAsFunction(_ input: Tensor) -> Tensor {
         let features = recurrentWeight.shape[0]
-        precondition(input.rank == 3 && input.shape[2] == features,
-                     "RecurrentSpikingNeurons: expected input [T, B, \(features)], got \(input.shape)")
+        precondition(
+            input.rank == 3 && input.shape[2] == features,
+            "RecurrentSpikingNeurons: expected input [T, B, \(features)], got \(input.shape)")
         var state: Tensor?
         var previous: Tensor?
         var spikes: [Tensor] = []

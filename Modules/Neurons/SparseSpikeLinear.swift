@@ -17,15 +17,19 @@ public final class SparseSpikeLinear: Module {
     /// Above this fraction of non-zero inputs the layer uses GEMM.
     public var denseThreshold: Double
 
-    public init(inFeatures: Int, outFeatures: Int, bias: Bool = true, weightInit: WeightInit = .uniform(),
-                denseThreshold: Double = 0.08, dtype: DType = .float32, rng: inout SeededRNG)
-    {
-        precondition(inFeatures > 0 && outFeatures > 0,
-                     "SparseSpikeLinear: feature counts must be positive, got in \(inFeatures), out \(outFeatures)")
+    public init(
+        inFeatures: Int, outFeatures: Int, bias: Bool = true, weightInit: WeightInit = .uniform(),
+        denseThreshold: Double = 0.08, dtype: DType = .float32, rng: inout SeededRNG
+    ) {
+        precondition(
+            inFeatures > 0 && outFeatures > 0,
+            "SparseSpikeLinear: feature counts must be positive, got in \(inFeatures), out \(outFeatures)")
         // Drawn as [out, in] like `Linear` (same fan-in), stored transposed.
-        weight = Parameter(weightInit.tensor([outFeatures, inFeatures], fanIn: inFeatures, dtype: dtype, using: &rng)
-            .transposed())
-        self.bias = bias
+        weight = Parameter(
+            weightInit.tensor([outFeatures, inFeatures], fanIn: inFeatures, dtype: dtype, using: &rng)
+                .transposed())
+        self.bias =
+            bias
             ? Parameter(WeightInit.uniform().tensor([outFeatures], fanIn: inFeatures, dtype: dtype, using: &rng)) : nil
         self.denseThreshold = denseThreshold
     }
@@ -39,8 +43,9 @@ public final class SparseSpikeLinear: Module {
 
     /// Input [..., in] → output [..., out].
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        precondition(input.rank >= 1 && input.shape[input.rank - 1] == inFeatures,
-                     "SparseSpikeLinear: expected input [..., \(inFeatures)], got \(input.shape)")
+        precondition(
+            input.rank >= 1 && input.shape[input.rank - 1] == inFeatures,
+            "SparseSpikeLinear: expected input [..., \(inFeatures)], got \(input.shape)")
         let rows = input.reshaped([-1, inFeatures])
         let y = Tensor.sparseInputMatmul(rows, weight.value, bias: bias?.value, denseThreshold: denseThreshold)
         return y.reshaped(Array(input.shape.dropLast()) + [outFeatures])
@@ -48,8 +53,9 @@ public final class SparseSpikeLinear: Module {
 
     /// Spike events over [T, B] → output [T, B, out].
     public func callAsFunction(_ events: SpikeEvents) -> Tensor {
-        precondition(events.channels == inFeatures,
-                     "SparseSpikeLinear: expected events over \(inFeatures) channels, got \(events.channels)")
+        precondition(
+            events.channels == inFeatures,
+            "SparseSpikeLinear: expected events over \(inFeatures) channels, got \(events.channels)")
         let y = Tensor.sparseInputMatmul(events, weight.value, bias: bias?.value, denseThreshold: denseThreshold)
         return y.reshaped([events.steps, events.batch, outFeatures])
     }
@@ -60,7 +66,9 @@ extension SparseRows {
     /// of the events by row, linear in the number of events and rows. Within a row, entries keep
     /// the events' order.
     init(_ events: SpikeEvents) {
-        let rows = events.steps * events.batch, batch = events.batch, count = events.count
+        let rows = events.steps * events.batch
+        let batch = events.batch
+        let count = events.count
         var start = [Int](repeating: 0, count: rows + 1)
         var row = [Int32](repeating: 0, count: count)
         var column = [Int32](repeating: 0, count: count)
@@ -99,8 +107,10 @@ extension Tensor {
     public static func sparseInputMatmul(_ x: Tensor, _ w: Tensor, bias: Tensor? = nil, denseThreshold: Double)
         -> Tensor
     {
-        precondition(x.rank == 2 && w.rank == 2 && x.shape[1] == w.shape[0] && x.dtype == w.dtype,
-                     "sparseInputMatmul: need x [rows, in] and W [in, out] of one dtype, got \(x.shape) \(x.dtype) and \(w.shape) \(w.dtype)")
+        precondition(
+            x.rank == 2 && w.rank == 2 && x.shape[1] == w.shape[0] && x.dtype == w.dtype,
+            "sparseInputMatmul: need x [rows, in] and W [in, out] of one dtype, got \(x.shape) \(x.dtype) and \(w.shape) \(w.dtype)"
+        )
         checkBias(bias, w)
         switch x.dtype {
         case .float32: return sparseInputMatmul(x, w, bias, denseThreshold: denseThreshold, Float.self)
@@ -110,11 +120,14 @@ extension Tensor {
 
     /// events · W (+ b) for spike events over [T, B] and W [in, out]: output [T·B, out]. Events
     /// are data, so they get no gradient.
-    public static func sparseInputMatmul(_ events: SpikeEvents, _ w: Tensor, bias: Tensor? = nil,
-                                         denseThreshold: Double) -> Tensor
-    {
-        precondition(w.rank == 2 && events.channels == w.shape[0],
-                     "sparseInputMatmul: need W [\(events.channels), out] for events over \(events.channels) channels, got \(w.shape)")
+    public static func sparseInputMatmul(
+        _ events: SpikeEvents, _ w: Tensor, bias: Tensor? = nil,
+        denseThreshold: Double
+    ) -> Tensor {
+        precondition(
+            w.rank == 2 && events.channels == w.shape[0],
+            "sparseInputMatmul: need W [\(events.channels), out] for events over \(events.channels) channels, got \(w.shape)"
+        )
         checkBias(bias, w)
         let entries = events.steps * events.batch * events.channels
         guard Double(events.count) <= denseThreshold * Double(entries) else {
@@ -129,17 +142,22 @@ extension Tensor {
 
     private static func checkBias(_ bias: Tensor?, _ w: Tensor) {
         guard let bias else { return }
-        precondition(bias.shape == [w.shape[1]] && bias.dtype == w.dtype,
-                     "sparseInputMatmul: bias must be \(w.dtype) [\(w.shape[1])], got \(bias.dtype) \(bias.shape)")
+        precondition(
+            bias.shape == [w.shape[1]] && bias.dtype == w.dtype,
+            "sparseInputMatmul: bias must be \(w.dtype) [\(w.shape[1])], got \(bias.dtype) \(bias.shape)")
     }
 
     private static func sparseInputMatmul<S: TensorScalar>(
         _ x: Tensor, _ w: Tensor, _ bias: Tensor?, denseThreshold: Double, _: S.Type
     ) -> Tensor {
         let limit = Int(denseThreshold * Double(x.count))
-        guard let sparse = x.withUnsafeBuffer(as: S.self, {
-            SparseRows($0, rows: x.shape[0], columns: x.shape[1], limit: limit)
-        }) else {
+        guard
+            let sparse = x.withUnsafeBuffer(
+                as: S.self,
+                {
+                    SparseRows($0, rows: x.shape[0], columns: x.shape[1], limit: limit)
+                })
+        else {
             return bias.map { matmul(x, w) + $0 } ?? matmul(x, w)
         }
         return sparseProduct(sparse, w, bias, inputGradient: x)
@@ -156,7 +174,8 @@ extension Tensor {
         if let x { inputs.append(x) }
         return differentiableOperation(inputs) { values in
             let product = SparseProduct(rows: sparse, outputs: w.shape[1])
-            let weight = values[0], bias = bias == nil ? nil : values[1]
+            let weight = values[0]
+            let bias = bias == nil ? nil : values[1]
             let y = product.forward(weight, bias: bias)
             let pullback = { (grads: [Tensor]) -> [Tensor?] in
                 let (dw, db) = product.parameterGradients(grads[0], inFeatures: weight.shape[0], bias: bias != nil)
@@ -182,7 +201,8 @@ struct SparseProduct<S: TensorScalar> {
     /// registers, and adds the bias last (the order of x · W + b); rows are split over the cores,
     /// and y is written once, with no zero fill first.
     func forward(_ w: Tensor, bias: Tensor?) -> Tensor {
-        let outputs = self.outputs, rows = self.rows
+        let outputs = self.outputs
+        let rows = self.rows
         var y = Tensor.unsafeUninitialized([rows.rows, outputs], dtype: w.dtype)
         w.withUnsafeBuffer(as: S.self) { wp in
             withOptionalBuffer(bias) { bp in
@@ -225,23 +245,30 @@ struct SparseProduct<S: TensorScalar> {
     /// needs no partials but was about 10 % slower over the step on two cores: both cores then
     /// stream every row of g.)
     func parameterGradients(_ g: Tensor, inFeatures: Int, bias: Bool) -> (dw: Tensor, db: Tensor?) {
-        let outputs = self.outputs, rowCount = rows.rows, weights = inFeatures * outputs
+        let outputs = self.outputs
+        let rowCount = rows.rows
+        let weights = inFeatures * outputs
         var dw = Tensor.unsafeUninitialized([inFeatures, outputs], dtype: g.dtype)
         var db = Tensor.unsafeUninitialized([bias ? outputs : 0], dtype: g.dtype)
         let work = outputs * (rowCount + rows.column.count)
         let cores = Swift.min(Parallel.threadCount, Swift.max(1, work / Parallel.minimumParallelWork))
-        let rowsPerCore = (rowCount + cores - 1) / cores, size = weights + outputs
+        let rowsPerCore = (rowCount + cores - 1) / cores
+        let size = weights + outputs
         var partials = Tensor.unsafeUninitialized([(cores - 1) * size], dtype: g.dtype)
         g.withUnsafeBuffer(as: S.self) { gp in
             dw.withUnsafeMutableBuffer(as: S.self) { dwp in
                 db.withUnsafeMutableBuffer(as: S.self) { dbp in
                     partials.withUnsafeMutableBuffer(as: S.self) { pp in
-                        let (g, dw, db, partials) = (gp.baseAddress!, dwp.baseAddress!, bias ? dbp.baseAddress : nil, pp.baseAddress)
+                        let (g, dw, db, partials) = (
+                            gp.baseAddress!, dwp.baseAddress!, bias ? dbp.baseAddress : nil, pp.baseAddress
+                        )
                         Parallel.forEach(cores) { core in
-                            let block = Swift.min(rowCount, core * rowsPerCore)..<Swift.min(rowCount, (core + 1) * rowsPerCore)
+                            let block =
+                                Swift.min(rowCount, core * rowsPerCore)..<Swift.min(rowCount, (core + 1) * rowsPerCore)
                             let target = core == 0 ? dw : partials! + (core - 1) * size
-                            scatter(g, inFeatures: inFeatures, rows: block, dw: target,
-                                    db: db == nil ? nil : core == 0 ? db : target + weights)
+                            scatter(
+                                g, inFeatures: inFeatures, rows: block, dw: target,
+                                db: db == nil ? nil : core == 0 ? db : target + weights)
                         }
                         guard cores > 1 else { return }
                         Parallel.forChunks(weights, costPerItem: cores) { range in
@@ -264,16 +291,19 @@ struct SparseProduct<S: TensorScalar> {
     }
 
     /// dw [in, out] and db [out] (overwritten) from rows `block` of g.
-    private func scatter(_ g: UnsafePointer<S>, inFeatures: Int, rows block: Range<Int>,
-                         dw: UnsafeMutablePointer<S>, db: UnsafeMutablePointer<S>?) {
+    private func scatter(
+        _ g: UnsafePointer<S>, inFeatures: Int, rows block: Range<Int>,
+        dw: UnsafeMutablePointer<S>, db: UnsafeMutablePointer<S>?
+    ) {
         let outputs = self.outputs
         rows.rowStart.withUnsafeBufferPointer { rowStart in
             rows.column.withUnsafeBufferPointer { column in
                 rows.value.withUnsafeBufferPointer { value in
                     if let gFloat = float(g) {
-                        spike_rows_scatter_f32(kernelLevel, gFloat, outputs, inFeatures, rowStart.baseAddress,
-                                               column.baseAddress, float(value.baseAddress), block.lowerBound,
-                                               block.upperBound, float(dw), float(db))
+                        spike_rows_scatter_f32(
+                            kernelLevel, gFloat, outputs, inFeatures, rowStart.baseAddress,
+                            column.baseAddress, float(value.baseAddress), block.lowerBound,
+                            block.upperBound, float(dw), float(db))
                         return
                     }
                     dw.update(repeating: 0, count: inFeatures * outputs)
@@ -298,15 +328,19 @@ struct SparseProduct<S: TensorScalar> {
         guard S.self == Float.self, outputs <= Self.shortInnerDimension else {
             return Tensor.matmul(g, w, transposeB: true)
         }
-        let transposed = w.transposed(), inFeatures = w.shape[0], rowCount = g.shape[0], outputs = self.outputs
+        let transposed = w.transposed()
+        let inFeatures = w.shape[0]
+        let rowCount = g.shape[0]
+        let outputs = self.outputs
         var dx = Tensor.unsafeUninitialized([rowCount, inFeatures], dtype: g.dtype)
         g.withUnsafeBuffer(as: S.self) { gp in
             transposed.withUnsafeBuffer(as: S.self) { wp in
                 dx.withUnsafeMutableBuffer(as: S.self) { dxp in
                     Parallel.forChunks(rowCount, costPerItem: inFeatures * outputs) { block in
-                        spike_dense_rows_product_f32(kernelLevel, float(gp.baseAddress), outputs,
-                                                     float(wp.baseAddress), inFeatures, block.lowerBound,
-                                                     block.upperBound, float(dxp.baseAddress))
+                        spike_dense_rows_product_f32(
+                            kernelLevel, float(gp.baseAddress), outputs,
+                            float(wp.baseAddress), inFeatures, block.lowerBound,
+                            block.upperBound, float(dxp.baseAddress))
                     }
                 }
             }

@@ -17,15 +17,21 @@ public struct SpikeEvents: Sendable, Equatable {
     public let channel: [Int32]
 
     public init(steps: Int, batch: Int, channels: Int, step: [Int32], sample: [Int32], channel: [Int32]) {
-        precondition(steps >= 0 && batch >= 0 && channels > 0,
-                     "SpikeEvents: need steps, batch ≥ 0 and channels > 0, got \(steps), \(batch), \(channels)")
-        precondition(steps * batch <= Int(Int32.max), "SpikeEvents: \(steps) steps × \(batch) samples do not fit Int32 row indices")
-        precondition(step.count == sample.count && step.count == channel.count,
-                     "SpikeEvents: \(step.count) steps, \(sample.count) samples and \(channel.count) channels for the events")
+        precondition(
+            steps >= 0 && batch >= 0 && channels > 0,
+            "SpikeEvents: need steps, batch ≥ 0 and channels > 0, got \(steps), \(batch), \(channels)")
+        precondition(
+            steps * batch <= Int(Int32.max),
+            "SpikeEvents: \(steps) steps × \(batch) samples do not fit Int32 row indices")
+        precondition(
+            step.count == sample.count && step.count == channel.count,
+            "SpikeEvents: \(step.count) steps, \(sample.count) samples and \(channel.count) channels for the events")
         for e in step.indices {
-            precondition(step[e] >= 0 && Int(step[e]) < steps && sample[e] >= 0 && Int(sample[e]) < batch
-                             && channel[e] >= 0 && Int(channel[e]) < channels,
-                         "SpikeEvents: event \(e) at (\(step[e]), \(sample[e]), \(channel[e])) is outside [\(steps), \(batch), \(channels)]")
+            precondition(
+                step[e] >= 0 && Int(step[e]) < steps && sample[e] >= 0 && Int(sample[e]) < batch
+                    && channel[e] >= 0 && Int(channel[e]) < channels,
+                "SpikeEvents: event \(e) at (\(step[e]), \(sample[e]), \(channel[e])) is outside [\(steps), \(batch), \(channels)]"
+            )
         }
         (self.steps, self.batch, self.channels) = (steps, batch, channels)
         (self.step, self.sample, self.channel) = (step, sample, channel)
@@ -37,14 +43,17 @@ public struct SpikeEvents: Sendable, Equatable {
         precondition(frame.rank == 3, "SpikeEvents: expected a frame [T, B, channels], got \(frame.shape)")
         let (steps, batch, channels) = (frame.shape[0], frame.shape[1], frame.shape[2])
         let counts = frame.doubles
-        var step: [Int32] = [], sample: [Int32] = [], channel: [Int32] = []
+        var step: [Int32] = []
+        var sample: [Int32] = []
+        var channel: [Int32] = []
         for b in 0..<batch {
             for t in 0..<steps {
                 for c in 0..<channels {
                     let count = counts[(t * batch + b) * channels + c]
                     if count == 0 { continue }
-                    precondition(count >= 0 && count == count.rounded(),
-                                 "SpikeEvents: frame entries must be spike counts, got \(count) at (\(t), \(b), \(c))")
+                    precondition(
+                        count >= 0 && count == count.rounded(),
+                        "SpikeEvents: frame entries must be spike counts, got \(count) at (\(t), \(b), \(c))")
                     for _ in 0..<Int(count) {
                         step.append(Int32(t))
                         sample.append(Int32(b))

@@ -40,9 +40,10 @@ public final class SpikingNeurons: Module {
     /// - Parameters:
     ///   - dynamics: from `NeuronRegistry.dynamics(named:configuration:)`.
     ///   - sharpness: α over time; `.perStep` and `.learnablePerStep` fix the number of steps.
-    public init(_ dynamics: any SpikingDynamics, options: EngineOptions = EngineOptions(),
-                sharpness: SurrogateSharpness = .fixed(4), recordsPotentials: Bool = false, dtype: DType = .float32)
-    {
+    public init(
+        _ dynamics: any SpikingDynamics, options: EngineOptions = EngineOptions(),
+        sharpness: SurrogateSharpness = .fixed(4), recordsPotentials: Bool = false, dtype: DType = .float32
+    ) {
         self.dynamics = dynamics
         self.options = options
         self.sharpness = sharpness
@@ -52,7 +53,9 @@ public final class SpikingNeurons: Module {
         neuronParameters = zip(dynamics.parameterNames, dynamics.initialParameters).map { name, value in
             guard dynamics.learnableParameters.contains(name) else { return (name, .constant(value)) }
             let domain = domains[name] ?? .real
-            return (name, .trained(Parameter(Tensor(shape: [1], values: [domain.inverse(value)], dtype: dtype)), domain))
+            return (
+                name, .trained(Parameter(Tensor(shape: [1], values: [domain.inverse(value)], dtype: dtype)), domain)
+            )
         }
         if case .learnablePerStep(let initial) = sharpness {
             precondition(initial.allSatisfy { $0 > 0 }, "SpikingNeurons: sharpness must be positive, got \(initial)")
@@ -64,12 +67,14 @@ public final class SpikingNeurons: Module {
     }
 
     /// A layer of the registered plugin `name`.
-    public convenience init(neuron name: String, configuration: [String: Any]? = nil,
-                            options: EngineOptions = EngineOptions(), sharpness: SurrogateSharpness = .fixed(4),
-                            recordsPotentials: Bool = false, dtype: DType = .float32) throws
-    {
-        self.init(try NeuronRegistry.dynamics(named: name, configuration: configuration), options: options,
-                  sharpness: sharpness, recordsPotentials: recordsPotentials, dtype: dtype)
+    public convenience init(
+        neuron name: String, configuration: [String: Any]? = nil,
+        options: EngineOptions = EngineOptions(), sharpness: SurrogateSharpness = .fixed(4),
+        recordsPotentials: Bool = false, dtype: DType = .float32
+    ) throws {
+        self.init(
+            try NeuronRegistry.dynamics(named: name, configuration: configuration), options: options,
+            sharpness: sharpness, recordsPotentials: recordsPotentials, dtype: dtype)
     }
 
     private static func domains(of dynamics: any SpikingDynamics) -> [String: ParameterDomain] {
@@ -90,12 +95,13 @@ public final class SpikingNeurons: Module {
 
     /// The plugin parameters as the engine sees them, [P], differentiable in the trained ones.
     public var parameterVector: Tensor {
-        Tensor.concat(neuronParameters.map { entry in
-            switch entry.source {
-            case .constant(let value): Tensor(shape: [1], values: [value], dtype: dtype)
-            case .trained(let p, let domain): domain.apply(p.value)
-            }
-        }, axis: 0)
+        Tensor.concat(
+            neuronParameters.map { entry in
+                switch entry.source {
+                case .constant(let value): Tensor(shape: [1], values: [value], dtype: dtype)
+                case .trained(let p, let domain): domain.apply(p.value)
+                }
+            }, axis: 0)
     }
 
     /// α for `steps` time steps, differentiable when learnable.
@@ -104,10 +110,14 @@ public final class SpikingNeurons: Module {
         case .fixed(let alpha):
             return Tensor.full([steps], value: alpha, dtype: dtype)
         case .perStep(let alphas):
-            precondition(alphas.count == steps, "SpikingNeurons: \(alphas.count) per-step sharpness values for \(steps) time steps")
+            precondition(
+                alphas.count == steps,
+                "SpikingNeurons: \(alphas.count) per-step sharpness values for \(steps) time steps")
             return Tensor(shape: [steps], values: alphas, dtype: dtype)
         case .learnablePerStep(let alphas):
-            precondition(alphas.count == steps, "SpikingNeurons: \(alphas.count) learnable sharpness values for \(steps) time steps")
+            precondition(
+                alphas.count == steps,
+                "SpikingNeurons: \(alphas.count) learnable sharpness values for \(steps) time steps")
             return ParameterDomain.positive.apply(rawSharpness!.value)
         }
     }
@@ -120,19 +130,23 @@ public final class SpikingNeurons: Module {
         case .fixed:
             alpha = sharpnessVector(steps: 1)
         case .perStep(let alphas), .learnablePerStep(let alphas):
-            precondition(t >= 0 && t < alphas.count, "SpikingNeurons.step: time step \(t) is outside 0..<\(alphas.count)")
+            precondition(
+                t >= 0 && t < alphas.count, "SpikingNeurons.step: time step \(t) is outside 0..<\(alphas.count)")
             alpha = sharpnessVector(steps: alphas.count).slice(axis: 0, start: t, length: 1)
         }
-        let output = dynamics.run(input.unsqueezed(0), parameters: parameterVector, sharpness: alpha, initialState: state,
-                                  options: options, exposePotentials: false, returnFinalState: true)
+        let output = dynamics.run(
+            input.unsqueezed(0), parameters: parameterVector, sharpness: alpha, initialState: state,
+            options: options, exposePotentials: false, returnFinalState: true)
         return (output.spikes.squeezed(0), output.finalState!)
     }
 
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        precondition(input.dtype == dtype, "SpikingNeurons(\(dynamics.neuronName)): input is \(input.dtype), layer is \(dtype)")
-        let output = dynamics.run(input, parameters: parameterVector, sharpness: sharpnessVector(steps: input.shape[0]),
-                                  initialState: nil, options: options, exposePotentials: recordsPotentials,
-                                  returnFinalState: false)
+        precondition(
+            input.dtype == dtype, "SpikingNeurons(\(dynamics.neuronName)): input is \(input.dtype), layer is \(dtype)")
+        let output = dynamics.run(
+            input, parameters: parameterVector, sharpness: sharpnessVector(steps: input.shape[0]),
+            initialState: nil, options: options, exposePotentials: recordsPotentials,
+            returnFinalState: false)
         lastPotentials = output.potentials
         return output.spikes
     }
@@ -173,4 +187,3 @@ extension ParameterDomain {
         }
     }
 }
-

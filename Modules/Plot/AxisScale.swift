@@ -50,13 +50,16 @@ public struct AxisScale: Sendable, Equatable {
         switch kind {
         case .linear:
             if includeZero { data.append(0) }
-            guard var low = data.min(), var high = data.max() else { throw PlotError.empty("no finite value on the \(axis) axis") }
+            guard var low = data.min(), var high = data.max() else {
+                throw PlotError.empty("no finite value on the \(axis) axis")
+            }
             if low == high {
                 let pad = low == 0 ? 1 : abs(low) * 0.1
                 (low, high) = (low - pad, high + pad)
             }
             let step = niceStep((high - low) / 5)
-            return AxisScale(kind: .linear, lower: (low / step).rounded(.down) * step, upper: (high / step).rounded(.up) * step)
+            return AxisScale(
+                kind: .linear, lower: (low / step).rounded(.down) * step, upper: (high / step).rounded(.up) * step)
         case .log:
             data = data.filter { $0 > 0 }
             guard let low = data.min(), let high = data.max() else { throw PlotError.noPositiveValues(axis: axis) }
@@ -104,7 +107,9 @@ public struct AxisScale: Sendable, Equatable {
         if magnitude != 0 && (magnitude >= 1e5 || magnitude < 1e-3) {
             let exponent = Int(log10(magnitude).rounded(.down))
             let mantissa = value / pow(10, Double(exponent))
-            let text = abs(mantissa - mantissa.rounded()) < 1e-9 ? String(Int(mantissa.rounded())) : String(format: "%.1f", mantissa)
+            let text =
+                abs(mantissa - mantissa.rounded()) < 1e-9
+                ? String(Int(mantissa.rounded())) : String(format: "%.1f", mantissa)
             return "\(text)e\(exponent)"
         }
         if kind == .log { return String(format: "%g", value) }

@@ -24,7 +24,9 @@ public struct BarChart: Figure {
     public var yLabel: String?
     public var style = PlotStyle()
 
-    public init(categories: [String], series: [BarSeries], title: String? = nil, xLabel: String? = nil, yLabel: String? = nil) {
+    public init(
+        categories: [String], series: [BarSeries], title: String? = nil, xLabel: String? = nil, yLabel: String? = nil
+    ) {
         self.categories = categories
         self.series = series
         self.title = title
@@ -34,17 +36,23 @@ public struct BarChart: Figure {
 
     /// The x axis runs from 0 to the number of categories; category `i` is centred at `i + 0.5`.
     public func axes() throws -> Axes {
-        guard !categories.isEmpty, !series.isEmpty else { throw PlotError.empty("a bar chart without categories or series") }
+        guard !categories.isEmpty, !series.isEmpty else {
+            throw PlotError.empty("a bar chart without categories or series")
+        }
         for bars in series {
             guard bars.values.count == categories.count else {
-                throw PlotError.lengthMismatch(field: "values of series '\(bars.name)'", expected: categories.count, got: bars.values.count)
+                throw PlotError.lengthMismatch(
+                    field: "values of series '\(bars.name)'", expected: categories.count, got: bars.values.count)
             }
             if let errors = bars.errors, errors.count != categories.count {
-                throw PlotError.lengthMismatch(field: "errors of series '\(bars.name)'", expected: categories.count, got: errors.count)
+                throw PlotError.lengthMismatch(
+                    field: "errors of series '\(bars.name)'", expected: categories.count, got: errors.count)
             }
         }
         let ends = series.flatMap { bars in
-            bars.values.indices.flatMap { i in bars.errors.map { [bars.values[i] - $0[i], bars.values[i] + $0[i]] } ?? [bars.values[i]] }
+            bars.values.indices.flatMap { i in
+                bars.errors.map { [bars.values[i] - $0[i], bars.values[i] + $0[i]] } ?? [bars.values[i]]
+            }
         }
         return Axes(
             style: style, x: AxisScale(lower: 0, upper: Double(categories.count)),
@@ -99,7 +107,9 @@ public struct BarChart: Figure {
         if series.count > 1 {
             axes.drawLegend(
                 on: drawing, style: style,
-                entries: series.enumerated().map { (name: $0.element.name, color: $0.element.color ?? RGBA.series($0.offset), mark: .box) })
+                entries: series.enumerated().map {
+                    (name: $0.element.name, color: $0.element.color ?? RGBA.series($0.offset), mark: .box)
+                })
         }
     }
 
@@ -108,7 +118,10 @@ public struct BarChart: Figure {
         var csv = CSVBuilder(header: ["category", "series", "value", "error"])
         for bars in series {
             for (index, category) in categories.enumerated() {
-                csv.row([category, bars.name, CSVBuilder.number(bars.values[index]), bars.errors.map { CSVBuilder.number($0[index]) } ?? ""])
+                csv.row([
+                    category, bars.name, CSVBuilder.number(bars.values[index]),
+                    bars.errors.map { CSVBuilder.number($0[index]) } ?? "",
+                ])
             }
         }
         return csv.text

@@ -203,8 +203,10 @@ public final class Drawing {
         case .baseline: dy = 0
         }
         if svgText != nil {
-            svgText!.append(Self.svgElement(text, at: point, dy: dy, size: size, color: color, alignment: alignment,
-                                            direction: direction, family: family))
+            svgText!.append(
+                Self.svgElement(
+                    text, at: point, dy: dy, size: size, color: color, alignment: alignment,
+                    direction: direction, family: family))
             return
         }
         let dx: Double
@@ -355,8 +357,9 @@ public final class Drawing {
                 throw PlotError.cairo(path: path, message: "Cairo wrote no closing </svg>")
             }
             document.insert(contentsOf: text.map { $0 + "\n" }.joined(), at: end.lowerBound)
-            document = Self.renumberingProcessWideIDs(document.replacingOccurrences(
-                of: "<image ", with: "<image style=\"image-rendering:optimizeSpeed;image-rendering:pixelated\" "))
+            document = Self.renumberingProcessWideIDs(
+                document.replacingOccurrences(
+                    of: "<image ", with: "<image style=\"image-rendering:optimizeSpeed;image-rendering:pixelated\" "))
             try document.write(toFile: path, atomically: true, encoding: .utf8)
         } catch let error as PlotError {
             throw error

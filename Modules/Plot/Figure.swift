@@ -132,7 +132,8 @@ public struct Axes: Sendable {
         let top = title == nil ? 16 : style.measure("", size: style.titleFontSize).height + 20
         let bottom = tickSpace + lineHeight + (xLabel == nil ? 0 : Self.gap + lineHeight) + 10
         // Room for half of the last x tick label, which is centred on the right edge.
-        let lastXLabel = xTickLabels?.last?.1 ?? x.ticks(target: 6).last.map { x.label($0, ticks: x.ticks(target: 6)) } ?? ""
+        let lastXLabel =
+            xTickLabels?.last?.1 ?? x.ticks(target: 6).last.map { x.label($0, ticks: x.ticks(target: 6)) } ?? ""
         let right = max(Double(rightMargin), style.measure(lastXLabel).width / 2 + 8)
         let (leftPixels, topPixels) = (Int(left.rounded(.up)), Int(top.rounded(.up)))
         let area = PixelRect(

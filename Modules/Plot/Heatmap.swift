@@ -25,7 +25,8 @@ public struct Heatmap: Figure {
     static let colorbarWidth = 18
 
     public init(
-        values: [[Double]], xRange: ClosedRange<Double>? = nil, yRange: ClosedRange<Double>? = nil, title: String? = nil,
+        values: [[Double]], xRange: ClosedRange<Double>? = nil, yRange: ClosedRange<Double>? = nil,
+        title: String? = nil,
         xLabel: String? = nil, yLabel: String? = nil, contourLevels: [Double] = []
     ) {
         self.values = values
@@ -44,7 +45,9 @@ public struct Heatmap: Figure {
     public func colorDomain() throws -> ClosedRange<Double> {
         if let valueRange { return valueRange }
         let finite = values.joined().filter(\.isFinite)
-        guard let low = finite.min(), let high = finite.max() else { throw PlotError.empty("a heatmap without finite values") }
+        guard let low = finite.min(), let high = finite.max() else {
+            throw PlotError.empty("a heatmap without finite values")
+        }
         return low == high ? (low - 1)...(high + 1) : low...high
     }
 
@@ -62,14 +65,16 @@ public struct Heatmap: Figure {
         }
         let domain = try colorDomain()
         let colorbarScale = AxisScale(lower: domain.lowerBound, upper: domain.upperBound)
-        let labelWidth = colorbarScale.ticks().map {
-            style.measure(colorbarScale.label($0, ticks: colorbarScale.ticks())).width
-        }.max() ?? 0
+        let labelWidth =
+            colorbarScale.ticks().map {
+                style.measure(colorbarScale.label($0, ticks: colorbarScale.ticks())).width
+            }.max() ?? 0
         let labelHeight = colorbarLabel == nil ? 0 : style.measure("").height + Axes.gap
         let colorbarSpace = Double(20 + Self.colorbarWidth) + Axes.tickLength + Axes.gap + labelWidth + labelHeight + 12
         return Axes(
             style: style, x: AxisScale(lower: xRange.lowerBound, upper: xRange.upperBound),
-            y: AxisScale(lower: yRange.lowerBound, upper: yRange.upperBound), title: title, xLabel: xLabel, yLabel: yLabel,
+            y: AxisScale(lower: yRange.lowerBound, upper: yRange.upperBound), title: title, xLabel: xLabel,
+            yLabel: yLabel,
             rightMargin: Int(colorbarSpace.rounded(.up)))
     }
 
@@ -138,9 +143,13 @@ public struct Heatmap: Figure {
         var csv = CSVBuilder(header: ["row", "column", "x", "y", "value"])
         for (row, cells) in values.enumerated() {
             for (column, value) in cells.enumerated() {
-                let x = xRange.lowerBound + (Double(column) + 0.5) / Double(columns) * (xRange.upperBound - xRange.lowerBound)
+                let x =
+                    xRange.lowerBound + (Double(column) + 0.5) / Double(columns)
+                    * (xRange.upperBound - xRange.lowerBound)
                 let y = yRange.lowerBound + (Double(row) + 0.5) / Double(rows) * (yRange.upperBound - yRange.lowerBound)
-                csv.row([String(row), String(column), CSVBuilder.number(x), CSVBuilder.number(y), CSVBuilder.number(value)])
+                csv.row([
+                    String(row), String(column), CSVBuilder.number(x), CSVBuilder.number(y), CSVBuilder.number(value),
+                ])
             }
         }
         return csv.text
@@ -158,7 +167,9 @@ enum MarchingSquares {
         for row in 0..<(grid.count - 1) {
             for column in 0..<(width - 1) {
                 // Corners counter-clockwise from bottom-left: (c, r), (c+1, r), (c+1, r+1), (c, r+1).
-                let corners = [grid[row][column], grid[row][column + 1], grid[row + 1][column + 1], grid[row + 1][column]]
+                let corners = [
+                    grid[row][column], grid[row][column + 1], grid[row + 1][column + 1], grid[row + 1][column],
+                ]
                 guard corners.allSatisfy(\.isFinite) else { continue }
                 let positions = [
                     Point(Double(column), Double(row)), Point(Double(column + 1), Double(row)),

@@ -28,7 +28,10 @@ public struct LinePlot: Figure {
     public var yLog = false
     public var style = PlotStyle()
 
-    public init(series: [LineSeries], title: String? = nil, xLabel: String? = nil, yLabel: String? = nil, xLog: Bool = false, yLog: Bool = false) {
+    public init(
+        series: [LineSeries], title: String? = nil, xLabel: String? = nil, yLabel: String? = nil, xLog: Bool = false,
+        yLog: Bool = false
+    ) {
         self.series = series
         self.title = title
         self.xLabel = xLabel
@@ -42,10 +45,12 @@ public struct LinePlot: Figure {
         guard !series.isEmpty else { throw PlotError.empty("a line plot without series") }
         for line in series {
             guard line.y.count == line.x.count else {
-                throw PlotError.lengthMismatch(field: "y of series '\(line.name)'", expected: line.x.count, got: line.y.count)
+                throw PlotError.lengthMismatch(
+                    field: "y of series '\(line.name)'", expected: line.x.count, got: line.y.count)
             }
             if let std = line.std, std.count != line.x.count {
-                throw PlotError.lengthMismatch(field: "std of series '\(line.name)'", expected: line.x.count, got: std.count)
+                throw PlotError.lengthMismatch(
+                    field: "std of series '\(line.name)'", expected: line.x.count, got: std.count)
             }
         }
         let ys = series.flatMap { line in
@@ -53,7 +58,8 @@ public struct LinePlot: Figure {
         }
         return Axes(
             style: style, x: try AxisScale.covering(series.flatMap(\.x), kind: xLog ? .log : .linear, axis: "x"),
-            y: try AxisScale.covering(ys, kind: yLog ? .log : .linear, axis: "y"), title: title, xLabel: xLabel, yLabel: yLabel)
+            y: try AxisScale.covering(ys, kind: yLog ? .log : .linear, axis: "y"), title: title, xLabel: xLabel,
+            yLabel: yLabel)
     }
 
     public func draw(on drawing: Drawing) throws {
@@ -79,7 +85,9 @@ public struct LinePlot: Figure {
         let named = series.enumerated().filter { !$0.element.name.isEmpty }
         axes.drawLegend(
             on: drawing, style: style,
-            entries: named.map { (name: $0.element.name, color: $0.element.color ?? RGBA.series($0.offset), mark: .line) })
+            entries: named.map {
+                (name: $0.element.name, color: $0.element.color ?? RGBA.series($0.offset), mark: .line)
+            })
     }
 
     /// Columns `series,x,y,std`.
@@ -87,7 +95,10 @@ public struct LinePlot: Figure {
         var csv = CSVBuilder(header: ["series", "x", "y", "std"])
         for line in series {
             for i in line.x.indices {
-                csv.row([line.name, CSVBuilder.number(line.x[i]), CSVBuilder.number(line.y[i]), line.std.map { CSVBuilder.number($0[i]) } ?? ""])
+                csv.row([
+                    line.name, CSVBuilder.number(line.x[i]), CSVBuilder.number(line.y[i]),
+                    line.std.map { CSVBuilder.number($0[i]) } ?? "",
+                ])
             }
         }
         return csv.text
@@ -120,7 +131,10 @@ public struct ScatterPlot: Figure {
     public var markerRadius = 3.5
     public var style = PlotStyle()
 
-    public init(series: [ScatterSeries], title: String? = nil, xLabel: String? = nil, yLabel: String? = nil, xLog: Bool = false, yLog: Bool = false) {
+    public init(
+        series: [ScatterSeries], title: String? = nil, xLabel: String? = nil, yLabel: String? = nil, xLog: Bool = false,
+        yLog: Bool = false
+    ) {
         self.series = series
         self.title = title
         self.xLabel = xLabel
@@ -132,11 +146,14 @@ public struct ScatterPlot: Figure {
     public func axes() throws -> Axes {
         guard !series.isEmpty else { throw PlotError.empty("a scatter plot without series") }
         for group in series where group.y.count != group.x.count {
-            throw PlotError.lengthMismatch(field: "y of series '\(group.name)'", expected: group.x.count, got: group.y.count)
+            throw PlotError.lengthMismatch(
+                field: "y of series '\(group.name)'", expected: group.x.count, got: group.y.count)
         }
         return Axes(
-            style: style, x: try AxisScale.covering(series.flatMap(\.x), kind: xLog ? .log : .linear, padding: 0.05, axis: "x"),
-            y: try AxisScale.covering(series.flatMap(\.y), kind: yLog ? .log : .linear, padding: 0.05, axis: "y"), title: title,
+            style: style,
+            x: try AxisScale.covering(series.flatMap(\.x), kind: xLog ? .log : .linear, padding: 0.05, axis: "x"),
+            y: try AxisScale.covering(series.flatMap(\.y), kind: yLog ? .log : .linear, padding: 0.05, axis: "y"),
+            title: title,
             xLabel: xLabel, yLabel: yLabel)
     }
 
@@ -157,7 +174,9 @@ public struct ScatterPlot: Figure {
         let named = series.enumerated().filter { !$0.element.name.isEmpty }
         axes.drawLegend(
             on: drawing, style: style,
-            entries: named.map { (name: $0.element.name, color: $0.element.color ?? RGBA.series($0.offset), mark: .marker) })
+            entries: named.map {
+                (name: $0.element.name, color: $0.element.color ?? RGBA.series($0.offset), mark: .marker)
+            })
     }
 
     /// Columns `series,x,y`.

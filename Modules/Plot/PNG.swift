@@ -19,7 +19,8 @@ public enum PlotError: Error, Equatable, CustomStringConvertible {
         switch self {
         case .png(let path, let message): return "libpng on \(path): \(message)"
         case .cairo(let path, let message): return "Cairo on \(path): \(message)"
-        case .lengthMismatch(let field, let expected, let got): return "\(field) has \(got) values, expected \(expected)"
+        case .lengthMismatch(let field, let expected, let got):
+            return "\(field) has \(got) values, expected \(expected)"
         case .noPositiveValues(let axis): return "the \(axis) axis is logarithmic but no value on it is positive"
         case .empty(let what): return "nothing to plot: \(what)"
         case .writeFailed(let path, let reason): return "cannot write \(path): \(reason)"

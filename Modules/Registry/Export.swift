@@ -13,13 +13,14 @@ extension RunRegistry {
         ]
         var lines = [(fixed + metricKeys.map(\.description)).map(Self.csvField).joined(separator: ",")]
         for (run, final) in zip(runs, finals) {
-            let cells: [String] = [
-                run.id.description, run.experiment, run.paper, run.neuron ?? "", run.preset ?? "",
-                run.seed.map(String.init) ?? "", run.status.rawValue, Self.iso(run.startedAt),
-                run.endedAt.map(Self.iso) ?? "", run.provenance.gitCommit ?? "",
-                run.provenance.gitDirty.map { $0 ? "true" : "false" } ?? "", run.provenance.host,
-                run.failureReason ?? "", run.configJSON,
-            ] + metricKeys.map { key in final[key].map { String($0) } ?? "" }
+            let cells: [String] =
+                [
+                    run.id.description, run.experiment, run.paper, run.neuron ?? "", run.preset ?? "",
+                    run.seed.map(String.init) ?? "", run.status.rawValue, Self.iso(run.startedAt),
+                    run.endedAt.map(Self.iso) ?? "", run.provenance.gitCommit ?? "",
+                    run.provenance.gitDirty.map { $0 ? "true" : "false" } ?? "", run.provenance.host,
+                    run.failureReason ?? "", run.configJSON,
+                ] + metricKeys.map { key in final[key].map { String($0) } ?? "" }
             lines.append(cells.map(Self.csvField).joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"
@@ -40,7 +41,8 @@ extension RunRegistry {
                 ["kind": artifact.kind, "path": artifact.path, "sha256": artifact.sha256, "bytes": artifact.bytes]
             }
             return [
-                "id": run.id.rawValue, "experiment": run.experiment, "paper": run.paper, "neuron": run.neuron ?? NSNull(),
+                "id": run.id.rawValue, "experiment": run.experiment, "paper": run.paper,
+                "neuron": run.neuron ?? NSNull(),
                 "preset": run.preset ?? NSNull(), "seed": run.seed ?? NSNull(), "status": run.status.rawValue,
                 "started_at": Self.iso(run.startedAt), "ended_at": run.endedAt.map(Self.iso) ?? NSNull(),
                 "failure_reason": run.failureReason ?? NSNull(), "config": config, "provenance": provenance,

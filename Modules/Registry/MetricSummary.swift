@@ -96,7 +96,8 @@ extension RunRegistry {
         }
         return byPosition.keys.sorted().map { position in
             let points = byPosition[position]!
-            return CurvePoint(position: position, summary: MetricSummary(values: points.map(\.value), runs: points.map(\.run)))
+            return CurvePoint(
+                position: position, summary: MetricSummary(values: points.map(\.value), runs: points.map(\.run)))
         }
     }
 
@@ -106,7 +107,8 @@ extension RunRegistry {
         var clauses = ["runs.status = 'completed'"]
         var arguments: [SQLValue] = [.text(query.split), .text(query.name)]
         for (column, value) in [
-            ("paper", query.paper), ("experiment", query.experiment), ("neuron", query.neuron), ("preset", query.preset),
+            ("paper", query.paper), ("experiment", query.experiment), ("neuron", query.neuron),
+            ("preset", query.preset),
         ] {
             guard let value else { continue }
             clauses.append("runs.\(column) = ?")
@@ -119,7 +121,9 @@ extension RunRegistry {
         }
         let pick: String
         switch query.reduction {
-        case .last: pick = "(SELECT value FROM metrics m WHERE m.run_id = runs.id AND m.split = ?1 AND m.name = ?2 ORDER BY m.id DESC LIMIT 1)"
+        case .last:
+            pick =
+                "(SELECT value FROM metrics m WHERE m.run_id = runs.id AND m.split = ?1 AND m.name = ?2 ORDER BY m.id DESC LIMIT 1)"
         case .max: pick = "(SELECT MAX(value) FROM metrics m WHERE m.run_id = runs.id AND m.split = ?1 AND m.name = ?2)"
         case .min: pick = "(SELECT MIN(value) FROM metrics m WHERE m.run_id = runs.id AND m.split = ?1 AND m.name = ?2)"
         }
@@ -138,7 +142,11 @@ extension RunRegistry {
             }
             let run = RunID(row.int64("id"))
             let value = row.optionalDouble("picked") ?? .nan
-            if let seed = row.optionalInt("seed") { newestPerSeed[seed] = (run, value) } else { unseeded.append((run, value)) }
+            if let seed = row.optionalInt("seed") {
+                newestPerSeed[seed] = (run, value)
+            } else {
+                unseeded.append((run, value))
+            }
         }
         return (newestPerSeed.sorted { $0.key < $1.key }.map(\.value) + unseeded).map { (run: $0.0, value: $0.1) }
     }

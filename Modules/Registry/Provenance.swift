@@ -41,8 +41,11 @@ public struct Provenance: Sendable, Equatable, Codable {
     public static func collect(directory: URL? = nil) -> Provenance {
         let info = ProcessInfo.processInfo
         let commit = git(["rev-parse", "HEAD"], in: directory)
-        let dirty = commit == nil ? nil : git(["status", "--porcelain", "--untracked-files=no"], in: directory)
-            .map { !$0.isEmpty }
+        let dirty =
+            commit == nil
+            ? nil
+            : git(["status", "--porcelain", "--untracked-files=no"], in: directory)
+                .map { !$0.isEmpty }
         return Provenance(
             gitCommit: commit, gitDirty: dirty, host: info.hostName, os: info.operatingSystemVersionString,
             cpuModel: cpuModel(), cpuCount: info.processorCount, memoryBytes: info.physicalMemory)

@@ -2,9 +2,9 @@ import Crypto
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// How a registry is opened.
@@ -57,7 +57,9 @@ public final class RunRegistry: Sendable {
         try open(location: RegistryLocation(location), options: options)
     }
 
-    public static func open(location: RegistryLocation, options: RegistryOptions = RegistryOptions()) throws -> RunRegistry {
+    public static func open(location: RegistryLocation, options: RegistryOptions = RegistryOptions()) throws
+        -> RunRegistry
+    {
         let store: any RegistryStore
         switch location {
         case .sqlite(let path): store = try SQLiteStore(path: path, options: options)
@@ -107,9 +109,10 @@ public final class RunRegistry: Sendable {
         let rows = try db.rows("SELECT id, host, pid, heartbeat_at FROM runs WHERE status = 'running' ORDER BY id")
         var marked: [RunID] = []
         for row in rows {
-            guard let reason = abandonment(
-                heartbeat: row.double("heartbeat_at"), threshold: threshold, host: row.optionalString("host"),
-                pid: row.optionalInt32("pid"), localHost: host)
+            guard
+                let reason = abandonment(
+                    heartbeat: row.double("heartbeat_at"), threshold: threshold, host: row.optionalString("host"),
+                    pid: row.optionalInt32("pid"), localHost: host)
             else { continue }
             let changed = try db.execute(
                 """
@@ -122,7 +125,9 @@ public final class RunRegistry: Sendable {
         return marked
     }
 
-    static func requeueAbandonedTrials(_ db: any SQLConnection, threshold: Double, host: String, now: Double) throws -> [TrialID] {
+    static func requeueAbandonedTrials(_ db: any SQLConnection, threshold: Double, host: String, now: Double) throws
+        -> [TrialID]
+    {
         let rows = try db.rows(
             """
             SELECT trials.id, worker_host, worker_pid, heartbeat_at, attempts, max_attempts
@@ -132,9 +137,11 @@ public final class RunRegistry: Sendable {
             """)
         var requeued: [TrialID] = []
         for row in rows {
-            guard let reason = abandonment(
-                heartbeat: row.double("heartbeat_at"), threshold: threshold, host: row.optionalString("worker_host"),
-                pid: row.optionalInt32("worker_pid"), localHost: host)
+            guard
+                let reason = abandonment(
+                    heartbeat: row.double("heartbeat_at"), threshold: threshold,
+                    host: row.optionalString("worker_host"),
+                    pid: row.optionalInt32("worker_pid"), localHost: host)
             else { continue }
             let attempts = row.int("attempts")
             let exhausted = attempts >= row.int("max_attempts")
@@ -156,7 +163,9 @@ public final class RunRegistry: Sendable {
     }
 
     /// Why a `running` row is taken as abandoned, or nil while its process may still be alive.
-    private static func abandonment(heartbeat: Double, threshold: Double, host: String?, pid: Int32?, localHost: String) -> String? {
+    private static func abandonment(heartbeat: Double, threshold: Double, host: String?, pid: Int32?, localHost: String)
+        -> String?
+    {
         if let host, let pid, host == localHost, !processExists(pid) {
             return "process \(pid) on \(host) exited without finishing"
         }
@@ -192,11 +201,14 @@ public final class RunRegistry: Sendable {
                     spec.experiment, spec.paper, spec.neuron, spec.preset, spec.configJSON, spec.seed,
                     // The host column is where the process runs (for the liveness check), whatever the
                     // caller put in the provenance.
-                    provenance.gitCommit, provenance.gitDirty, ProcessInfo.processInfo.hostName, machine, pid, time, time,
+                    provenance.gitCommit, provenance.gitDirty, ProcessInfo.processInfo.hostName, machine, pid, time,
+                    time,
                 ] as [any SQLBindable]
             )?.int64("id")
         }
-        guard let id else { throw RegistryError.database(location: location.description, reason: "INSERT returned no id") }
+        guard let id else {
+            throw RegistryError.database(location: location.description, reason: "INSERT returned no id")
+        }
         return RunID(id)
     }
 
@@ -216,7 +228,8 @@ public final class RunRegistry: Sendable {
                     INSERT INTO metrics (run_id, split, name, epoch, step, value, recorded_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?)
                     """,
-                    [run.rawValue, point.split, point.name, point.epoch, point.step, point.value, time] as [any SQLBindable])
+                    [run.rawValue, point.split, point.name, point.epoch, point.step, point.value, time]
+                        as [any SQLBindable])
             }
             try db.execute("UPDATE runs SET heartbeat_at = ? WHERE id = ?", [time, run.rawValue])
         }
@@ -231,7 +244,8 @@ public final class RunRegistry: Sendable {
             try Self.requireExists(db, run)
             try db.execute(
                 "INSERT INTO artifacts (run_id, kind, path, sha256, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                [run.rawValue, artifact.kind, artifact.path, artifact.sha256, artifact.bytes, time] as [any SQLBindable])
+                [run.rawValue, artifact.kind, artifact.path, artifact.sha256, artifact.bytes, time] as [any SQLBindable]
+            )
         }
         return artifact
     }
@@ -306,7 +320,8 @@ public final class RunRegistry: Sendable {
         match("status", filter.status?.rawValue)
         let whereClause = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
         let limitClause = filter.limit.map { " LIMIT \($0)" } ?? ""
-        let sql = filter.limit == nil
+        let sql =
+            filter.limit == nil
             ? "SELECT * FROM runs \(whereClause) ORDER BY id"
             // The newest `limit` runs, still shown oldest first.
             : "SELECT * FROM (SELECT * FROM runs \(whereClause) ORDER BY id DESC\(limitClause)) AS newest ORDER BY id"
@@ -342,10 +357,14 @@ public final class RunRegistry: Sendable {
     public func artifacts(of run: RunID) throws -> [Artifact] {
         try store.read { db in
             try Self.requireExists(db, run)
-            return try db.rows("SELECT kind, path, sha256, bytes FROM artifacts WHERE run_id = ? ORDER BY id", [run.rawValue])
-                .map { row in
-                    Artifact(kind: row.string("kind"), path: row.string("path"), sha256: row.string("sha256"), bytes: row.int64("bytes"))
-                }
+            return try db.rows(
+                "SELECT kind, path, sha256, bytes FROM artifacts WHERE run_id = ? ORDER BY id", [run.rawValue]
+            )
+            .map { row in
+                Artifact(
+                    kind: row.string("kind"), path: row.string("path"), sha256: row.string("sha256"),
+                    bytes: row.int64("bytes"))
+            }
         }
     }
 
@@ -406,12 +425,14 @@ public final class RunRegistry: Sendable {
         let provenance = try JSONDecoder().decode(Provenance.self, from: Data(row.string("machine").utf8))
         return RunRecord(
             id: RunID(row.int64("id")), experiment: row.string("experiment"), paper: row.string("paper"),
-            neuron: row.optionalString("neuron"), preset: row.optionalString("preset"), configJSON: row.string("config"),
+            neuron: row.optionalString("neuron"), preset: row.optionalString("preset"),
+            configJSON: row.string("config"),
             seed: row.optionalInt("seed"), provenance: provenance, pid: row.int32("pid"),
             startedAt: Date(timeIntervalSince1970: row.double("started_at")),
             heartbeatAt: Date(timeIntervalSince1970: row.double("heartbeat_at")),
             endedAt: row.optionalDouble("ended_at").map(Date.init(timeIntervalSince1970:)),
-            status: RunStatus(rawValue: row.string("status")) ?? .interrupted, failureReason: row.optionalString("failure_reason"))
+            status: RunStatus(rawValue: row.string("status")) ?? .interrupted,
+            failureReason: row.optionalString("failure_reason"))
     }
 
     static func metricPoint(_ row: SQLRow) -> MetricPoint {

@@ -24,7 +24,8 @@ extension RunRegistry {
             for table in Schema.tables {
                 let rows = try db.rows("SELECT * FROM \(table) ORDER BY id")
                 let columns = (rows.first?.columns.keys).map { $0.sorted() } ?? []
-                tables[table] = RegistrySnapshot.Table(columns: columns, rows: rows.map { row in columns.map(row.value) })
+                tables[table] = RegistrySnapshot.Table(
+                    columns: columns, rows: rows.map { row in columns.map(row.value) })
             }
             return RegistrySnapshot(tables: tables)
         }
@@ -51,17 +52,25 @@ extension RunRegistry {
                 var rows = table.rows
                 if append {
                     for (column, target) in [("run_id", "runs"), ("study_id", "studies")] {
-                        guard let index = table.columns.firstIndex(of: column), let map = newIDs[target] else { continue }
+                        guard let index = table.columns.firstIndex(of: column), let map = newIDs[target] else {
+                            continue
+                        }
                         for row in rows.indices {
-                            if case .integer(let old) = rows[row][index], let new = map[old] { rows[row][index] = .integer(new) }
+                            if case .integer(let old) = rows[row][index], let new = map[old] {
+                                rows[row][index] = .integer(new)
+                            }
                         }
                     }
                 }
                 if append, name == "runs" || name == "studies" {
                     newIDs[name] = try insertRenumbered(db, table: name, columns: table.columns, rows: rows)
                 } else {
-                    let keep = append ? table.columns.indices.filter { table.columns[$0] != "id" } : Array(table.columns.indices)
-                    try insert(db, table: name, columns: keep.map { table.columns[$0] }, rows: rows.map { row in keep.map { row[$0] } })
+                    let keep =
+                        append
+                        ? table.columns.indices.filter { table.columns[$0] != "id" } : Array(table.columns.indices)
+                    try insert(
+                        db, table: name, columns: keep.map { table.columns[$0] },
+                        rows: rows.map { row in keep.map { row[$0] } })
                 }
                 if !append, let sql = db.dialect.identityCatchUp(table: name) { try db.execute(sql) }
             }
@@ -69,7 +78,9 @@ extension RunRegistry {
     }
 
     /// Inserts rows without their ids and returns each old id's new one.
-    private func insertRenumbered(_ db: any SQLConnection, table: String, columns: [String], rows: [[SQLValue]]) throws -> [Int64: Int64] {
+    private func insertRenumbered(_ db: any SQLConnection, table: String, columns: [String], rows: [[SQLValue]]) throws
+        -> [Int64: Int64]
+    {
         guard let idIndex = columns.firstIndex(of: "id") else { return [:] }
         let kept = columns.indices.filter { $0 != idIndex }
         let nameIndex = columns.firstIndex(of: "name")

@@ -20,7 +20,8 @@ extension RunRegistry: TrialQueue {
                 [spec.name, spec.experiment, spec.objective, spec.direction.rawValue, spec.maxAttempts, command, time]
                     as [any SQLBindable])
             if let inserted {
-                return Study(id: StudyID(inserted.int64("id")), spec: spec, createdAt: Date(timeIntervalSince1970: time))
+                return Study(
+                    id: StudyID(inserted.int64("id")), spec: spec, createdAt: Date(timeIntervalSince1970: time))
             }
             guard var existing = try Self.study(db, named: spec.name, lock: true) else {
                 throw RegistryError.unknownStudy(spec.name)
@@ -50,9 +51,10 @@ extension RunRegistry: TrialQueue {
             // Locking the study row serialises enqueuers of one study, which would otherwise take
             // the same numbers.
             try Self.requireStudy(db, study, lock: true)
-            let next = try db.row(
-                "SELECT COALESCE(MAX(number) + 1, 0) AS next FROM trials WHERE study_id = ?", [study.rawValue]
-            )?.int("next") ?? 0
+            let next =
+                try db.row(
+                    "SELECT COALESCE(MAX(number) + 1, 0) AS next FROM trials WHERE study_id = ?", [study.rawValue]
+                )?.int("next") ?? 0
             var trials: [Trial] = []
             for (offset, json) in encoded.enumerated() {
                 let row = try db.row(
@@ -89,7 +91,8 @@ extension RunRegistry: TrialQueue {
     public func heartbeat(_ trial: TrialID, worker: Worker) throws {
         let time = now
         try store.write { db in
-            try Self.updateOwned(db, trial, worker: worker, sql: "UPDATE trials SET heartbeat_at = ?", arguments: [time])
+            try Self.updateOwned(
+                db, trial, worker: worker, sql: "UPDATE trials SET heartbeat_at = ?", arguments: [time])
         }
     }
 
@@ -125,7 +128,8 @@ extension RunRegistry: TrialQueue {
     public func trials(in study: StudyID) throws -> [Trial] {
         try store.read { db in
             try Self.requireStudy(db, study, lock: false)
-            return try db.rows("SELECT * FROM trials WHERE study_id = ? ORDER BY number", [study.rawValue]).map(Self.trialRecord)
+            return try db.rows("SELECT * FROM trials WHERE study_id = ? ORDER BY number", [study.rawValue]).map(
+                Self.trialRecord)
         }
     }
 
@@ -145,7 +149,8 @@ extension RunRegistry: TrialQueue {
         _ db: any SQLConnection, _ trial: TrialID, worker: Worker, sql: String, arguments: [any SQLBindable]
     ) throws {
         let changed = try db.execute(
-            sql + " WHERE id = ? AND state = 'running' AND worker = ?", arguments + [trial.rawValue, worker.description])
+            sql + " WHERE id = ? AND state = 'running' AND worker = ?",
+            arguments + [trial.rawValue, worker.description])
         guard changed == 0 else { return }
         guard let row = try db.row("SELECT state, worker FROM trials WHERE id = ?", [trial.rawValue])
         else { throw RegistryError.unknownTrial(trial) }
@@ -159,7 +164,9 @@ extension RunRegistry: TrialQueue {
     }
 
     private static func requireStudy(_ db: any SQLConnection, _ study: StudyID, lock: Bool) throws {
-        guard try db.row("SELECT id FROM studies WHERE id = ?" + (lock ? db.dialect.forUpdate : ""), [study.rawValue]) != nil
+        guard
+            try db.row("SELECT id FROM studies WHERE id = ?" + (lock ? db.dialect.forUpdate : ""), [study.rawValue])
+                != nil
         else { throw RegistryError.unknownStudy(study.description) }
     }
 
@@ -180,7 +187,8 @@ extension RunRegistry: TrialQueue {
         do {
             workerCommand = try JSONDecoder().decode([String].self, from: Data(row.string("worker_command").utf8))
         } catch {
-            throw RegistryError.invalidJSON(field: "studies.worker_command of study \(row.string("name"))", reason: "\(error)")
+            throw RegistryError.invalidJSON(
+                field: "studies.worker_command of study \(row.string("name"))", reason: "\(error)")
         }
         return Study(
             id: StudyID(row.int64("id")),

@@ -48,8 +48,10 @@ public enum ComparisonRule: Sendable {
     public var description: String {
         switch self {
         case .within(let tolerance): return "within ±\(Claim.format(tolerance)) of the paper"
-        case .atLeast(let margin): return margin == 0 ? "at least the paper's value" : "at least paper − \(Claim.format(margin))"
-        case .atMost(let margin): return margin == 0 ? "at most the paper's value" : "at most paper + \(Claim.format(margin))"
+        case .atLeast(let margin):
+            return margin == 0 ? "at least the paper's value" : "at least paper − \(Claim.format(margin))"
+        case .atMost(let margin):
+            return margin == 0 ? "at most the paper's value" : "at most paper + \(Claim.format(margin))"
         case .custom(let text, _): return text
         case .beats(_, let description, _): return description
         case .notJudgedOnSyntheticData: return "judged on real data only"
@@ -83,7 +85,9 @@ public struct Claim: Sendable {
     /// Digits after the decimal point when printing values of this claim.
     public var decimals: Int
 
-    public init(id: String, text: String, paperValue: Double, query: MetricQuery, rule: ComparisonRule, decimals: Int = 2) {
+    public init(
+        id: String, text: String, paperValue: Double, query: MetricQuery, rule: ComparisonRule, decimals: Int = 2
+    ) {
         self.id = id
         self.text = text
         self.paperValue = paperValue
@@ -193,7 +197,8 @@ public struct ReportGenerator: Sendable {
             "",
             "<!-- Generated from the results registry by the report generator; do not edit by hand. -->",
             "",
-            "Paper: `\(paper)`. Verdicts: " + counted
+            "Paper: `\(paper)`. Verdicts: "
+                + counted
                 .map { verdict in "\(all.filter { $0.verdict == verdict }.count) \(verdict.rawValue)" }
                 .joined(separator: ", ") + ".",
             "Ours = mean ± sample std over seeds (n = number of seeds; the newest completed run of each seed).",
@@ -268,7 +273,8 @@ public struct ReportGenerator: Sendable {
         }
         if !unrecorded.isEmpty {
             lines += [
-                "", "No data file checksums recorded with runs \(list(unrecorded)) (made before they were recorded, "
+                "",
+                "No data file checksums recorded with runs \(list(unrecorded)) (made before they were recorded, "
                     + "or reading no data files of their own).",
             ]
         }
@@ -285,14 +291,17 @@ public struct ReportGenerator: Sendable {
             let claim = result.claim
             let ours: String
             if let mean = result.ours.mean, let std = result.ours.std {
-                ours = "\(Claim.format(mean, decimals: claim.decimals)) ± \(Claim.format(std, decimals: claim.decimals))"
+                ours =
+                    "\(Claim.format(mean, decimals: claim.decimals)) ± \(Claim.format(std, decimals: claim.decimals))"
             } else {
                 ours = "—"
             }
-            let cells = [
-                "\(claim.id): \(claim.text)", claim.paperValue.isNaN ? "—" : Claim.format(claim.paperValue, decimals: claim.decimals), ours,
-                String(result.ours.n), claim.rule.description, result.verdict.rawValue,
-            ] + (noise ? [result.noise ?? "—"] : [])
+            let cells =
+                [
+                    "\(claim.id): \(claim.text)",
+                    claim.paperValue.isNaN ? "—" : Claim.format(claim.paperValue, decimals: claim.decimals), ours,
+                    String(result.ours.n), claim.rule.description, result.verdict.rawValue,
+                ] + (noise ? [result.noise ?? "—"] : [])
             let escaped = cells.map { $0.replacingOccurrences(of: "|", with: "\\|") }
             lines.append("| " + escaped.joined(separator: " | ") + " |")
         }

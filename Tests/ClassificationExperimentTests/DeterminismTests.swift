@@ -35,8 +35,9 @@ final class DeterminismTests: XCTestCase {
             }
         }
         let first = try logged()
-        XCTAssertTrue(first.contains { $0.hasPrefix("test/accuracy") }, "no test accuracy logged",
-                      file: file, line: line)
+        XCTAssertTrue(
+            first.contains { $0.hasPrefix("test/accuracy") }, "no test accuracy logged",
+            file: file, line: line)
         XCTAssertEqual(first, try logged(), file: file, line: line)
     }
 
@@ -46,10 +47,12 @@ final class DeterminismTests: XCTestCase {
     }
 
     func testPaper2CIFAR10DVS() throws {
-        try assertSameBits(DQIFPaper.paper, [
-            "variant=dqif-dvs-t10", "neuron.name=dqif", "neuron.sharpnessMode=analytic",
-            "data.dataset=synthetic-cifar10-dvs", "data.frameSize=16", "timesteps=3",
-        ])
+        try assertSameBits(
+            DQIFPaper.paper,
+            [
+                "variant=dqif-dvs-t10", "neuron.name=dqif", "neuron.sharpnessMode=analytic",
+                "data.dataset=synthetic-cifar10-dvs", "data.frameSize=16", "timesteps=3",
+            ])
     }
 
     func testPaper3CIFARWithLearnableSurrogateAndPNB() throws {

@@ -11,7 +11,8 @@ final class ModelTests: XCTestCase {
     private func network(_ architecture: ImageArchitecture, width: Int, timesteps: Int = 2) throws -> SpikingNetwork {
         var rng = SeededRNG(seed: 3)
         let neurons = try NeuronFactory(name: "lif", configuration: nil, options: EngineOptions(), sharpness: .fixed(4))
-        return try SpikingNetwork(architecture, classes: 10, width: width, timesteps: timesteps, tdbnAlpha: 1, neurons: neurons, rng: &rng)
+        return try SpikingNetwork(
+            architecture, classes: 10, width: width, timesteps: timesteps, tdbnAlpha: 1, neurons: neurons, rng: &rng)
     }
 
     /// Every architecture maps images [B, 3, 32, 32] to logits [T, B, classes] and has the
@@ -23,7 +24,8 @@ final class ModelTests: XCTestCase {
         ]
         var rng = SeededRNG(seed: 1)
         let images = Tensor.normal([2, 3, 32, 32], using: &rng)
-        for architecture in ImageArchitecture.allCases where architecture != .spikformerText {  // token ids: TextModelTests
+        // The text Spikformer takes token ids: TextModelTests covers it.
+        for architecture in ImageArchitecture.allCases where architecture != .spikformerText {
             let width = architecture == .spikformerTiny ? 8 : 4
             let model = try network(architecture, width: width, timesteps: 3)
             XCTAssertEqual(model(images).shape, [3, 2, 10], "\(architecture)")
@@ -36,8 +38,9 @@ final class ModelTests: XCTestCase {
     ) throws -> Int {
         var rng = SeededRNG(seed: 3)
         let neurons = try NeuronFactory(name: "lif", configuration: nil, options: EngineOptions(), sharpness: .fixed(4))
-        let model = try SpikingNetwork(architecture, inputChannels: inputChannels, inputSize: inputSize, classes: 10,
-                                       width: width, timesteps: 2, tdbnAlpha: 1, neurons: neurons, rng: &rng)
+        let model = try SpikingNetwork(
+            architecture, inputChannels: inputChannels, inputSize: inputSize, classes: 10,
+            width: width, timesteps: 2, tdbnAlpha: 1, neurons: neurons, rng: &rng)
         return model.parameters().reduce(0) { $0 + $1.value.count }
     }
 
@@ -47,7 +50,8 @@ final class ModelTests: XCTestCase {
     /// more, within the rounding of how such tables count). Built only, no forward pass.
     func testResNet19HasThePublishedLayersAndParameterCount() throws {
         let count = try parameterCount(.resnet19, width: 128)
-        let convolutions = 3 * 128 * 9 + 6 * 128 * 128 * 9  // stem, stage 1
+        let convolutions =
+            3 * 128 * 9 + 6 * 128 * 128 * 9  // stem, stage 1
             + 128 * 256 * 9 + 5 * 256 * 256 * 9 + 128 * 256  // stage 2 with its 1×1 shortcut
             + 256 * 512 * 9 + 3 * 512 * 512 * 9 + 256 * 512  // stage 3 with its 1×1 shortcut
         let norms = 2 * (128 + 6 * 128 + 7 * 256 + 5 * 512)  // γ and β of every tdBN
@@ -62,8 +66,9 @@ final class ModelTests: XCTestCase {
     func testVGGSNNFlattensItsLastFeatureMap() throws {
         let convolutions = (2 * 64 + 64 * 128 + 128 * 256 + 256 * 256 + 256 * 512 + 3 * 512 * 512) * 9
         let norms = 2 * (64 + 128 + 2 * 256 + 4 * 512)
-        XCTAssertEqual(try parameterCount(.vggsnn, inputChannels: 2, inputSize: 48, width: 64),
-                       convolutions + norms + 512 * 9 * 10 + 10)
+        XCTAssertEqual(
+            try parameterCount(.vggsnn, inputChannels: 2, inputSize: 48, width: 64),
+            convolutions + norms + 512 * 9 * 10 + 10)
         // The CPU VGG flattens its 4w·4·4 map; the -gap variant averages it away.
         let smallConvolutions = (3 * 8 + 8 * 16 + 16 * 32) * 9 + 2 * (8 + 16 + 32)
         XCTAssertEqual(try parameterCount(.smallVGG, width: 8), smallConvolutions + 32 * 16 * 10 + 10)
@@ -79,8 +84,10 @@ final class ModelTests: XCTestCase {
             (.kaimingNormalFanOut, (2 / (9.0 * 64)).squareRoot()),
         ]
         for (initialization, std) in expected {
-            let weights = initialization.weightInit.tensor([outChannels, inChannels, 3, 3], fanIn: inChannels * 9,
-                                                           dtype: .float64, using: &rng).doubles
+            let weights = initialization.weightInit.tensor(
+                [outChannels, inChannels, 3, 3], fanIn: inChannels * 9,
+                dtype: .float64, using: &rng
+            ).doubles
             let measured = (weights.reduce(0) { $0 + $1 * $1 } / Double(weights.count)).squareRoot()
             XCTAssertEqual(measured / std, 1, accuracy: 0.03, "\(initialization)")
         }
@@ -107,7 +114,9 @@ final class ModelTests: XCTestCase {
     /// [T, B, h, N, N], then the values.
     func testAttentionMatchesQueryKeyFirstProductsAtTrainingSize() {
         let (t, d, b, n, heads) = (2, 16, 8, 12, 4)
-        func input(_ seed: UInt64) -> Tensor { randomTensor([t, d, b, n], seed: seed).converted(to: .float32).requiringGrad() }
+        func input(_ seed: UInt64) -> Tensor {
+            randomTensor([t, d, b, n], seed: seed).converted(to: .float32).requiringGrad()
+        }
         let (q, k, v) = (input(9), input(10), input(11))
         let seed = randomTensor([t, d, b, n], seed: 12).converted(to: .float32)
         SpikingSelfAttention.attend(query: q, key: k, value: v, heads: heads, scale: 0.25).backward(seed: seed)
@@ -115,10 +124,14 @@ final class ModelTests: XCTestCase {
         let split = [t, b, heads, d / heads, n]
         func perHead(_ x: Tensor) -> Tensor { x.permuted([0, 2, 1, 3]).reshaped(split) }
         let scores = Tensor.matmul(perHead(q2), perHead(k2), transposeA: true) * 0.25
-        let expected = Tensor.matmul(perHead(v2), scores, transposeB: true).reshaped([t, b, d, n]).permuted([0, 2, 1, 3])
+        let expected = Tensor.matmul(perHead(v2), scores, transposeB: true).reshaped([t, b, d, n]).permuted([
+            0, 2, 1, 3,
+        ])
         expected.backward(seed: seed)
-        assertClose(SpikingSelfAttention.attend(query: q, key: k, value: v, heads: heads, scale: 0.25).doubles, expected.doubles,
-                    tolerance: 1e-5)
+        assertClose(
+            SpikingSelfAttention.attend(query: q, key: k, value: v, heads: heads, scale: 0.25).doubles,
+            expected.doubles,
+            tolerance: 1e-5)
         for (ours, reference) in [(q, q2), (k, k2), (v, v2)] {
             assertClose(ours.grad!.doubles, reference.grad!.doubles, tolerance: 1e-4)
         }
@@ -128,7 +141,9 @@ final class ModelTests: XCTestCase {
     /// and sample, on tokens [T, D, B, N].
     func testAttentionComputesScaledQueryKeyValueProducts() {
         let (d, b, n, heads) = (4, 2, 3, 2)
-        let q = randomTensor([1, d, b, n], seed: 4), k = randomTensor([1, d, b, n], seed: 5), v = randomTensor([1, d, b, n], seed: 6)
+        let q = randomTensor([1, d, b, n], seed: 4)
+        let k = randomTensor([1, d, b, n], seed: 5)
+        let v = randomTensor([1, d, b, n], seed: 6)
         let y = SpikingSelfAttention.attend(query: q, key: k, value: v, heads: heads, scale: 0.5).doubles
         let (qv, kv, vv) = (q.doubles, k.doubles, v.doubles)
         let per = d / heads
@@ -138,8 +153,12 @@ final class ModelTests: XCTestCase {
             for h in 0..<heads {
                 for token in 0..<n {
                     for other in 0..<n {
-                        let score = (0..<per).reduce(0.0) { $0 + qv[at(h * per + $1, sample, token)] * kv[at(h * per + $1, sample, other)] }
-                        for c in 0..<per { expected[at(h * per + c, sample, token)] += 0.5 * score * vv[at(h * per + c, sample, other)] }
+                        let score = (0..<per).reduce(0.0) {
+                            $0 + qv[at(h * per + $1, sample, token)] * kv[at(h * per + $1, sample, other)]
+                        }
+                        for c in 0..<per {
+                            expected[at(h * per + c, sample, token)] += 0.5 * score * vv[at(h * per + c, sample, other)]
+                        }
                     }
                 }
             }

@@ -28,7 +28,9 @@ final class ReportTests: XCTestCase {
         let d2 = try XCTUnwrap(text.split(separator: "\n").first { $0.hasPrefix("| D2:") })
         XCTAssertTrue(d2.contains("| inconclusive |") && d2.contains("MDD — (needs ≥ 2 seeds a side)"), String(d2))
         for figure in ["learning-curves-c10.png", "dqif-recurrence-map.png"] {
-            XCTAssertTrue(FileManager.default.fileExists(atPath: directory.appendingPathComponent("jahns2025-dqif/figures/\(figure)").path), figure)
+            XCTAssertTrue(
+                FileManager.default.fileExists(
+                    atPath: directory.appendingPathComponent("jahns2025-dqif/figures/\(figure)").path), figure)
             XCTAssertTrue(text.contains("figures/\(figure)"), figure)
         }
     }
@@ -39,9 +41,11 @@ final class ReportTests: XCTestCase {
         let directory = try temporaryDirectory(self)
         let registry = try RunRegistry.open(path: directory.appendingPathComponent("registry.sqlite").path)
         try trainVariant(DQIFPaper.paper, "dqif-c10-t2", options: Self.quick, registry: registry, directory: directory)
-        let text = try String(contentsOf: checkedOut(DQIFPaper.paper).writeReport(
-            registry: registry, preset: "smoke", overrides: Self.quick, directory: directory), encoding: .utf8)
-        let banner = "> **Synthetic data.** This report comes from synthetic data (`synthetic-cifar10`, 5 of 5 variants)"
+        let text = try String(
+            contentsOf: checkedOut(DQIFPaper.paper).writeReport(
+                registry: registry, preset: "smoke", overrides: Self.quick, directory: directory), encoding: .utf8)
+        let banner =
+            "> **Synthetic data.** This report comes from synthetic data (`synthetic-cifar10`, 5 of 5 variants)"
         XCTAssertTrue(text.contains(banner), text)
         let a2 = try XCTUnwrap(text.split(separator: "\n").first { $0.hasPrefix("| A2:") })
         XCTAssertTrue(a2.contains("| 1 | judged on real data only | not judged: synthetic data |"), String(a2))
@@ -57,16 +61,19 @@ final class ReportTests: XCTestCase {
         let registry = try RunRegistry.open(path: directory.appendingPathComponent("registry.sqlite").path)
         for seed in [1, 2] {
             try trainVariant(
-                DQIFPaper.paper, "lif-c10-t2", options: Self.quick, seed: seed, registry: registry, directory: directory)
+                DQIFPaper.paper, "lif-c10-t2", options: Self.quick, seed: seed, registry: registry, directory: directory
+            )
         }
         // Same variant label, preset and seed, but another width: not the protocol's run.
-        try trainVariant(DQIFPaper.paper, "lif-c10-t2", options: Self.quick + ["model.width=4"], seed: 2,
-                         registry: registry, directory: directory)
+        try trainVariant(
+            DQIFPaper.paper, "lif-c10-t2", options: Self.quick + ["model.width=4"], seed: 2,
+            registry: registry, directory: directory)
         // The preset's own epochs (not the reported --set): also another config.
         try trainVariant(DQIFPaper.paper, "lif-c10-t2", seed: 3, registry: registry, directory: directory)
         let paper = checkedOut(DQIFPaper.paper)
-        let text = try String(contentsOf: paper.writeReport(
-            registry: registry, preset: "smoke", overrides: Self.quick, directory: directory), encoding: .utf8)
+        let text = try String(
+            contentsOf: paper.writeReport(
+                registry: registry, preset: "smoke", overrides: Self.quick, directory: directory), encoding: .utf8)
         let row = try XCTUnwrap(text.split(separator: "\n").first { $0.hasPrefix("| lif-c10-t2 |") })
         XCTAssertTrue(row.hasSuffix("| 2 |"), "two seeds of the protocol's config: \(row)")
         // Reported without the option, the row has only the run made without it.
@@ -90,8 +97,14 @@ final class ReportTests: XCTestCase {
         XCTAssertTrue(text.contains("| Z3: The PNB loss improves"), text)
         XCTAssertTrue(text.contains("| Z6: The PNB loss balances"), text)
         XCTAssertTrue(text.contains("> **Synthetic data.**"), text)
-        for figure in ["surrogate-sharpness.png", "potential-histogram.png", "potential-balance.png", "learning-curves-ablation.png"] {
-            XCTAssertTrue(FileManager.default.fileExists(atPath: directory.appendingPathComponent("zhou2026-circulate-firing/figures/\(figure)").path), figure)
+        for figure in [
+            "surrogate-sharpness.png", "potential-histogram.png", "potential-balance.png",
+            "learning-curves-ablation.png",
+        ] {
+            XCTAssertTrue(
+                FileManager.default.fileExists(
+                    atPath: directory.appendingPathComponent("zhou2026-circulate-firing/figures/\(figure)").path),
+                figure)
         }
     }
 }

@@ -1,12 +1,13 @@
+import ClassificationExperiment
 import ExperimentKit
 import Foundation
-import ClassificationExperiment
 import Registry
 import TestSupport
 import XCTest
 
 /// The repository root, found from this file's path, so tests do not depend on the working directory.
-let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()
 
 /// The paper with its presets read from this checkout.
 func checkedOut(_ paper: ImagePaper) -> ImagePaper {
@@ -18,7 +19,8 @@ func checkedOut(_ paper: ImagePaper) -> ImagePaper {
 /// The smoke preset of `paper` with `overrides` (`key.path=value`).
 func smokeConfig(_ paper: ImagePaper, _ overrides: [String] = []) throws -> ResolvedConfig<ImageConfig> {
     try ConfigLoader.load(
-        ImageConfig.self, from: .preset(name: "smoke", experiment: ImagePaper.experiment, directory: checkedOut(paper).presets),
+        ImageConfig.self,
+        from: .preset(name: "smoke", experiment: ImagePaper.experiment, directory: checkedOut(paper).presets),
         overrides: overrides.map { try ConfigOverride(parsing: $0) })
 }
 
@@ -54,7 +56,8 @@ func trainVariant(
 private func train(
     _ paper: ImagePaper, _ config: ResolvedConfig<ImageConfig>, registry: RunRegistry, directory: URL
 ) throws -> TrainingSummary {
-    let experiment = try ImageExperiment(config: config.value, context: ExperimentContext(dataDirectory: directory.appendingPathComponent("data")))
+    let experiment = try ImageExperiment(
+        config: config.value, context: ExperimentContext(dataDirectory: directory.appendingPathComponent("data")))
     let loop = TrainingLoop(
         registry: registry, outputDirectory: directory.appendingPathComponent("checkpoints"),
         progress: ProgressReporter(style: .quiet), interrupt: InterruptFlag())

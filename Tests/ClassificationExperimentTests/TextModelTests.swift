@@ -16,14 +16,19 @@ final class TextModelTests: XCTestCase {
     func smokeVariant(_ name: String, _ extra: [String] = []) throws -> [String] {
         let plan = try checkedOut(CircFirePaper.paper).plan(preset: "smoke")
         let variant = try XCTUnwrap(plan.variants.first { $0.name == name }, "no smoke variant \(name)")
-        return ["variant=\(name)"] + variant.set.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.description)" } + extra
+        return ["variant=\(name)"] + variant.set.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.description)" }
+            + extra
     }
 
-    func network(_ neuron: String, vocabulary: Int = 20, width: Int = 8, blocks: Int = 1, heads: Int = 2, timesteps: Int = 3) throws -> SpikingNetwork {
+    func network(
+        _ neuron: String, vocabulary: Int = 20, width: Int = 8, blocks: Int = 1, heads: Int = 2, timesteps: Int = 3
+    ) throws -> SpikingNetwork {
         var rng = SeededRNG(seed: 3)
-        let neurons = try NeuronFactory(name: neuron, configuration: nil, options: EngineOptions(), sharpness: .fixed(4))
-        return try SpikingNetwork(.spikformerText, inputChannels: vocabulary, classes: 2, width: width, timesteps: timesteps, tdbnAlpha: 1,
-                                  neurons: neurons, textBlocks: blocks, textHeads: heads, rng: &rng)
+        let neurons = try NeuronFactory(
+            name: neuron, configuration: nil, options: EngineOptions(), sharpness: .fixed(4))
+        return try SpikingNetwork(
+            .spikformerText, inputChannels: vocabulary, classes: 2, width: width, timesteps: timesteps, tdbnAlpha: 1,
+            neurons: neurons, textBlocks: blocks, textHeads: heads, rng: &rng)
     }
 
     /// Token ids [B, L] → logits [T, B, 2] with any registered neuron; one block has 5 spiking
@@ -36,7 +41,9 @@ final class TextModelTests: XCTestCase {
             XCTAssertEqual(model.spikingLayers.count, 7, neuron)
         }
         XCTAssertEqual(try network("lif", blocks: 2).spikingLayers.count, 14)
-        XCTAssertThrowsError(try network("lif", width: 6, heads: 4)) { XCTAssertTrue("\($0)".contains("multiple of text.heads"), "\($0)") }
+        XCTAssertThrowsError(try network("lif", width: 6, heads: 4)) {
+            XCTAssertTrue("\($0)".contains("multiple of text.heads"), "\($0)")
+        }
     }
 
     /// The whole spiking self-attention block (input neurons, Q/K/V maps with tdBN and neurons,
@@ -45,17 +52,21 @@ final class TextModelTests: XCTestCase {
     /// conformance suite), for LIF and CF, w.r.t. the input and every parameter.
     func testSpikingSelfAttentionBackwardMatchesFiniteDifferencesWithSmoothSpikes() throws {
         for neuron in ["lif", "cf"] {
-            let factory = try NeuronFactory(name: neuron, configuration: nil, options: EngineOptions(surrogate: .sigmoid, smoothForward: true),
-                                        sharpness: .learnablePerStep([1.5, 2]), dtype: .float64)
+            let factory = try NeuronFactory(
+                name: neuron, configuration: nil, options: EngineOptions(surrogate: .sigmoid, smoothForward: true),
+                sharpness: .learnablePerStep([1.5, 2]), dtype: .float64)
             var rng = SeededRNG(seed: 5)
-            let attention = SpikingSelfAttention(dimension: 4, heads: 2, builder: LayerBuilder(alpha: 1, neurons: factory), rng: &rng)
+            let attention = SpikingSelfAttention(
+                dimension: 4, heads: 2, builder: LayerBuilder(alpha: 1, neurons: factory), rng: &rng)
             for (_, slot) in attention.namedTensors() {
                 let value = slot.value.detached().converted(to: .float64)
                 slot.value = slot.isTrainable ? value.requiringGrad() : value
             }
             let parameters = attention.parameters()
-            XCTAssertTrue(parameters.contains { $0.value.shape == [2] }, "the per-step sharpness is among the checked parameters")
-            let input = randomTensor([2, 4, 3, 3], seed: 6, low: -1, high: 2)  // T, D = 2 heads × 2, B = 3, N = 3 tokens
+            XCTAssertTrue(
+                parameters.contains { $0.value.shape == [2] }, "the per-step sharpness is among the checked parameters")
+            // T, D = 2 heads × 2, B = 3, N = 3 tokens
+            let input = randomTensor([2, 4, 3, 3], seed: 6, low: -1, high: 2)
             let report = GradientCheck.check([input] + parameters.map(\.value)) { tensors in
                 for (parameter, value) in zip(parameters, tensors.dropFirst()) { parameter.value = value }
                 return weightedSum(attention(tensors[0]))
@@ -69,12 +80,15 @@ final class TextModelTests: XCTestCase {
     /// per-sample attention), value for value, for LIF and CF.
     func testBlocksComputeWhatTheSampleMajorLayoutComputes() throws {
         for neuron in ["lif", "cf"] {
-            let factory = try NeuronFactory(name: neuron, configuration: nil, options: EngineOptions(), sharpness: .fixed(4), dtype: .float64)
+            let factory = try NeuronFactory(
+                name: neuron, configuration: nil, options: EngineOptions(), sharpness: .fixed(4), dtype: .float64)
             var rng = SeededRNG(seed: 7)
             let builder = LayerBuilder(alpha: 1, neurons: factory)
             let attention = SpikingSelfAttention(dimension: 8, heads: 2, builder: builder, rng: &rng)
             let mlp = SpikingMLP(dimension: 8, hidden: 16, builder: builder, rng: &rng)
-            for (_, slot) in (attention.namedTensors() + mlp.namedTensors()) { slot.value = slot.value.converted(to: .float64) }
+            for (_, slot) in (attention.namedTensors() + mlp.namedTensors()) {
+                slot.value = slot.value.converted(to: .float64)
+            }
             let sampleMajor = randomTensor([3, 2, 8, 5], seed: 8, low: -1, high: 3)  // T, B, D, N
             let tokens = sampleMajor.permuted([0, 2, 1, 3])
 
@@ -88,15 +102,20 @@ final class TextModelTests: XCTestCase {
                 }
             }
             let spikes = attention.input(sampleMajor)
-            let (q, k, v) = (sampleMajorLayers(attention.query, spikes), sampleMajorLayers(attention.key, spikes),
-                             sampleMajorLayers(attention.value, spikes))
+            let (q, k, v) = (
+                sampleMajorLayers(attention.query, spikes), sampleMajorLayers(attention.key, spikes),
+                sampleMajorLayers(attention.value, spikes)
+            )
             let split = [3, 2, 2, 4, 5]  // T, B, h, d, N
             let scores = Tensor.matmul(q.reshaped(split), k.reshaped(split), transposeA: true) * attention.scale
             let attended = Tensor.matmul(v.reshaped(split), scores, transposeB: true).reshaped([3, 2, 8, 5])
-            let expectedAttention = sampleMajorLayers(attention.projection,
-                                                      attention.attentionNeurons(attention.attentionNorm.norm(attended)))
+            let expectedAttention = sampleMajorLayers(
+                attention.projection,
+                attention.attentionNeurons(attention.attentionNorm.norm(attended)))
             assertClose(attention(tokens).doubles, expectedAttention.permuted([0, 2, 1, 3]).doubles, tolerance: 1e-12)
-            assertClose(mlp(tokens).doubles, sampleMajorLayers(mlp.layers, sampleMajor).permuted([0, 2, 1, 3]).doubles, tolerance: 1e-12)
+            assertClose(
+                mlp(tokens).doubles, sampleMajorLayers(mlp.layers, sampleMajor).permuted([0, 2, 1, 3]).doubles,
+                tolerance: 1e-12)
         }
     }
 
@@ -105,12 +124,17 @@ final class TextModelTests: XCTestCase {
         var rng = SeededRNG(seed: 1)
         let neurons = try NeuronFactory(name: "lif", configuration: nil, options: EngineOptions(), sharpness: .fixed(4))
         let table = Tensor.normal([6, 4], using: &rng)
-        let model = try SpikingNetwork(.spikformerText, inputChannels: 6, classes: 2, width: 4, timesteps: 2, tdbnAlpha: 1,
-                                       neurons: neurons, textBlocks: 1, textHeads: 2, embedding: table, rng: &rng)
-        let weight = try XCTUnwrap(model.namedParameters().first { $0.name.hasSuffix("weight") && $0.parameter.value.shape == [6, 4] })
+        let model = try SpikingNetwork(
+            .spikformerText, inputChannels: 6, classes: 2, width: 4, timesteps: 2, tdbnAlpha: 1,
+            neurons: neurons, textBlocks: 1, textHeads: 2, embedding: table, rng: &rng)
+        let weight = try XCTUnwrap(
+            model.namedParameters().first { $0.name.hasSuffix("weight") && $0.parameter.value.shape == [6, 4] })
         XCTAssertEqual(weight.parameter.value.doubles, table.doubles)
-        XCTAssertThrowsError(try SpikingNetwork(.spikformerText, inputChannels: 6, classes: 2, width: 8, timesteps: 2, tdbnAlpha: 1,
-                                                neurons: neurons, textBlocks: 1, textHeads: 2, embedding: table, rng: &rng)) {
+        XCTAssertThrowsError(
+            try SpikingNetwork(
+                .spikformerText, inputChannels: 6, classes: 2, width: 8, timesteps: 2, tdbnAlpha: 1,
+                neurons: neurons, textBlocks: 1, textHeads: 2, embedding: table, rng: &rng)
+        ) {
             XCTAssertTrue("\($0)".contains("4-dimensional but model.width is 8"), "\($0)")
         }
     }
@@ -120,17 +144,20 @@ final class TextModelTests: XCTestCase {
     func testSmokeTextModelLearnsSyntheticSentences() throws {
         let directory = try temporaryDirectory(self)
         let registry = try RunRegistry.open(path: directory.appendingPathComponent("registry.sqlite").path)
-        let summary = try trainSmoke(CircFirePaper.paper, try smokeVariant("sst2-cf-learnable-pnb"), registry: registry, directory: directory)
+        let summary = try trainSmoke(
+            CircFirePaper.paper, try smokeVariant("sst2-cf-learnable-pnb"), registry: registry, directory: directory)
         let accuracy = try XCTUnwrap(summary.finalMetrics.first { $0.split == "test" && $0.name == "accuracy" }).value
         print("smoke text model (sst2-cf-learnable-pnb): test accuracy \(accuracy)")
         XCTAssertGreaterThan(accuracy, 0.7, "test accuracy \(accuracy)")
         XCTAssertTrue(summary.finalMetrics.contains { $0.split == "surrogate" && $0.name == "layer0.step1" })
         XCTAssertTrue(summary.finalMetrics.contains { $0.split == "val" && $0.name == "accuracy" })
-        let saved = try XCTUnwrap(try registry.artifacts(of: summary.run).first { $0.kind == "tokenizer" }, "no tokenizer artifact")
+        let saved = try XCTUnwrap(
+            try registry.artifacts(of: summary.run).first { $0.kind == "tokenizer" }, "no tokenizer artifact")
         XCTAssertNoThrow(try WordTokenizer.load(from: URL(fileURLWithPath: saved.path)))
         let config = try smokeConfig(CircFirePaper.paper, try smokeVariant("sst2-lif"))
-        let data = try ImageData(config: config.value.data, timesteps: config.value.timesteps,
-                                 dataDirectory: directory.appendingPathComponent("data"), text: config.value.text)
+        let data = try ImageData(
+            config: config.value.data, timesteps: config.value.timesteps,
+            dataDirectory: directory.appendingPathComponent("data"), text: config.value.text)
         let file = try XCTUnwrap(data.tokenizerFile)
         XCTAssertEqual(try WordTokenizer.load(from: file), data.tokenizer)
         XCTAssertEqual(data.validationIndices.count, 64)
@@ -157,14 +184,18 @@ final class TextModelTests: XCTestCase {
             // The protocol's own config: the report takes only runs of it.
             try trainVariant(CircFirePaper.paper, variant, registry: registry, directory: directory)
         }
-        let file = try checkedOut(CircFirePaper.paper).writeReport(registry: registry, preset: "smoke", directory: directory)
+        let file = try checkedOut(CircFirePaper.paper).writeReport(
+            registry: registry, preset: "smoke", directory: directory)
         let text = try String(contentsOf: file, encoding: .utf8)
         XCTAssertTrue(text.contains("SST-2, text Spikformer"), text)
         XCTAssertTrue(text.contains("SST24: The method carries over to Transformers"), text)
         XCTAssertTrue(text.contains("SST23: SST-2, text Spikformer: The PNB loss improves"), text)
         XCTAssertTrue(text.contains("the paper's 81.31 % is not compared"), text)
         for figure in ["learning-curves-sst2.png", "surrogate-sharpness-sst2.png"] {
-            XCTAssertTrue(FileManager.default.fileExists(atPath: directory.appendingPathComponent("zhou2026-circulate-firing/figures/\(figure)").path), figure)
+            XCTAssertTrue(
+                FileManager.default.fileExists(
+                    atPath: directory.appendingPathComponent("zhou2026-circulate-firing/figures/\(figure)").path),
+                figure)
         }
     }
 }

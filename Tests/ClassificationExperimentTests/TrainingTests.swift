@@ -12,11 +12,15 @@ final class TrainingTests: XCTestCase {
     func testSmokeNetworkLearnsSyntheticCIFAR() throws {
         let directory = try temporaryDirectory(self)
         let registry = try RunRegistry.open(path: directory.appendingPathComponent("registry.sqlite").path)
-        let summary = try trainSmoke(DQIFPaper.paper, ["training.epochs=3", "variant=lif-c10-t2"], registry: registry, directory: directory)
+        let summary = try trainSmoke(
+            DQIFPaper.paper, ["training.epochs=3", "variant=lif-c10-t2"], registry: registry, directory: directory)
         let accuracy = try summary.value(of: "test/accuracy")
         XCTAssertGreaterThan(accuracy, 0.3, "test accuracy \(accuracy)")
         let names = Set(try registry.metrics(of: summary.run).map { "\($0.split)/\($0.name)" })
-        for name in ["train/loss", "train/accuracy", "test/loss", "potentials/layer0.positive", "potentials/imbalance", "potentials/layer2.bin29"] {
+        for name in [
+            "train/loss", "train/accuracy", "test/loss", "potentials/layer0.positive", "potentials/imbalance",
+            "potentials/layer2.bin29",
+        ] {
             XCTAssertTrue(names.contains(name), "missing \(name)")
         }
     }
@@ -26,7 +30,8 @@ final class TrainingTests: XCTestCase {
         let directory = try temporaryDirectory(self)
         let registry = try RunRegistry.open(path: directory.appendingPathComponent("registry.sqlite").path)
         let summary = try trainSmoke(
-            CircFirePaper.paper, ["neuron.name=cf", "neuron.sharpnessMode=learnable", "training.epochs=1"], registry: registry, directory: directory)
+            CircFirePaper.paper, ["neuron.name=cf", "neuron.sharpnessMode=learnable", "training.epochs=1"],
+            registry: registry, directory: directory)
         let alphas = try registry.metrics(of: summary.run, split: "surrogate")
         XCTAssertEqual(alphas.count, 3 * 2)  // small-vgg: 3 spiking layers, T = 2
         XCTAssertTrue(alphas.contains { abs($0.value - 4) > 1e-4 }, "\(alphas)")
@@ -37,7 +42,8 @@ final class TrainingTests: XCTestCase {
         let directory = try temporaryDirectory(self)
         let registry = try RunRegistry.open(path: directory.appendingPathComponent("registry.sqlite").path)
         let summary = try trainSmoke(
-            CircFirePaper.paper, ["neuron.name=cf", "training.pnbWeight=0.5", "training.epochs=1"], registry: registry, directory: directory)
+            CircFirePaper.paper, ["neuron.name=cf", "training.pnbWeight=0.5", "training.epochs=1"], registry: registry,
+            directory: directory)
         XCTAssertEqual(try registry.metrics(of: summary.run, split: "train", name: "pnb").count, 1)
     }
 }
@@ -57,8 +63,9 @@ final class ResumeTests: XCTestCase {
         let interrupt = InterruptFlag()
         // Raise the stop as epoch 1's line is printed; the loop checks it before epoch 2.
         let reporter = ProgressReporter(style: .lines, write: { if $0.hasPrefix("epoch 1/2") { interrupt.raise() } })
-        let first = TrainingLoop(registry: registry, outputDirectory: directory.appendingPathComponent("checkpoints"),
-                                 progress: reporter, interrupt: interrupt)
+        let first = TrainingLoop(
+            registry: registry, outputDirectory: directory.appendingPathComponent("checkpoints"),
+            progress: reporter, interrupt: interrupt)
         var spec = try checkedOut(CircFirePaper.paper).runner.spec(for: config, neuron: "lif")
         spec.provenance = testProvenance
         var stopped: RunID?
@@ -69,9 +76,11 @@ final class ResumeTests: XCTestCase {
             XCTAssertEqual(error.status, .interrupted)
             stopped = error.run
         }
-        let second = TrainingLoop(registry: registry, outputDirectory: directory.appendingPathComponent("checkpoints"),
-                                  progress: ProgressReporter(style: .quiet), interrupt: InterruptFlag())
-        let resumed = try second.run(try ImageExperiment(config: config.value, context: context), start: .resume(try XCTUnwrap(stopped)))
+        let second = TrainingLoop(
+            registry: registry, outputDirectory: directory.appendingPathComponent("checkpoints"),
+            progress: ProgressReporter(style: .quiet), interrupt: InterruptFlag())
+        let resumed = try second.run(
+            try ImageExperiment(config: config.value, context: context), start: .resume(try XCTUnwrap(stopped)))
         for metric in ["train/loss", "test/loss", "test/accuracy"] {
             XCTAssertEqual(try resumed.value(of: metric), try straight.value(of: metric), metric)
         }
@@ -86,8 +95,11 @@ final class EventDataTests: XCTestCase {
         let registry = try RunRegistry.open(path: directory.appendingPathComponent("registry.sqlite").path)
         let summary = try trainSmoke(
             DQIFPaper.paper,
-            ["data.dataset=synthetic-cifar10-dvs", "data.frameSize=32", "timesteps=4", "data.trainSubset=300", "data.validationSubset=0",
-             "training.epochs=4"],
+            [
+                "data.dataset=synthetic-cifar10-dvs", "data.frameSize=32", "timesteps=4", "data.trainSubset=300",
+                "data.validationSubset=0",
+                "training.epochs=4",
+            ],
             registry: registry, directory: directory)
         let accuracy = try summary.value(of: "test/accuracy")
         XCTAssertGreaterThan(accuracy, 0.2, "test accuracy \(accuracy) on 10 classes")

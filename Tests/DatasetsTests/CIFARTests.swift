@@ -40,7 +40,9 @@ final class CIFARTests: TemporaryDirectoryTestCase {
         let train = try CIFARDataset(directory: directory, variant: .cifar10, split: .train)
         func meanRed(_ label: Int) -> Double {
             let images = train.labels.indices.filter { train.labels[$0] == label }
-            let sum = images.reduce(0.0) { total, i in total + train.pixels[(i * 3072)..<(i * 3072 + 1024)].reduce(0.0) { $0 + Double($1) } }
+            let sum = images.reduce(0.0) { total, i in
+                total + train.pixels[(i * 3072)..<(i * 3072 + 1024)].reduce(0.0) { $0 + Double($1) }
+            }
             return sum / Double(images.count * 1024)
         }
         XCTAssertGreaterThan(abs(meanRed(0) - meanRed(5)), 50)
@@ -67,7 +69,8 @@ final class CIFARTests: TemporaryDirectoryTestCase {
 
     func testMissingBatchFile() {
         XCTAssertThrowsDatasetError(
-            try CIFARDataset(directory: directory, variant: .cifar100, split: .test), .fileNotFound(path: file("test.bin").path))
+            try CIFARDataset(directory: directory, variant: .cifar100, split: .test),
+            .fileNotFound(path: file("test.bin").path))
     }
 
     /// One image whose red plane counts 0, 1, 2, … along each row (value = column), green 255, blue 0.
@@ -99,12 +102,20 @@ final class CIFARTests: TemporaryDirectoryTestCase {
     func testFlipWithoutPaddingMirrorsEveryRow() throws {
         let ramp = try makeRamp()
         let identity = ChannelNormalization(mean: [0, 0, 0], std: [1 / 255, 1 / 255, 1 / 255])
-        var sawFlip = false, sawPlain = false
+        var sawFlip = false
+        var sawPlain = false
         for seed in 0..<8 {
             var rng = SeededRNG(seed: UInt64(seed))
-            let red = Array(ramp.batch([0], normalization: identity, augmentation: .init(padding: 0), rng: &rng).images.floats[0..<32])
-            if red[0] == 31 { sawFlip = true; XCTAssertEqual(red, (0..<32).reversed().map(Float.init)) }
-            else { sawPlain = true; XCTAssertEqual(red, (0..<32).map(Float.init)) }
+            let red = Array(
+                ramp.batch([0], normalization: identity, augmentation: .init(padding: 0), rng: &rng).images.floats[
+                    0..<32])
+            if red[0] == 31 {
+                sawFlip = true
+                XCTAssertEqual(red, (0..<32).reversed().map(Float.init))
+            } else {
+                sawPlain = true
+                XCTAssertEqual(red, (0..<32).map(Float.init))
+            }
         }
         XCTAssertTrue(sawFlip && sawPlain)
     }
@@ -114,7 +125,9 @@ final class CIFARTests: TemporaryDirectoryTestCase {
         let identity = ChannelNormalization(mean: [0, 0, 0], std: [1 / 255, 1 / 255, 1 / 255])
         for seed in 0..<20 {
             var rng = SeededRNG(seed: UInt64(seed))
-            let values = ramp.batch([0], normalization: identity, augmentation: .init(padding: 4, flip: false), rng: &rng).images.floats
+            let values = ramp.batch(
+                [0], normalization: identity, augmentation: .init(padding: 4, flip: false), rng: &rng
+            ).images.floats
             // Green is 255 inside the image and 0 in the padding: count the padded rows and columns.
             let green = Array(values[1024..<2048])
             let blackRows = (0..<32).filter { row in (0..<32).allSatisfy { green[row * 32 + $0] == 0 } }.count
@@ -133,9 +146,12 @@ final class CIFARTests: TemporaryDirectoryTestCase {
         try SyntheticCIFAR.write(directory: directory, variant: .cifar10, trainCount: 10, testCount: 10, seed: 2)
         let test = try CIFARDataset(directory: directory, variant: .cifar10, split: .test)
         let augmentation = CIFARAugmentation(padding: 4, flip: true, cutout: 8)
-        var first = SeededRNG(seed: 11), second = SeededRNG(seed: 11)
-        let a = test.batch(Array(0..<10), normalization: .cifar10, augmentation: augmentation, rng: &first).images.floats
-        let b = test.batch(Array(0..<10), normalization: .cifar10, augmentation: augmentation, rng: &second).images.floats
+        var first = SeededRNG(seed: 11)
+        var second = SeededRNG(seed: 11)
+        let a = test.batch(Array(0..<10), normalization: .cifar10, augmentation: augmentation, rng: &first).images
+            .floats
+        let b = test.batch(Array(0..<10), normalization: .cifar10, augmentation: augmentation, rng: &second).images
+            .floats
         XCTAssertEqual(a, b)
         for image in 0..<10 {
             let zeros = a[(image * 3072)..<(image * 3072 + 1024)].filter { $0 == 0 }.count

@@ -41,7 +41,8 @@ final class DVSAugmentationTests: XCTestCase {
         for b in 0..<40 {
             let planes = (0..<3).flatMap { t in (0..<2).map { c in pixels[(t * 40 + b) * 2 + c] } }
             XCTAssertTrue(planes.allSatisfy { $0.count == planes[0].count }, "recording \(b)")
-            guard let (y, x) = planes[0].first else { continue }  // shifted out of the frame cannot happen here: 5 + 2 < 8
+            // Shifted out of the frame cannot happen here: 5 + 2 < 8.
+            guard let (y, x) = planes[0].first else { continue }
             XCTAssertTrue(planes.allSatisfy { $0.first! == (y, x) }, "recording \(b): frames moved differently")
             XCTAssertLessThanOrEqual(abs(y - 3), 2)
             XCTAssertLessThanOrEqual(abs(x - 5), 2)

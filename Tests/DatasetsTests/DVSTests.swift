@@ -38,14 +38,32 @@ final class DVSTests: TemporaryDirectoryTestCase {
     /// timestamp overflow and one event without the valid bit.
     func testAEDAT31PacketsAreParsedFromTheSpecifiedLayout() throws {
         var data = Data("#!AER-DAT3.1\r\n#Format: RAW\r\n#!END-HEADER\r\n".utf8)
-        func put<T: FixedWidthInteger>(_ value: T) { withUnsafeBytes(of: value.littleEndian) { data.append(contentsOf: $0) } }
+        func put<T: FixedWidthInteger>(_ value: T) {
+            withUnsafeBytes(of: value.littleEndian) { data.append(contentsOf: $0) }
+        }
         // Special-event packet: type 0, two 8-byte events.
-        put(Int16(0)); put(Int16(1)); put(Int32(8)); put(Int32(4)); put(Int32(0)); put(Int32(2)); put(Int32(2)); put(Int32(2))
+        put(Int16(0))
+        put(Int16(1))
+        put(Int32(8))
+        put(Int32(4))
+        put(Int32(0))
+        put(Int32(2))
+        put(Int32(2))
+        put(Int32(2))
         data.append(Data(repeating: 0xAB, count: 16))
         // Polarity packet, overflow 1: valid ON event at (5, 7), then an invalid one.
-        put(Int16(1)); put(Int16(1)); put(Int32(8)); put(Int32(4)); put(Int32(1)); put(Int32(2)); put(Int32(2)); put(Int32(1))
-        put(UInt32(5 << 17 | 7 << 2 | 1 << 1 | 1)); put(Int32(42))
-        put(UInt32(9 << 17 | 9 << 2)); put(Int32(43))
+        put(Int16(1))
+        put(Int16(1))
+        put(Int32(8))
+        put(Int32(4))
+        put(Int32(1))
+        put(Int32(2))
+        put(Int32(2))
+        put(Int32(1))
+        put(UInt32(5 << 17 | 7 << 2 | 1 << 1 | 1))
+        put(Int32(42))
+        put(UInt32(9 << 17 | 9 << 2))
+        put(Int32(43))
         let url = file("hand.aedat")
         try data.write(to: url)
         let events = try AEDATFile.read(url).events
@@ -67,11 +85,14 @@ final class DVSTests: TemporaryDirectoryTestCase {
         let v2 = file("cut2.aedat")
         try AEDATFile.write(sampleEvents(), version: .v2, to: v2)
         try Data(try Data(contentsOf: v2).dropLast(3)).write(to: v2)
-        XCTAssertThrowsError(try AEDATFile.read(v2)) { XCTAssertTrue("\($0)".contains("8-byte AEDAT 2.0 records"), "\($0)") }
+        XCTAssertThrowsError(try AEDATFile.read(v2)) {
+            XCTAssertTrue("\($0)".contains("8-byte AEDAT 2.0 records"), "\($0)")
+        }
         let text = file("text.aedat")
         try Data("hello\n".utf8).write(to: text)
         XCTAssertThrowsError(try AEDATFile.read(text)) { XCTAssertTrue("\($0)".contains("#!AER-DAT"), "\($0)") }
-        XCTAssertThrowsDatasetError(try AEDATFile.read(file("none.aedat")), .fileNotFound(path: file("none.aedat").path))
+        XCTAssertThrowsDatasetError(
+            try AEDATFile.read(file("none.aedat")), .fileNotFound(path: file("none.aedat").path))
     }
 
     func testFramingByEventCount() throws {
@@ -128,6 +149,8 @@ final class DVSTests: TemporaryDirectoryTestCase {
     }
 
     func testMissingClassFolder() throws {
-        XCTAssertThrowsError(try CIFAR10DVS(directory: directory)) { XCTAssertTrue("\($0)".contains("airplane/"), "\($0)") }
+        XCTAssertThrowsError(try CIFAR10DVS(directory: directory)) {
+            XCTAssertTrue("\($0)".contains("airplane/"), "\($0)")
+        }
     }
 }

@@ -36,7 +36,9 @@ final class DownloadTests: TemporaryDirectoryTestCase {
         defer { server.stop() }
         let target = file("cut.bin")
         XCTAssertThrowsError(try Downloader().download(server.url("cut.bin"), to: target)) { error in
-            guard case DatasetError.downloadFailed(let url, let destination, _) = error else { return XCTFail("\(error)") }
+            guard case DatasetError.downloadFailed(let url, let destination, _) = error else {
+                return XCTFail("\(error)")
+            }
             XCTAssertEqual(url, server.url("cut.bin").absoluteString)
             XCTAssertEqual(destination, target.path)
         }
@@ -71,10 +73,18 @@ final class DownloadTests: TemporaryDirectoryTestCase {
         // Port 9 (discard) on loopback: nothing listens there.
         let dataset = DatasetDescriptor(
             name: "tiny", folder: "tiny",
-            files: [RemoteFile(
-                name: "tiny.h5.gz", urls: [URL(string: "http://127.0.0.1:9/tiny.h5.gz")!, URL(string: "http://127.0.0.1:9/mirror/tiny.h5.gz")!],
-                checksum: .md5(md5(payload)), extraction: .gunzip(to: "tiny.h5"))])
-        XCTAssertThrowsError(try DatasetFetcher(dataDirectory: directory, downloader: Downloader(timeout: 5)).fetch(dataset)) { error in
+            files: [
+                RemoteFile(
+                    name: "tiny.h5.gz",
+                    urls: [
+                        URL(string: "http://127.0.0.1:9/tiny.h5.gz")!,
+                        URL(string: "http://127.0.0.1:9/mirror/tiny.h5.gz")!,
+                    ],
+                    checksum: .md5(md5(payload)), extraction: .gunzip(to: "tiny.h5"))
+            ])
+        XCTAssertThrowsError(
+            try DatasetFetcher(dataDirectory: directory, downloader: Downloader(timeout: 5)).fetch(dataset)
+        ) { error in
             let message = "\(error)"
             XCTAssertTrue(message.contains("Download it by hand from http://127.0.0.1:9/tiny.h5.gz"), message)
             XCTAssertTrue(message.contains("mirror: http://127.0.0.1:9/mirror/tiny.h5.gz"), message)
@@ -90,7 +100,11 @@ final class DownloadTests: TemporaryDirectoryTestCase {
         defer { server.stop() }
         let dataset = DatasetDescriptor(
             name: "tiny", folder: "tiny",
-            files: [RemoteFile(name: "tiny.h5.gz", urls: [server.url("tiny.h5.gz")], checksum: .md5(md5(archive)), extraction: .gunzip(to: "tiny.h5"))])
+            files: [
+                RemoteFile(
+                    name: "tiny.h5.gz", urls: [server.url("tiny.h5.gz")], checksum: .md5(md5(archive)),
+                    extraction: .gunzip(to: "tiny.h5"))
+            ])
         let lines = LogLines()
         let folder = try DatasetFetcher(dataDirectory: directory, log: { lines.append($0) }).fetch(dataset)
         XCTAssertEqual(try Data(contentsOf: folder.appendingPathComponent("tiny.h5")), try Data(contentsOf: content))
@@ -107,17 +121,25 @@ final class DownloadTests: TemporaryDirectoryTestCase {
         let archive = file("cifar.tar.gz")
         try run("tar", ["-czf", archive.path, "-C", source.deletingLastPathComponent().path, "cifar-10-batches-bin"])
         let bytes = try Data(contentsOf: archive)
-        let manifest = Data("0123456789abcdef0123456789abcdef  other.tar.gz\n\(md5(bytes))  cifar-10-binary.tar.gz\n".utf8)
+        let manifest = Data(
+            "0123456789abcdef0123456789abcdef  other.tar.gz\n\(md5(bytes))  cifar-10-binary.tar.gz\n".utf8)
         let archiveServer = try LoopbackHTTPServer(body: bytes)
         let manifestServer = try LoopbackHTTPServer(body: manifest)
-        defer { archiveServer.stop(); manifestServer.stop() }
+        defer {
+            archiveServer.stop()
+            manifestServer.stop()
+        }
         let dataset = DatasetDescriptor(
             name: "c10", folder: "c10",
-            files: [RemoteFile(
-                name: "cifar-10-binary.tar.gz", urls: [archiveServer.url("cifar-10-binary.tar.gz")],
-                checksum: .md5Manifest(manifestServer.url("md5sums.txt")), extraction: .untar(producing: "cifar-10-batches-bin"))])
+            files: [
+                RemoteFile(
+                    name: "cifar-10-binary.tar.gz", urls: [archiveServer.url("cifar-10-binary.tar.gz")],
+                    checksum: .md5Manifest(manifestServer.url("md5sums.txt")),
+                    extraction: .untar(producing: "cifar-10-batches-bin"))
+            ])
         let folder = try DatasetFetcher(dataDirectory: directory).fetch(dataset)
-        let train = try CIFARDataset(directory: folder.appendingPathComponent("cifar-10-batches-bin"), variant: .cifar10, split: .train)
+        let train = try CIFARDataset(
+            directory: folder.appendingPathComponent("cifar-10-batches-bin"), variant: .cifar10, split: .train)
         XCTAssertEqual(train.count, 5)
     }
 
@@ -127,7 +149,10 @@ final class DownloadTests: TemporaryDirectoryTestCase {
         let wrong = "00000000000000000000000000000000"
         let dataset = DatasetDescriptor(
             name: "bad", folder: "bad",
-            files: [RemoteFile(name: "bad.gz", urls: [server.url("bad.gz")], checksum: .md5(wrong), extraction: .gunzip(to: "bad"))])
+            files: [
+                RemoteFile(
+                    name: "bad.gz", urls: [server.url("bad.gz")], checksum: .md5(wrong), extraction: .gunzip(to: "bad"))
+            ])
         let archive = directory.appendingPathComponent("bad/bad.gz").path
         XCTAssertThrowsDatasetError(
             try DatasetFetcher(dataDirectory: directory).fetch(dataset),
@@ -141,7 +166,11 @@ final class DownloadTests: TemporaryDirectoryTestCase {
         defer { server.stop() }
         let dataset = DatasetDescriptor(
             name: "junk", folder: "junk",
-            files: [RemoteFile(name: "junk.gz", urls: [server.url("junk.gz")], checksum: .md5(md5(payload)), extraction: .gunzip(to: "junk"))])
+            files: [
+                RemoteFile(
+                    name: "junk.gz", urls: [server.url("junk.gz")], checksum: .md5(md5(payload)),
+                    extraction: .gunzip(to: "junk"))
+            ])
         XCTAssertThrowsError(try DatasetFetcher(dataDirectory: directory).fetch(dataset)) { error in
             guard case DatasetError.extractionFailed(_, let command, _) = error else { return XCTFail("\(error)") }
             XCTAssertTrue(command.hasPrefix("gzip -dc"))
@@ -154,7 +183,9 @@ final class DownloadTests: TemporaryDirectoryTestCase {
         let env = ["SNN_DATA_DIR": "/data/snn", "XDG_CACHE_HOME": "/cache", "HOME": "/home/me"]
         XCTAssertEqual(DataDirectory.resolve(explicit: "/explicit", environment: env).path, "/explicit")
         XCTAssertEqual(DataDirectory.resolve(explicit: nil, environment: env).path, "/data/snn")
-        XCTAssertEqual(DataDirectory.resolve(environment: ["XDG_CACHE_HOME": "/cache", "HOME": "/home/me"]).path, "/cache/snn-toolkit")
+        XCTAssertEqual(
+            DataDirectory.resolve(environment: ["XDG_CACHE_HOME": "/cache", "HOME": "/home/me"]).path,
+            "/cache/snn-toolkit")
         XCTAssertEqual(DataDirectory.resolve(environment: ["HOME": "/home/me"]).path, "/home/me/.cache/snn-toolkit")
     }
 

@@ -26,7 +26,9 @@ final class InspectorTests: TemporaryDirectoryTestCase {
         try SyntheticCIFAR.write(directory: directory, variant: .cifar10, trainCount: 20, testCount: 10, seed: 1)
         let single = try DatasetInspector.inspect(file("test_batch.bin"))
         XCTAssertEqual(single.format, "CIFAR-10 binary (3073-byte records)")
-        XCTAssertTrue(single.facts.contains { $0.name == "class counts" && $0.value == "0:1 1:1 2:1 3:1 4:1 5:1 6:1 7:1 8:1 9:1" })
+        XCTAssertTrue(
+            single.facts.contains { $0.name == "class counts" && $0.value == "0:1 1:1 2:1 3:1 4:1 5:1 6:1 7:1 8:1 9:1" }
+        )
         let folder = try DatasetInspector.inspect(directory)
         XCTAssertTrue(folder.facts.contains { $0.name == "samples" && $0.value == "30" })
         XCTAssertTrue(folder.facts.contains { $0.name == "image shape" })
@@ -66,6 +68,8 @@ final class InspectorTests: TemporaryDirectoryTestCase {
         XCTAssertThrowsError(try DatasetInspector.inspect(gz)) { XCTAssertTrue("\($0)".contains("gzip-compressed")) }
         let truncated = file("data_batch_1.bin")
         try Data(count: 100).write(to: truncated)
-        XCTAssertThrowsError(try DatasetInspector.inspect(truncated)) { XCTAssertTrue("\($0)".contains("3073-byte records")) }
+        XCTAssertThrowsError(try DatasetInspector.inspect(truncated)) {
+            XCTAssertTrue("\($0)".contains("3073-byte records"))
+        }
     }
 }

@@ -8,7 +8,9 @@ import XCTest
 /// tests check that the classes are separable by the simplest classifier (nearest class mean),
 /// on a test set drawn with a different seed.
 final class LearnabilityTests: TemporaryDirectoryTestCase {
-    func nearestMeanAccuracy(train: [[Float]], trainLabels: [Int], test: [[Float]], testLabels: [Int], classes: Int) -> Double {
+    func nearestMeanAccuracy(train: [[Float]], trainLabels: [Int], test: [[Float]], testLabels: [Int], classes: Int)
+        -> Double
+    {
         let width = train[0].count
         var means = [[Float]](repeating: [Float](repeating: 0, count: width), count: classes)
         var counts = [Float](repeating: 0, count: classes)
@@ -18,7 +20,9 @@ final class LearnabilityTests: TemporaryDirectoryTestCase {
         }
         for c in 0..<classes { means[c] = means[c].map { $0 / counts[c] } }
         let correct = zip(test, testLabels).filter { features, label in
-            let distances = means.map { mean in zip(mean, features).reduce(Float(0)) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } }
+            let distances = means.map { mean in
+                zip(mean, features).reduce(Float(0)) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
+            }
             return distances.firstIndex(of: distances.min()!) == label
         }.count
         return Double(correct) / Double(test.count)
@@ -34,7 +38,9 @@ final class LearnabilityTests: TemporaryDirectoryTestCase {
         }
         let (train, trainLabels) = try features(file("train.h5"))
         let (test, testLabels) = try features(file("test.h5"))
-        XCTAssertGreaterThan(nearestMeanAccuracy(train: train, trainLabels: trainLabels, test: test, testLabels: testLabels, classes: 10), 0.9)
+        XCTAssertGreaterThan(
+            nearestMeanAccuracy(
+                train: train, trainLabels: trainLabels, test: test, testLabels: testLabels, classes: 10), 0.9)
     }
 
     func testSyntheticCIFARClassesAreSeparable() throws {
@@ -53,7 +59,9 @@ final class LearnabilityTests: TemporaryDirectoryTestCase {
         }
         let (train, trainLabels) = try features(.train)
         let (test, testLabels) = try features(.test)
-        XCTAssertGreaterThan(nearestMeanAccuracy(train: train, trainLabels: trainLabels, test: test, testLabels: testLabels, classes: 10), 0.9)
+        XCTAssertGreaterThan(
+            nearestMeanAccuracy(
+                train: train, trainLabels: trainLabels, test: test, testLabels: testLabels, classes: 10), 0.9)
     }
 
     func testSyntheticDVSClassesAreSeparable() throws {
@@ -66,6 +74,8 @@ final class LearnabilityTests: TemporaryDirectoryTestCase {
         let (trainFeatures, trainLabels) = try features(train)
         let (testFeatures, testLabels) = try features(test)
         XCTAssertGreaterThan(
-            nearestMeanAccuracy(train: trainFeatures, trainLabels: trainLabels, test: testFeatures, testLabels: testLabels, classes: 10), 0.8)
+            nearestMeanAccuracy(
+                train: trainFeatures, trainLabels: trainLabels, test: testFeatures, testLabels: testLabels, classes: 10),
+            0.8)
     }
 }

@@ -1,9 +1,9 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A minimal HTTP/1.1 server on 127.0.0.1 that serves one body for every path, honours (or
@@ -23,9 +23,9 @@ final class LoopbackHTTPServer: @unchecked Sendable {
         self.honourRange = honourRange
         self.cutAfter = cutFirstResponseAfter
         #if os(Linux)
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         #else
-        let listener = socket(AF_INET, SOCK_STREAM, 0)
+            let listener = socket(AF_INET, SOCK_STREAM, 0)
         #endif
         self.listener = listener
         guard listener >= 0 else { throw POSIXError(.EIO) }
@@ -91,7 +91,8 @@ final class LoopbackHTTPServer: @unchecked Sendable {
         if start >= body.count && start > 0 {
             head = "HTTP/1.1 416 Range Not Satisfiable\r\nContent-Range: bytes */\(body.count)\r\nContent-Length: 0\r\n"
         } else if start > 0 {
-            head = "HTTP/1.1 206 Partial Content\r\nContent-Range: bytes \(start)-\(body.count - 1)/\(body.count)\r\n"
+            head =
+                "HTTP/1.1 206 Partial Content\r\nContent-Range: bytes \(start)-\(body.count - 1)/\(body.count)\r\n"
                 + "Content-Length: \(body.count - start)\r\n"
         } else {
             head = "HTTP/1.1 200 OK\r\nContent-Length: \(body.count)\r\n"
@@ -109,9 +110,9 @@ final class LoopbackHTTPServer: @unchecked Sendable {
             var offset = 0
             while offset < bytes.count {
                 #if os(Linux)
-                let flags = Int32(MSG_NOSIGNAL)
+                    let flags = Int32(MSG_NOSIGNAL)
                 #else
-                let flags: Int32 = 0
+                    let flags: Int32 = 0
                 #endif
                 let n = send(client, bytes.baseAddress! + offset, bytes.count - offset, flags)
                 guard n > 0 else { return }

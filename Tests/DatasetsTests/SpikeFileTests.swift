@@ -1,5 +1,5 @@
-import HDF5
 import Foundation
+import HDF5
 import TensorRuntime
 import XCTest
 
@@ -60,7 +60,9 @@ final class SpikeFileTests: TemporaryDirectoryTestCase {
                 for fixedKeys in [false, true] {
                     let url = file("types-\(timeType)-\(unitType)-\(fixedKeys).h5")
                     try SpikeFileWriter(timeType: timeType, unitType: unitType, fixedLengthKeys: fixedKeys)
-                        .write(to: url, times: times, units: units, labels: [0, 1, 2], speakers: [4, 5, 4], keys: ["zero", "one", "two"])
+                        .write(
+                            to: url, times: times, units: units, labels: [0, 1, 2], speakers: [4, 5, 4],
+                            keys: ["zero", "one", "two"])
                     let data = try SpikeDataset(contentsOf: url)
                     XCTAssertEqual(data.channelCount, 8)
                     XCTAssertEqual(data.classCount, 3)
@@ -87,13 +89,15 @@ final class SpikeFileTests: TemporaryDirectoryTestCase {
 
     func testMissingFile() {
         let url = file("absent.h5")
-        XCTAssertThrowsDatasetError(try SpikeDataset(contentsOf: url), .fileNotFound(path: url.path), mentions: ["no such file"])
+        XCTAssertThrowsDatasetError(
+            try SpikeDataset(contentsOf: url), .fileNotFound(path: url.path), mentions: ["no such file"])
     }
 
     func testNotHDF5() throws {
         let url = file("text.h5")
         try Data("hello, not HDF5".utf8).write(to: url)
-        XCTAssertThrowsDatasetError(try SpikeDataset(contentsOf: url), .notHDF5(path: url.path), mentions: ["not an HDF5 file"])
+        XCTAssertThrowsDatasetError(
+            try SpikeDataset(contentsOf: url), .notHDF5(path: url.path), mentions: ["not an HDF5 file"])
     }
 
     func testMissingGroup() throws {
@@ -112,12 +116,14 @@ final class SpikeFileTests: TemporaryDirectoryTestCase {
             try writer.writeRows([[0.1]], to: "spikes/times", as: .float32)
             try writer.writeRows([[Int64(1)]], to: "spikes/units", as: .uint16)
         }
-        XCTAssertThrowsDatasetError(try SpikeDataset(contentsOf: url), .missingField(file: "no-labels.h5", field: "labels"))
+        XCTAssertThrowsDatasetError(
+            try SpikeDataset(contentsOf: url), .missingField(file: "no-labels.h5", field: "labels"))
     }
 
     func testTimesAndUnitsLengthMismatch() throws {
         let url = file("mismatch.h5")
-        try SpikeFileWriter().write(to: url, times: [[0.1, 0.2], [0.1, 0.2, 0.3]], units: [[1, 2], [1, 2]], labels: [0, 1])
+        try SpikeFileWriter().write(
+            to: url, times: [[0.1, 0.2], [0.1, 0.2, 0.3]], units: [[1, 2], [1, 2]], labels: [0, 1])
         XCTAssertThrowsDatasetError(
             try SpikeDataset(contentsOf: url),
             .lengthMismatch(file: "mismatch.h5", sample: 1, timeCount: 3, unitCount: 2),
@@ -154,7 +160,8 @@ final class SpikeFileTests: TemporaryDirectoryTestCase {
 
     func testLabelOutOfRange() throws {
         let url = file("labels.h5")
-        try SpikeFileWriter().write(to: url, times: [[0.1], [0.1]], units: [[0], [0]], labels: [1, 3], keys: ["a", "b", "c"])
+        try SpikeFileWriter().write(
+            to: url, times: [[0.1], [0.1]], units: [[0], [0]], labels: [1, 3], keys: ["a", "b", "c"])
         XCTAssertThrowsDatasetError(
             try SpikeDataset(contentsOf: url),
             .labelOutOfRange(file: "labels.h5", field: "labels", sample: 1, label: 3, classes: 3),
@@ -165,7 +172,8 @@ final class SpikeFileTests: TemporaryDirectoryTestCase {
         let url = file("label-count.h5")
         try SpikeFileWriter().write(to: url, times: [[0.1], [0.1]], units: [[0], [0]], labels: [1])
         XCTAssertThrowsDatasetError(
-            try SpikeDataset(contentsOf: url), .countMismatch(file: "label-count.h5", field: "labels", count: 1, expected: 2))
+            try SpikeDataset(contentsOf: url),
+            .countMismatch(file: "label-count.h5", field: "labels", count: 1, expected: 2))
     }
 
     func testFilesCanBeReadFromSeveralThreads() throws {

@@ -16,20 +16,24 @@ final class SpikeRepresentationTests: XCTestCase {
         let binning = try SpikeBinning(binCount: 4, maxTime: 1)
         // Bins [0, .25), [.25, .5), [.5, .75), [.75, 1); t = 1.0 is dropped, 0.25 starts bin 1.
         XCTAssertEqual(binning.frames(makeDataset(), sample: 0).shape, [4, 3])
-        XCTAssertEqual(binning.frames(makeDataset(), sample: 0).floats, [
-            1, 1, 0,
-            0, 1, 1,
-            0, 0, 0,
-            1, 0, 0,
-        ])
+        XCTAssertEqual(
+            binning.frames(makeDataset(), sample: 0).floats,
+            [
+                1, 1, 0,
+                0, 1, 1,
+                0, 0, 0,
+                1, 0, 0,
+            ])
     }
 
     func testBinaryBinningCapsAtOne() throws {
         let dataset = SpikeDataset(
             name: "dup", channelCount: 2, classCount: 1, classNames: nil, labels: [0], speakers: nil,
             times: [0.1, 0.2, 0.3, 0.6], units: [1, 1, 1, 0], offsets: [0, 4])
-        XCTAssertEqual(try SpikeBinning(binCount: 2, maxTime: 1, mode: .counts).frames(dataset, sample: 0).floats, [0, 3, 1, 0])
-        XCTAssertEqual(try SpikeBinning(binCount: 2, maxTime: 1, mode: .binary).frames(dataset, sample: 0).floats, [0, 1, 1, 0])
+        XCTAssertEqual(
+            try SpikeBinning(binCount: 2, maxTime: 1, mode: .counts).frames(dataset, sample: 0).floats, [0, 3, 1, 0])
+        XCTAssertEqual(
+            try SpikeBinning(binCount: 2, maxTime: 1, mode: .binary).frames(dataset, sample: 0).floats, [0, 1, 1, 0])
     }
 
     func testBinningByWidthPutsBoundaryTimesInTheLaterBin() throws {
@@ -115,7 +119,8 @@ final class SpikeRepresentationTests: XCTestCase {
         let n = 100
         let dataset = SpikeDataset(
             name: "split", channelCount: 1, classCount: 4, classNames: nil, labels: (0..<n).map { $0 % 4 },
-            speakers: nil, times: (0..<n).map { Float($0) }, units: [UInt16](repeating: 0, count: n), offsets: Array(0...n))
+            speakers: nil, times: (0..<n).map { Float($0) }, units: [UInt16](repeating: 0, count: n),
+            offsets: Array(0...n))
         let (train, validation) = try dataset.split(.random(fraction: 0.2), seed: 3)
         XCTAssertEqual(validation.count, 20)
         XCTAssertEqual(train.count, 80)
@@ -144,7 +149,8 @@ final class SpikeRepresentationTests: XCTestCase {
         let speakers = (0..<n).map { $0 % 6 }
         let dataset = SpikeDataset(
             name: "speakers", channelCount: 1, classCount: 2, classNames: nil, labels: (0..<n).map { $0 % 2 },
-            speakers: speakers, times: (0..<n).map { Float($0) }, units: [UInt16](repeating: 0, count: n), offsets: Array(0...n))
+            speakers: speakers, times: (0..<n).map { Float($0) }, units: [UInt16](repeating: 0, count: n),
+            offsets: Array(0...n))
         let (train, validation) = try dataset.split(.speakers(count: 2), seed: 9)
         XCTAssertEqual(Set(validation.speakers!).count, 2)
         XCTAssertTrue(Set(train.speakers!).isDisjoint(with: validation.speakers!))

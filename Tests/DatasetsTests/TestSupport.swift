@@ -26,7 +26,8 @@ func XCTAssertThrowsDatasetError<T>(
         }
         XCTAssertEqual(error, expected, file: file, line: line)
         for text in mentions {
-            XCTAssertTrue(error.description.contains(text), "\"\(error)\" does not mention \"\(text)\"", file: file, line: line)
+            XCTAssertTrue(
+                error.description.contains(text), "\"\(error)\" does not mention \"\(text)\"", file: file, line: line)
         }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import TensorRuntime
 import XCTest
+
 @testable import EventSim
 
 /// Closed-form flows and spike times against fine-step RK4 integration of the ODEs, and their
@@ -16,8 +17,10 @@ final class ClosedFormTests: XCTestCase {
         var y = (s.v, s.i)
         func f(_ y: (Double, Double)) -> (Double, Double) { ((y.1 - y.0) / tau, -2 * y.1 / tau) }
         for _ in 0..<steps {
-            let k1 = f(y), k2 = f((y.0 + h / 2 * k1.0, y.1 + h / 2 * k1.1))
-            let k3 = f((y.0 + h / 2 * k2.0, y.1 + h / 2 * k2.1)), k4 = f((y.0 + h * k3.0, y.1 + h * k3.1))
+            let k1 = f(y)
+            let k2 = f((y.0 + h / 2 * k1.0, y.1 + h / 2 * k1.1))
+            let k3 = f((y.0 + h / 2 * k2.0, y.1 + h / 2 * k2.1))
+            let k4 = f((y.0 + h * k3.0, y.1 + h * k3.1))
             y = (y.0 + h / 6 * (k1.0 + 2 * k2.0 + 2 * k3.0 + k4.0), y.1 + h / 6 * (k1.1 + 2 * k2.1 + 2 * k3.1 + k4.1))
         }
         return NeuronState(v: y.0, i: y.1)
@@ -25,7 +28,8 @@ final class ClosedFormTests: XCTestCase {
 
     /// First time V reaches 1 (LIF) within `horizon`, by RK4 steps and linear interpolation.
     func lifCrossing(_ s: NeuronState, horizon: Double, h: Double = 1e-5) -> Double? {
-        var state = s, t = 0.0
+        var state = s
+        var t = 0.0
         while t < horizon {
             let next = integrateLIF(state, h, steps: 1)
             if next.v >= 1 { return t + h * (1 - state.v) / (next.v - state.v) }
@@ -41,13 +45,18 @@ final class ClosedFormTests: XCTestCase {
             let (sn, cs) = (Foundation.sin(y.0), Foundation.cos(y.0))
             return ((sn * sn - sn * cs + y.1 * cs * cs) / tau, -2 * y.1 / tau)
         }
-        var y = (Foundation.atan(s.v), s.i), t = 0.0
+        var y = (Foundation.atan(s.v), s.i)
+        var t = 0.0
         let steps = Int((horizon / h).rounded(.up))
         let h = horizon / Double(steps)
         for _ in 0..<steps {
-            let k1 = f(y), k2 = f((y.0 + h / 2 * k1.0, y.1 + h / 2 * k1.1))
-            let k3 = f((y.0 + h / 2 * k2.0, y.1 + h / 2 * k2.1)), k4 = f((y.0 + h * k3.0, y.1 + h * k3.1))
-            let next = (y.0 + h / 6 * (k1.0 + 2 * k2.0 + 2 * k3.0 + k4.0), y.1 + h / 6 * (k1.1 + 2 * k2.1 + 2 * k3.1 + k4.1))
+            let k1 = f(y)
+            let k2 = f((y.0 + h / 2 * k1.0, y.1 + h / 2 * k1.1))
+            let k3 = f((y.0 + h / 2 * k2.0, y.1 + h / 2 * k2.1))
+            let k4 = f((y.0 + h * k3.0, y.1 + h * k3.1))
+            let next = (
+                y.0 + h / 6 * (k1.0 + 2 * k2.0 + 2 * k3.0 + k4.0), y.1 + h / 6 * (k1.1 + 2 * k2.1 + 2 * k3.1 + k4.1)
+            )
             if next.0 >= .pi / 2 { return (s, t + h * (.pi / 2 - y.0) / (next.0 - y.0)) }
             (y, t) = (next, t + h)
         }
@@ -119,12 +128,15 @@ final class ClosedFormTests: XCTestCase {
         XCTAssertEqual(qif.timeToSpike(NeuronState(v: 1.5, i: 0)), tau * Foundation.log(3), accuracy: 1e-14)
         // I > 0: Δt = −τ ln(1 − π/(2√I) + arctan(V/√I)/√I).
         let (v, i) = (0.3, 4.0)
-        XCTAssertEqual(qif.timeToSpike(NeuronState(v: v, i: i)),
-                       -tau * Foundation.log(1 - .pi / (2 * i.squareRoot()) + Foundation.atan(v / i.squareRoot()) / i.squareRoot()),
-                       accuracy: 1e-13)
+        XCTAssertEqual(
+            qif.timeToSpike(NeuronState(v: v, i: i)),
+            -tau
+                * Foundation.log(1 - .pi / (2 * i.squareRoot()) + Foundation.atan(v / i.squareRoot()) / i.squareRoot()),
+            accuracy: 1e-13)
         // I < 0: Δt = −τ ln(1 − arctanh(√|I|/V)/√|I|).
-        XCTAssertEqual(qif.timeToSpike(NeuronState(v: 3, i: -1)), -tau * Foundation.log(1 - Foundation.atanh(1.0 / 3)),
-                       accuracy: 1e-13)
+        XCTAssertEqual(
+            qif.timeToSpike(NeuronState(v: 3, i: -1)), -tau * Foundation.log(1 - Foundation.atanh(1.0 / 3)),
+            accuracy: 1e-13)
         // A resting neuron needs an initial current above π²/4.
         XCTAssertTrue(qif.timeToSpike(NeuronState(v: 0, i: .pi * .pi / 4 * 0.999)).isInfinite)
         XCTAssertTrue(qif.timeToSpike(NeuronState(v: 0, i: .pi * .pi / 4 * 1.001)).isFinite)
@@ -143,8 +155,10 @@ final class ClosedFormTests: XCTestCase {
 
     // MARK: Derivatives
 
-    func checkDerivatives<N: EventDrivenNeuron>(_ neuron: N, _ cases: [NeuronState], file: StaticString = #filePath,
-                                                line: UInt = #line) {
+    func checkDerivatives<N: EventDrivenNeuron>(
+        _ neuron: N, _ cases: [NeuronState], file: StaticString = #filePath,
+        line: UInt = #line
+    ) {
         let h = 1e-6
         func close(_ a: Double, _ b: Double, _ what: String) {
             XCTAssertEqual(a, b, accuracy: 2e-6 * Swift.max(1, Swift.abs(b)), what, file: file, line: line)
@@ -177,7 +191,8 @@ final class ClosedFormTests: XCTestCase {
     }
 
     func testQIFDerivativesMatchFiniteDifferences() {
-        checkDerivatives(ExactQIF(tau: tau), qifCases.map(\.0) + [NeuronState(v: 2, i: 0.01), NeuronState(v: -3, i: 20)])
+        checkDerivatives(
+            ExactQIF(tau: tau), qifCases.map(\.0) + [NeuronState(v: 2, i: 0.01), NeuronState(v: -3, i: 20)])
     }
 
     /// The simulator's event order relies on the cheap bound never being below the exact key.
@@ -205,7 +220,8 @@ final class ClosedFormTests: XCTestCase {
             let p = { (v: Double, d: Double) in qif.pseudospikeClock(potential: v, drive: d)! }
             XCTAssertEqual(c.dPeriodDDrive, (p(v, drive + h).period - p(v, drive - h).period) / (2 * h), accuracy: 1e-7)
             XCTAssertEqual(c.dPhaseDDrive, (p(v, drive + h).phase - p(v, drive - h).phase) / (2 * h), accuracy: 1e-7)
-            XCTAssertEqual(c.dPhaseDPotential, (p(v + h, drive).phase - p(v - h, drive).phase) / (2 * h), accuracy: 1e-7)
+            XCTAssertEqual(
+                c.dPhaseDPotential, (p(v + h, drive).phase - p(v - h, drive).phase) / (2 * h), accuracy: 1e-7)
         }
         // As V_end → +∞ the first pseudospike approaches the trial end.
         let c = qif.pseudospikeClock(potential: 1e9, drive: 5)!

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+
 @testable import EventSim
 
 /// Every registered event-driven neuron (`EventNeuronRegistry.plugins`, scaffolded ones included), in
@@ -80,7 +81,8 @@ final class EventNeuronConformanceTests: XCTestCase {
                 // A tangential touch (the scaffold's θ = 1.5 from (0, 6)) is a spike to the closed
                 // form and to the ODE only up to rounding.
                 if exact <= horizon && !isTransversal(neuron, s, exact) { continue }
-                XCTAssertGreaterThan(exact, horizon, "closed form spikes at \(exact), the ODE never \(label(neuron, s))")
+                XCTAssertGreaterThan(
+                    exact, horizon, "closed form spikes at \(exact), the ODE never \(label(neuron, s))")
                 continue
             }
             close(exact, numeric, tolerance: 1e-7, "spike time \(label(neuron, s))")
@@ -112,7 +114,9 @@ final class EventNeuronConformanceTests: XCTestCase {
             guard spike.isFinite, isTransversal(neuron, s, spike) else { continue }
             let g = neuron.timeToSpikeGradient(s)
             let t = { (v: Double, i: Double) in neuron.timeToSpike(NeuronState(v: v, i: i)) }
-            if s.v.isFinite { close(g.v, (t(s.v + h, s.i) - t(s.v - h, s.i)) / (2 * h), tolerance: 2e-6, "∂Δt/∂V \(at)") }
+            if s.v.isFinite {
+                close(g.v, (t(s.v + h, s.i) - t(s.v - h, s.i)) / (2 * h), tolerance: 2e-6, "∂Δt/∂V \(at)")
+            }
             close(g.i, (t(s.v, s.i + h) - t(s.v, s.i - h)) / (2 * h), tolerance: 2e-6, "∂Δt/∂I \(at)")
         }
     }
@@ -158,7 +162,10 @@ struct ReferenceODE<Neuron: EventDrivenNeuron> {
     }
 
     func rk4(_ y: SIMD2<Double>, _ h: Double) -> SIMD2<Double> {
-        let k1 = rate(y), k2 = rate(y + h / 2 * k1), k3 = rate(y + h / 2 * k2), k4 = rate(y + h * k3)
+        let k1 = rate(y)
+        let k2 = rate(y + h / 2 * k1)
+        let k3 = rate(y + h / 2 * k2)
+        let k4 = rate(y + h * k3)
         return y + h / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
     }
 
@@ -177,7 +184,8 @@ struct ReferenceODE<Neuron: EventDrivenNeuron> {
     /// bisecting the step length; nil if it does not.
     func spikeTime(_ s: NeuronState, horizon: Double) -> Double? {
         let target = neuron.spikeThreshold.isFinite ? Foundation.atan(neuron.spikeThreshold) : Double.pi / 2
-        var y = phase(s), t = 0.0
+        var y = phase(s)
+        var t = 0.0
         while t < horizon {
             let next = rk4(y, step)
             if next.x >= target {

@@ -1,6 +1,7 @@
 import Foundation
 import TensorRuntime
 import XCTest
+
 @testable import EventSim
 
 /// A tiny QIF network learns a spike-timing task with exact gradients: which of two channel
@@ -14,7 +15,8 @@ final class LearningTests: XCTestCase {
             let label = sample % 2
             let early: [Int32] = label == 0 ? [0, 1] : [2, 3]
             let late: [Int32] = label == 0 ? [2, 3] : [0, 1]
-            var events = early.map { (0.2 + Double.random(in: -0.05...0.05, using: &rng), $0) }
+            var events =
+                early.map { (0.2 + Double.random(in: -0.05...0.05, using: &rng), $0) }
                 + late.map { (1.0 + Double.random(in: -0.05...0.05, using: &rng), $0) }
             events.sort { $0.0 < $1.0 }
             inputs.append(SpikeTrain(times: events.map(\.0), channels: events.map(\.1)))

@@ -1,16 +1,21 @@
 import Foundation
 import TensorRuntime
 import XCTest
+
 @testable import EventSim
 
 /// Random inputs and weights for small networks.
 enum Fixture {
-    static func trains(samples: Int, channels: Int, spikesPerChannel: Int, duration: Double, seed: UInt64) -> [SpikeTrain] {
+    static func trains(samples: Int, channels: Int, spikesPerChannel: Int, duration: Double, seed: UInt64)
+        -> [SpikeTrain]
+    {
         var rng = SeededRNG(seed: seed)
         return (0..<samples).map { _ in
             var events: [(Double, Int32)] = []
             for c in 0..<channels {
-                for _ in 0..<spikesPerChannel { events.append((Double.random(in: 0..<duration, using: &rng), Int32(c))) }
+                for _ in 0..<spikesPerChannel {
+                    events.append((Double.random(in: 0..<duration, using: &rng), Int32(c)))
+                }
             }
             events.sort { $0.0 < $1.0 }
             return SpikeTrain(times: events.map(\.0), channels: events.map(\.1))
@@ -20,7 +25,9 @@ enum Fixture {
     static func weights(_ shapes: [[Int]], means: [Double], spread: Double, seed: UInt64) -> [Tensor] {
         var rng = SeededRNG(seed: seed)
         return zip(shapes, means).map { shape, mean in
-            Tensor(shape: shape, scalars: (0..<shape[0] * shape[1]).map { _ in mean + spread * Double.random(in: -1...1, using: &rng) })
+            Tensor(
+                shape: shape,
+                scalars: (0..<shape[0] * shape[1]).map { _ in mean + spread * Double.random(in: -1...1, using: &rng) })
         }
     }
 
@@ -33,8 +40,9 @@ enum Fixture {
 
 final class NetworkGradientTests: XCTestCase {
     func checkGradients<N: EventDrivenNeuron>(_ neuron: N, pseudospikes: Bool, means: [Double], seed: UInt64) {
-        let config = EventNetworkConfig(layerSizes: [6, 5, 3], duration: 2, outputSlots: 2, pseudospikes: pseudospikes,
-                                        readoutTau: 0.7)
+        let config = EventNetworkConfig(
+            layerSizes: [6, 5, 3], duration: 2, outputSlots: 2, pseudospikes: pseudospikes,
+            readoutTau: 0.7)
         let net = EventNetwork(neuron: neuron, config: config)
         let inputs = Fixture.trains(samples: 3, channels: 6, spikesPerChannel: 4, duration: 2, seed: seed)
         let weights = Fixture.weights(net.weightShapes, means: means, spread: 1.5, seed: seed + 1)
@@ -42,7 +50,9 @@ final class NetworkGradientTests: XCTestCase {
         // The check is only meaningful if both layers actually spike.
         XCTAssertGreaterThan(out.statistics.spikesPerLayer[0], 5, "\(out.statistics)")
         XCTAssertGreaterThan(out.statistics.spikesPerLayer[1], 2, "\(out.statistics)")
-        let report = GradientCheck.check(weights, epsilon: 1e-6) { w in Fixture.probe(try! net(weights: w, inputs: inputs)) }
+        let report = GradientCheck.check(weights, epsilon: 1e-6) { w in
+            Fixture.probe(try! net(weights: w, inputs: inputs))
+        }
         XCTAssertLessThan(report.maxError, 1e-5, "\(report)")
     }
 
@@ -59,10 +69,14 @@ final class NetworkGradientTests: XCTestCase {
     }
 
     func testEventBudgetIsAnError() {
-        let net = EventNetwork(neuron: ExactQIF(), config: EventNetworkConfig(layerSizes: [2, 2], duration: 1, eventBudget: 5))
-        let inputs = Fixture.trains(samples: 2, channels: 2, spikesPerChannel: 1, duration: 1, seed: 1)
+        let net = EventNetwork(
+            neuron: ExactQIF(), config: EventNetworkConfig(layerSizes: [2, 2], duration: 1, eventBudget: 5))
+        let inputs =
+            Fixture.trains(samples: 2, channels: 2, spikesPerChannel: 1, duration: 1, seed: 1)
             + Fixture.trains(samples: 1, channels: 2, spikesPerChannel: 5, duration: 1, seed: 2)
-        XCTAssertThrowsError(try net(weights: Fixture.weights(net.weightShapes, means: [0], spread: 1, seed: 3), inputs: inputs)) {
+        XCTAssertThrowsError(
+            try net(weights: Fixture.weights(net.weightShapes, means: [0], spread: 1, seed: 3), inputs: inputs)
+        ) {
             XCTAssertEqual(($0 as? EventBudgetExceeded)?.samples, [2])
         }
     }
@@ -75,9 +89,13 @@ final class ContinuityTests: XCTestCase {
     func firstTime<N: EventDrivenNeuron>(_ neuron: N, weight w: Double, duration: Double, pseudospikes: Bool)
         -> (time: Double, count: Double)
     {
-        let net = EventNetwork(neuron: neuron, config: EventNetworkConfig(layerSizes: [1, 1], duration: duration,
-                                                                          pseudospikes: pseudospikes))
-        let out = try! net(weights: [Tensor(shape: [1, 1], scalars: [w])], inputs: [SpikeTrain(times: [0], channels: [0])])
+        let net = EventNetwork(
+            neuron: neuron,
+            config: EventNetworkConfig(
+                layerSizes: [1, 1], duration: duration,
+                pseudospikes: pseudospikes))
+        let out = try! net(
+            weights: [Tensor(shape: [1, 1], scalars: [w])], inputs: [SpikeTrain(times: [0], channels: [0])])
         return (out.spikeTimes.item, out.spikeCounts.item)
     }
 
@@ -89,8 +107,11 @@ final class ContinuityTests: XCTestCase {
         XCTAssertEqual(above.time, Foundation.log(2), accuracy: 1e-3)
         XCTAssertEqual(below.count, 0)
         XCTAssertEqual(below.time, 2)  // no spike: the trial end, a jump of T − ln 2 for a 2e-9 change
-        let loss = { (t: Double) in EventLosses.firstSpikeCrossEntropy(
-            spikeTimes: Tensor(shape: [1, 2, 1], scalars: [t, 1.0]), labels: [0], duration: 2).item }
+        let loss = { (t: Double) in
+            EventLosses.firstSpikeCrossEntropy(
+                spikeTimes: Tensor(shape: [1, 2, 1], scalars: [t, 1.0]), labels: [0], duration: 2
+            ).item
+        }
         XCTAssertGreaterThan(Swift.abs(loss(above.time) - loss(below.time)), 0.5)
     }
 
@@ -150,7 +171,10 @@ final class ContinuityTests: XCTestCase {
                 loss.backward()
                 let g = w[1].grad!.doubles
                 XCTAssertGreaterThanOrEqual(out.statistics.silentFraction[1], 0.5, "output 1 is silent on both samples")
-                return ((0..<4).map { Swift.abs(g[$0 * 2 + 1]) }.max()!, Int(out.spikeCounts.doubles[1] + out.spikeCounts.doubles[3]))
+                return (
+                    (0..<4).map { Swift.abs(g[$0 * 2 + 1]) }.max()!,
+                    Int(out.spikeCounts.doubles[1] + out.spikeCounts.doubles[3])
+                )
             }
             let (gradient, silentCount) = run(neuron)
             XCTAssertEqual(silentCount, 0, "output 1 should be silent for \(neuron.name)")

@@ -1,6 +1,7 @@
 import Foundation
 import TensorRuntime
 import XCTest
+
 @testable import EventSim
 
 /// The method's pseudodynamics (phase pseudo-rate, reset −1/ε) on networks small enough to
@@ -12,13 +13,16 @@ final class PseudodynamicsTests: XCTestCase {
 
     /// Weights [w_in], [w_out0, w_out1], with gradients recorded.
     static func weights(_ w: [Double]) -> [Tensor] {
-        [Tensor(shape: [1, 1], scalars: [w[0]]).requiringGrad(),
-         Tensor(shape: [1, 2], scalars: [w[1], w[2]]).requiringGrad()]
+        [
+            Tensor(shape: [1, 1], scalars: [w[0]]).requiringGrad(),
+            Tensor(shape: [1, 2], scalars: [w[1], w[2]]).requiringGrad(),
+        ]
     }
 
     static func network(_ rate: PseudoRate, _ reset: QIFReset) -> EventNetwork<ExactQIF> {
-        EventNetwork(neuron: ExactQIF(tau: 1, reset: reset),
-                     config: EventNetworkConfig(layerSizes: [1, 1, 2], duration: duration, pseudoRate: rate))
+        EventNetwork(
+            neuron: ExactQIF(tau: 1, reset: reset),
+            config: EventNetworkConfig(layerSizes: [1, 1, 2], duration: duration, pseudoRate: rate))
     }
 
     /// Output slot times, the loss (label 0) and its gradient by the exact reverse pass.
@@ -37,7 +41,8 @@ final class PseudodynamicsTests: XCTestCase {
 
     /// V after Δ without input, I > 0: √I e^{−Δ} tan(arctan(V/√I) + √I (1 − e^{−Δ})).
     static func flowV(_ v: Double, _ i: Double, _ delta: Double) -> Double {
-        let b = i.squareRoot(), x = Foundation.exp(-delta)
+        let b = i.squareRoot()
+        let x = Foundation.exp(-delta)
         return b * x * Foundation.tan(Foundation.atan(v / b) + b * (1 - x))
     }
 
@@ -107,9 +112,10 @@ final class PseudodynamicsTests: XCTestCase {
         XCTAssertEqual(loss, hand.loss, accuracy: 1e-9)
         for (got, expected) in zip(gradient, Self.handGradient(w)) { XCTAssertEqual(got, expected, accuracy: 1e-9) }
         // The hidden state at T is in the output; the reset matters at this tolerance.
-        XCTAssertEqual(out.statesAtEnd[0][0][0].v,
-                       Self.flowV(-1e6, w[0] * Foundation.exp(-2 * hand.hiddenSpike), Self.duration - hand.hiddenSpike),
-                       accuracy: 1e-9)
+        XCTAssertEqual(
+            out.statesAtEnd[0][0][0].v,
+            Self.flowV(-1e6, w[0] * Foundation.exp(-2 * hand.hiddenSpike), Self.duration - hand.hiddenSpike),
+            accuracy: 1e-9)
         let exactReset = try Self.run(Self.network(.phase, .infinity), w)
         XCTAssertGreaterThan(Swift.abs(exactReset.out.statesAtEnd[0][0][0].v - out.statesAtEnd[0][0][0].v), 1e-8)
     }
@@ -136,12 +142,14 @@ final class PseudodynamicsTests: XCTestCase {
                 let exact = try Self.run(net, [w0, 1, 0.6]).gradient
                 let h = 1e-6
                 for k in 0..<3 {
-                    var plus = [w0, 1, 0.6], minus = plus
+                    var plus = [w0, 1, 0.6]
+                    var minus = plus
                     plus[k] += h
                     minus[k] -= h
                     let numeric = (try Self.run(net, plus).loss - Self.run(net, minus).loss) / (2 * h)
-                    XCTAssertEqual(exact[k], numeric, accuracy: 1e-6 * Swift.max(1, Swift.abs(numeric)),
-                                   "w[\(k)] at \(w0)")
+                    XCTAssertEqual(
+                        exact[k], numeric, accuracy: 1e-6 * Swift.max(1, Swift.abs(numeric)),
+                        "w[\(k)] at \(w0)")
                 }
             }
         }
@@ -150,7 +158,8 @@ final class PseudodynamicsTests: XCTestCase {
     }
 
     func testResetAndCapOfEachQIFReset() {
-        let capped = ExactQIF(tau: 1), exact = ExactQIF(tau: 1, reset: .infinity)
+        let capped = ExactQIF(tau: 1)
+        let exact = ExactQIF(tau: 1, reset: .infinity)
         XCTAssertEqual(capped.resetPotential, -1e6)
         XCTAssertEqual(exact.resetPotential, -.infinity)
         // Just before the spike the exact V exceeds 10⁶; the method's flow stops there.

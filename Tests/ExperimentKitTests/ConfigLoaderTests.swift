@@ -18,7 +18,9 @@ final class ConfigLoaderTests: XCTestCase {
     }
 
     /// The message `load` fails with.
-    private func failure(_ sets: [String], preset: String = "cpu", file: StaticString = #filePath, line: UInt = #line) -> String {
+    private func failure(_ sets: [String], preset: String = "cpu", file: StaticString = #filePath, line: UInt = #line)
+        -> String
+    {
         do {
             _ = try load(sets, preset: preset)
             XCTFail("expected an error", file: file, line: line)
@@ -75,17 +77,20 @@ final class ConfigLoaderTests: XCTestCase {
                 + "the keys at the top level are: nanAtEpoch, seed, stepPauseMilliseconds, tag, training")
         XCTAssertEqual(
             failure(["training.epochs.max=3"]),
-            "\(cpu): training.epochs.max does not exist (--set training.epochs.max=3); training.epochs is a number, not an object")
+            "\(cpu): training.epochs.max does not exist (--set training.epochs.max=3); training.epochs is a number, not an object"
+        )
     }
 
     func testMalformedOverrides() {
         XCTAssertEqual(failure(["training.epochs"]), "--set training.epochs: expected key.path=value")
-        XCTAssertEqual(failure(["training..epochs=3"]), "--set training..epochs=3: 'training..epochs' is not a dotted key path")
+        XCTAssertEqual(
+            failure(["training..epochs=3"]), "--set training..epochs=3: 'training..epochs' is not a dotted key path")
     }
 
     func testWrongTypeNamesFieldExpectationAndValue() {
         XCTAssertEqual(failure(["training.epochs=ten"]), "\(cpu): training.epochs must be an integer, got \"ten\"")
-        XCTAssertEqual(failure(["training.learningRate=fast"]), "\(cpu): training.learningRate must be a number, got \"fast\"")
+        XCTAssertEqual(
+            failure(["training.learningRate=fast"]), "\(cpu): training.learningRate must be a number, got \"fast\"")
         XCTAssertEqual(failure(["training.epochs=null"]), "\(cpu): training.epochs must be an integer, got null")
         XCTAssertEqual(failure(["training={\"epochs\": 2}"]), "\(cpu): training.learningRate is missing")
         XCTAssertEqual(failure(["training=5"]), "\(cpu): training must be an object, got 5")
@@ -106,13 +111,15 @@ final class ConfigLoaderTests: XCTestCase {
     func testFileErrors() throws {
         XCTAssertEqual(
             failure([], preset: "fast"),
-            "\(presets.appendingPathComponent("toy.fast.json").path): no preset 'fast' for toy; presets are: cpu, smoke")
+            "\(presets.appendingPathComponent("toy.fast.json").path): no preset 'fast' for toy; presets are: cpu, smoke"
+        )
         let missing = presets.appendingPathComponent("nope.json")
         XCTAssertThrowsError(try ConfigLoader.load(ToyConfig.self, from: .file(missing))) { error in
             XCTAssertEqual("\(error)", "\(missing.path): no such config file")
         }
         XCTAssertEqual(try failure(file: "[1, 2]"), "\(cpu): the top level must be a JSON object, got an array")
-        XCTAssertEqual(try failure(file: #"{"seed": 7,"#), "\(cpu): not valid JSON: Unexpected end of file during JSON parse")
+        XCTAssertEqual(
+            try failure(file: #"{"seed": 7,"#), "\(cpu): not valid JSON: Unexpected end of file during JSON parse")
         XCTAssertEqual(
             try failure(file: "{\n \"a\": 1,\n \"b\": tru\n}"),
             "\(cpu): not valid JSON: Invalid value around character 20 (line 3, column 10)")

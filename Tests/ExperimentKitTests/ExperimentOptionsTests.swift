@@ -12,7 +12,8 @@ final class ExperimentOptionsTests: XCTestCase {
         XCTAssertEqual(options.dataDirectory(environment: ["SNN_DATA_DIR": "/data"])?.path, "/data")
         let presets = URL(fileURLWithPath: "/presets")
         XCTAssertEqual(
-            options.configSource(experiment: "toy", presets: presets), .preset(name: "cpu", experiment: "toy", directory: presets))
+            options.configSource(experiment: "toy", presets: presets),
+            .preset(name: "cpu", experiment: "toy", directory: presets))
     }
 
     func testFlagsWinAndSeedIsAnOverride() throws {
@@ -25,9 +26,11 @@ final class ExperimentOptionsTests: XCTestCase {
         XCTAssertEqual(options.outputDirectory.lastPathComponent, "out")
         XCTAssertTrue(options.quiet)
         let overrides = try options.configOverrides(adding: [ConfigOverride(path: ["training", "epochs"], text: "9")])
-        XCTAssertEqual(overrides.map(\.description), [
-            "--set training.epochs=2", "--set tag=x", "--set seed=5", "--set training.epochs=9",
-        ])
+        XCTAssertEqual(
+            overrides.map(\.description),
+            [
+                "--set training.epochs=2", "--set tag=x", "--set seed=5", "--set training.epochs=9",
+            ])
     }
 
     func testConflictingOptionsAreRejected() {

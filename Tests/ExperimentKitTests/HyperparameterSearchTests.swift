@@ -18,7 +18,8 @@ final class HyperparameterSearchTests: XCTestCase {
     ])
 
     private func plan(_ sampler: SamplerKind = .tpe, trials: Int = 10, workers: Int = 3, seed: Int = 1) -> SearchPlan {
-        SearchPlan(space: Self.toySpace, trials: trials, sampler: sampler, startupTrials: 4, workers: workers, seed: seed)
+        SearchPlan(
+            space: Self.toySpace, trials: trials, sampler: sampler, startupTrials: 4, workers: workers, seed: seed)
     }
 
     private func registry() throws -> RunRegistry {
@@ -53,7 +54,8 @@ final class HyperparameterSearchTests: XCTestCase {
             rounds.append(try registry.trials(in: study.id).map(\.state))
             try drain(registry, study: "toy-search")
         }
-        XCTAssertEqual(rounds.map { $0.count { $0 == .queued } }, [3, 3, 3, 1], "one proposal per worker, then the remainder")
+        XCTAssertEqual(
+            rounds.map { $0.count { $0 == .queued } }, [3, 3, 3, 1], "one proposal per worker, then the remainder")
         XCTAssertEqual(
             rounds.map { $0.count { $0 == .completed } }, [0, 3, 6, 9], "each round sees the previous rounds finished")
         let trials = try registry.trials(in: study.id)
@@ -95,7 +97,8 @@ final class HyperparameterSearchTests: XCTestCase {
         ) { XCTAssertTrue($0 is Interrupted) }
         let study = try XCTUnwrap(registry.study(named: "toy-search"))
         XCTAssertEqual(
-            try registry.trials(in: study.id).map(\.state), [.completed, .completed, .completed, .queued, .queued, .queued])
+            try registry.trials(in: study.id).map(\.state),
+            [.completed, .completed, .completed, .queued, .queued, .queued])
         // A worker that dies holding a trial leaves it running; the next worker re-queues it.
         let dead = Worker(host: ProcessInfo.processInfo.hostName, pid: Int32.max)
         _ = try XCTUnwrap(registry.claim(from: study.id, worker: dead))
@@ -113,9 +116,10 @@ final class HyperparameterSearchTests: XCTestCase {
         XCTAssertEqual(trials[3].attempts, 2, "the dead worker's trial ran again")
 
         let uninterrupted = try self.registry()
-        let reference = try HyperparameterSearch(spec: spec(), plan: plan(trials: 10, workers: 3), queue: uninterrupted).run {
-            try drain(uninterrupted, study: "toy-search")
-        }
+        let reference = try HyperparameterSearch(spec: spec(), plan: plan(trials: 10, workers: 3), queue: uninterrupted)
+            .run {
+                try drain(uninterrupted, study: "toy-search")
+            }
         XCTAssertEqual(try uninterrupted.trials(in: reference.id).map(\.parameters), trials.map(\.parameters))
     }
 
@@ -175,7 +179,8 @@ final class HyperparameterSearchTests: XCTestCase {
     func testTPEFindsBetterTrialsThanRandomSearch() throws {
         func bestResult(_ sampler: SamplerKind, seed: Int) throws -> Double {
             let registry = try registry()
-            let plan = SearchPlan(space: Self.toySpace, trials: 40, sampler: sampler, startupTrials: 10, workers: 4, seed: seed)
+            let plan = SearchPlan(
+                space: Self.toySpace, trials: 40, sampler: sampler, startupTrials: 10, workers: 4, seed: seed)
             let search = HyperparameterSearch(spec: spec(), plan: plan, queue: registry)
             try search.run { try drain(registry, study: "toy-search") }
             return try XCTUnwrap(search.best()?.result)

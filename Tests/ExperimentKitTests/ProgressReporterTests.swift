@@ -1,18 +1,25 @@
-@testable import ExperimentKit
 import Registry
 import XCTest
+
+@testable import ExperimentKit
 
 final class ProgressReporterTests: XCTestCase {
     /// A reporter whose clock advances by `tick` seconds per reading.
     private func reporter(_ style: ProgressReporter.Style, tick: Double) -> (ProgressReporter, Transcript) {
         let transcript = Transcript()
         var now = 0.0
-        let reporter = ProgressReporter(style: style, clock: { defer { now += tick }; return now }, write: transcript.write)
+        let reporter = ProgressReporter(
+            style: style,
+            clock: {
+                defer { now += tick }
+                return now
+            }, write: transcript.write)
         return (reporter, transcript)
     }
 
     private let metrics = [
-        MetricPoint(split: "train", name: "loss", value: 0.123456), MetricPoint(split: "val", name: "accuracy", value: 0.875),
+        MetricPoint(split: "train", name: "loss", value: 0.123456),
+        MetricPoint(split: "val", name: "accuracy", value: 0.875),
     ]
 
     func testLinesStyleWritesOneLinePerEpochWithETA() {
@@ -22,7 +29,9 @@ final class ProgressReporterTests: XCTestCase {
             reporter.epochStarted(epoch, of: 2)
             reporter.epochFinished(epoch, metrics: metrics)
         }
-        XCTAssertEqual(transcript.text, """
+        XCTAssertEqual(
+            transcript.text,
+            """
             run 3: 2 epochs
             epoch 1/2  train/loss 0.1235  val/accuracy 0.875  2.5s  ETA 2.5s
             epoch 2/2  train/loss 0.1235  val/accuracy 0.875  2.5s

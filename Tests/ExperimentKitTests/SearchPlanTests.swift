@@ -23,7 +23,8 @@ final class SearchPlanTests: XCTestCase {
         """
 
     private func decode(_ text: String) throws -> SearchPlan {
-        try ConfigLoader.decode(SearchPreset.self, from: JSONValue.parse(Data(text.utf8)), source: "shd.search.json").0.search
+        try ConfigLoader.decode(SearchPreset.self, from: JSONValue.parse(Data(text.utf8)), source: "shd.search.json").0
+            .search
     }
 
     /// The message decoding `text` fails with.
@@ -40,7 +41,8 @@ final class SearchPlanTests: XCTestCase {
     /// `everyForm` with one dimension replaced.
     private func failure(learningRate: String, file: StaticString = #filePath, line: UInt = #line) -> String {
         failure(
-            everyForm.replacingOccurrences(of: #"{"logUniform": [1e-4, 1e-2]}"#, with: learningRate), file: file, line: line)
+            everyForm.replacingOccurrences(of: #"{"logUniform": [1e-4, 1e-2]}"#, with: learningRate), file: file,
+            line: line)
     }
 
     func testDecodesEveryDimensionForm() throws {
@@ -55,7 +57,8 @@ final class SearchPlanTests: XCTestCase {
                 "model.neuron": .choice([.string("lif"), .string("qif"), .int(2), .double(0.5), .bool(true)]),
             ]))
         XCTAssertEqual(
-            plan.space.paths, ["data.window", "model.hidden", "model.neuron", "training.dropout", "training.learningRate"])
+            plan.space.paths,
+            ["data.window", "model.hidden", "model.neuron", "training.dropout", "training.learningRate"])
         XCTAssertEqual(
             [plan.trials, plan.startupTrials, plan.workers, plan.seed], [64, 16, 2, 7])
         XCTAssertEqual(plan.sampler, .tpe)
@@ -86,9 +89,11 @@ final class SearchPlanTests: XCTestCase {
         XCTAssertEqual(
             failure(learningRate: #"{"uniform": "0..1"}"#),
             #"\#(path) uniform [lo, hi] with two numbers, got {"uniform":"0..1"}"#)
-        XCTAssertEqual(failure(learningRate: #"{"choice": []}"#), #"\#(path) a choice of at least one value, got {"choice":[]}"#)
         XCTAssertEqual(
-            failure(learningRate: #"{"choice": [1, 1.0]}"#), #"\#(path) a choice of distinct values, got {"choice":[1,1]}"#)
+            failure(learningRate: #"{"choice": []}"#), #"\#(path) a choice of at least one value, got {"choice":[]}"#)
+        XCTAssertEqual(
+            failure(learningRate: #"{"choice": [1, 1.0]}"#),
+            #"\#(path) a choice of distinct values, got {"choice":[1,1]}"#)
         XCTAssertEqual(
             failure(learningRate: #"{"choice": [1, null]}"#),
             #"\#(path) a choice [v1, v2, ...] of numbers, strings or booleans, got {"choice":[1,null]}"#)
@@ -102,7 +107,8 @@ final class SearchPlanTests: XCTestCase {
         XCTAssertEqual(failure(learningRate: "0.001"), #"\#(path) \#(forms), got 0.001"#)
 
         XCTAssertThrowsError(try JSONDecoder().decode(SearchSpace.self, from: Data(#"{"lr": {"choice": []}}"#.utf8))) {
-            XCTAssertEqual("\($0)", #"lr must be a choice of at least one value, got {"choice":[]}"#, "a space of its own")
+            XCTAssertEqual(
+                "\($0)", #"lr must be a choice of at least one value, got {"choice":[]}"#, "a space of its own")
         }
     }
 
@@ -117,7 +123,8 @@ final class SearchPlanTests: XCTestCase {
             failure(everyForm.replacingOccurrences(of: #""startupTrials": 16"#, with: #""startupTrials": -1"#)),
             "shd.search.json: search.startupTrials must be an integer ≥ 0, got -1")
         XCTAssertEqual(
-            failure(everyForm.replacingOccurrences(of: #", "seed": 7"#, with: "")), "shd.search.json: search.seed is missing")
+            failure(everyForm.replacingOccurrences(of: #", "seed": 7"#, with: "")),
+            "shd.search.json: search.seed is missing")
         XCTAssertEqual(
             failure(everyForm.replacingOccurrences(of: #""workers": 2"#, with: #""workers": 2, "parallel": true"#)),
             "shd.search.json: search.parallel is not a field of this config; "
@@ -127,18 +134,21 @@ final class SearchPlanTests: XCTestCase {
         }
         XCTAssertEqual(
             failure(plan("{}")),
-            "shd.search.json: search.space must be an object mapping at least one dotted config path to a dimension, got {}")
+            "shd.search.json: search.space must be an object mapping at least one dotted config path to a dimension, got {}"
+        )
         XCTAssertEqual(
             failure(plan(#"{"a..b": {"uniform": [0, 1]}}"#)),
             "shd.search.json: search.space.a..b must be keyed by a dotted config path such as training.learningRate,"
                 + #" got "a..b""#)
 
         let invalid = SearchPlan(
-            space: SearchSpace(["lr": .logUniform(lo: 0, hi: 1)]), trials: 4, sampler: .random, startupTrials: 0, workers: 1,
+            space: SearchSpace(["lr": .logUniform(lo: 0, hi: 1)]), trials: 4, sampler: .random, startupTrials: 0,
+            workers: 1,
             seed: 1)
         XCTAssertThrowsError(try invalid.validate()) {
             XCTAssertEqual(
-                "\($0)", #"search.space.lr must be a logUniform range [lo, hi] with 0 < lo ≤ hi, got {"logUniform":[0,1]}"#)
+                "\($0)",
+                #"search.space.lr must be a logUniform range [lo, hi] with 0 < lo ≤ hi, got {"logUniform":[0,1]}"#)
         }
     }
 

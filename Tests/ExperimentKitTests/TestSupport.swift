@@ -30,7 +30,8 @@ struct ToyConfig: Codable, Sendable, Equatable, ValidatedConfig {
 
     func validate() throws(ConfigIssue) {
         try ConfigIssue.require(training.epochs >= 1, "training.epochs", mustBe: "an integer ≥ 1", got: training.epochs)
-        try ConfigIssue.require(training.batchSize >= 1, "training.batchSize", mustBe: "an integer ≥ 1", got: training.batchSize)
+        try ConfigIssue.require(
+            training.batchSize >= 1, "training.batchSize", mustBe: "an integer ≥ 1", got: training.batchSize)
     }
 }
 

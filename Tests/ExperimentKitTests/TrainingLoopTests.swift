@@ -13,10 +13,14 @@ final class TrainingLoopTests: XCTestCase {
         XCTAssertEqual(record.status, .completed)
         XCTAssertNil(record.failureReason)
         XCTAssertEqual(record.neuron, "none")
-        XCTAssertEqual(record.configJSON, #"{"seed":7,"tag":"baseline","training":{"batchSize":8,"epochs":4,"learningRate":0.05}}"#)
+        XCTAssertEqual(
+            record.configJSON, #"{"seed":7,"tag":"baseline","training":{"batchSize":8,"epochs":4,"learningRate":0.05}}"#
+        )
 
         let metrics = try loop.registry.metrics(of: summary.run)
-        XCTAssertEqual(metrics.map { "\($0.split)/\($0.name)@\($0.epoch!)" }, (1...4).flatMap { ["train/loss@\($0)", "val/loss@\($0)"] })
+        XCTAssertEqual(
+            metrics.map { "\($0.split)/\($0.name)@\($0.epoch!)" },
+            (1...4).flatMap { ["train/loss@\($0)", "val/loss@\($0)"] })
         let validation = metrics.filter { $0.split == "val" }.map(\.value)
         XCTAssertLessThan(validation.last!, validation.first!, "the toy model learns: \(validation)")
         XCTAssertEqual(summary.finalMetrics.map(\.value), Array(metrics.suffix(2).map(\.value)))
@@ -24,8 +28,9 @@ final class TrainingLoopTests: XCTestCase {
 
         let artifacts = try loop.registry.artifacts(of: summary.run)
         XCTAssertEqual(artifacts.map(\.kind), Array(repeating: TrainingLoop.checkpointKind, count: 4))
-        XCTAssertEqual(artifacts.map { URL(fileURLWithPath: $0.path).lastPathComponent },
-                       ["epoch-0001.h5", "epoch-0002.h5", "epoch-0003.h5", "epoch-0004.h5"])
+        XCTAssertEqual(
+            artifacts.map { URL(fileURLWithPath: $0.path).lastPathComponent },
+            ["epoch-0001.h5", "epoch-0002.h5", "epoch-0003.h5", "epoch-0004.h5"])
         for artifact in artifacts {
             XCTAssertEqual(artifact.sha256, try sha256(artifact.path), artifact.path)
         }
@@ -53,10 +58,12 @@ final class TrainingLoopTests: XCTestCase {
         XCTAssertEqual([point.split, point.name, "\(point.epoch!)", "\(point.step!)"], ["train", "loss", "2", "2"])
         XCTAssertTrue(point.value.isNaN)
 
-        let checkpoint = loop.outputDirectory.appendingPathComponent("run-\(stop.run)/epoch-0001.h5").standardizedFileURL.path
+        let checkpoint = loop.outputDirectory.appendingPathComponent("run-\(stop.run)/epoch-0001.h5")
+            .standardizedFileURL.path
         let record = try loop.registry.run(stop.run)
         XCTAssertEqual(record.status, .failed)
-        XCTAssertEqual(record.failureReason, "epoch 2, step 2: train/loss is nan; last good checkpoint: \(checkpoint) (epoch 1)")
+        XCTAssertEqual(
+            record.failureReason, "epoch 2, step 2: train/loss is nan; last good checkpoint: \(checkpoint) (epoch 1)")
         XCTAssertEqual(stop.reason, record.failureReason)
         XCTAssertNotNil(record.endedAt)
         XCTAssertTrue(transcript.text.hasSuffix("run \(stop.run) failed: \(record.failureReason!)\n"), transcript.text)
@@ -82,7 +89,8 @@ final class TrainingLoopTests: XCTestCase {
         XCTAssertThrowsError(try loop.run(stopping, start: .new(toySpec(toyConfig)))) { stopped = $0 as? RunStopped }
         let run = try XCTUnwrap(stopped?.run)
         XCTAssertEqual(try loop.registry.run(run).status, .interrupted)
-        XCTAssertTrue(try loop.registry.run(run).failureReason!.hasPrefix("interrupted before epoch 3; last good checkpoint: "))
+        XCTAssertTrue(
+            try loop.registry.run(run).failureReason!.hasPrefix("interrupted before epoch 3; last good checkpoint: "))
         XCTAssertEqual(try loop.registry.artifacts(of: run).count, 2)
 
         var resumed = loop
@@ -108,8 +116,11 @@ final class TrainingLoopTests: XCTestCase {
 
     func testResumeRefusesRunsItCannotContinue() throws {
         let (loop, _) = try makeLoop(self)
-        let done = try loop.run(try ToyRegression(config: toyConfig, context: ExperimentContext()), start: .new(toySpec(toyConfig)))
-        XCTAssertThrowsError(try loop.run(try ToyRegression(config: toyConfig, context: ExperimentContext()), start: .resume(done.run))) {
+        let done = try loop.run(
+            try ToyRegression(config: toyConfig, context: ExperimentContext()), start: .new(toySpec(toyConfig)))
+        XCTAssertThrowsError(
+            try loop.run(try ToyRegression(config: toyConfig, context: ExperimentContext()), start: .resume(done.run))
+        ) {
             XCTAssertEqual("\($0)", "run \(done.run) completed; there is nothing to resume")
         }
 
@@ -131,7 +142,8 @@ final class TrainingLoopTests: XCTestCase {
         XCTAssertThrowsError(try loop.run(experiment, start: .new(toySpec(toyConfig))))
         let record = try XCTUnwrap(loop.registry.runs().last)
         XCTAssertEqual(record.status, .failed)
-        XCTAssertTrue(record.failureReason!.hasPrefix("data: file vanished; last good checkpoint: "), record.failureReason!)
+        XCTAssertTrue(
+            record.failureReason!.hasPrefix("data: file vanished; last good checkpoint: "), record.failureReason!)
         XCTAssertTrue(record.failureReason!.hasSuffix("epoch-0002.h5 (epoch 2)"), record.failureReason!)
         XCTAssertEqual(try loop.registry.artifacts(of: record.id).count, 2)
     }

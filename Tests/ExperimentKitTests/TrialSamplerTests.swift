@@ -29,7 +29,8 @@ final class TrialSamplerTests: XCTestCase {
 
         let layers = proposals.map { $0["layers"]! }
         for value in 3...5 {
-            XCTAssertEqual(Double(layers.count { $0 == .int(value) }) / 4000, 1 / 3, accuracy: 0.03, "layers = \(value)")
+            XCTAssertEqual(
+                Double(layers.count { $0 == .int(value) }) / 4000, 1 / 3, accuracy: 0.03, "layers = \(value)")
         }
         XCTAssertEqual(Set(layers), [.int(3), .int(4), .int(5)], "integers only, inside the bounds")
 
@@ -50,14 +51,19 @@ final class TrialSamplerTests: XCTestCase {
         _ = sampler.propose(number: 4, history: [], space: space, direction: .minimize)
         XCTAssertEqual(sampler.propose(number: 5, history: [], space: space, direction: .minimize), first)
         XCTAssertNotEqual(sampler.propose(number: 6, history: [], space: space, direction: .minimize), first)
-        XCTAssertNotEqual(RandomSampler(seed: 4).propose(number: 5, history: [], space: space, direction: .minimize), first)
+        XCTAssertNotEqual(
+            RandomSampler(seed: 4).propose(number: 5, history: [], space: space, direction: .minimize), first)
     }
 
     func testTPEIsRandomUntilEnoughTrialsCompletedAndIgnoresFailures() {
         let tpe = TPESampler(seed: 3, startupTrials: 4)
         let random = RandomSampler(seed: 3)
-        var history = (0..<3).map { trial($0, random.propose(number: $0, history: [], space: space, direction: .minimize), 1.0) }
-        history += (3..<20).map { trial($0, random.propose(number: $0, history: [], space: space, direction: .minimize), nil) }
+        var history = (0..<3).map {
+            trial($0, random.propose(number: $0, history: [], space: space, direction: .minimize), 1.0)
+        }
+        history += (3..<20).map {
+            trial($0, random.propose(number: $0, history: [], space: space, direction: .minimize), nil)
+        }
         XCTAssertEqual(
             tpe.propose(number: 20, history: history, space: space, direction: .minimize),
             random.propose(number: 20, history: [], space: space, direction: .minimize),
@@ -78,7 +84,8 @@ final class TrialSamplerTests: XCTestCase {
         }
         for (direction, good) in [(OptimizationDirection.minimize, 0.0...0.3), (.maximize, 0.7...1.0)] {
             let proposals = (40..<80).map {
-                TPESampler(seed: 1, startupTrials: 10).propose(number: $0, history: history, space: space, direction: direction)
+                TPESampler(seed: 1, startupTrials: 10).propose(
+                    number: $0, history: history, space: space, direction: direction)
             }
             let inside = proposals.count { good.contains($0["x"]!.doubleValue!) }
             XCTAssertGreaterThan(inside, 32, "\(direction): \(proposals.map { $0["x"]!.doubleValue! })")
@@ -103,10 +110,13 @@ final class TrialSamplerTests: XCTestCase {
         }
         let alone = nearCentre(finished)
         let crowded = nearCentre(finished + queued)
-        XCTAssertLessThan(crowded, alone / 2, "proposals within 0.05 of the queued trials: \(crowded), without them \(alone)")
+        XCTAssertLessThan(
+            crowded, alone / 2, "proposals within 0.05 of the queued trials: \(crowded), without them \(alone)")
     }
 
-    private func trial(_ number: Int, _ parameters: TrialParameters, _ result: Double?, state: TrialState? = nil) -> Trial {
+    private func trial(_ number: Int, _ parameters: TrialParameters, _ result: Double?, state: TrialState? = nil)
+        -> Trial
+    {
         Trial(
             id: TrialID(Int64(number + 1)), studyID: StudyID(1), number: number, parameters: parameters,
             state: state ?? (result == nil ? .failed : .completed), worker: nil, attempts: 1, claimedAt: nil,
@@ -116,5 +126,6 @@ final class TrialSamplerTests: XCTestCase {
 
 func median(_ values: [Double]) -> Double {
     let sorted = values.sorted()
-    return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+    return sorted.count % 2 == 1
+        ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
 }

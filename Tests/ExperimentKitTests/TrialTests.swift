@@ -1,8 +1,9 @@
-@testable import ExperimentKit
 import Foundation
 import Registry
 import TestSupport
 import XCTest
+
+@testable import ExperimentKit
 
 final class TrialTests: XCTestCase {
     func testStudyPlanEnqueuesOnceAndRefusesADifferentSearch() throws {
@@ -16,7 +17,8 @@ final class TrialTests: XCTestCase {
         XCTAssertThrowsError(try StudyPlan.prepare(spec, trials: Array(trials.prefix(2)), in: registry)) {
             XCTAssertEqual(
                 "\($0)",
-                "study seeds: already holds 3 trials that differ from the 2 requested; give a changed search a new study name")
+                "study seeds: already holds 3 trials that differ from the 2 requested; give a changed search a new study name"
+            )
         }
     }
 
@@ -36,7 +38,8 @@ final class TrialTests: XCTestCase {
             "--registry", registryPath, "--output-dir", directory.appendingPathComponent("runs").path, "--quiet",
             "--set", "training.epochs=2",
         ])
-        let runner = ExperimentRunner<ToyRegression>(experiment: "toy", paper: "tests", presets: directory, interrupt: InterruptFlag())
+        let runner = ExperimentRunner<ToyRegression>(
+            experiment: "toy", paper: "tests", presets: directory, interrupt: InterruptFlag())
         let finished = try runner.work(study: "lr", options: options)
 
         let stored = try registry.trials(in: study.id)
@@ -58,7 +61,9 @@ final class TrialTests: XCTestCase {
     }
 
     func testTrialParametersBecomeOverrides() {
-        let overrides = ExperimentRunner<ToyRegression>.overrides(for: ["b.c": .double(0.5), "a": .string("lif"), "d": .bool(true)])
+        let overrides = ExperimentRunner<ToyRegression>.overrides(for: [
+            "b.c": .double(0.5), "a": .string("lif"), "d": .bool(true),
+        ])
         XCTAssertEqual(overrides.map(\.description), ["--set a=lif", "--set b.c=0.5", "--set d=true"])
     }
 
@@ -66,9 +71,12 @@ final class TrialTests: XCTestCase {
         let directory = try temporaryDirectory(self)
         let shell = URL(fileURLWithPath: "/bin/sh")
         try LocalWorkerPool(executable: shell, arguments: ["-c", "touch \(directory.path)/$$"], count: 3).run()
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory.path).count, 3, "three separate processes ran")
+        XCTAssertEqual(
+            try FileManager.default.contentsOfDirectory(atPath: directory.path).count, 3, "three separate processes ran"
+        )
 
-        XCTAssertThrowsError(try LocalWorkerPool(executable: shell, arguments: ["-c", "exit 3"], count: 2).run()) { error in
+        XCTAssertThrowsError(try LocalWorkerPool(executable: shell, arguments: ["-c", "exit 3"], count: 2).run()) {
+            error in
             let failures = (error as? WorkerPoolError)?.failures ?? []
             XCTAssertEqual(failures.count, 2)
             XCTAssertTrue(failures.allSatisfy { $0.hasSuffix("ended with exit status 3") }, "\(failures)")
@@ -80,14 +88,18 @@ final class ExperimentRunnerTests: XCTestCase {
     func testTrainAndResumeFromTheCommandLineOptions() throws {
         let directory = try temporaryDirectory(self)
         try writePresets(in: directory)
-        let runner = ExperimentRunner<ToyRegression>(experiment: "toy", paper: "tests", presets: directory, interrupt: InterruptFlag())
-        let common = ["--registry", directory.appendingPathComponent("r.sqlite").path,
-                      "--output-dir", directory.appendingPathComponent("runs").path, "--quiet"]
+        let runner = ExperimentRunner<ToyRegression>(
+            experiment: "toy", paper: "tests", presets: directory, interrupt: InterruptFlag())
+        let common = [
+            "--registry", directory.appendingPathComponent("r.sqlite").path,
+            "--output-dir", directory.appendingPathComponent("runs").path, "--quiet",
+        ]
 
         let smoke = try runner.train(ExperimentOptions.parse(common + ["--preset", "smoke", "--seed", "11"]))
         let registry = try RunRegistry.open(path: directory.appendingPathComponent("r.sqlite").path)
         let record = try registry.run(smoke.run)
-        XCTAssertEqual([record.preset, record.experiment, record.paper, record.neuron], ["smoke", "toy", "tests", "none"])
+        XCTAssertEqual(
+            [record.preset, record.experiment, record.paper, record.neuron], ["smoke", "toy", "tests", "none"])
         XCTAssertEqual(record.seed, 11)
         XCTAssertEqual(record.status, .completed)
 

@@ -26,7 +26,9 @@ final class WorkerProcessTests: XCTestCase {
     private func runWorkers(in directory: URL, count: Int) throws {
         setenv(Self.variable, directory.path, 1)
         defer { unsetenv(Self.variable) }
-        try LocalWorkerPool.thisExecutable(arguments: ["ExperimentKitTests.WorkerProcessTests/testActAsWorker"], count: count).run()
+        try LocalWorkerPool.thisExecutable(
+            arguments: ["ExperimentKitTests.WorkerProcessTests/testActAsWorker"], count: count
+        ).run()
     }
 
     func testLocalWorkersShareOneStudy() throws {
@@ -73,7 +75,8 @@ final class WorkerProcessTests: XCTestCase {
             let run = try registry.run(XCTUnwrap(trial.runID))
             let learningRate = try XCTUnwrap(trial.parameters["training.learningRate"]?.doubleValue)
             XCTAssertTrue((0.001...0.1).contains(learningRate))
-            XCTAssertTrue(run.configJSON.contains(#""learningRate":\#(learningRate)"#), "\(run.configJSON) has \(learningRate)")
+            XCTAssertTrue(
+                run.configJSON.contains(#""learningRate":\#(learningRate)"#), "\(run.configJSON) has \(learningRate)")
             XCTAssertEqual(trial.result, try registry.finalMetrics(of: run.id)[MetricKey(split: "val", name: "loss")])
         }
         XCTAssertEqual(try search.best()?.result, trials.compactMap(\.result).min())
@@ -137,7 +140,8 @@ final class InterruptedProcessTests: XCTestCase {
         let checkpoints = try registry.artifacts(of: id).count
         XCTAssertLessThan(checkpoints, 20)
 
-        let runner = ExperimentRunner<ToyRegression>(experiment: "toy", paper: "tests", presets: directory, interrupt: InterruptFlag())
+        let runner = ExperimentRunner<ToyRegression>(
+            experiment: "toy", paper: "tests", presets: directory, interrupt: InterruptFlag())
         let summary = try runner.train(options(in: directory, ["--resume", id.description]))
         XCTAssertEqual(summary.run, id)
         XCTAssertEqual(try registry.run(id).status, .completed)
@@ -146,9 +150,10 @@ final class InterruptedProcessTests: XCTestCase {
     }
 
     private func options(in directory: URL, _ extra: [String]) throws -> ExperimentOptions {
-        try ExperimentOptions.parse([
-            "--registry", directory.appendingPathComponent("r.sqlite").path,
-            "--output-dir", directory.appendingPathComponent("runs").path, "--quiet",
-        ] + extra)
+        try ExperimentOptions.parse(
+            [
+                "--registry", directory.appendingPathComponent("r.sqlite").path,
+                "--output-dir", directory.appendingPathComponent("runs").path, "--quiet",
+            ] + extra)
     }
 }

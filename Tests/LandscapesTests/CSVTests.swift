@@ -5,7 +5,8 @@ final class CSVTests: XCTestCase {
     let header = "alpha,beta,loss,gradient_norm,grad_alpha,grad_beta,pattern_id"
 
     func testPlaneCSVHasOneRowPerPointRowMajor() {
-        let plane = unitPlane(alphas: LandscapeAxis(radius: 1, points: 4), betas: LandscapeAxis(radius: 2, points: 3)) { a, b in
+        let plane = unitPlane(alphas: LandscapeAxis(radius: 1, points: 4), betas: LandscapeAxis(radius: 2, points: 3)) {
+            a, b in
             LandscapePoint(loss: a + 10 * b, gradient: b > 0 ? nil : [3, 4], pattern: [a > 0 ? 1 : 0])
         }
         let lines = plane.csv().split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
@@ -23,7 +24,8 @@ final class CSVTests: XCTestCase {
     }
 
     func testLineCSVUsesThePlaneColumns() {
-        let line = unitLine(steps: [-1, 0, 1]) { s in LandscapePoint(loss: s * s, gradient: [2 * s], pattern: [Int(s)]) }
+        let line = unitLine(steps: [-1, 0, 1]) { s in LandscapePoint(loss: s * s, gradient: [2 * s], pattern: [Int(s)])
+        }
         let lines = line.csv().split(separator: "\n").map(String.init)
         XCTAssertEqual(lines.count, 4)
         XCTAssertEqual(lines[0], header)

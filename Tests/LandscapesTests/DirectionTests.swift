@@ -14,14 +14,17 @@ final class DirectionTests: XCTestCase {
     }
 
     func testEachColumnHasTheNormOfTheParameterColumn() {
-        let parameters = [randomTensor([7, 4], seed: 1), randomTensor([4], seed: 2), randomTensor([4, 3], seed: 3, low: 2, high: 5)]
+        let parameters = [
+            randomTensor([7, 4], seed: 1), randomTensor([4], seed: 2), randomTensor([4, 3], seed: 3, low: 2, high: 5),
+        ]
         let directions = LandscapeDirections.filterNormalized(like: parameters, seed: 9)
         XCTAssertEqual(directions.map(\.shape), parameters.map(\.shape))
         XCTAssertEqual(directions.map(\.dtype), parameters.map(\.dtype))
         for l in [0, 2] {
             let shape = parameters[l].shape
-            assertClose(sliceNorms(directions[l].doubles, shape: shape, axis: 1),
-                        sliceNorms(parameters[l].doubles, shape: shape, axis: 1), tolerance: 1e-12)
+            assertClose(
+                sliceNorms(directions[l].doubles, shape: shape, axis: 1),
+                sliceNorms(parameters[l].doubles, shape: shape, axis: 1), tolerance: 1e-12)
             // Random, not a copy of the parameters.
             XCTAssertNotEqual(directions[l].doubles, parameters[l].doubles)
         }
@@ -31,8 +34,9 @@ final class DirectionTests: XCTestCase {
     func testUnitAxisZeroNormalisesRowsOfHigherRankTensors() {
         let kernel = randomTensor([3, 2, 2, 2], seed: 4)
         let direction = LandscapeDirections.filterNormalized(like: [kernel], unitAxis: 0, seed: 5)[0]
-        assertClose(sliceNorms(direction.doubles, shape: kernel.shape, axis: 0),
-                    sliceNorms(kernel.doubles, shape: kernel.shape, axis: 0), tolerance: 1e-12)
+        assertClose(
+            sliceNorms(direction.doubles, shape: kernel.shape, axis: 0),
+            sliceNorms(kernel.doubles, shape: kernel.shape, axis: 0), tolerance: 1e-12)
     }
 
     func testVectorsCanGetADirectionWithTheirWholeNorm() {

@@ -5,15 +5,19 @@ import XCTest
 
 /// The line θ = s along the only axis of R¹.
 func unitLine(steps: [Double], _ f: (Double) -> LandscapePoint) -> Landscape1D {
-    LandscapeScan.line(center: [Tensor(shape: [1], values: [0], dtype: .float64)],
-                       direction: [Tensor(shape: [1], values: [1], dtype: .float64)], steps: steps) { f($0[0].item) }
+    LandscapeScan.line(
+        center: [Tensor(shape: [1], values: [0], dtype: .float64)],
+        direction: [Tensor(shape: [1], values: [1], dtype: .float64)], steps: steps
+    ) { f($0[0].item) }
 }
 
 final class FragmentationTests: XCTestCase {
     let grid = LandscapeAxis(radius: 1, points: 21)
 
     func testSmoothBowlHasNoJumps() throws {
-        let bowl = unitPlane(alphas: grid, betas: grid) { a, b in LandscapePoint(loss: 0.5 * (a * a + b * b), gradient: [a, b]) }
+        let bowl = unitPlane(alphas: grid, betas: grid) { a, b in
+            LandscapePoint(loss: 0.5 * (a * a + b * b), gradient: [a, b])
+        }
         let m = try Fragmentation.measure(bowl) { a, b in 0.5 * (a * a + b * b) }
         XCTAssertEqual(m.jumpFraction, 0)
         XCTAssertEqual(m.steepEdgeFraction, 0)
@@ -55,14 +59,18 @@ final class FragmentationTests: XCTestCase {
         // Sign quadrants on {−1, −½, 0, ½, 1}²: 9 patterns; in every row and column 2 of 4 edges change sign.
         let axis = LandscapeAxis(radius: 1, points: 5)
         let sign = { (x: Double) in x > 0 ? 1 : x < 0 ? -1 : 0 }
-        let plane = unitPlane(alphas: axis, betas: axis) { a, b in LandscapePoint(loss: a + b, pattern: [sign(a), sign(b)]) }
+        let plane = unitPlane(alphas: axis, betas: axis) { a, b in
+            LandscapePoint(loss: a + b, pattern: [sign(a), sign(b)])
+        }
         let m = try Fragmentation.measure(plane) { a, b in a + b }
         XCTAssertEqual(m.distinctPatterns, 9)
         XCTAssertEqual(m.patternChangeFraction, 0.5, accuracy: 1e-12)
     }
 
     func testCosineIsOneForConstantGradientAndLowForRandomGradients() throws {
-        let linear = unitPlane(alphas: grid, betas: grid) { a, b in LandscapePoint(loss: 2 * a - 3 * b, gradient: [2, -3]) }
+        let linear = unitPlane(alphas: grid, betas: grid) { a, b in
+            LandscapePoint(loss: 2 * a - 3 * b, gradient: [2, -3])
+        }
         XCTAssertEqual(linear.neighbourGradientCosine!, 1, accuracy: 1e-12)
         let m = try Fragmentation.measure(linear) { a, b in 2 * a - 3 * b }
         XCTAssertEqual(m.neighbourGradientCosine!, 1, accuracy: 1e-12)
@@ -77,7 +85,9 @@ final class FragmentationTests: XCTestCase {
     }
 
     func testZeroGradientsAreLeftOutOfTheCosine() throws {
-        let plane = unitPlane(alphas: grid, betas: grid) { a, _ in LandscapePoint(loss: 0, gradient: a < 0 ? [0, 0] : [1, 1]) }
+        let plane = unitPlane(alphas: grid, betas: grid) { a, _ in
+            LandscapePoint(loss: 0, gradient: a < 0 ? [0, 0] : [1, 1])
+        }
         XCTAssertEqual(plane.neighbourGradientCosine!, 1, accuracy: 1e-12)
         let flat = unitPlane(alphas: grid, betas: grid) { _, _ in LandscapePoint(loss: 0, gradient: [0, 0]) }
         XCTAssertNil(flat.neighbourGradientCosine)
@@ -134,9 +144,11 @@ final class FragmentationTests: XCTestCase {
     }
 
     func testFragmentationRoundTripsThroughJSON() throws {
-        let m = try Fragmentation.measure(unitPlane(alphas: grid, betas: grid) { a, b in
-            LandscapePoint(loss: a * b, gradient: [b, a])
-        }) { a, b in a * b }
+        let m = try Fragmentation.measure(
+            unitPlane(alphas: grid, betas: grid) { a, b in
+                LandscapePoint(loss: a * b, gradient: [b, a])
+            }
+        ) { a, b in a * b }
         XCTAssertEqual(try JSONDecoder().decode(Fragmentation.self, from: JSONEncoder().encode(m)), m)
     }
 }

@@ -14,7 +14,8 @@ func halfSquaredNorm(_ tensors: [Tensor]) -> LandscapePoint {
 func unitPlane(alphas: LandscapeAxis, betas: LandscapeAxis, dimension: Int = 2, _ f: (Double, Double) -> LandscapePoint)
     -> Landscape2D
 {
-    let e = { (k: Int) in [Tensor(shape: [dimension], values: (0..<dimension).map { $0 == k ? 1 : 0 }, dtype: .float64)] }
+    let e = { (k: Int) in [Tensor(shape: [dimension], values: (0..<dimension).map { $0 == k ? 1 : 0 }, dtype: .float64)]
+    }
     let origin = Tensor(shape: [dimension], values: [Double](repeating: 0, count: dimension), dtype: .float64)
     return LandscapeScan.plane(center: [origin], directions: (e(0), e(1)), alphas: alphas, betas: betas) { t in
         let theta = t[0].doubles
@@ -27,7 +28,8 @@ final class ScanTests: XCTestCase {
         let center = [randomTensor([3, 2], seed: 1), randomTensor([2], seed: 2)]
         let delta = [randomTensor([3, 2], seed: 3), randomTensor([2], seed: 4)]
         let eta = [randomTensor([3, 2], seed: 5), randomTensor([2], seed: 6)]
-        let alphas = LandscapeAxis(radius: 0.5, points: 5), betas = LandscapeAxis(radius: 2, points: 3)
+        let alphas = LandscapeAxis(radius: 0.5, points: 5)
+        let betas = LandscapeAxis(radius: 2, points: 3)
         var calls = 0
         let plane = LandscapeScan.plane(center: center, directions: (delta, eta), alphas: alphas, betas: betas) { t in
             calls += 1
@@ -39,10 +41,12 @@ final class ScanTests: XCTestCase {
         XCTAssertEqual(plane.alphas, alphas.values)
         XCTAssertEqual(plane.betas, betas.values)
         let (c, d, e) = (center.flatMap(\.doubles), delta.flatMap(\.doubles), eta.flatMap(\.doubles))
-        let f = { (a: Double, b: Double) in c.indices.reduce(0.0) { s, k in
-            let x = c[k] + a * d[k] + b * e[k]
-            return s + 0.5 * x * x
-        } }
+        let f = { (a: Double, b: Double) in
+            c.indices.reduce(0.0) { s, k in
+                let x = c[k] + a * d[k] + b * e[k]
+                return s + 0.5 * x * x
+            }
+        }
         let h = 1e-5
         for (r, b) in plane.betas.enumerated() {
             for (col, a) in plane.alphas.enumerated() {
@@ -59,8 +63,10 @@ final class ScanTests: XCTestCase {
     func testPlaneKeepsFloat32AndLeavesMissingGradientsNaN() {
         let center = [Tensor(shape: [2, 2], values: [1, 2, 3, 4], dtype: .float32)]
         let direction = [Tensor(shape: [2, 2], values: [1, 0, 0, 0], dtype: .float32)]
-        let plane = LandscapeScan.plane(center: center, directions: (direction, direction),
-                                        alphas: LandscapeAxis(radius: 1, points: 3), betas: LandscapeAxis(radius: 1, points: 2)) { t in
+        let plane = LandscapeScan.plane(
+            center: center, directions: (direction, direction),
+            alphas: LandscapeAxis(radius: 1, points: 3), betas: LandscapeAxis(radius: 1, points: 2)
+        ) { t in
             XCTAssertEqual(t[0].dtype, .float32)
             return LandscapePoint(loss: t[0].doubles[0])
         }
@@ -71,7 +77,8 @@ final class ScanTests: XCTestCase {
     }
 
     func testLineOfQuadraticAndInterpolation() {
-        let start = [randomTensor([4, 3], seed: 7)], end = [randomTensor([4, 3], seed: 8)]
+        let start = [randomTensor([4, 3], seed: 7)]
+        let end = [randomTensor([4, 3], seed: 8)]
         let difference = [Tensor(shape: [4, 3], values: zip(end[0].doubles, start[0].doubles).map(-), dtype: .float64)]
         let steps = [0, 0.25, 0.5, 1]
         let line = LandscapeScan.line(center: start, direction: difference, steps: steps, evaluate: halfSquaredNorm)

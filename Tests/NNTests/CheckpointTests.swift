@@ -1,5 +1,5 @@
-import Foundation
 import Checkpoint
+import Foundation
 import NN
 import TensorRuntime
 import TestSupport
@@ -58,13 +58,17 @@ final class CheckpointTests: XCTestCase {
             }
             for (a, b) in zip(optimizer.parameters, restoredOptimizer.parameters) {
                 for slot in optimizer.state.slotNames {
-                    XCTAssertEqual(bits(optimizer.state.tensor(slot, for: a)!), bits(restoredOptimizer.state.tensor(slot, for: b)!))
+                    XCTAssertEqual(
+                        bits(optimizer.state.tensor(slot, for: a)!), bits(restoredOptimizer.state.tensor(slot, for: b)!)
+                    )
                 }
             }
             // Training on from the checkpoint continues exactly as the original run does.
             trainStep(model, optimizer, seed: 99)
             trainStep(restored, restoredOptimizer, seed: 99)
-            for (a, b) in zip(model.parameters(), restored.parameters()) { XCTAssertEqual(bits(a.value), bits(b.value)) }
+            for (a, b) in zip(model.parameters(), restored.parameters()) {
+                XCTAssertEqual(bits(a.value), bits(b.value))
+            }
         }
     }
 
@@ -74,7 +78,7 @@ final class CheckpointTests: XCTestCase {
         trainStep(model, optimizer, seed: 5)
         let url = directory.appendingPathComponent("sgd.h5")
         try Checkpoint.save(makeModel(seed: 9), to: url)
-        try Checkpoint.save(model, optimizer: optimizer, to: url)   // replaces the first file
+        try Checkpoint.save(model, optimizer: optimizer, to: url)  // replaces the first file
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory.path), ["sgd.h5"])
         let restored = makeModel(seed: 4)
         let restoredOptimizer = SGD(restored.parameters(), learningRate: 0.1, momentum: 0.9)
@@ -107,7 +111,9 @@ final class CheckpointTests: XCTestCase {
         let model = makeModel(seed: 1)
         let url = directory.appendingPathComponent("adam.h5")
         try Checkpoint.save(model, optimizer: Adam(model.parameters()), to: url)
-        XCTAssertThrowsError(try Checkpoint.load(into: model, optimizer: SGD(model.parameters(), learningRate: 1), from: url)) {
+        XCTAssertThrowsError(
+            try Checkpoint.load(into: model, optimizer: SGD(model.parameters(), learningRate: 1), from: url)
+        ) {
             XCTAssertTrue("\($0)".contains("Adam"), "\($0)")
         }
         let modelOnly = directory.appendingPathComponent("model-only.h5")

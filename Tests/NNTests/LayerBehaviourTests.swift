@@ -13,25 +13,29 @@ final class LayerBehaviourTests: XCTestCase {
         let folded = linear(sequence)
         XCTAssertEqual(folded.shape, [4, 2, 2])
         for t in 0..<4 {
-            assertClose(folded.select(axis: 0, index: t).doubles, linear(sequence.select(axis: 0, index: t)).doubles,
-                        tolerance: 1e-14)
+            assertClose(
+                folded.select(axis: 0, index: t).doubles, linear(sequence.select(axis: 0, index: t)).doubles,
+                tolerance: 1e-14)
         }
-        let conv = Conv2d(inChannels: 2, outChannels: 3, kernelSize: 3, stride: 2, padding: 1, dtype: .float64, rng: &rng)
+        let conv = Conv2d(
+            inChannels: 2, outChannels: 3, kernelSize: 3, stride: 2, padding: 1, dtype: .float64, rng: &rng)
         let images = randomTensor([3, 2, 2, 5, 5], seed: 3)
         let y = conv(images)
         XCTAssertEqual(y.shape, [3, 2, 3, 3, 3])
         for t in 0..<3 {
-            assertClose(y.select(axis: 0, index: t).doubles, conv(images.select(axis: 0, index: t)).doubles,
-                        tolerance: 1e-14)
+            assertClose(
+                y.select(axis: 0, index: t).doubles, conv(images.select(axis: 0, index: t)).doubles,
+                tolerance: 1e-14)
         }
     }
 
     func testTDBatchNormFormulaAndRunningStatistics() {
         let (alpha, threshold, epsilon) = (0.7, 0.5, 1e-5)
-        let bn = TDBatchNorm(channels: 2, alpha: alpha, threshold: threshold, epsilon: epsilon, momentum: 0.1, dtype: .float64)
+        let bn = TDBatchNorm(
+            channels: 2, alpha: alpha, threshold: threshold, epsilon: epsilon, momentum: 0.1, dtype: .float64)
         bn.weight.value = Tensor(shape: [2], values: [1.5, 0.5], dtype: .float64).requiringGrad()
         bn.bias.value = Tensor(shape: [2], values: [0.1, -0.2], dtype: .float64).requiringGrad()
-        let x = randomTensor([3, 2, 2, 2, 2], seed: 4, low: -2, high: 3)   // [T, B, C, H, W]
+        let x = randomTensor([3, 2, 2, 2, 2], seed: 4, low: -2, high: 3)  // [T, B, C, H, W]
         let y = bn(x).doubles
         let values = x.doubles
         for c in 0..<2 {
@@ -40,7 +44,8 @@ final class LayerBehaviourTests: XCTestCase {
             let channel = indices.map { values[$0] }
             let mean = channel.reduce(0, +) / Double(channel.count)
             let variance = channel.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(channel.count)
-            let gamma = [1.5, 0.5][c], beta = [0.1, -0.2][c]
+            let gamma = [1.5, 0.5][c]
+            let beta = [0.1, -0.2][c]
             for i in indices {
                 let expected = alpha * threshold * (values[i] - mean) / (variance + epsilon).squareRoot() * gamma + beta
                 XCTAssertEqual(y[i], expected, accuracy: 1e-12)
@@ -55,12 +60,14 @@ final class LayerBehaviourTests: XCTestCase {
         let z = bn(x).doubles
         XCTAssertEqual(bn.runningMean.value.doubles, before)
         let (rm, rv) = (bn.runningMean.value.doubles[0], bn.runningVariance.value.doubles[0])
-        XCTAssertEqual(z[0], alpha * threshold * (values[0] - rm) / (rv + epsilon).squareRoot() * 1.5 + 0.1, accuracy: 1e-12)
+        XCTAssertEqual(
+            z[0], alpha * threshold * (values[0] - rm) / (rv + epsilon).squareRoot() * 1.5 + 0.1, accuracy: 1e-12)
     }
 
     func testFloat32BatchNormMatchesFloat64() {
         let x64 = randomTensor([8, 4, 5, 5], seed: 5, low: 10, high: 12)  // a large mean must not cancel the variance
-        let bn64 = BatchNorm2d(channels: 4, dtype: .float64), bn32 = BatchNorm2d(channels: 4)
+        let bn64 = BatchNorm2d(channels: 4, dtype: .float64)
+        let bn32 = BatchNorm2d(channels: 4)
         assertClose(bn32(x64.converted(to: .float32)).doubles, bn64(x64).doubles, tolerance: 1e-4)
     }
 
@@ -72,14 +79,18 @@ final class LayerBehaviourTests: XCTestCase {
             Flatten(),
             Linear(inFeatures: 8, outFeatures: 3, rng: &rng))
         let names = net.namedParameters().map(\.name)
-        XCTAssertEqual(names, [
-            "0.conv1.weight", "0.norm1.weight", "0.norm1.bias", "0.conv2.weight", "0.norm2.weight", "0.norm2.bias",
-            "0.shortcut.0.weight", "0.shortcut.1.weight", "0.shortcut.1.bias", "3.weight", "3.bias",
-        ])
-        XCTAssertEqual(net.namedBuffers().map(\.name), [
-            "0.norm1.running_mean", "0.norm1.running_var", "0.norm2.running_mean", "0.norm2.running_var",
-            "0.shortcut.1.running_mean", "0.shortcut.1.running_var",
-        ])
+        XCTAssertEqual(
+            names,
+            [
+                "0.conv1.weight", "0.norm1.weight", "0.norm1.bias", "0.conv2.weight", "0.norm2.weight", "0.norm2.bias",
+                "0.shortcut.0.weight", "0.shortcut.1.weight", "0.shortcut.1.bias", "3.weight", "3.bias",
+            ])
+        XCTAssertEqual(
+            net.namedBuffers().map(\.name),
+            [
+                "0.norm1.running_mean", "0.norm1.running_var", "0.norm2.running_mean", "0.norm2.running_var",
+                "0.shortcut.1.running_mean", "0.shortcut.1.running_var",
+            ])
         XCTAssertTrue(net.parameters().allSatisfy { $0.value.requiresGrad })
         XCTAssertTrue(net.namedBuffers().allSatisfy { !$0.parameter.value.requiresGrad })
         net.eval()

@@ -15,8 +15,9 @@ final class LayerGradientTests: XCTestCase {
 
     func testConv2dWithStridePaddingAndTimeSteps() {
         var rng = SeededRNG(seed: 4)
-        let conv = Conv2d(inChannels: 2, outChannels: 3, kernelSize: (3, 2), stride: (2, 1), padding: (1, 1),
-                          dtype: .float64, rng: &rng)
+        let conv = Conv2d(
+            inChannels: 2, outChannels: 3, kernelSize: (3, 2), stride: (2, 1), padding: (1, 1),
+            dtype: .float64, rng: &rng)
         assertModuleGradients(conv, input: randomTensor([2, 2, 5, 4], seed: 5))
         assertModuleGradients(conv, input: randomTensor([2, 1, 2, 4, 3], seed: 6))
     }
@@ -85,9 +86,10 @@ final class LayerGradientTests: XCTestCase {
 
     func testSpikingStyleBasicBlockOnTimeSteps() {
         var rng = SeededRNG(seed: 24)
-        let block = BasicBlock(inChannels: 2, outChannels: 2, dtype: .float64, rng: &rng,
-                               makeNorm: { TDBatchNorm(channels: $0, alpha: 0.5.squareRoot(), dtype: .float64) },
-                               makeActivation: { ReLU() })
+        let block = BasicBlock(
+            inChannels: 2, outChannels: 2, dtype: .float64, rng: &rng,
+            makeNorm: { TDBatchNorm(channels: $0, alpha: 0.5.squareRoot(), dtype: .float64) },
+            makeActivation: { ReLU() })
         XCTAssertNil(block.shortcut)
         assertModuleGradients(block, input: randomTensor([2, 2, 2, 3, 3], seed: 25), tolerance: 1e-5)
     }

@@ -15,9 +15,11 @@ final class LossTests: XCTestCase {
         }
         let rows = [[1, 2, 0.5], [-1, 0, 3]]
         for smoothing in [0, 0.1] {
-            let expected = (reference(rows[0], 1, smoothing: smoothing) + reference(rows[1], 0, smoothing: smoothing)) / 2
-            XCTAssertEqual(crossEntropy(logits: logits, labels: [1, 0], labelSmoothing: smoothing).item, expected,
-                           accuracy: 1e-12)
+            let expected =
+                (reference(rows[0], 1, smoothing: smoothing) + reference(rows[1], 0, smoothing: smoothing)) / 2
+            XCTAssertEqual(
+                crossEntropy(logits: logits, labels: [1, 0], labelSmoothing: smoothing).item, expected,
+                accuracy: 1e-12)
         }
     }
 
@@ -39,7 +41,8 @@ final class LossTests: XCTestCase {
         let tet = perStep.reduce(0, +) / 3
         XCTAssertEqual(tetLoss(logits: steps, labels: labels).item, tet, accuracy: 1e-12)
         let mse = steps.doubles.map { ($0 - 1) * ($0 - 1) }.reduce(0, +) / Double(steps.count)
-        XCTAssertEqual(tetLoss(logits: steps, labels: labels, lambda: 0.05).item, 0.95 * tet + 0.05 * mse, accuracy: 1e-12)
+        XCTAssertEqual(
+            tetLoss(logits: steps, labels: labels, lambda: 0.05).item, 0.95 * tet + 0.05 * mse, accuracy: 1e-12)
     }
 
     func testMeanSquaredError() {

@@ -22,7 +22,9 @@ final class OptimizerTests: XCTestCase {
         }
     }
 
-    private func assertSteps(_ actual: [[Double]], _ expected: [[Double]], file: StaticString = #filePath, line: UInt = #line) {
+    private func assertSteps(
+        _ actual: [[Double]], _ expected: [[Double]], file: StaticString = #filePath, line: UInt = #line
+    ) {
         for (a, e) in zip(actual, expected) { assertClose(a, e, tolerance: 1e-12, file: file, line: line) }
     }
 
@@ -31,34 +33,42 @@ final class OptimizerTests: XCTestCase {
     }
 
     func testSGDWithMomentumDampeningAndWeightDecay() {
-        assertSteps(twoSteps { SGD($0, learningRate: 0.1, momentum: 0.9, dampening: 0.1, weightDecay: 0.01) },
-                    [[0.949, -1.898, 0.2995], [0.8932459, -1.8224918, 0.38878045]])
+        assertSteps(
+            twoSteps { SGD($0, learningRate: 0.1, momentum: 0.9, dampening: 0.1, weightDecay: 0.01) },
+            [[0.949, -1.898, 0.2995], [0.8932459, -1.8224918, 0.38878045]])
     }
 
     func testSGDWithNesterovMomentum() {
-        assertSteps(twoSteps { SGD($0, learningRate: 0.1, momentum: 0.9, nesterov: true, weightDecay: 0.01) },
-                    [[0.9031, -1.8062, 0.11905], [0.84107411, -1.75814822, 0.526418805]])
+        assertSteps(
+            twoSteps { SGD($0, learningRate: 0.1, momentum: 0.9, nesterov: true, weightDecay: 0.01) },
+            [[0.9031, -1.8062, 0.11905], [0.84107411, -1.75814822, 0.526418805]])
     }
 
     func testAdamWithL2WeightDecay() {
-        assertSteps(twoSteps { Adam($0, learningRate: 0.01, weightDecay: 0.1) }, [
-            [0.9900000001666667, -1.9900000000833333, 0.49000000004878047],
-            [0.981296786265348, -1.9833056241906861, 0.4922908694888446],
-        ])
+        assertSteps(
+            twoSteps { Adam($0, learningRate: 0.01, weightDecay: 0.1) },
+            [
+                [0.9900000001666667, -1.9900000000833333, 0.49000000004878047],
+                [0.981296786265348, -1.9833056241906861, 0.4922908694888446],
+            ])
     }
 
     func testAdamW() {
-        assertSteps(twoSteps { AdamW($0, learningRate: 0.01, weightDecay: 0.1) }, [
-            [0.9890000002, -1.9880000001, 0.48950000005],
-            [0.9799805906382653, -1.9809017393989494, 0.4914875182015769],
-        ])
+        assertSteps(
+            twoSteps { AdamW($0, learningRate: 0.01, weightDecay: 0.1) },
+            [
+                [0.9890000002, -1.9880000001, 0.48950000005],
+                [0.9799805906382653, -1.9809017393989494, 0.4914875182015769],
+            ])
     }
 
     func testAdaBelief() {
-        assertSteps(twoSteps { AdaBelief($0, learningRate: 0.01, epsilon: 1e-8, weightDecay: 0.1) }, [
-            [0.9878891634740521, -1.9868889575988147, 0.4883889060973538],
-            [0.9778473651788342, -1.979355946122277, 0.4905301624441588],
-        ])
+        assertSteps(
+            twoSteps { AdaBelief($0, learningRate: 0.01, epsilon: 1e-8, weightDecay: 0.1) },
+            [
+                [0.9878891634740521, -1.9868889575988147, 0.4883889060973538],
+                [0.9778473651788342, -1.979355946122277, 0.4905301624441588],
+            ])
     }
 
     func testStepKeepsTheLeafSoGradientsKeepFlowing() {
@@ -66,10 +76,10 @@ final class OptimizerTests: XCTestCase {
         let optimizer = SGD([parameter], learningRate: 0.5)
         for _ in 0..<2 {
             optimizer.zeroGrad()
-            (parameter.value * parameter.value).sum().backward()   // gradient 2p
+            (parameter.value * parameter.value).sum().backward()  // gradient 2p
             optimizer.step()
         }
-        assertClose(parameter.value.doubles, [0, 0], tolerance: 1e-15)   // p − 0.5·2p = 0 after one step
+        assertClose(parameter.value.doubles, [0, 0], tolerance: 1e-15)  // p − 0.5·2p = 0 after one step
         XCTAssertTrue(parameter.value.requiresGrad)
         XCTAssertEqual(optimizer.state.stepCount, 2)
     }
@@ -78,8 +88,9 @@ final class OptimizerTests: XCTestCase {
         let a = Parameter(Tensor(shape: [1], values: [1], dtype: .float64))
         let b = Parameter(Tensor(shape: [1], values: [1], dtype: .float64))
         let unused = Parameter(Tensor(shape: [1], values: [1], dtype: .float64))
-        let optimizer = SGD(groups: [ParameterGroup([a]), ParameterGroup([b, unused], learningRateScale: 10, weightDecay: 0)],
-                            learningRate: 0.01, weightDecay: 1)
+        let optimizer = SGD(
+            groups: [ParameterGroup([a]), ParameterGroup([b, unused], learningRateScale: 10, weightDecay: 0)],
+            learningRate: 0.01, weightDecay: 1)
         a.grad = Tensor(shape: [1], values: [1], dtype: .float64)
         b.grad = Tensor(shape: [1], values: [1], dtype: .float64)
         optimizer.step()

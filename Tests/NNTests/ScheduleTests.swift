@@ -8,7 +8,7 @@ final class ScheduleTests: XCTestCase {
         XCTAssertEqual(schedule.learningRate(at: 0), 0.01, accuracy: 1e-15)
         XCTAssertEqual(schedule.learningRate(at: 1), 0.055, accuracy: 1e-15)
         XCTAssertEqual(schedule.learningRate(at: 2), 0.1, accuracy: 1e-15)
-        XCTAssertEqual(schedule.learningRate(at: 7), 0.001 + 0.099 / 2, accuracy: 1e-15)   // halfway: cos(π/2) = 0
+        XCTAssertEqual(schedule.learningRate(at: 7), 0.001 + 0.099 / 2, accuracy: 1e-15)  // halfway: cos(π/2) = 0
         XCTAssertEqual(schedule.learningRate(at: 12), 0.001, accuracy: 1e-15)
         XCTAssertEqual(schedule.learningRate(at: 20), 0.001, accuracy: 1e-15)
     }

@@ -32,7 +32,9 @@ final class TrainingTests: XCTestCase {
         let (trainX, trainY) = dataset(count: 1000, prototypes: prototypes, seed: 2)
         let (testX, testY) = dataset(count: 300, prototypes: prototypes, seed: 3)
         let model = Sequential(
-            Conv2d(inChannels: 1, outChannels: 8, kernelSize: 3, padding: 1, bias: false, weightInit: .kaimingNormal(), rng: &rng),
+            Conv2d(
+                inChannels: 1, outChannels: 8, kernelSize: 3, padding: 1, bias: false, weightInit: .kaimingNormal(),
+                rng: &rng),
             BatchNorm2d(channels: 8), ReLU(), MaxPool2d(kernelSize: 2),
             Flatten(),
             Linear(inFeatures: 8 * 4 * 4, outFeatures: 10, rng: &rng))

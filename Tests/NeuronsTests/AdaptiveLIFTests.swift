@@ -26,7 +26,8 @@ final class AdaptiveLIFTests: XCTestCase {
         XCTAssertEqual(first.spikes.doubles, [1])
         assertClose(first.finalState!.doubles, [1, 0.05], tolerance: 1e-12)
         // The raised threshold 1 + 1.8·0.05 = 1.09 holds a potential of 1.05 below it…
-        XCTAssertEqual(try runNeuron("alif", configuration, input: [0.15], initialState: [1, 0.05]).spikes.doubles, [0])
+        XCTAssertEqual(
+            try runNeuron("alif", configuration, input: [0.15], initialState: [1, 0.05]).spikes.doubles, [0])
         // …that a fresh neuron's threshold of 1 lets through.
         XCTAssertEqual(try runNeuron("alif", configuration, input: [0.15], initialState: [1, 0]).spikes.doubles, [1])
 

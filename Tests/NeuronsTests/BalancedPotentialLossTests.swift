@@ -58,8 +58,9 @@ final class BalancedPotentialLossTests: XCTestCase {
     func testPerNeuronFormGradientMatchesFiniteDifferences() {
         // Each neuron off-centre by a different amount and no value near relu's kink at 0.
         let magnitude = uniform([3, 2, 4], seed: 6, 0.1, 1.4)
-        let signs = Tensor(shape: [3, 2, 4], values: (0..<24).map { $0 % 4 == $0 / 8 ? -1 : ($0 % 5 == 0 ? -1 : 1) },
-                           dtype: .float64)
+        let signs = Tensor(
+            shape: [3, 2, 4], values: (0..<24).map { $0 % 4 == $0 / 8 ? -1 : ($0 % 5 == 0 ? -1 : 1) },
+            dtype: .float64)
         let first = magnitude * signs
         let second = uniform([2, 3, 5], seed: 7, -1.2, -0.1) + uniform([2, 3, 5], seed: 8, 0, 0.05)
         let report = GradientCheck.check([first, second]) {

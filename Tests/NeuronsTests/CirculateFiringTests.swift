@@ -27,7 +27,8 @@ final class CirculateFiringTests: XCTestCase {
         XCTAssertEqual(positive.spikes.doubles, [0])
         assertClose(positive.finalState!.doubles, [-2], tolerance: 0)
         let multi = try runNeuron("cf", ["variant": "multi-spike", "maxSpikes": 3], input: [2.7, 4.65])
-        XCTAssertEqual(multi.spikes.doubles, [2, 3], "trunc(2.7) = 2, then trunc(0.5 · 0.7 + 4.65 = 5) clamped to m = 3")
+        XCTAssertEqual(
+            multi.spikes.doubles, [2, 3], "trunc(2.7) = 2, then trunc(0.5 · 0.7 + 4.65 = 5) clamped to m = 3")
         assertClose(multi.finalState!.doubles, [0.5 * 0.7 + 4.65 - 3], tolerance: 1e-12)
         let negative = try runNeuron("cf", ["variant": "multi-spike", "maxSpikes": 3], input: [-2.5])
         XCTAssertEqual(negative.spikes.doubles, [-2])

@@ -27,7 +27,8 @@ final class CurrentBasedLIFTests: XCTestCase {
         // A fast alternating input is attenuated far more than a constant one of the same size.
         let alternating = try runNeuron("cuba-lif", ["threshold": 100.0], input: (0..<60).map { $0 % 2 == 0 ? 1 : -1 })
         let constant = try runNeuron("cuba-lif", ["threshold": 100.0], input: [Double](repeating: 1, count: 60))
-        XCTAssertLessThan(alternating.potentials!.doubles.suffix(20).map(abs).max()!,
-                          0.1 * constant.potentials!.doubles.suffix(20).map(abs).min()!)
+        XCTAssertLessThan(
+            alternating.potentials!.doubles.suffix(20).map(abs).max()!,
+            0.1 * constant.potentials!.doubles.suffix(20).map(abs).min()!)
     }
 }

@@ -32,9 +32,11 @@ final class DQIFTests: XCTestCase {
     {
         var rng = SeededRNG(seed: seed)
         var u = [Double](repeating: neuron.u1, count: samples)
-        var mean: [Double] = [], std: [Double] = []
+        var mean: [Double] = []
+        var std: [Double] = []
         for _ in 0..<steps {
-            var sum = 0.0, squares = 0.0
+            var sum = 0.0
+            var squares = 0.0
             for i in 0..<samples {
                 let h = u[i] + neuron.a * (u[i] - neuron.u1) * (u[i] - neuron.u2) + inputStd * rng.nextNormal()
                 sum += h
@@ -74,7 +76,8 @@ final class DQIFTests: XCTestCase {
                 let standardError = simulated.std[t] / Double(samples).squareRoot()
                 let meanTolerance = t < 2 ? 4 * standardError : 0.05 * simulated.std[t]
                 let stdTolerance = t < 2 ? 4 * standardError : 0.05 * simulated.std[t]
-                XCTAssertEqual(analytic.mean[t], simulated.mean[t], accuracy: meanTolerance, "\(label): mean of H[\(t)]")
+                XCTAssertEqual(
+                    analytic.mean[t], simulated.mean[t], accuracy: meanTolerance, "\(label): mean of H[\(t)]")
                 XCTAssertEqual(analytic.std[t], simulated.std[t], accuracy: stdTolerance, "\(label): std of H[\(t)]")
             }
         }
@@ -89,6 +92,7 @@ final class DQIFTests: XCTestCase {
         for t in 0..<4 { XCTAssertEqual(alphas[t], 1 / (2 * moments.std[t]), accuracy: 1e-12) }
         let stationary = DQIFWindow.stationaryMoments(of: neuron, inputStd: 1)
         XCTAssertNotNil(stationary)
-        XCTAssertEqual(stationary!.std, DQIFWindow.moments(of: neuron, inputStd: 1, steps: 200).std.last!, accuracy: 1e-8)
+        XCTAssertEqual(
+            stationary!.std, DQIFWindow.moments(of: neuron, inputStd: 1, steps: 200).std.last!, accuracy: 1e-8)
     }
 }

@@ -75,11 +75,13 @@ final class LIFTests: XCTestCase {
 
     /// SpikingJelly `LIFNode(tau, decay_input, v_threshold, v_reset, detach_reset)`, as
     /// `neuronal_charge` and `neuronal_reset` compute it.
-    func spikingJelly(tau: Double, decayInput: Bool, threshold: Double, reset: Double?, detachReset: Bool) -> Reference {
+    func spikingJelly(tau: Double, decayInput: Bool, threshold: Double, reset: Double?, detachReset: Bool) -> Reference
+    {
         let n = input.count
         let vReset = reset ?? 0
         var v = Dual.constant(vReset, n)
-        var spikes: [Dual] = [], membranes: [Dual] = []
+        var spikes: [Dual] = []
+        var membranes: [Dual] = []
         for x in inputs() {
             let leak = Dual.constant(vReset, n)
             let h = decayInput ? v + (1 / tau) * (x - (v - leak)) : v - (1 / tau) * (v - leak) + x
@@ -101,7 +103,8 @@ final class LIFTests: XCTestCase {
     func snnTorch(beta: Double, threshold: Double, subtract: Bool) -> Reference {
         let n = input.count
         var mem = Dual.constant(0, n)
-        var spikes: [Dual] = [], membranes: [Dual] = []
+        var spikes: [Dual] = []
+        var membranes: [Dual] = []
         for x in inputs() {
             let r = mem.value - threshold > 0 ? 1.0 : 0
             if subtract {
@@ -119,7 +122,8 @@ final class LIFTests: XCTestCase {
     func norse(dtOverTau: Double, leak: Double, threshold: Double, reset: Double) -> Reference {
         let n = input.count
         var v = Dual.constant(leak, n)
-        var spikes: [Dual] = [], membranes: [Dual] = []
+        var spikes: [Dual] = []
+        var membranes: [Dual] = []
         for x in inputs() {
             let decayed = v + dtOverTau * ((Dual.constant(leak, n) - v) + x)
             let z = spike(decayed - Dual.constant(threshold, n), strict: true)
@@ -134,58 +138,76 @@ final class LIFTests: XCTestCase {
     func engine(_ configuration: [String: Any]) throws -> Reference {
         let engine = try NeuronRegistry.dynamics(named: "lif", configuration: configuration)
         let x = Tensor(shape: [input.count, 1], values: input, dtype: .float64).requiringGrad()
-        let out = engine.run(x, parameters: Tensor(shape: [2], values: engine.initialParameters, dtype: .float64),
-                             sharpness: Tensor.full([input.count], value: alpha, dtype: .float64), initialState: nil,
-                             options: EngineOptions(surrogate: .sigmoid), exposePotentials: true, returnFinalState: false)
+        let out = engine.run(
+            x, parameters: Tensor(shape: [2], values: engine.initialParameters, dtype: .float64),
+            sharpness: Tensor.full([input.count], value: alpha, dtype: .float64), initialState: nil,
+            options: EngineOptions(surrogate: .sigmoid), exposePotentials: true, returnFinalState: false)
         (out.spikes * Tensor(shape: [input.count, 1], values: weights, dtype: .float64)).sum().backward()
         return Reference(spikes: out.spikes.doubles, membranes: out.potentials!.doubles, gradient: x.grad!.doubles)
     }
 
-    func assertMatches(_ actual: Reference, _ expected: Reference, _ label: String,
-                       file: StaticString = #filePath, line: UInt = #line) {
+    func assertMatches(
+        _ actual: Reference, _ expected: Reference, _ label: String,
+        file: StaticString = #filePath, line: UInt = #line
+    ) {
         XCTAssertEqual(actual.spikes, expected.spikes, "\(label): spikes", file: file, line: line)
-        XCTAssertGreaterThan(expected.spikes.filter { $0 == 1 }.count, 1, "\(label): the case must fire", file: file, line: line)
-        assertClose(actual.membranes, expected.membranes, tolerance: 1e-12, "\(label): membranes", file: file, line: line)
+        XCTAssertGreaterThan(
+            expected.spikes.filter { $0 == 1 }.count, 1, "\(label): the case must fire", file: file, line: line)
+        assertClose(
+            actual.membranes, expected.membranes, tolerance: 1e-12, "\(label): membranes", file: file, line: line)
         assertClose(actual.gradient, expected.gradient, tolerance: 1e-12, "\(label): gradient", file: file, line: line)
     }
 
     func testSpikingJellyResetVariants() throws {
         input = input.map { 2 * $0 }
         for detach in [false, true] {
-            assertMatches(try engine(["convention": "spikingjelly", "detachReset": detach]),
-                          spikingJelly(tau: 2, decayInput: true, threshold: 1, reset: 0, detachReset: detach),
-                          "SpikingJelly hard reset, detach \(detach)")
-            assertMatches(try engine(["convention": "spikingjelly", "reset": "soft", "detachReset": detach]),
-                          spikingJelly(tau: 2, decayInput: true, threshold: 1, reset: nil, detachReset: detach),
-                          "SpikingJelly soft reset, detach \(detach)")
+            assertMatches(
+                try engine(["convention": "spikingjelly", "detachReset": detach]),
+                spikingJelly(tau: 2, decayInput: true, threshold: 1, reset: 0, detachReset: detach),
+                "SpikingJelly hard reset, detach \(detach)")
+            assertMatches(
+                try engine(["convention": "spikingjelly", "reset": "soft", "detachReset": detach]),
+                spikingJelly(tau: 2, decayInput: true, threshold: 1, reset: nil, detachReset: detach),
+                "SpikingJelly soft reset, detach \(detach)")
         }
-        assertMatches(try engine(["convention": "spikingjelly", "decay": 0.75, "resetPotential": -0.3,
-                                  "leakPotential": -0.3, "threshold": 0.8]),
-                      spikingJelly(tau: 4, decayInput: true, threshold: 0.8, reset: -0.3, detachReset: false),
-                      "SpikingJelly τ = 4, v_reset = −0.3, θ = 0.8")
-        assertMatches(try engine(["convention": "spikingjelly", "decayInput": false, "resetPotential": -0.3,
-                                  "leakPotential": -0.3]),
-                      spikingJelly(tau: 2, decayInput: false, threshold: 1, reset: -0.3, detachReset: false),
-                      "SpikingJelly without decay_input")
+        assertMatches(
+            try engine([
+                "convention": "spikingjelly", "decay": 0.75, "resetPotential": -0.3,
+                "leakPotential": -0.3, "threshold": 0.8,
+            ]),
+            spikingJelly(tau: 4, decayInput: true, threshold: 0.8, reset: -0.3, detachReset: false),
+            "SpikingJelly τ = 4, v_reset = −0.3, θ = 0.8")
+        assertMatches(
+            try engine([
+                "convention": "spikingjelly", "decayInput": false, "resetPotential": -0.3,
+                "leakPotential": -0.3,
+            ]),
+            spikingJelly(tau: 2, decayInput: false, threshold: 1, reset: -0.3, detachReset: false),
+            "SpikingJelly without decay_input")
     }
 
     func testSnnTorchResetVariants() throws {
-        assertMatches(try engine(["convention": "snntorch", "decay": 0.8]), snnTorch(beta: 0.8, threshold: 1, subtract: true),
-                      "snnTorch subtract")
-        assertMatches(try engine(["convention": "snntorch", "decay": 0.8, "reset": "hard"]),
-                      snnTorch(beta: 0.8, threshold: 1, subtract: false), "snnTorch zero")
-        assertMatches(try engine(["convention": "snntorch", "decay": 0.9, "threshold": 0.7]),
-                      snnTorch(beta: 0.9, threshold: 0.7, subtract: true), "snnTorch subtract, θ = 0.7")
+        assertMatches(
+            try engine(["convention": "snntorch", "decay": 0.8]), snnTorch(beta: 0.8, threshold: 1, subtract: true),
+            "snnTorch subtract")
+        assertMatches(
+            try engine(["convention": "snntorch", "decay": 0.8, "reset": "hard"]),
+            snnTorch(beta: 0.8, threshold: 1, subtract: false), "snnTorch zero")
+        assertMatches(
+            try engine(["convention": "snntorch", "decay": 0.9, "threshold": 0.7]),
+            snnTorch(beta: 0.9, threshold: 0.7, subtract: true), "snnTorch subtract, θ = 0.7")
     }
 
     func testNorseLIFBox() throws {
         input = input.map { 6 * $0 }
-        assertMatches(try engine(["convention": "norse"]), norse(dtOverTau: 0.1, leak: 0, threshold: 1, reset: 0),
-                      "Norse LIFBoxCell")
+        assertMatches(
+            try engine(["convention": "norse"]), norse(dtOverTau: 0.1, leak: 0, threshold: 1, reset: 0),
+            "Norse LIFBoxCell")
         input = [0.6, 1.5, 0.9, -0.4, 1.2, 1.0, 2.5, 0.1].map { 2 * $0 }
-        assertMatches(try engine(["convention": "norse", "decay": 0.5, "resetPotential": -0.2, "leakPotential": -0.2]),
-                      norse(dtOverTau: 0.5, leak: -0.2, threshold: 1, reset: -0.2),
-                      "Norse LIFBoxCell, dt/τ = 0.5, v_leak = v_reset = −0.2")
+        assertMatches(
+            try engine(["convention": "norse", "decay": 0.5, "resetPotential": -0.2, "leakPotential": -0.2]),
+            norse(dtOverTau: 0.5, leak: -0.2, threshold: 1, reset: -0.2),
+            "Norse LIFBoxCell, dt/τ = 0.5, v_leak = v_reset = −0.2")
     }
 
     /// snnTorch's subtract reset is not this toolkit's soft reset: it acts one step later and
@@ -200,11 +222,14 @@ final class LIFTests: XCTestCase {
         XCTAssertThrowsError(try NeuronRegistry.dynamics(named: "lif", configuration: ["reset": "subtract"])) { error in
             XCTAssertTrue("\(error)".contains("field 'reset': expected one of hard, soft; got subtract"), "\(error)")
         }
-        XCTAssertThrowsError(try NeuronRegistry.dynamics(named: "lif", configuration: ["convention": "brian"])) { error in
-            XCTAssertTrue("\(error)".contains("field 'convention': expected one of norse, snntorch, spikingjelly; got brian"),
-                          "\(error)")
+        XCTAssertThrowsError(try NeuronRegistry.dynamics(named: "lif", configuration: ["convention": "brian"])) {
+            error in
+            XCTAssertTrue(
+                "\(error)".contains("field 'convention': expected one of norse, snntorch, spikingjelly; got brian"),
+                "\(error)")
         }
-        XCTAssertThrowsError(try NeuronRegistry.dynamics(named: "dqif", configuration: ["convention": "norse"])) { error in
+        XCTAssertThrowsError(try NeuronRegistry.dynamics(named: "dqif", configuration: ["convention": "norse"])) {
+            error in
             XCTAssertTrue("\(error)".contains("has no conventions"), "\(error)")
         }
     }

@@ -13,8 +13,9 @@ final class MultiStateNeuronTests: XCTestCase {
         XCTAssertEqual(try NeuronRegistry.dynamics(named: "alif").stateNames, ["membrane", "adaptation"])
         XCTAssertEqual(try NeuronRegistry.dynamics(named: "cuba-lif").stateNames, ["membrane", "current"])
         XCTAssertEqual(try NeuronRegistry.dynamics(named: "lif").stateNames, ["membrane"])
-        XCTAssertEqual(try NeuronRegistry.dynamics(named: "alif").parameterNames,
-                       ["decay", "threshold", "adaptationDecay", "adaptation"])
+        XCTAssertEqual(
+            try NeuronRegistry.dynamics(named: "alif").parameterNames,
+            ["decay", "threshold", "adaptationDecay", "adaptation"])
         let out = try runNeuron("cuba-lif", input: [1, 2, 3])
         XCTAssertEqual(out.finalState!.shape, [2, 1])
     }

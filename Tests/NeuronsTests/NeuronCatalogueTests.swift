@@ -13,7 +13,8 @@ final class NeuronCatalogueTests: XCTestCase {
             }
         }
         XCTAssertThrowsError(try NeuronCatalogue.lookup("lif", kinds: [.eventDriven])) { error in
-            XCTAssertTrue("\(error)".contains("unknown event-driven neuron 'lif'; known: lif-exact, qif-exact"), "\(error)")
+            XCTAssertTrue(
+                "\(error)".contains("unknown event-driven neuron 'lif'; known: lif-exact, qif-exact"), "\(error)")
         }
         XCTAssertThrowsError(try NeuronCatalogue.lookup("qif-exact", kinds: [.discrete])) { error in
             XCTAssertFalse("\(error)".contains("lif-exact"), "\(error) lists a neuron the command cannot use")
@@ -37,7 +38,8 @@ final class NeuronCatalogueTests: XCTestCase {
         XCTAssertEqual(qif.parameters.map(\.name), ["tau"])
         XCTAssertEqual(qif.parameters.map(\.domain), [.positive])
         XCTAssertEqual(qif.fields.map(\.name), ["tau", "reset", "threshold", "resetPotential"])
-        XCTAssertTrue(qif.fields.contains { $0.name == "reset" && $0.value.contains("epsilon | infinity") }, "\(qif.fields)")
+        XCTAssertTrue(
+            qif.fields.contains { $0.name == "reset" && $0.value.contains("epsilon | infinity") }, "\(qif.fields)")
         XCTAssertEqual(entries["lif-exact"]?.fields.first { $0.name == "threshold" }?.value, "1.0 (fixed)")
     }
 }

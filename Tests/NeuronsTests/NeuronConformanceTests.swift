@@ -14,7 +14,8 @@ final class NeuronConformanceTests: XCTestCase {
     private func engines(attachingReset: Bool = false) throws -> [Labelled] {
         let names = NeuronRegistry.names
         XCTAssertFalse(names.isEmpty, "no plugins registered")
-        let detachable = Set(NeuronCatalogue.entries.filter { $0.fields.contains { $0.name == "detachReset" } }.map(\.name))
+        let detachable = Set(
+            NeuronCatalogue.entries.filter { $0.fields.contains { $0.name == "detachReset" } }.map(\.name))
         return try names.flatMap { name in
             try ([nil] + NeuronRegistry.conformanceConfigurations(of: name)).map { configuration in
                 var configuration = configuration
@@ -35,17 +36,23 @@ final class NeuronConformanceTests: XCTestCase {
         var parameterNames: [String] { engine.parameterNames }
         var initialParameters: [Double] { engine.initialParameters }
         /// The shape of the state for one step of shape `shape`.
-        func stateShape(_ shape: [Int]) -> [Int] { (engine.stateNames.count > 1 ? [engine.stateNames.count] : []) + shape }
+        func stateShape(_ shape: [Int]) -> [Int] {
+            (engine.stateNames.count > 1 ? [engine.stateNames.count] : []) + shape
+        }
 
-        func run(_ input: Tensor, parameters: Tensor, sharpness: Tensor, initialState: Tensor?, options: EngineOptions,
-                 exposePotentials: Bool, returnFinalState: Bool) -> NeuronOutput {
-            engine.run(input, parameters: parameters, sharpness: sharpness, initialState: initialState, options: options,
-                       exposePotentials: exposePotentials, returnFinalState: returnFinalState)
+        func run(
+            _ input: Tensor, parameters: Tensor, sharpness: Tensor, initialState: Tensor?, options: EngineOptions,
+            exposePotentials: Bool, returnFinalState: Bool
+        ) -> NeuronOutput {
+            engine.run(
+                input, parameters: parameters, sharpness: sharpness, initialState: initialState, options: options,
+                exposePotentials: exposePotentials, returnFinalState: returnFinalState)
         }
     }
 
     /// Deterministic inputs in [low, high).
-    private func uniform(_ shape: [Int], seed: UInt64, _ low: Double, _ high: Double, dtype: DType = .float64) -> Tensor {
+    private func uniform(_ shape: [Int], seed: UInt64, _ low: Double, _ high: Double, dtype: DType = .float64) -> Tensor
+    {
         var rng = SeededRNG(seed: seed)
         return Tensor.uniform(shape, low: low, high: high, dtype: dtype, using: &rng)
     }
@@ -66,8 +73,9 @@ final class NeuronConformanceTests: XCTestCase {
                     let sharpness = uniform([steps], seed: 2, 1.5, 3)
                     let initial = uniform(engine.stateShape([3]), seed: 3, -0.2, 0.4)
                     let report = GradientCheck.check([input, parameters(engine), sharpness, initial]) { v in
-                        let out = engine.run(v[0], parameters: v[1], sharpness: v[2], initialState: v[3], options: options,
-                                             exposePotentials: true, returnFinalState: true)
+                        let out = engine.run(
+                            v[0], parameters: v[1], sharpness: v[2], initialState: v[3], options: options,
+                            exposePotentials: true, returnFinalState: true)
                         return GradientCheck.weightedSum(out.spikes) + GradientCheck.weightedSum(out.potentials!) * 0.5
                             + GradientCheck.weightedSum(out.finalState!) * 0.3
                     }
@@ -85,8 +93,9 @@ final class NeuronConformanceTests: XCTestCase {
             let input = uniform([4, 2, 3, 2, 2], seed: 4, -1, 2, dtype: .float32)
             let options = EngineOptions()
             let sharpness = Tensor.full([4], value: 4)
-            let all = engine.run(input, parameters: parameters(engine, dtype: .float32), sharpness: sharpness,
-                                 initialState: nil, options: options, exposePotentials: true, returnFinalState: true)
+            let all = engine.run(
+                input, parameters: parameters(engine, dtype: .float32), sharpness: sharpness,
+                initialState: nil, options: options, exposePotentials: true, returnFinalState: true)
             XCTAssertEqual(all.spikes.shape, input.shape, engine.neuronName)
             XCTAssertEqual(all.potentials?.shape, input.shape, engine.neuronName)
             XCTAssertEqual(all.finalState?.shape, engine.stateShape([2, 3, 2, 2]), engine.neuronName)
@@ -94,9 +103,10 @@ final class NeuronConformanceTests: XCTestCase {
             var state: Tensor? = nil
             var spikes: [Tensor] = []
             for t in 0..<4 {
-                let step = engine.run(input.slice(axis: 0, start: t, length: 1), parameters: parameters(engine, dtype: .float32),
-                                      sharpness: sharpness.slice(axis: 0, start: t, length: 1), initialState: state,
-                                      options: options, exposePotentials: false, returnFinalState: true)
+                let step = engine.run(
+                    input.slice(axis: 0, start: t, length: 1), parameters: parameters(engine, dtype: .float32),
+                    sharpness: sharpness.slice(axis: 0, start: t, length: 1), initialState: state,
+                    options: options, exposePotentials: false, returnFinalState: true)
                 state = step.finalState
                 spikes.append(step.spikes)
             }
@@ -110,10 +120,12 @@ final class NeuronConformanceTests: XCTestCase {
     /// constant drive every plugin fires at least once.
     func testForwardSpikesAreDiscreteAndStrongInputFires() throws {
         for engine in try engines() {
-            let input = Tensor.concat([uniform([6, 50], seed: 5, -3, 3, dtype: .float32), Tensor.full([6, 10], value: 5)],
-                                      axis: 1)
-            let out = engine.run(input, parameters: parameters(engine, dtype: .float32), sharpness: Tensor.full([6], value: 4),
-                                 initialState: nil, options: EngineOptions(), exposePotentials: false, returnFinalState: false)
+            let input = Tensor.concat(
+                [uniform([6, 50], seed: 5, -3, 3, dtype: .float32), Tensor.full([6, 10], value: 5)],
+                axis: 1)
+            let out = engine.run(
+                input, parameters: parameters(engine, dtype: .float32), sharpness: Tensor.full([6], value: 4),
+                initialState: nil, options: EngineOptions(), exposePotentials: false, returnFinalState: false)
             let values = out.spikes.floats
             XCTAssertTrue(values.allSatisfy { $0 == $0.rounded() }, "\(engine.neuronName): non-integer spike values")
             XCTAssertGreaterThan(values.filter { $0 != 0 }.count, 0, "\(engine.neuronName) never fires")
@@ -125,8 +137,9 @@ final class NeuronConformanceTests: XCTestCase {
             func run() -> ([Float], [Float]) {
                 let input = uniform([8, 64], seed: 6, -1, 2, dtype: .float32).requiringGrad()
                 let p = parameters(engine, dtype: .float32).requiringGrad()
-                let out = engine.run(input, parameters: p, sharpness: Tensor.full([8], value: 3), initialState: nil,
-                                     options: EngineOptions(), exposePotentials: false, returnFinalState: false)
+                let out = engine.run(
+                    input, parameters: p, sharpness: Tensor.full([8], value: 3), initialState: nil,
+                    options: EngineOptions(), exposePotentials: false, returnFinalState: false)
                 GradientCheck.weightedSum(out.spikes).backward()
                 return (out.spikes.floats, input.grad!.floats + p.grad!.floats)
             }
@@ -144,12 +157,16 @@ final class NeuronConformanceTests: XCTestCase {
                 let input = (Tensor.normal([50, 40], using: &rng) * 1e4).requiringGrad()
                 let p = parameters(engine, dtype: .float32).requiringGrad()
                 let alpha = Tensor.full([50], value: 5).requiringGrad()
-                let out = engine.run(input, parameters: p, sharpness: alpha, initialState: nil,
-                                     options: EngineOptions(surrogate: family), exposePotentials: true, returnFinalState: true)
+                let out = engine.run(
+                    input, parameters: p, sharpness: alpha, initialState: nil,
+                    options: EngineOptions(surrogate: family), exposePotentials: true, returnFinalState: true)
                 (GradientCheck.weightedSum(out.spikes) + out.potentials!.mean() * 1e-4).backward()
-                for (what, values) in [("spikes", out.spikes.floats), ("input gradient", input.grad!.floats),
-                                       ("parameter gradient", p.grad!.floats), ("sharpness gradient", alpha.grad!.floats)] {
-                    XCTAssertTrue(values.allSatisfy(\.isFinite), "\(engine.neuronName) with \(family): non-finite \(what)")
+                for (what, values) in [
+                    ("spikes", out.spikes.floats), ("input gradient", input.grad!.floats),
+                    ("parameter gradient", p.grad!.floats), ("sharpness gradient", alpha.grad!.floats),
+                ] {
+                    XCTAssertTrue(
+                        values.allSatisfy(\.isFinite), "\(engine.neuronName) with \(family): non-finite \(what)")
                 }
             }
         }
@@ -158,10 +175,13 @@ final class NeuronConformanceTests: XCTestCase {
     func testUnknownNamesAndFieldsAreClearErrors() {
         XCTAssertThrowsError(try NeuronRegistry.dynamics(named: "lifx")) { error in
             XCTAssertTrue("\(error)".contains("unknown neuron 'lifx'"), "\(error)")
-            for name in NeuronRegistry.names { XCTAssertTrue("\(error)".contains(name), "\(error) should list \(name)") }
+            for name in NeuronRegistry.names {
+                XCTAssertTrue("\(error)".contains(name), "\(error) should list \(name)")
+            }
         }
         for name in NeuronRegistry.names {
-            XCTAssertThrowsError(try NeuronRegistry.dynamics(named: name, configuration: ["no_such_field": 1])) { error in
+            XCTAssertThrowsError(try NeuronRegistry.dynamics(named: name, configuration: ["no_such_field": 1])) {
+                error in
                 XCTAssertTrue("\(error)".contains("unknown field 'no_such_field'"), "\(error)")
             }
         }

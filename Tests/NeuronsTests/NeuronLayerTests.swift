@@ -7,18 +7,22 @@ import XCTest
 /// Layers and losses around the engine: sparse input, leaky readout, PNB loss, learnable
 /// parameters and sharpness, plugin variants, and learning a temporal task with every plugin.
 final class NeuronLayerTests: XCTestCase {
-    private func uniform(_ shape: [Int], seed: UInt64, _ low: Double = -1, _ high: Double = 1,
-                         dtype: DType = .float64) -> Tensor {
+    private func uniform(
+        _ shape: [Int], seed: UInt64, _ low: Double = -1, _ high: Double = 1,
+        dtype: DType = .float64
+    ) -> Tensor {
         var rng = SeededRNG(seed: seed)
         return Tensor.uniform(shape, low: low, high: high, dtype: dtype, using: &rng)
     }
 
     func testSparseSpikeLinearMatchesDenseAndHasExactGradients() {
         var rng = SeededRNG(seed: 1)
-        let spikes = Tensor.bernoulli([6, 2, 30], p: 0.05, dtype: .float64, using: &rng) * 2  // sparse, non-binary values too
+        // Sparse, with non-binary values too.
+        let spikes = Tensor.bernoulli([6, 2, 30], p: 0.05, dtype: .float64, using: &rng) * 2
         for threshold in [0.0, 1.0] {  // dense path, sparse path
             var initRNG = SeededRNG(seed: 2)
-            let layer = SparseSpikeLinear(inFeatures: 30, outFeatures: 5, denseThreshold: threshold, dtype: .float64, rng: &initRNG)
+            let layer = SparseSpikeLinear(
+                inFeatures: 30, outFeatures: 5, denseThreshold: threshold, dtype: .float64, rng: &initRNG)
             let dense = Tensor.matmul(spikes.reshaped([-1, 30]), layer.weight.value) + layer.bias!.value
             XCTAssertEqual(layer(spikes).reshaped([-1, 5]).doubles, dense.doubles, "threshold \(threshold)")
             let report = GradientCheck.check([spikes, layer.weight.value, layer.bias!.value]) { v in
@@ -33,7 +37,9 @@ final class NeuronLayerTests: XCTestCase {
         let x = Tensor(shape: [3, 2], values: [1, 2, 3, 4, 5, 6], dtype: .float64)
         let m = Tensor.leakyIntegrate(x, decay: Tensor(shape: [1], values: [0.5], dtype: .float64))
         XCTAssertEqual(m.doubles, [1, 2, 3.5, 5, 6.75, 8.5])
-        let report = GradientCheck.check([uniform([5, 3], seed: 3), Tensor(shape: [1], values: [0.7], dtype: .float64)]) {
+        let report = GradientCheck.check([
+            uniform([5, 3], seed: 3), Tensor(shape: [1], values: [0.7], dtype: .float64),
+        ]) {
             GradientCheck.weightedSum(Tensor.leakyIntegrate($0[0], decay: $0[1]))
         }
         XCTAssertLessThan(report.maxError, 1e-7, "\(report)")
@@ -59,7 +65,9 @@ final class NeuronLayerTests: XCTestCase {
             assertClose(fusedInput, input.grad!.doubles, tolerance: 1e-12)
             if learnsDecay { assertClose(fusedDecay!, decay.grad!.doubles, tolerance: 1e-12) }
         }
-        let report = GradientCheck.check([uniform([6, 5], seed: 14), Tensor(shape: [1], values: [0.6], dtype: .float64)]) {
+        let report = GradientCheck.check([
+            uniform([6, 5], seed: 14), Tensor(shape: [1], values: [0.6], dtype: .float64),
+        ]) {
             GradientCheck.weightedSum(Tensor.leakyIntegrateMax($0[0], decay: $0[1]))
         }
         XCTAssertLessThan(report.maxError, 1e-7, "\(report)")
@@ -80,7 +88,8 @@ final class NeuronLayerTests: XCTestCase {
     func testLayerParameterGradientsThroughReparametrisation() throws {
         let layer = try SpikingNeurons(
             neuron: "lif", configuration: ["learnDecay": true, "learnThreshold": true],
-            options: EngineOptions(surrogate: .sigmoid, smoothForward: true), sharpness: .learnablePerStep([2, 3, 2.5, 4]),
+            options: EngineOptions(surrogate: .sigmoid, smoothForward: true),
+            sharpness: .learnablePerStep([2, 3, 2.5, 4]),
             dtype: .float64)
         let parameters = layer.parameters()
         XCTAssertEqual(layer.namedParameters().map(\.name), ["decay", "threshold", "sharpness"])
@@ -101,9 +110,10 @@ final class NeuronLayerTests: XCTestCase {
             let engine = try NeuronRegistry.dynamics(named: name, configuration: configuration)
             let p = Tensor(shape: [engine.parameterNames.count], values: engine.initialParameters, dtype: .float64)
             let report = GradientCheck.check([uniform([5, 3], seed: 7, -2, 4), p]) { v in
-                let out = engine.run(v[0], parameters: v[1], sharpness: Tensor.full([5], value: 2, dtype: .float64),
-                                     initialState: nil, options: EngineOptions(smoothForward: true),
-                                     exposePotentials: false, returnFinalState: false)
+                let out = engine.run(
+                    v[0], parameters: v[1], sharpness: Tensor.full([5], value: 2, dtype: .float64),
+                    initialState: nil, options: EngineOptions(smoothForward: true),
+                    exposePotentials: false, returnFinalState: false)
                 return GradientCheck.weightedSum(out.spikes)
             }
             XCTAssertLessThan(report.maxError, 1e-6, "\(name) \(configuration): \(report)")
@@ -121,9 +131,10 @@ final class NeuronLayerTests: XCTestCase {
         let seed = uniform([4, 3, 37], seed: 22, -1, 1, dtype: .float32)
         func run(_ engine: any SpikingDynamics) -> [[Double]] {
             let x = input.requiringGrad()
-            let out = engine.run(x, parameters: Tensor(shape: [2], values: [0.5, 1], dtype: .float32),
-                                 sharpness: Tensor.full([4], value: 4), initialState: nil, options: EngineOptions(),
-                                 exposePotentials: true, returnFinalState: false)
+            let out = engine.run(
+                x, parameters: Tensor(shape: [2], values: [0.5, 1], dtype: .float32),
+                sharpness: Tensor.full([4], value: 4), initialState: nil, options: EngineOptions(),
+                exposePotentials: true, returnFinalState: false)
             out.spikes.backward(seed: seed)
             return [out.spikes.doubles, out.potentials!.doubles, x.grad!.doubles]
         }
@@ -134,11 +145,13 @@ final class NeuronLayerTests: XCTestCase {
     }
 
     func testMultiSpikeCountsAndBipolarSigns() throws {
-        let engine = try NeuronRegistry.dynamics(named: "cf", configuration: ["variant": "multi-spike", "maxSpikes": 3])
+        let engine = try NeuronRegistry.dynamics(
+            named: "cf", configuration: ["variant": "multi-spike", "maxSpikes": 3])
         let input = Tensor(shape: [1, 5], values: [0.5, 1, 2.5, -1.2, 9], dtype: .float32)
-        let out = engine.run(input, parameters: Tensor(shape: [2], values: [0.5, 1], dtype: .float32),
-                             sharpness: Tensor.full([1], value: 4), initialState: nil, options: EngineOptions(),
-                             exposePotentials: false, returnFinalState: true)
+        let out = engine.run(
+            input, parameters: Tensor(shape: [2], values: [0.5, 1], dtype: .float32),
+            sharpness: Tensor.full([1], value: 4), initialState: nil, options: EngineOptions(),
+            exposePotentials: false, returnFinalState: true)
         XCTAssertEqual(out.spikes.doubles, [0, 1, 2, -1, 3])
         assertClose(out.finalState!.doubles, [0.5, 0, 0.5, -0.2, 6], tolerance: 1e-6)
     }
@@ -161,8 +174,9 @@ final class NeuronLayerTests: XCTestCase {
     /// Recurrent weights get exact gradients through the step-by-step loop.
     func testRecurrentLayerGradients() throws {
         var rng = SeededRNG(seed: 13)
-        let neurons = try SpikingNeurons(neuron: "lif", options: EngineOptions(smoothForward: true), sharpness: .fixed(2),
-                                         dtype: .float64)
+        let neurons = try SpikingNeurons(
+            neuron: "lif", options: EngineOptions(smoothForward: true), sharpness: .fixed(2),
+            dtype: .float64)
         let layer = RecurrentSpikingNeurons(neurons, features: 3, dtype: .float64, rng: &rng)
         let input = uniform([4, 2, 3], seed: 14, -0.5, 1.5)
         let report = GradientCheck.check([input, layer.recurrentWeight.value]) { v in
@@ -176,7 +190,8 @@ final class NeuronLayerTests: XCTestCase {
         XCTAssertThrowsError(try NeuronRegistry.dynamics(named: "lif", configuration: ["decay": "fast"])) { error in
             XCTAssertTrue("\(error)".contains("field 'decay'"), "\(error)")
         }
-        XCTAssertThrowsError(try NeuronRegistry.dynamics(named: "cf", configuration: ["variant": "tripolar"])) { error in
+        XCTAssertThrowsError(try NeuronRegistry.dynamics(named: "cf", configuration: ["variant": "tripolar"])) {
+            error in
             XCTAssertTrue("\(error)".contains("variant"), "\(error)")
         }
     }
@@ -185,7 +200,9 @@ final class NeuronLayerTests: XCTestCase {
     /// fire early or late). A Linear → spiking → Linear → leaky readout network with each plugin
     /// must learn it well above chance.
     func testEveryPluginLearnsATemporalTask() throws {
-        let steps = 12, channels = 16, samples = 64
+        let steps = 12
+        let channels = 16
+        let samples = 64
         var rng = SeededRNG(seed: 8)
         var values = [Double](repeating: 0, count: steps * samples * channels)
         var labels: [Int] = []
@@ -207,7 +224,8 @@ final class NeuronLayerTests: XCTestCase {
             let readout = Linear(inFeatures: 32, outFeatures: 2, rng: &initRNG)
             let optimizer = Adam(hidden.parameters() + neurons.parameters() + readout.parameters(), learningRate: 0.01)
             func logits() -> Tensor {
-                let membrane = Tensor.leakyIntegrate(readout(neurons(hidden(input))), decay: Tensor(shape: [1], values: [0.8], dtype: .float32))
+                let membrane = Tensor.leakyIntegrate(
+                    readout(neurons(hidden(input))), decay: Tensor(shape: [1], values: [0.8], dtype: .float32))
                 return membrane.max(axes: [0])
             }
             for _ in 0..<150 {
@@ -238,7 +256,9 @@ final class NeuronLayerTests: XCTestCase {
         }
         let after = neurons.sharpnessVector(steps: 4).doubles
         assertClose(before, [4, 4, 4, 4], tolerance: 1e-5)
-        for t in 0..<4 { XCTAssertGreaterThan(Swift.abs(after[t] - before[t]), 1e-3, "α at step \(t) did not move: \(after)") }
+        for t in 0..<4 {
+            XCTAssertGreaterThan(Swift.abs(after[t] - before[t]), 1e-3, "α at step \(t) did not move: \(after)")
+        }
         XCTAssertNotEqual(Set(after.map { ($0 * 1e4).rounded() }).count, 1, "steps should learn different α: \(after)")
     }
 }

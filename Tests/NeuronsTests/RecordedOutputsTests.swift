@@ -15,23 +15,35 @@ final class RecordedOutputsTests: XCTestCase {
         let surrogate: SurrogateFamily, detachReset: Bool, initialState: Bool
     }
 
-    static var cases: [Case] { [
-        Case(label: "lif", neuron: "lif", configuration: [:], surrogate: .sigmoid, detachReset: false, initialState: false),
-        Case(label: "lif-soft-learn", neuron: "lif",
-             configuration: ["reset": "soft", "learnDecay": true, "learnThreshold": true],
-             surrogate: .atan, detachReset: false, initialState: true),
-        Case(label: "lif-reset-potential", neuron: "lif", configuration: ["resetPotential": -0.2],
-             surrogate: .triangle, detachReset: true, initialState: false),
-        Case(label: "dqif", neuron: "dqif", configuration: [:], surrogate: .fastSigmoid, detachReset: false,
-             initialState: false),
-        Case(label: "dqif-soft", neuron: "dqif", configuration: ["softReset": true], surrogate: .sigmoid,
-             detachReset: false, initialState: true),
-        Case(label: "cf", neuron: "cf", configuration: [:], surrogate: .atan, detachReset: false, initialState: false),
-        Case(label: "cf-positive-only", neuron: "cf", configuration: ["variant": "positive-only"],
-             surrogate: .rectangular, detachReset: false, initialState: false),
-        Case(label: "cf-multi-spike", neuron: "cf", configuration: ["variant": "multi-spike", "maxSpikes": 3],
-             surrogate: .sigmoid, detachReset: false, initialState: true),
-    ] }
+    static var cases: [Case] {
+        [
+            Case(
+                label: "lif", neuron: "lif", configuration: [:], surrogate: .sigmoid, detachReset: false,
+                initialState: false),
+            Case(
+                label: "lif-soft-learn", neuron: "lif",
+                configuration: ["reset": "soft", "learnDecay": true, "learnThreshold": true],
+                surrogate: .atan, detachReset: false, initialState: true),
+            Case(
+                label: "lif-reset-potential", neuron: "lif", configuration: ["resetPotential": -0.2],
+                surrogate: .triangle, detachReset: true, initialState: false),
+            Case(
+                label: "dqif", neuron: "dqif", configuration: [:], surrogate: .fastSigmoid, detachReset: false,
+                initialState: false),
+            Case(
+                label: "dqif-soft", neuron: "dqif", configuration: ["softReset": true], surrogate: .sigmoid,
+                detachReset: false, initialState: true),
+            Case(
+                label: "cf", neuron: "cf", configuration: [:], surrogate: .atan, detachReset: false, initialState: false
+            ),
+            Case(
+                label: "cf-positive-only", neuron: "cf", configuration: ["variant": "positive-only"],
+                surrogate: .rectangular, detachReset: false, initialState: false),
+            Case(
+                label: "cf-multi-spike", neuron: "cf", configuration: ["variant": "multi-spike", "maxSpikes": 3],
+                surrogate: .sigmoid, detachReset: false, initialState: true),
+        ]
+    }
 
     /// Every output of one case as bit patterns of its values (Float32 values widened exactly).
     static func outputs(_ c: Case, dtype: DType) throws -> [UInt64] {
@@ -47,8 +59,9 @@ final class RecordedOutputsTests: XCTestCase {
             var alpha = Tensor(shape: [5], values: [2, 3, 4, 2.5, 5], dtype: dtype)
             if accumulate { (p, alpha) = (p.requiringGrad(), alpha.requiringGrad()) }
             let u0 = c.initialState ? initial.requiringGrad() : nil
-            let out = engine.run(x, parameters: p, sharpness: alpha, initialState: u0, options: options,
-                                 exposePotentials: true, returnFinalState: true)
+            let out = engine.run(
+                x, parameters: p, sharpness: alpha, initialState: u0, options: options,
+                exposePotentials: true, returnFinalState: true)
             (GradientCheck.weightedSum(out.spikes) + GradientCheck.weightedSum(out.potentials!) * 0.5
                 + GradientCheck.weightedSum(out.finalState!) * 0.3).backward()
             values += out.spikes.doubles + out.potentials!.doubles + out.finalState!.doubles + x.grad!.doubles

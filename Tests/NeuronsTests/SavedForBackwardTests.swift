@@ -19,8 +19,10 @@ final class SavedForBackwardTests: XCTestCase {
         let oneTensor = Double(input.count * 8)
         for name in NeuronRegistry.names {
             let engine = try NeuronRegistry.dynamics(named: name)
-            let parameters = Tensor(shape: [engine.parameterNames.count], values: engine.initialParameters,
-                                    dtype: .float64).requiringGrad()
+            let parameters = Tensor(
+                shape: [engine.parameterNames.count], values: engine.initialParameters,
+                dtype: .float64
+            ).requiringGrad()
             let sharpness = Tensor.full([shape[0]], value: 4, dtype: .float64)
             let before = heapBytes()
             var output: NeuronOutput? = engine.run(
@@ -28,9 +30,10 @@ final class SavedForBackwardTests: XCTestCase {
                 exposePotentials: false, returnFinalState: false)
             let kept = Double(heapBytes() - before) / oneTensor
             let stateCount = engine.stateNames.count
-            XCTAssertEqual(kept, Double(1 + stateCount), accuracy: 0.5,
-                           "\(name): the forward keeps \(kept) tensors [T, …] alive; expected the spikes and H of its "
-                           + "\(stateCount) state variable(s)")
+            XCTAssertEqual(
+                kept, Double(1 + stateCount), accuracy: 0.5,
+                "\(name): the forward keeps \(kept) tensors [T, …] alive; expected the spikes and H of its "
+                    + "\(stateCount) state variable(s)")
             // Freeing the output frees them too: nothing else holds on to them.
             output = nil
             XCTAssertNil(output)

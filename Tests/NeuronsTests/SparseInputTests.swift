@@ -27,7 +27,8 @@ final class SparseInputTests: XCTestCase {
     {
         let rows = steps * batch
         var y = [Double](repeating: 0, count: rows * outputs)
-        var dw = [Double](repeating: 0, count: channels * outputs), db = [Double](repeating: 0, count: outputs)
+        var dw = [Double](repeating: 0, count: channels * outputs)
+        var db = [Double](repeating: 0, count: outputs)
         for r in 0..<rows {
             for o in 0..<outputs {
                 var sum = b[o]
@@ -62,14 +63,18 @@ final class SparseInputTests: XCTestCase {
             let listed = SpikeEvents(frame)
             var order = Array(0..<listed.count)
             var rng = SeededRNG(seed: 3)
-            for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, Int(rng.nextUnit() * Double(i + 1))) }
-            let events = SpikeEvents(steps: steps, batch: batch, channels: channels, step: order.map { listed.step[$0] },
-                                     sample: order.map { listed.sample[$0] }, channel: order.map { listed.channel[$0] })
+            for i in stride(from: order.count - 1, to: 0, by: -1) {
+                order.swapAt(i, Int(rng.nextUnit() * Double(i + 1)))
+            }
+            let events = SpikeEvents(
+                steps: steps, batch: batch, channels: channels, step: order.map { listed.step[$0] },
+                sample: order.map { listed.sample[$0] }, channel: order.map { listed.channel[$0] })
             var initRNG = SeededRNG(seed: 4)
             let layer = SparseSpikeLinear(inFeatures: channels, outFeatures: outputs, dtype: dtype, rng: &initRNG)
             let seed = Tensor.uniform([steps, batch, outputs], low: -1, high: 1, dtype: dtype, using: &rng)
-            let expected = reference(x: counts, w: layer.weight.value.doubles, b: layer.bias!.value.doubles,
-                                     g: seed.doubles, outputs: outputs)
+            let expected = reference(
+                x: counts, w: layer.weight.value.doubles, b: layer.bias!.value.doubles,
+                g: seed.doubles, outputs: outputs)
             // Float32: sums of 640 terms of either sign, split over cores in any order.
             let tolerance = dtype == .float64 ? 1e-12 : 1e-4
             for (name, input) in [("events", { layer(events) }), ("dense", { layer(frame) })] {
@@ -79,13 +84,16 @@ final class SparseInputTests: XCTestCase {
                 XCTAssertEqual(y.shape, [steps, batch, outputs])
                 assertClose(y.doubles, expected.y, tolerance: tolerance, "\(dtype) \(outputs) \(name): output")
                 y.backward(seed: seed)
-                assertClose(layer.weight.grad!.doubles, expected.dw, tolerance: tolerance,
-                            "\(dtype) \(outputs) \(name): weight gradient")
-                assertClose(layer.bias!.grad!.doubles, expected.db, tolerance: tolerance,
-                            "\(dtype) \(outputs) \(name): bias gradient")
+                assertClose(
+                    layer.weight.grad!.doubles, expected.dw, tolerance: tolerance,
+                    "\(dtype) \(outputs) \(name): weight gradient")
+                assertClose(
+                    layer.bias!.grad!.doubles, expected.db, tolerance: tolerance,
+                    "\(dtype) \(outputs) \(name): bias gradient")
                 if name == "dense" {
-                    assertClose(frame.grad!.doubles, expected.dx, tolerance: tolerance,
-                                "\(dtype) \(outputs): input gradient")
+                    assertClose(
+                        frame.grad!.doubles, expected.dx, tolerance: tolerance,
+                        "\(dtype) \(outputs): input gradient")
                 }
             }
         }
@@ -109,7 +117,9 @@ final class SparseInputTests: XCTestCase {
     func testCKernelsAtEveryInstructionSetMatchReference() {
         let (rows, inputs, n) = (37, 23, 150)
         var rng = SeededRNG(seed: 7)
-        var rowStart = [0], column: [Int32] = [], value: [Float] = []
+        var rowStart = [0]
+        var column: [Int32] = []
+        var value: [Float] = []
         for r in 0..<rows {
             for _ in 0..<(r % 5 == 0 ? 0 : Int(rng.nextUnit() * 6)) {
                 column.append(Int32(rng.nextUnit() * Double(inputs)))
@@ -120,7 +130,8 @@ final class SparseInputTests: XCTestCase {
         let w = (0..<inputs * n).map { _ in Float(rng.nextUnit() * 2 - 1) }
         let bias = (0..<n).map { _ in Float(rng.nextUnit() * 2 - 1) }
         let g = (0..<rows * n).map { _ in Float(rng.nextUnit() * 2 - 1) }
-        var y = [Double](repeating: 0, count: rows * n), dw = [Double](repeating: 0, count: inputs * n)
+        var y = [Double](repeating: 0, count: rows * n)
+        var dw = [Double](repeating: 0, count: inputs * n)
         var db = [Double](repeating: 0, count: n)
         for r in 0..<rows {
             for o in 0..<n {
@@ -139,22 +150,28 @@ final class SparseInputTests: XCTestCase {
         for raw in 0...best {
             let level = KernelLevel(rawValue: raw)
             var out = [Float](repeating: .nan, count: rows * n)
-            var dwOut = [Float](repeating: .nan, count: inputs * n), dbOut = [Float](repeating: .nan, count: n)
+            var dwOut = [Float](repeating: .nan, count: inputs * n)
+            var dbOut = [Float](repeating: .nan, count: n)
             for (begin, end) in [(0, 20), (20, rows)] {
                 spike_rows_product_f32(level, w, bias, n, rowStart, column, value, begin, end, &out)
             }
             // Row ranges into separate partials, which add up to the whole.
-            var dwPartial = [Float](repeating: .nan, count: inputs * n), dbPartial = [Float](repeating: .nan, count: n)
+            var dwPartial = [Float](repeating: .nan, count: inputs * n)
+            var dbPartial = [Float](repeating: .nan, count: n)
             spike_rows_scatter_f32(level, g, n, inputs, rowStart, column, value, 0, 15, &dwOut, &dbOut)
             spike_rows_scatter_f32(level, g, n, inputs, rowStart, column, value, 15, rows, &dwPartial, &dbPartial)
             assertClose(out.map(Double.init), y, tolerance: 1e-5, "level \(raw): product")
-            assertClose(zip(dwOut, dwPartial).map { Double($0 + $1) }, dw, tolerance: 1e-5,
-                        "level \(raw): weight gradient")
-            assertClose(zip(dbOut, dbPartial).map { Double($0 + $1) }, db, tolerance: 1e-5,
-                        "level \(raw): bias gradient")
+            assertClose(
+                zip(dwOut, dwPartial).map { Double($0 + $1) }, dw, tolerance: 1e-5,
+                "level \(raw): weight gradient")
+            assertClose(
+                zip(dbOut, dbPartial).map { Double($0 + $1) }, db, tolerance: 1e-5,
+                "level \(raw): bias gradient")
             // The same rows written out densely, through the dense loop: the same product.
             var dense = [Float](repeating: 0, count: rows * inputs)
-            for r in 0..<rows { for e in rowStart[r]..<rowStart[r + 1] { dense[r * inputs + Int(column[e])] += value[e] } }
+            for r in 0..<rows {
+                for e in rowStart[r]..<rowStart[r + 1] { dense[r * inputs + Int(column[e])] += value[e] }
+            }
             var denseOut = [Float](repeating: .nan, count: rows * n)
             for (begin, end) in [(0, 20), (20, rows)] {
                 spike_dense_rows_product_f32(level, dense, inputs, w, n, begin, end, &denseOut)
@@ -175,7 +192,9 @@ final class SparseInputTests: XCTestCase {
             let u = rng.nextUnit()
             return i / n == 3 ? 0 : u < 0.1 ? Float(u * 20 - 1) : 0  // row 3 empty; negative values too
         }
-        var rowStart = [0], column: [Int32] = [], value: [Float] = []
+        var rowStart = [0]
+        var column: [Int32] = []
+        var value: [Float] = []
         for r in 0..<rows {
             for j in 0..<n where x[r * n + j] != 0 {
                 column.append(Int32(j))
@@ -186,7 +205,8 @@ final class SparseInputTests: XCTestCase {
         for raw in 0...kernels_best_level().rawValue {
             let level = KernelLevel(rawValue: raw)
             var counts = [Int](repeating: -1, count: rows)
-            var columnOut = [Int32](repeating: -1, count: column.count), valueOut = [Float](repeating: .nan, count: value.count)
+            var columnOut = [Int32](repeating: -1, count: column.count)
+            var valueOut = [Float](repeating: .nan, count: value.count)
             for (begin, end) in [(0, 11), (11, rows)] {
                 spike_rows_count_f32(level, x, n, begin, end, &counts)
                 spike_rows_compress_f32(level, x, n, rowStart, begin, end, &columnOut, &valueOut)

@@ -12,7 +12,8 @@ final class PlotTests: XCTestCase {
         if let kept = ProcessInfo.processInfo.environment["PLOT_OUTPUT_DIR"] {
             directory = URL(fileURLWithPath: kept)
         } else {
-            let temporary = FileManager.default.temporaryDirectory.appendingPathComponent("plot-tests-\(UUID().uuidString)")
+            let temporary = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "plot-tests-\(UUID().uuidString)")
             addTeardownBlock { try? FileManager.default.removeItem(at: temporary) }
             directory = temporary
         }
@@ -49,7 +50,9 @@ final class PlotTests: XCTestCase {
         (0..<image.height).filter { y in columns.contains { image[$0, y].r < 128 } }
     }
 
-    private func assertColor(_ actual: RGBA, _ expected: RGBA, tolerance: Int = 0, _ message: String, line: UInt = #line) {
+    private func assertColor(
+        _ actual: RGBA, _ expected: RGBA, tolerance: Int = 0, _ message: String, line: UInt = #line
+    ) {
         let close = zip([actual.r, actual.g, actual.b], [expected.r, expected.g, expected.b])
             .allSatisfy { abs(Int($0) - Int($1)) <= tolerance }
         XCTAssertTrue(close, "\(message): got \(actual), expected \(expected)", line: line)
@@ -112,7 +115,8 @@ final class PlotTests: XCTestCase {
         let box = (50..<(50 + Int(metrics.width.rounded(.up)))).flatMap { x in (10..<45).map { image[x, $0].r } }
         XCTAssertGreaterThan(Set(box).count, 8, "grey levels in the label's box: \(Set(box).sorted())")
         // "x" stands on the baseline; g, y and p hang below it (a 5×7 bitmap font put them too high).
-        let x = inkedRows(image, columns: 10..<20), descended = inkedRows(image, columns: 50..<90)
+        let x = inkedRows(image, columns: 10..<20)
+        let descended = inkedRows(image, columns: 50..<90)
         XCTAssertEqual(x.max(), baseline - 1, "x ends on the baseline")
         XCTAssertEqual(x.count, 8, "x-height of DejaVu Sans at 14 px: \(x)")
         XCTAssertGreaterThanOrEqual(descended.max()!, baseline + 2, "descenders reach below the baseline: \(descended)")
@@ -184,7 +188,9 @@ final class PlotTests: XCTestCase {
         XCTAssertEqual(scale.upper, 1.0, accuracy: 1e-12)
         let ticks = AxisScale(lower: 0, upper: 1).ticks(target: 6)
         XCTAssertEqual(ticks.count, 6)
-        XCTAssertEqual(ticks.map { AxisScale(lower: 0, upper: 1).label($0, ticks: ticks) }, ["0.0", "0.2", "0.4", "0.6", "0.8", "1.0"])
+        XCTAssertEqual(
+            ticks.map { AxisScale(lower: 0, upper: 1).label($0, ticks: ticks) },
+            ["0.0", "0.2", "0.4", "0.6", "0.8", "1.0"])
         XCTAssertEqual(AxisScale(lower: -50, upper: 250).ticks(target: 4), [0, 100, 200])
         XCTAssertEqual(AxisScale(lower: -50, upper: 250).ticks(target: 7), [-50, 0, 50, 100, 150, 200, 250])
         XCTAssertEqual(AxisScale(lower: 0, upper: 1).label(2e-5, ticks: []), "2e-5")
@@ -241,15 +247,20 @@ final class PlotTests: XCTestCase {
         assertColor(image[Int(cell.x), Int(cell.y)], Colormap.viridis(34.0 / 46), "cell (4, 2) = 34")
         let missing = map.cellCenter(row: 5, column: 7, axes: axes)
         assertColor(image[Int(missing.x), Int(missing.y)], Heatmap.missing, "NaN cell")
-        assertColor(image[axes.plotArea.maxX + 29, axes.plotArea.y + 1], Colormap.viridis(1), tolerance: 3, "colorbar top")
-        assertColor(image[axes.plotArea.maxX + 29, axes.plotArea.maxY - 1], Colormap.viridis(0), tolerance: 3, "colorbar bottom")
+        assertColor(
+            image[axes.plotArea.maxX + 29, axes.plotArea.y + 1], Colormap.viridis(1), tolerance: 3, "colorbar top")
+        assertColor(
+            image[axes.plotArea.maxX + 29, axes.plotArea.maxY - 1], Colormap.viridis(0), tolerance: 3, "colorbar bottom"
+        )
 
         // Cell (r, c) holds 8r + c, so level 20 crosses column 0 halfway between rows 2 (16) and 3 (24).
         let line = MarchingSquares.segments(map.values, level: 20)
         XCTAssertTrue(line.contains { Set([$0.0, $0.1]).contains(Point(0, 2.5)) }, "\(line)")
         let column = map.cellCenter(row: 2, column: 0, axes: axes)
         let between = (column.y + map.cellCenter(row: 3, column: 0, axes: axes).y) / 2
-        let brightest = (-1...1).map { image[Int(column.x), Int(between) + $0] }.map { Int($0.r) + Int($0.g) + Int($0.b) }.max()!
+        let brightest = (-1...1).map { image[Int(column.x), Int(between) + $0] }.map {
+            Int($0.r) + Int($0.g) + Int($0.b)
+        }.max()!
         XCTAssertGreaterThan(brightest, 3 * 200, "the white contour line crosses column 0 at row 2.5")
 
         // The SVG embeds the 8×6 cells as one image that viewers must not smooth, under the white contour.
@@ -272,7 +283,8 @@ final class PlotTests: XCTestCase {
         let epochs = (1...20).map(Double.init)
         var plot = LinePlot(
             series: [
-                LineSeries(name: "LIF", x: epochs, y: epochs.map { 2 * exp(-$0 / 6) }, std: epochs.map { 0.3 * exp(-$0 / 6) }),
+                LineSeries(
+                    name: "LIF", x: epochs, y: epochs.map { 2 * exp(-$0 / 6) }, std: epochs.map { 0.3 * exp(-$0 / 6) }),
                 LineSeries(name: "QIF", x: epochs, y: epochs.map { 1.5 * exp(-$0 / 4) + 0.01 }),
             ],
             title: "training loss", xLabel: "epoch", yLabel: "loss", yLog: true)

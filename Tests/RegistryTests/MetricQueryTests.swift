@@ -59,7 +59,8 @@ final class MetricQueryTests: RegistryTestCase {
 
     /// A data folder's checksum covers every file's name and content, not the order they were written in.
     func testDataFolderDigest() throws {
-        let first = try temporaryDirectory(self), second = try temporaryDirectory(self)
+        let first = try temporaryDirectory(self)
+        let second = try temporaryDirectory(self)
         for (folder, order) in [(first, ["a.bin", "sub/b.bin"]), (second, ["sub/b.bin", "a.bin"])] {
             let sub = folder.appendingPathComponent("sub")
             try FileManager.default.createDirectory(at: sub, withIntermediateDirectories: true)

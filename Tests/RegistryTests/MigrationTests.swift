@@ -22,7 +22,8 @@ final class MigrationTests: RegistryTestCase {
             XCTAssertEqual(try registry.exportJSON(registry.runs()), try original.exportJSON(original.runs()))
             XCTAssertEqual(try registry.exportCSV(registry.runs()), try original.exportCSV(original.runs()))
             let study = try XCTUnwrap(registry.study(named: "lr"))
-            XCTAssertEqual(try registry.trials(in: study.id), try original.trials(in: XCTUnwrap(original.study(named: "lr")).id))
+            XCTAssertEqual(
+                try registry.trials(in: study.id), try original.trials(in: XCTUnwrap(original.study(named: "lr")).id))
         }
         // Ids were kept, and the copy's id generators continue after them.
         let next = try postgres.startRun(spec())
@@ -37,13 +38,16 @@ final class MigrationTests: RegistryTestCase {
             let existing = try target.startRun(spec(paper: "already-here"))
             XCTAssertThrowsError(try target.restore(try source.snapshot(), append: false)) { error in
                 XCTAssertEqual(
-                    error as? RegistryError, .targetNotEmpty(location: target.location.description, runs: 1, studies: 0))
+                    error as? RegistryError, .targetNotEmpty(location: target.location.description, runs: 1, studies: 0)
+                )
             }
             XCTAssertEqual(try target.runs().map(\.id), [existing], "a refused copy writes nothing")
 
             try target.restore(try source.snapshot(), append: true)
             let runs = try target.runs()
-            XCTAssertEqual(runs.map(\.id), [existing, RunID(existing.rawValue + 1), RunID(existing.rawValue + 2), RunID(existing.rawValue + 3)])
+            XCTAssertEqual(
+                runs.map(\.id),
+                [existing, RunID(existing.rawValue + 1), RunID(existing.rawValue + 2), RunID(existing.rawValue + 3)])
             XCTAssertEqual(runs.dropFirst().map(\.seed), try source.runs().map(\.seed))
             for (copy, original) in zip(runs.dropFirst(), try source.runs()) {
                 XCTAssertEqual(try target.metrics(of: copy.id).count, try source.metrics(of: original.id).count)
@@ -64,17 +68,21 @@ final class MigrationTests: RegistryTestCase {
     /// completed, a running and a queued trial.
     private func fill(_ registry: RunRegistry) throws {
         let diverged = try registry.startRun(spec(config: "{\"lr\": 0.5, \"name\": \"a,b\"}", seed: 0))
-        try registry.logMetrics(diverged, [
-            MetricPoint(split: "train", name: "loss", value: 2.25, epoch: 0, step: 10),
-            MetricPoint(split: "train", name: "loss", value: .nan, epoch: 1, step: 20),
-        ])
+        try registry.logMetrics(
+            diverged,
+            [
+                MetricPoint(split: "train", name: "loss", value: 2.25, epoch: 0, step: 10),
+                MetricPoint(split: "train", name: "loss", value: .nan, epoch: 1, step: 20),
+            ])
         try registry.finish(diverged, status: .failed, reason: "NaN loss")
         let good = try registry.startRun(spec(seed: 1))
-        try registry.logMetrics(good, [
-            MetricPoint(split: "val", name: "accuracy", value: 0.1 + 0.2, epoch: 0),
-            MetricPoint(split: "val", name: "accuracy", value: 1e-300, epoch: 1),
-            MetricPoint(split: "test", name: "accuracy", value: 83.125),
-        ])
+        try registry.logMetrics(
+            good,
+            [
+                MetricPoint(split: "val", name: "accuracy", value: 0.1 + 0.2, epoch: 0),
+                MetricPoint(split: "val", name: "accuracy", value: 1e-300, epoch: 1),
+                MetricPoint(split: "test", name: "accuracy", value: 83.125),
+            ])
         let file = try temporaryDirectory(self).appendingPathComponent("model.ckpt")
         try Data("weights".utf8).write(to: file)
         try registry.addArtifact(good, kind: "checkpoint", path: file.path)
@@ -84,7 +92,8 @@ final class MigrationTests: RegistryTestCase {
         var studySpec = StudySpec(name: "lr", experiment: "shd", objective: "val/accuracy", direction: .maximize)
         studySpec.workerCommand = ["snn-shd", "worker", "lr"]
         let study = try registry.createStudy(studySpec)
-        try registry.enqueue([["lr": .double(0.1)], ["lr": .double(0.01), "bn": .bool(true)], ["opt": .string("adam")]], in: study.id)
+        try registry.enqueue(
+            [["lr": .double(0.1)], ["lr": .double(0.01), "bn": .bool(true)], ["opt": .string("adam")]], in: study.id)
         let worker = Worker(host: "node-a", pid: 7)
         let first = try XCTUnwrap(registry.claim(from: study.id, worker: worker))
         try registry.complete(first.id, worker: worker, result: 0.3, run: good)

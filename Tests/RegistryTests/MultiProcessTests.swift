@@ -28,7 +28,8 @@ final class MultiProcessTests: RegistryTestCase {
                 guard let x = trial.parameters["x"]?.doubleValue else { return XCTFail("trial \(trial.id) lost its x") }
                 XCTAssertEqual(trial.result, x * x)
                 let owner = done.first { $0.trial == trial.id.description }?.worker
-                XCTAssertEqual(trial.worker?.hasSuffix(":\(owner ?? -1)"), true, "stored owner matches the reporting process")
+                XCTAssertEqual(
+                    trial.worker?.hasSuffix(":\(owner ?? -1)"), true, "stored owner matches the reporting process")
                 XCTAssertEqual(trial.runID?.description, done.first { $0.trial == trial.id.description }?.run)
             }
             let runs = try registry.runs()
@@ -56,7 +57,8 @@ final class MultiProcessTests: RegistryTestCase {
 
             let survivor = try launchWorker(location: location, mode: "drain")
             let output = try finish(survivor)
-            XCTAssertEqual(output.filter { $0.hasPrefix("done ") }.count, 4, "the survivor also finishes the dead worker's trial")
+            XCTAssertEqual(
+                output.filter { $0.hasPrefix("done ") }.count, 4, "the survivor also finishes the dead worker's trial")
 
             let trial = try registry.trial(trialID)
             XCTAssertEqual(trial.state, .completed)
@@ -69,7 +71,9 @@ final class MultiProcessTests: RegistryTestCase {
             let reopened = try RunRegistry.open(location: location)
             let run = try reopened.run(runID)
             XCTAssertEqual(run.status, .interrupted)
-            XCTAssertTrue(run.failureReason?.contains("process \(doomed.process.processIdentifier)") == true, run.failureReason ?? "nil")
+            XCTAssertTrue(
+                run.failureReason?.contains("process \(doomed.process.processIdentifier)") == true,
+                run.failureReason ?? "nil")
         }
     }
 
@@ -96,8 +100,9 @@ final class MultiProcessTests: RegistryTestCase {
     /// the throughput), out of the default suite: `make stress` runs it.
     func testClaimThroughputUnderContention() throws {
         guard ProcessInfo.processInfo.environment["SNN_STRESS_TESTS"] == "1" else {
-            throw XCTSkip("stress test: run it with `make stress` (or SNN_STRESS_TESTS=1 swift test … --filter "
-                + "MultiProcessTests.testClaimThroughputUnderContention)")
+            throw XCTSkip(
+                "stress test: run it with `make stress` (or SNN_STRESS_TESTS=1 swift test … --filter "
+                    + "MultiProcessTests.testClaimThroughputUnderContention)")
         }
         try forEachBackend { backend in try claimUnderContention(backend, workers: 8, trials: 2000) }
     }
@@ -119,9 +124,10 @@ final class MultiProcessTests: RegistryTestCase {
         XCTAssertEqual(trials.count, trialCount)
         XCTAssertTrue(trials.allSatisfy { $0.state == .completed && $0.attempts == 1 }, "each trial claimed once")
         XCTAssertEqual(trials.map(\.result), trials.map { Double($0.number) })
-        print("\(backend): \(workerCount) processes claimed and completed \(trialCount) trials in "
-            + "\(String(format: "%.2f", seconds)) s (\(Int(Double(trialCount) / seconds)) trials/s; per worker "
-            + "\(counts.joined().map(String.init).joined(separator: " ")))")
+        print(
+            "\(backend): \(workerCount) processes claimed and completed \(trialCount) trials in "
+                + "\(String(format: "%.2f", seconds)) s (\(Int(Double(trialCount) / seconds)) trials/s; per worker "
+                + "\(counts.joined().map(String.init).joined(separator: " ")))")
     }
 
     // MARK: Helpers
@@ -134,7 +140,8 @@ final class MultiProcessTests: RegistryTestCase {
     private func makeStudy(_ backend: Backend, trials: Int) throws -> (RunRegistry, Study, String) {
         let location = try freshLocation(backend)
         let registry = try RunRegistry.open(location: location)
-        let study = try registry.createStudy(StudySpec(name: "mp", experiment: "mp", objective: "val/loss", direction: .minimize))
+        let study = try registry.createStudy(
+            StudySpec(name: "mp", experiment: "mp", objective: "val/loss", direction: .minimize))
         try registry.enqueue((0..<trials).map { ["x": .double(Double($0) / 4)] }, in: study.id)
         return (registry, study, location)
     }

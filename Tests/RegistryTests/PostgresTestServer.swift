@@ -2,7 +2,7 @@ import Foundation
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A throwaway PostgreSQL server for the registry tests, from the distribution's server binaries
@@ -40,9 +40,12 @@ final class PostgresTestServer: Sendable {
         self.binaries = binaries
         directory = URL(fileURLWithPath: "/tmp/snn-pg-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        if Self.asRoot { try Self.run(URL(fileURLWithPath: "/bin/chown"), ["postgres:postgres", directory.path], asPostgres: false) }
+        if Self.asRoot {
+            try Self.run(URL(fileURLWithPath: "/bin/chown"), ["postgres:postgres", directory.path], asPostgres: false)
+        }
         let data = directory.appendingPathComponent("data").path
-        try Self.run(binaries.appendingPathComponent("initdb"), ["-D", data, "-A", "trust", "-U", "postgres", "--no-sync"])
+        try Self.run(
+            binaries.appendingPathComponent("initdb"), ["-D", data, "-A", "trust", "-U", "postgres", "--no-sync"])
         let settings = "-k \(directory.path) -c listen_addresses= -c fsync=off -c max_connections=100"
         try Self.run(
             binaries.appendingPathComponent("pg_ctl"),
@@ -58,7 +61,9 @@ final class PostgresTestServer: Sendable {
     /// Creates an empty database and returns its registry location.
     func createDatabase() throws -> String {
         let name = "registry_" + UUID().uuidString.prefix(12).lowercased().replacingOccurrences(of: "-", with: "")
-        try Self.run(binaries.appendingPathComponent("createdb"), ["-h", directory.path, "-U", "postgres", name], asPostgres: false)
+        try Self.run(
+            binaries.appendingPathComponent("createdb"), ["-h", directory.path, "-U", "postgres", name],
+            asPostgres: false)
         return location(database: name)
     }
 
@@ -69,7 +74,8 @@ final class PostgresTestServer: Sendable {
     /// Restarts the server, which drops every client connection.
     func restart() throws {
         try Self.run(
-            binaries.appendingPathComponent("pg_ctl"), ["-D", directory.appendingPathComponent("data").path, "-m", "fast", "-w", "restart"])
+            binaries.appendingPathComponent("pg_ctl"),
+            ["-D", directory.appendingPathComponent("data").path, "-m", "fast", "-w", "restart"])
     }
 
     /// Runs SQL with psql in the database of `location`, for tests that tamper with a registry.
@@ -80,7 +86,8 @@ final class PostgresTestServer: Sendable {
         let database = location[start..<end]
         try Self.run(
             binaries.appendingPathComponent("psql"),
-            ["-h", directory.path, "-U", "postgres", "-v", "ON_ERROR_STOP=1", "-q", "-c", sql, String(database)], asPostgres: false)
+            ["-h", directory.path, "-U", "postgres", "-v", "ON_ERROR_STOP=1", "-q", "-c", sql, String(database)],
+            asPostgres: false)
     }
 
     struct ServerError: Error, CustomStringConvertible {
@@ -105,7 +112,8 @@ final class PostgresTestServer: Sendable {
     /// leaves running would hold open forever.
     static func run(_ tool: URL, _ arguments: [String], asPostgres: Bool = true) throws {
         // `env -C /tmp`: the postgres user must be able to enter its working directory.
-        let command = asPostgres && asRoot
+        let command =
+            asPostgres && asRoot
             ? ["/usr/sbin/runuser", "-u", "postgres", "--", "/usr/bin/env", "-C", "/tmp", tool.path] + arguments
             : [tool.path] + arguments
         let outputPath = "/tmp/snn-pg-tool-\(UUID().uuidString)"
@@ -116,15 +124,19 @@ final class PostgresTestServer: Sendable {
         posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
         let argv = command.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
+        defer { for argument in argv { free(argument) } }
         var pid: pid_t = 0
         let spawned = posix_spawn(&pid, command[0], &actions, nil, argv, environ)
-        guard spawned == 0 else { throw ServerError(message: "cannot start \(command[0]): \(String(cString: strerror(spawned)))") }
+        guard spawned == 0 else {
+            throw ServerError(message: "cannot start \(command[0]): \(String(cString: strerror(spawned)))")
+        }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
         guard status == 0 else {
             let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
-            throw ServerError(message: "\(tool.lastPathComponent) \(arguments.joined(separator: " ")) failed (status \(status)): \(text)")
+            throw ServerError(
+                message:
+                    "\(tool.lastPathComponent) \(arguments.joined(separator: " ")) failed (status \(status)): \(text)")
         }
     }
 }

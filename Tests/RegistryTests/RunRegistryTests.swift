@@ -9,10 +9,12 @@ final class RunRegistryTests: RegistryTestCase {
         try forEachBackend { backend in
             let registry = try makeRegistry(backend)
             let run = try registry.startRun(spec(seed: 7))
-            try registry.logMetrics(run, [
-                MetricPoint(split: "train", name: "loss", value: 2.5, epoch: 0),
-                MetricPoint(split: "test", name: "accuracy", value: 0.5, epoch: 0),
-            ])
+            try registry.logMetrics(
+                run,
+                [
+                    MetricPoint(split: "train", name: "loss", value: 2.5, epoch: 0),
+                    MetricPoint(split: "test", name: "accuracy", value: 0.5, epoch: 0),
+                ])
             try registry.logMetric(run, MetricPoint(split: "train", name: "loss", value: .nan, epoch: 1, step: 40))
             try registry.logMetric(run, MetricPoint(split: "test", name: "accuracy", value: 0.75, epoch: 1))
             try registry.finish(run, status: .completed)
@@ -67,9 +69,13 @@ final class RunRegistryTests: RegistryTestCase {
 
     func testEncodableConfigIsStoredWithSortedKeys() throws {
         try forEachBackend { backend in
-            struct Config: Encodable { var width = 128; var lr = 0.001 }
+            struct Config: Encodable {
+                var width = 128
+                var lr = 0.001
+            }
             let registry = try makeRegistry(backend)
-            let run = try registry.startRun(try RunSpec(experiment: "e", paper: "p", config: Config(), provenance: testProvenance))
+            let run = try registry.startRun(
+                try RunSpec(experiment: "e", paper: "p", config: Config(), provenance: testProvenance))
             XCTAssertEqual(try registry.run(run).configJSON, "{\"lr\":0.001,\"width\":128}")
         }
     }
@@ -86,7 +92,9 @@ final class RunRegistryTests: RegistryTestCase {
             XCTAssertEqual(artifact.bytes, 6)
             XCTAssertEqual(try registry.artifacts(of: run), [artifact])
             XCTAssertThrowsError(try registry.addArtifact(run, kind: "figure", path: file.path + ".missing")) { error in
-                guard case .artifactUnreadable(let path, _) = error as? RegistryError else { return XCTFail("\(error)") }
+                guard case .artifactUnreadable(let path, _) = error as? RegistryError else {
+                    return XCTFail("\(error)")
+                }
                 XCTAssertEqual(path, file.path + ".missing")
             }
         }
@@ -120,7 +128,9 @@ final class RunRegistryTests: RegistryTestCase {
             let reopened = try RunRegistry.open(location: location, options: options)
             let interrupted = try reopened.run(quiet)
             XCTAssertEqual(interrupted.status, .interrupted)
-            XCTAssertTrue(interrupted.failureReason?.hasPrefix("no heartbeat since") == true, "\(interrupted.failureReason ?? "nil")")
+            XCTAssertTrue(
+                interrupted.failureReason?.hasPrefix("no heartbeat since") == true,
+                "\(interrupted.failureReason ?? "nil")")
             XCTAssertEqual(interrupted.endedAt, interrupted.heartbeatAt)
             XCTAssertEqual(try reopened.run(beating).status, .running)
         }
@@ -151,9 +161,12 @@ final class RunRegistryTests: RegistryTestCase {
     func testSummaryTakesNewestRunPerSeedAndMatchesConfig() throws {
         try forEachBackend { backend in
             let registry = try makeRegistry(backend)
-            func completed(seed: Int, accuracy: Double, config: String = "{\"timesteps\": 100}", status: RunStatus = .completed) throws {
+            func completed(
+                seed: Int, accuracy: Double, config: String = "{\"timesteps\": 100}", status: RunStatus = .completed
+            ) throws {
                 let run = try registry.startRun(spec(config: config, seed: seed))
-                try registry.logMetric(run, MetricPoint(split: "test", name: "accuracy", value: accuracy - 10, epoch: 0))
+                try registry.logMetric(
+                    run, MetricPoint(split: "test", name: "accuracy", value: accuracy - 10, epoch: 0))
                 try registry.logMetric(run, MetricPoint(split: "test", name: "accuracy", value: accuracy, epoch: 1))
                 try registry.finish(run, status: status)
             }
@@ -190,7 +203,8 @@ final class RunRegistryTests: RegistryTestCase {
             XCTAssertTrue(csv[0].hasSuffix(",config,test/accuracy"), String(csv[0]))
             XCTAssertTrue(csv[1].hasSuffix(",\"{\"\"name\"\": \"\"a,b\"\"}\",0.9"), String(csv[1]))
 
-            let json = try JSONSerialization.jsonObject(with: Data(try registry.exportJSON(runs).utf8)) as? [[String: Any]]
+            let json =
+                try JSONSerialization.jsonObject(with: Data(try registry.exportJSON(runs).utf8)) as? [[String: Any]]
             let object = try XCTUnwrap(json?.first)
             XCTAssertEqual(object["seed"] as? Int, 3)
             XCTAssertEqual((object["config"] as? [String: Any])?["name"] as? String, "a,b")
@@ -204,7 +218,8 @@ final class RegistryFileTests: RegistryTestCase {
         let path = try temporaryDirectory(self).appendingPathComponent("r.sqlite").path
         let registry = try RunRegistry.open(path: path)
         _ = try registry.startRun(spec())
-        XCTAssertTrue(FileManager.default.fileExists(atPath: path + "-wal"), "WAL mode keeps a -wal file beside the database")
+        XCTAssertTrue(
+            FileManager.default.fileExists(atPath: path + "-wal"), "WAL mode keeps a -wal file beside the database")
     }
 
     func testRegistryWrittenByANewerToolkitIsRefused() throws {
@@ -223,7 +238,8 @@ final class RegistryFileTests: RegistryTestCase {
             }
             let shown = try RegistryLocation(location).description
             XCTAssertThrowsError(try RunRegistry.open(location: location)) { error in
-                XCTAssertEqual(error as? RegistryError, .newerSchema(path: shown, unknownMigrations: ["v99: from the future"]))
+                XCTAssertEqual(
+                    error as? RegistryError, .newerSchema(path: shown, unknownMigrations: ["v99: from the future"]))
             }
         }
     }
@@ -243,7 +259,8 @@ final class RegistryFileTests: RegistryTestCase {
             for (seed, offset) in [(0, 0.0), (1, 2.0)] {
                 let run = try registry.startRun(spec(seed: seed))
                 for epoch in 0..<3 {
-                    try registry.logMetric(run, MetricPoint(split: "val", name: "loss", value: Double(epoch) + offset, epoch: epoch))
+                    try registry.logMetric(
+                        run, MetricPoint(split: "val", name: "loss", value: Double(epoch) + offset, epoch: epoch))
                 }
                 try registry.finish(run, status: .completed)
             }

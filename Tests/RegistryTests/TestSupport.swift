@@ -43,9 +43,12 @@ class RegistryTestCase: XCTestCase {
         }
     }
 
-    override func recordFailure(withDescription description: String, inFile filePath: String, atLine lineNumber: Int, expected: Bool) {
+    override func recordFailure(
+        withDescription description: String, inFile filePath: String, atLine lineNumber: Int, expected: Bool
+    ) {
         let label = backend.map { "[\($0.rawValue)] " } ?? ""
-        super.recordFailure(withDescription: label + description, inFile: filePath, atLine: lineNumber, expected: expected)
+        super.recordFailure(
+            withDescription: label + description, inFile: filePath, atLine: lineNumber, expected: expected)
     }
 
     /// The location of a new, empty registry on `backend`: a file in a temporary directory, or a
@@ -58,8 +61,11 @@ class RegistryTestCase: XCTestCase {
     }
 
     /// Opens a new registry on `backend`, on `clock` when given.
-    func makeRegistry(_ backend: Backend, clock: ManualClock? = nil, staleAfter: TimeInterval = 300) throws -> RunRegistry {
-        try RunRegistry.open(location: try freshLocation(backend), options: options(clock: clock, staleAfter: staleAfter))
+    func makeRegistry(_ backend: Backend, clock: ManualClock? = nil, staleAfter: TimeInterval = 300) throws
+        -> RunRegistry
+    {
+        try RunRegistry.open(
+            location: try freshLocation(backend), options: options(clock: clock, staleAfter: staleAfter))
     }
 
     func options(clock: ManualClock? = nil, staleAfter: TimeInterval = 300) -> RegistryOptions {

@@ -8,7 +8,8 @@ final class TrialQueueTests: RegistryTestCase {
     let bob = Worker(host: "node-b", pid: 22)
 
     func studySpec(maxAttempts: Int = 3) -> StudySpec {
-        StudySpec(name: "lr-search", experiment: "shd", objective: "val/loss", direction: .minimize, maxAttempts: maxAttempts)
+        StudySpec(
+            name: "lr-search", experiment: "shd", objective: "val/loss", direction: .minimize, maxAttempts: maxAttempts)
     }
 
     func testCreateStudyIsIdempotentAndRejectsChangedSettings() throws {
@@ -48,7 +49,8 @@ final class TrialQueueTests: RegistryTestCase {
             let queue: any TrialQueue = try makeRegistry(backend)
             let study = try queue.createStudy(studySpec())
             try queue.enqueue([["lr": .double(0.1)], ["lr": .double(0.01)]], in: study.id)
-            let more = try queue.enqueue([["lr": .double(0.001), "width": .int(64), "bn": .bool(true), "opt": .string("adam")]], in: study.id)
+            let more = try queue.enqueue(
+                [["lr": .double(0.001), "width": .int(64), "bn": .bool(true), "opt": .string("adam")]], in: study.id)
             XCTAssertEqual(more.map(\.number), [2])
 
             let first = try XCTUnwrap(try queue.claim(from: study.id, worker: alice))
@@ -73,10 +75,13 @@ final class TrialQueueTests: RegistryTestCase {
             try queue.enqueue([["lr": .double(0.1)], ["lr": .double(0.2)]], in: study.id)
             let trial = try XCTUnwrap(try queue.claim(from: study.id, worker: alice))
             XCTAssertThrowsError(try queue.complete(trial.id, worker: bob, result: 1, run: nil)) { error in
-                XCTAssertEqual(error as? RegistryError, .trialNotOwned(trial.id, worker: "node-b:22", state: .running, owner: "node-a:11"))
+                XCTAssertEqual(
+                    error as? RegistryError,
+                    .trialNotOwned(trial.id, worker: "node-b:22", state: .running, owner: "node-a:11"))
             }
             try queue.complete(trial.id, worker: alice, result: 0.25, run: nil)
-            XCTAssertThrowsError(try queue.heartbeat(trial.id, worker: alice), "a completed trial takes no more heartbeats")
+            XCTAssertThrowsError(
+                try queue.heartbeat(trial.id, worker: alice), "a completed trial takes no more heartbeats")
 
             let other = try XCTUnwrap(try queue.claim(from: study.id, worker: bob))
             try queue.fail(other.id, worker: bob, reason: "diverged")
@@ -106,7 +111,8 @@ final class TrialQueueTests: RegistryTestCase {
             XCTAssertEqual(retaken.id, trial.id)
             XCTAssertEqual(retaken.attempts, 2)
             XCTAssertTrue(retaken.lastError?.hasPrefix("no heartbeat since") == true)
-            XCTAssertThrowsError(try registry.complete(trial.id, worker: alice, result: 1, run: nil), "alice came back too late")
+            XCTAssertThrowsError(
+                try registry.complete(trial.id, worker: alice, result: 1, run: nil), "alice came back too late")
             try registry.complete(trial.id, worker: bob, result: 2, run: nil)
             XCTAssertEqual(try registry.trial(trial.id).result, 2)
         }

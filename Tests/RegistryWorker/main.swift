@@ -28,7 +28,8 @@ func say(_ line: String) {
 do {
     let registry = try RunRegistry.open(location: location)
     if mode == "create" {
-        _ = try registry.createStudy(StudySpec(name: studyName, experiment: "mp", objective: "val/loss", direction: .minimize))
+        _ = try registry.createStudy(
+            StudySpec(name: studyName, experiment: "mp", objective: "val/loss", direction: .minimize))
         let run = try registry.startRun(RunSpec(experiment: "mp", paper: "test"))
         try registry.finish(run, status: .completed)
         say("created \(run)")
@@ -51,15 +52,17 @@ do {
         guard let x = trial.parameters["x"]?.doubleValue else {
             throw RegistryError.invalidJSON(field: "parameters of trial \(trial.id)", reason: "no number x")
         }
-        let run = try registry.startRun(RunSpec(
-            experiment: study.spec.experiment, paper: "test", configJSON: "{\"x\": \(x)}", seed: trial.number,
-            provenance: provenance))
+        let run = try registry.startRun(
+            RunSpec(
+                experiment: study.spec.experiment, paper: "test", configJSON: "{\"x\": \(x)}", seed: trial.number,
+                provenance: provenance))
         if mode == "hang" {
             say("claimed \(trial.id) \(run)")
             while true { sleep(60) }
         }
         for epoch in 0..<3 {
-            try registry.logMetric(run, MetricPoint(split: "val", name: "loss", value: x * x + Double(epoch), epoch: epoch))
+            try registry.logMetric(
+                run, MetricPoint(split: "val", name: "loss", value: x * x + Double(epoch), epoch: epoch))
             try registry.heartbeat(trial.id, worker: worker)
         }
         usleep(2_000)  // Long enough for the other workers to interleave their claims.

@@ -43,8 +43,9 @@ final class ReportTests: XCTestCase {
     }
 
     func comparison(_ variant: [Double], _ baseline: [Double], lowerIsBetter: Bool = false) throws -> SeedComparison {
-        try SeedComparison(variant: summary(variant), baseline: summary(baseline, firstRun: 100), lowerIsBetter: lowerIsBetter,
-                           metric: "test/accuracy")
+        try SeedComparison(
+            variant: summary(variant), baseline: summary(baseline, firstRun: 100), lowerIsBetter: lowerIsBetter,
+            metric: "test/accuracy")
     }
 
     func testEveryComparisonVerdictIsReachable() throws {
@@ -70,8 +71,9 @@ final class ReportTests: XCTestCase {
         let expected = (1.959_963_984_540_054 + 0.841_621_233_572_914) * (sa * sa / 3 + sb * sb / 2).squareRoot()
         XCTAssertEqual(try XCTUnwrap(result.minimalDetectableDifference), expected, accuracy: 1e-12)
         XCTAssertEqual(try XCTUnwrap(result.difference), 0.82 - 0.73, accuracy: 1e-12)
-        XCTAssertEqual(result.noise { String(format: "%.3f", $0) },
-                       String(format: "seed std 0.020 (n = 3) vs %.3f (n = 2); MDD %.3f", sb, expected))
+        XCTAssertEqual(
+            result.noise { String(format: "%.3f", $0) },
+            String(format: "seed std 0.020 (n = 3) vs %.3f (n = 2); MDD %.3f", sb, expected))
         XCTAssertNil(try comparison([0.8], [0.7, 0.71]).minimalDetectableDifference)
     }
 
@@ -115,12 +117,21 @@ final class ReportTests: XCTestCase {
             (beats("strong", "weak", lower: true), .notReproduced), (beats("close", "weak"), .inconclusive),
             (beats("single", "weak"), .inconclusive), (beats("strong", "missing"), .notYetRun),
             (beats("missing", "weak"), .notYetRun),
-            (Claim(id: "A", text: "one seed at the paper's number", paperValue: 0.95, query: query("single"),
-                   rule: .atLeast(margin: 0)), .inconclusive),
-            (Claim(id: "B", text: "absolute, synthetic", paperValue: 0.9, query: query("strong"),
-                   rule: .notJudgedOnSyntheticData), .notJudgedSyntheticData),
-            (Claim(id: "C", text: "absolute, synthetic, no runs", paperValue: 0.9, query: query("missing"),
-                   rule: .notJudgedOnSyntheticData), .notYetRun),
+            (
+                Claim(
+                    id: "A", text: "one seed at the paper's number", paperValue: 0.95, query: query("single"),
+                    rule: .atLeast(margin: 0)), .inconclusive
+            ),
+            (
+                Claim(
+                    id: "B", text: "absolute, synthetic", paperValue: 0.9, query: query("strong"),
+                    rule: .notJudgedOnSyntheticData), .notJudgedSyntheticData
+            ),
+            (
+                Claim(
+                    id: "C", text: "absolute, synthetic, no runs", paperValue: 0.9, query: query("missing"),
+                    rule: .notJudgedOnSyntheticData), .notYetRun
+            ),
         ]
         for (claim, verdict) in cases {
             XCTAssertEqual(try generator.evaluate(claim).verdict, verdict, claim.text)
@@ -128,8 +139,10 @@ final class ReportTests: XCTestCase {
         let result = try generator.evaluate(beats("strong", "weak"))
         XCTAssertEqual(result.noise, "seed std 0.010 (n = 3) vs 0.010 (n = 3); MDD 0.023")
         XCTAssertEqual(result.baseline?.n, 3)
-        for claim in [beats("broken", "weak"), beats("weak", "broken"),
-                      Claim(id: "D", text: "absolute", paperValue: 0.9, query: query("broken"), rule: .within(1))] {
+        for claim in [
+            beats("broken", "weak"), beats("weak", "broken"),
+            Claim(id: "D", text: "absolute", paperValue: 0.9, query: query("broken"), rule: .within(1)),
+        ] {
             XCTAssertThrowsError(try generator.evaluate(claim), claim.text) { error in
                 XCTAssertTrue("\(error)".contains("test/accuracy is nan"), "\(error)")
             }
@@ -144,8 +157,10 @@ final class ReportTests: XCTestCase {
         ] {
             XCTAssertTrue(markdown.contains(row), markdown)
         }
-        XCTAssertTrue(markdown.contains("Verdicts: 1 reproduced, 2 not reproduced, 3 inconclusive, "
-            + "1 not judged: synthetic data, 3 not yet run."), markdown)
+        XCTAssertTrue(
+            markdown.contains(
+                "Verdicts: 1 reproduced, 2 not reproduced, 3 inconclusive, "
+                    + "1 not judged: synthetic data, 3 not yet run."), markdown)
         XCTAssertTrue(markdown.contains("\n\n> **Synthetic data.** x\n"), markdown)
     }
 
@@ -170,16 +185,18 @@ final class ReportTests: XCTestCase {
             runs.append(try registry.startRun(run))
         }
         let lines = try ReportGenerator(registry: registry).provenance(of: runs + [runs[0]])
-        XCTAssertEqual(lines, [
-            "## Provenance", "",
-            "| Code (git commit) | Working tree | Runs |", "| --- | --- | --- |",
-            "| `0123456789abcdef0123456789abcdef01234567` | clean | 1, 3 |",
-            "| `feedface` | uncommitted changes | 2 |", "",
-            "| Data file | SHA-256 | Runs |", "| --- | --- | --- |",
-            "| `train.h5` | `ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad` | 1, 2 |", "",
-            "No data file checksums recorded with runs 3 (made before they were recorded, or "
-                + "reading no data files of their own).",
-        ])
+        XCTAssertEqual(
+            lines,
+            [
+                "## Provenance", "",
+                "| Code (git commit) | Working tree | Runs |", "| --- | --- | --- |",
+                "| `0123456789abcdef0123456789abcdef01234567` | clean | 1, 3 |",
+                "| `feedface` | uncommitted changes | 2 |", "",
+                "| Data file | SHA-256 | Runs |", "| --- | --- | --- |",
+                "| `train.h5` | `ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad` | 1, 2 |", "",
+                "No data file checksums recorded with runs 3 (made before they were recorded, or "
+                    + "reading no data files of their own).",
+            ])
         let none = try ReportGenerator(registry: registry).provenance(of: [])
         XCTAssertEqual(none, ["## Provenance", "", "*No runs yet.*"])
     }
@@ -219,14 +236,17 @@ final class ReportTests: XCTestCase {
                     query: MetricQuery(paper: "fixture-paper", neuron: "cf", split: "test", name: "accuracy"),
                     rule: .within(1.0), decimals: 1),
             ],
-            figures: [ReportFigure(path: "figures/accuracy.png", caption: "Test accuracy per epoch, mean ± std over seeds")],
+            figures: [
+                ReportFigure(path: "figures/accuracy.png", caption: "Test accuracy per epoch, mean ± std over seeds")
+            ],
             note: "Smoke-sized fixture; the numbers are made up."),
         ReportSection(
             title: "Spike counts",
             claims: [
                 Claim(
                     id: "C4", text: "LIF fires at most 9 spikes | neuron", paperValue: 9,
-                    query: MetricQuery(paper: "fixture-paper", neuron: "lif", split: "test", name: "spikes", reduction: .max),
+                    query: MetricQuery(
+                        paper: "fixture-paper", neuron: "lif", split: "test", name: "spikes", reduction: .max),
                     rule: .atMost(margin: 0), decimals: 3)
             ]),
     ]

@@ -16,11 +16,12 @@ final class DeterminismTests: XCTestCase {
 
     /// The smoke preset's options in `directory`, or `--resume`'s (which takes the stored config).
     static func options(in directory: URL, _ extra: [String]) throws -> ExperimentOptions {
-        try ExperimentOptions.parse((extra.contains("--resume") ? [] : ["--preset", "smoke"]) + [
-            "--registry", directory.appendingPathComponent("registry.sqlite").path,
-            "--output-dir", directory.appendingPathComponent("runs").path,
-            "--data-dir", directory.appendingPathComponent("data").path, "--quiet",
-        ] + extra)
+        try ExperimentOptions.parse(
+            (extra.contains("--resume") ? [] : ["--preset", "smoke"]) + [
+                "--registry", directory.appendingPathComponent("registry.sqlite").path,
+                "--output-dir", directory.appendingPathComponent("runs").path,
+                "--data-dir", directory.appendingPathComponent("data").path, "--quiet",
+            ] + extra)
     }
 
     static func runner() -> ExperimentRunner<SHDTraining> {
@@ -83,7 +84,8 @@ final class DeterminismTests: XCTestCase {
         var killed: RunID?
         while Date() < deadline, killed == nil {
             if let run = try registry.runs().first(where: { $0.id != reference.run }),
-               try registry.artifacts(of: run.id).filter({ $0.kind == TrainingLoop.checkpointKind }).count >= 2 {
+                try registry.artifacts(of: run.id).filter({ $0.kind == TrainingLoop.checkpointKind }).count >= 2
+            {
                 kill(trainer.processIdentifier, SIGKILL)
                 killed = run.id
             }

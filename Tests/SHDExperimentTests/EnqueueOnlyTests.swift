@@ -19,7 +19,8 @@ final class EnqueueOnlyTests: XCTestCase {
         let first = try stopped { try pipeline.search("qif-exact") }
         XCTAssertEqual(first.open, plan.workers)
         let study = try XCTUnwrap(try pipeline.registry.study(named: first.study))
-        XCTAssertEqual(try pipeline.registry.trials(in: study.id).map(\.state), Array(repeating: .queued, count: plan.workers))
+        XCTAssertEqual(
+            try pipeline.registry.trials(in: study.id).map(\.state), Array(repeating: .queued, count: plan.workers))
         XCTAssertTrue(try pipeline.registry.runs().isEmpty)
 
         // Rerunning while the trials are still open enqueues nothing more.
@@ -28,14 +29,16 @@ final class EnqueueOnlyTests: XCTestCase {
 
         // A cluster task: the study's recorded command, run here in process.
         try runRecordedWorker(of: study, runner: runner)
-        XCTAssertEqual(try pipeline.registry.trials(in: study.id).map(\.state), Array(repeating: .completed, count: plan.workers))
+        XCTAssertEqual(
+            try pipeline.registry.trials(in: study.id).map(\.state), Array(repeating: .completed, count: plan.workers))
 
         // Rerunning picks up the results and enqueues the next round, up to the budget.
         let second = try stopped { try pipeline.search("qif-exact") }
         XCTAssertEqual(second.study, first.study)
         XCTAssertEqual(second.open, min(plan.workers, plan.trials - plan.workers))
-        XCTAssertEqual(try pipeline.registry.trials(in: study.id).filter { $0.state == .queued }.map(\.number),
-                       Array(plan.workers..<plan.workers + second.open))
+        XCTAssertEqual(
+            try pipeline.registry.trials(in: study.id).filter { $0.state == .queued }.map(\.number),
+            Array(plan.workers..<plan.workers + second.open))
     }
 
     func testSeedsEnqueueEverySeedAndStop() throws {
@@ -44,7 +47,8 @@ final class EnqueueOnlyTests: XCTestCase {
         XCTAssertEqual(left.open, pipeline.config.value.seeds.count)
         let study = try XCTUnwrap(try pipeline.registry.study(named: left.study))
         XCTAssertEqual(
-            try pipeline.registry.trials(in: study.id).compactMap { $0.parameters["seed"] }, pipeline.config.value.seeds.map { .int($0) })
+            try pipeline.registry.trials(in: study.id).compactMap { $0.parameters["seed"] },
+            pipeline.config.value.seeds.map { .int($0) })
         XCTAssertEqual(Array(study.spec.workerCommand.dropFirst().prefix(2)), ["worker", left.study])
         XCTAssertTrue(try pipeline.registry.runs().isEmpty)
     }

@@ -12,7 +12,8 @@ import XCTest
 @testable import SHDExperiment
 
 /// The repository's root, found from this file so tests do not depend on the working directory.
-let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()
 let presets = repositoryRoot.appendingPathComponent("papers/wenig2026-qif-shd/configs")
 
 /// A quiet smoke-preset pipeline (with `overrides`, `key.path=value`) with its registry, data
@@ -20,12 +21,14 @@ let presets = repositoryRoot.appendingPathComponent("papers/wenig2026-qif-shd/co
 func smokePipeline(
     in directory: URL, overrides: [String] = []
 ) throws -> (pipeline: SHDPipeline, runner: ExperimentRunner<SHDTraining>, options: ExperimentOptions) {
-    let options = try ExperimentOptions.parse([
-        "--preset", "smoke", "--registry", directory.appendingPathComponent("registry.sqlite").path,
-        "--output-dir", directory.appendingPathComponent("runs").path,
-        "--data-dir", directory.appendingPathComponent("data").path, "--quiet",
-    ] + overrides.flatMap { ["--set", $0] })
-    let runner = ExperimentRunner<SHDTraining>(experiment: "shd", paper: SHDReport.paper, presets: presets, interrupt: InterruptFlag())
+    let options = try ExperimentOptions.parse(
+        [
+            "--preset", "smoke", "--registry", directory.appendingPathComponent("registry.sqlite").path,
+            "--output-dir", directory.appendingPathComponent("runs").path,
+            "--data-dir", directory.appendingPathComponent("data").path, "--quiet",
+        ] + overrides.flatMap { ["--set", $0] })
+    let runner = ExperimentRunner<SHDTraining>(
+        experiment: "shd", paper: SHDReport.paper, presets: presets, interrupt: InterruptFlag())
     return (try SHDPipeline(options: options, runner: runner) { _ in }, runner, options)
 }
 
@@ -40,9 +43,12 @@ func smokeConfig(_ overrides: [String] = []) throws -> SHDConfig {
 final class SHDConfigTests: XCTestCase {
     func testEveryPresetLoadsAndValidates() throws {
         for preset in ["smoke", "cpu", "paper"] {
-            let config = try ConfigLoader.load(SHDConfig.self, from: .preset(name: preset, experiment: "shd", directory: presets)).value
+            let config = try ConfigLoader.load(
+                SHDConfig.self, from: .preset(name: preset, experiment: "shd", directory: presets)
+            ).value
             XCTAssertTrue(config.isEventDriven, preset)
-            XCTAssertGreaterThanOrEqual(config.seeds.count, preset == "smoke" ? 2 : 3, "\(preset): seeds for mean ± std")
+            XCTAssertGreaterThanOrEqual(
+                config.seeds.count, preset == "smoke" ? 2 : 3, "\(preset): seeds for mean ± std")
             XCTAssertFalse(config.search.space.dimensions.isEmpty, "\(preset): a search space")
             for neuron in SHDPipeline.discreteNeurons {
                 let space = config.discrete.space[neuron]?.dimensions ?? [:]
@@ -76,7 +82,10 @@ final class SHDCommandLineTests: XCTestCase {
         FileManager.default.createFile(atPath: existing.path, contents: Data())
         let cases: [([String], String)] = [
             (["train", "--train-file", existing.path], "--train-file and --test-file go together"),
-            (["train", "--train-file", existing.path, "--test-file", "/nonexistent/test.h5"], "/nonexistent/test.h5: no such file"),
+            (
+                ["train", "--train-file", existing.path, "--test-file", "/nonexistent/test.h5"],
+                "/nonexistent/test.h5: no such file"
+            ),
             (["train", "--epochs", "0"], "--epochs must be at least 1"),
             (["train", "--preset", "smoke", "--config", "x.json"], "--preset and --config"),
             (["train", "--set", "nonsense"], "nonsense"),
@@ -93,9 +102,12 @@ final class SHDCommandLineTests: XCTestCase {
 
     func testDataFlagsBecomeOverrides() throws {
         let directory = try temporaryDirectory(self)
-        for name in ["a.h5", "b.h5"] { FileManager.default.createFile(atPath: directory.appendingPathComponent(name).path, contents: Data()) }
+        for name in ["a.h5", "b.h5"] {
+            FileManager.default.createFile(atPath: directory.appendingPathComponent(name).path, contents: Data())
+        }
         let flags = try SHDDataFlags.parse([
-            "--train-file", directory.appendingPathComponent("a.h5").path, "--test-file", directory.appendingPathComponent("b.h5").path,
+            "--train-file", directory.appendingPathComponent("a.h5").path, "--test-file",
+            directory.appendingPathComponent("b.h5").path,
             "--epochs", "3",
         ])
         XCTAssertEqual(flags.setArguments.first, "data.dataset=files")
@@ -107,11 +119,15 @@ final class SHDCommandLineTests: XCTestCase {
 
     func testBadDataFileIsNamed() throws {
         let directory = try temporaryDirectory(self)
-        let train = directory.appendingPathComponent("train.h5"), test = directory.appendingPathComponent("test.h5")
+        let train = directory.appendingPathComponent("train.h5")
+        let test = directory.appendingPathComponent("test.h5")
         try Data("not an HDF5 file".utf8).write(to: train)
         try Data("not an HDF5 file".utf8).write(to: test)
-        let config = try smokeConfig(["data.dataset=files", "data.trainFile=\(train.path)", "data.testFile=\(test.path)"])
-        XCTAssertThrowsError(try SHDTraining(config: config, context: ExperimentContext(dataDirectory: directory))) { error in
+        let config = try smokeConfig([
+            "data.dataset=files", "data.trainFile=\(train.path)", "data.testFile=\(test.path)",
+        ])
+        XCTAssertThrowsError(try SHDTraining(config: config, context: ExperimentContext(dataDirectory: directory))) {
+            error in
             XCTAssertTrue("\(error)".contains(train.path), "\(error)")
         }
     }
@@ -122,7 +138,8 @@ final class InputEncodingTests: XCTestCase {
     func dataset() throws -> SpikeDataset {
         let url = try temporaryDirectory(self).appendingPathComponent("tiny.h5")
         try SpikeFileWriter().write(
-            to: url, times: [[0.1, 0.2, 0.25, 0.9], [0.5]], units: [[0, 0, 3, 1], [2]], labels: [0, 1], speakers: [0, 1])
+            to: url, times: [[0.1, 0.2, 0.25, 0.9], [0.5]], units: [[0, 0, 3, 1], [2]], labels: [0, 1],
+            speakers: [0, 1])
         return try SpikeDataset(contentsOf: url)
     }
 
@@ -136,7 +153,9 @@ final class InputEncodingTests: XCTestCase {
 
     func testBinnedLatencyCode() throws {
         // T = 1, 2 bins: sample 0 has cell (ch0, bin0) with 2 spikes, (ch3, bin0) and (ch1, bin1) with 1.
-        let config = try smokeConfig(["data.encoding=binned", "data.bins=2", "data.duration=1", "data.recordingSeconds=1"]).data
+        let config = try smokeConfig([
+            "data.encoding=binned", "data.bins=2", "data.duration=1", "data.recordingSeconds=1",
+        ]).data
         let encoding = try InputEncoding(config, channels: 4)
         XCTAssertEqual(encoding.inputCount, 8)
         let train = try encoding.encode(try dataset()).inputs[0]
@@ -172,7 +191,8 @@ final class SHDTrainingTests: XCTestCase {
         XCTAssertEqual(frames.shape, [10, 2, config.data.synthetic.channels])
         // Every recorded spike before recordingSeconds lands in its own (bin, channel) cell.
         var expected = [Float](repeating: 0, count: frames.count)
-        let recording = data.train.frameSource, seconds = config.data.recordingSeconds
+        let recording = data.train.frameSource
+        let seconds = config.data.recordingSeconds
         for (position, sample) in [0, 1].enumerated() {
             for index in recording.eventRange(sample) where Double(recording.times[index]) < seconds {
                 let bin = Int(Double(recording.times[index]) / seconds * 10)
@@ -217,7 +237,9 @@ final class SHDTrainingTests: XCTestCase {
                 let outcome = try training.network.forward(Array(0..<4), of: training.data.train)
                 outcome.loss.backward()
                 XCTAssertTrue(outcome.loss.item.isFinite, "\(neuron), \(encoding)")
-                XCTAssertTrue(training.network.parameters().allSatisfy { $0.grad != nil }, "\(neuron), \(encoding): every parameter gets a gradient")
+                XCTAssertTrue(
+                    training.network.parameters().allSatisfy { $0.grad != nil },
+                    "\(neuron), \(encoding): every parameter gets a gradient")
             }
         }
     }
@@ -229,7 +251,8 @@ final class LineTallyTests: XCTestCase {
         let vanishedMidTrial = [NetworkSpike(time: 0.2, layer: 1, unit: 0)]
         XCTAssertTrue(LineTally.hasMidTrialChange(a, vanishedMidTrial, before: 0.95))
         let late = a + [NetworkSpike(time: 0.99, layer: 2, unit: 0)]
-        XCTAssertFalse(LineTally.hasMidTrialChange(a, late, before: 0.95), "a spike entering at the trial end is not mid-trial")
+        XCTAssertFalse(
+            LineTally.hasMidTrialChange(a, late, before: 0.95), "a spike entering at the trial end is not mid-trial")
         XCTAssertFalse(LineTally.hasMidTrialChange(a, a, before: 0.95))
     }
 
@@ -250,9 +273,11 @@ final class LineTallyTests: XCTestCase {
     func testSteepButContinuousIsNotAJump() throws {
         // A smooth step (tanh) much steeper than the rest of the line: large change, no jump.
         let lossAt = { (step: Double) in tanh((step - 0.5) * 40) + 0.001 * step }
-        XCTAssertFalse(try LineTally.containsDiscontinuity(from: (0.45, lossAt(0.45)), to: (0.55, lossAt(0.55)), lossAt: lossAt))
+        XCTAssertFalse(
+            try LineTally.containsDiscontinuity(from: (0.45, lossAt(0.45)), to: (0.55, lossAt(0.55)), lossAt: lossAt))
         let jump = { (step: Double) in (step < 0.5 ? 0 : 1) + 0.5 * step }
-        XCTAssertTrue(try LineTally.containsDiscontinuity(from: (0.45, jump(0.45)), to: (0.55, jump(0.55)), lossAt: jump))
+        XCTAssertTrue(
+            try LineTally.containsDiscontinuity(from: (0.45, jump(0.45)), to: (0.55, jump(0.55)), lossAt: jump))
     }
 
     func testBisectionFindsASpikeLeavingThroughTheTrialEnd() throws {
@@ -263,11 +288,15 @@ final class LineTallyTests: XCTestCase {
         try tally.add(steps: [0, 0.5, 1], losses: [1, 1, 1], duration: 1, rasterAt: rasterAt, lossAt: { _ in 1 })
         XCTAssertEqual(tally.spikeChanges, 1)
         XCTAssertEqual(tally.midTrialChanges, 0, "located by bisection, the spike leaves at T")
-        XCTAssertTrue(LineTally.hasMidTrialChange(rasterAt(0.5), rasterAt(1), before: 0.95), "the coarse step alone would call it mid-trial")
+        XCTAssertTrue(
+            LineTally.hasMidTrialChange(rasterAt(0.5), rasterAt(1), before: 0.95),
+            "the coarse step alone would call it mid-trial")
     }
 }
 
-private func XCTAssertEqual(_ a: [Double], _ b: [Double], accuracy: Double, file: StaticString = #filePath, line: UInt = #line) {
+private func XCTAssertEqual(
+    _ a: [Double], _ b: [Double], accuracy: Double, file: StaticString = #filePath, line: UInt = #line
+) {
     XCTAssertEqual(a.count, b.count, "\(a) vs \(b)", file: file, line: line)
     for (x, y) in zip(a, b) { XCTAssertEqual(x, y, accuracy: accuracy, "\(a) vs \(b)", file: file, line: line) }
 }

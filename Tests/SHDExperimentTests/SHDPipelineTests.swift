@@ -23,7 +23,9 @@ final class SHDPipelineTests: XCTestCase {
         let directory = try temporaryDirectory(self)
         let (smoke, runner, options) = try smokePipeline(in: directory, overrides: Self.lean)
         var pipeline = smoke
-        pipeline.runWorkers = { study, _, overrides in _ = try runner.work(study: study, options: options, adding: overrides) }
+        pipeline.runWorkers = { study, _, overrides in
+            _ = try runner.work(study: study, options: options, adding: overrides)
+        }
         let reportDirectory = directory.appendingPathComponent("report")
         let report = try String(contentsOf: pipeline.reproduce(reportDirectory: reportDirectory), encoding: .utf8)
 
@@ -38,14 +40,18 @@ final class SHDPipelineTests: XCTestCase {
             let test = try reader.summary(neuron, split: "test", name: "accuracy")
             XCTAssertEqual(test.n, config.seeds.count, "\(neuron): one test accuracy per seed")
             XCTAssertTrue(test.values.allSatisfy { (0...1).contains($0) })
-            XCTAssertNotNil(try reader.landscape(NeuronCatalogue.kind(of: neuron) == .eventDriven ? neuron : "qif-exact"))
+            XCTAssertNotNil(
+                try reader.landscape(NeuronCatalogue.kind(of: neuron) == .eventDriven ? neuron : "qif-exact"))
         }
         // The exact gradient agrees with finite differences around the trained QIF network.
         let qif = try XCTUnwrap(try reader.landscape("qif-exact")).metrics
         XCTAssertLessThan(try XCTUnwrap(qif["gradient_check_relative_error"]), 1e-4)
 
         // The report has every section, a verdict per claim, and the figures it links.
-        for heading in ["## Verdicts", "## Accuracy", "## Hyperparameter searches", "## Learning curves and silent neurons", "## Loss landscapes"] {
+        for heading in [
+            "## Verdicts", "## Accuracy", "## Hyperparameter searches", "## Learning curves and silent neurons",
+            "## Loss landscapes",
+        ] {
             XCTAssertTrue(report.contains(heading), heading)
         }
         XCTAssertTrue(report.contains("Synthetic data"))
@@ -54,7 +60,9 @@ final class SHDPipelineTests: XCTestCase {
         let linked = report.components(separatedBy: "](figures/").dropFirst().map { String($0.prefix { $0 != ")" }) }
         XCTAssertGreaterThanOrEqual(linked.count, 11)
         for figure in linked {
-            XCTAssertTrue(FileManager.default.fileExists(atPath: reportDirectory.appendingPathComponent("figures/\(figure)").path), figure)
+            XCTAssertTrue(
+                FileManager.default.fileExists(
+                    atPath: reportDirectory.appendingPathComponent("figures/\(figure)").path), figure)
         }
 
         // Rerunning resumes: nothing new is trained and the report is byte-identical.

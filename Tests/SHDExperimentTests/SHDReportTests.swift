@@ -18,12 +18,17 @@ final class SHDReportTests: XCTestCase {
     /// Landscape metrics where every claim holds: LIF more fragmented on all four measures, LIF
     /// spikes vanishing mid-trial behind most of its loss jumps, QIF with none, both gradients exact.
     static let holding: (lif: [String: Double], qif: [String: Double]) = (
-        lif: ["gradient_check_relative_error": 1e-7, "subset_jump_fraction": 0.3, "subset_relative_total_variation": 2,
-              "single_jump_fraction": 0.4, "single_relative_total_variation": 3, "line_mid_trial_spike_changes": 5,
-              "line_loss_jumps": 4, "line_jumps_with_spike_change": 3],
-        qif: ["gradient_check_relative_error": 1e-8, "subset_jump_fraction": 0, "subset_relative_total_variation": 1,
-              "single_jump_fraction": 0, "single_relative_total_variation": 1, "line_mid_trial_spike_changes": 0,
-              "line_loss_jumps": 0, "line_jumps_with_spike_change": 0])
+        lif: [
+            "gradient_check_relative_error": 1e-7, "subset_jump_fraction": 0.3, "subset_relative_total_variation": 2,
+            "single_jump_fraction": 0.4, "single_relative_total_variation": 3, "line_mid_trial_spike_changes": 5,
+            "line_loss_jumps": 4, "line_jumps_with_spike_change": 3,
+        ],
+        qif: [
+            "gradient_check_relative_error": 1e-8, "subset_jump_fraction": 0, "subset_relative_total_variation": 1,
+            "single_jump_fraction": 0, "single_relative_total_variation": 1, "line_mid_trial_spike_changes": 0,
+            "line_loss_jumps": 0, "line_jumps_with_spike_change": 0,
+        ]
+    )
 
     /// Two registry runs to hang planted landscape metrics on (the rules name them in errors).
     func landscapeRuns() throws -> (lif: RunRecord, qif: RunRecord) {
@@ -64,7 +69,8 @@ final class SHDReportTests: XCTestCase {
         XCTAssertEqual(try verdicts(qif: [0.99], lif: [0.10, 0.11])["C1"], "inconclusive", "a single seed")
         XCTAssertEqual(try verdicts(lif: [])["C1"], "not yet run", "no LIF runs")
         XCTAssertEqual(try verdicts(silentLIF: [0.5])["C5"], "inconclusive", "a single seed")
-        XCTAssertEqual(try verdicts(silentLIF: [0, 0], silentQIF: [0, 0])["C5"], "not reproduced", "no silent neurons")
+        XCTAssertEqual(
+            try verdicts(silentLIF: [0, 0], silentQIF: [0, 0])["C5"], "not reproduced", "no silent neurons")
         XCTAssertEqual(try verdicts(silentLIF: [0.01, 0.2], silentQIF: [0, 0])["C5"], "inconclusive", "within 2 SE")
         XCTAssertEqual(try verdicts(silentLIF: [], silentQIF: [])["C5"], "not yet run")
     }
@@ -140,9 +146,10 @@ final class SHDReportTests: XCTestCase {
         }
         /// A search study of `neuron` whose trials completed with the given results, in order.
         func search(_ neuron: String, _ trials: [(TrialParameters, Double)]) throws {
-            let study = try registry.createStudy(StudySpec(
-                name: try pipeline.searchStudyName(neuron), experiment: "shd", objective: "val/accuracy",
-                direction: .maximize))
+            let study = try registry.createStudy(
+                StudySpec(
+                    name: try pipeline.searchStudyName(neuron), experiment: "shd", objective: "val/accuracy",
+                    direction: .maximize))
             _ = try registry.enqueue(trials.map(\.0), in: study.id)
             let worker = Worker(host: "test", pid: 1)
             for (_, result) in trials {

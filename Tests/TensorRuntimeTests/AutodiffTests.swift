@@ -7,8 +7,8 @@ import XCTest
 final class AutodiffTests: XCTestCase {
     func testSharedSubexpressionsAddTheirContributions() {
         let x = Tensor(shape: [3], values: [1, -2, 3], dtype: .float64).requiringGrad()
-        let y = x * x          // used twice below
-        let z = (y + x) * y    // x⁴ + x³, d/dx = 4x³ + 3x²
+        let y = x * x  // used twice below
+        let z = (y + x) * y  // x⁴ + x³, d/dx = 4x³ + 3x²
         z.sum().backward()
         let expected = [1.0, -2, 3].map { (v: Double) -> Double in 4 * v * v * v + 3 * v * v }
         assertClose(x.grad!.doubles, expected, tolerance: 1e-12)
@@ -31,7 +31,7 @@ final class AutodiffTests: XCTestCase {
         XCTAssertFalse(constant.requiresGrad)
         XCTAssertFalse(Tape.withoutGradient { Tape.isEnabled })
         XCTAssertTrue(Tape.isEnabled)
-        let y = x * x.detached()   // d/dx = x (only the first factor carries the gradient)
+        let y = x * x.detached()  // d/dx = x (only the first factor carries the gradient)
         y.sum().backward()
         assertClose(x.grad!.doubles, [1, 2], tolerance: 1e-12)
     }
@@ -84,13 +84,17 @@ final class AutodiffTests: XCTestCase {
     /// must separate them (≥ 98 % training accuracy).
     func testMLPLearnsTwoSpirals() {
         let perClass = 100
-        var points: [Double] = [], labels: [Int] = []
+        var points: [Double] = []
+        var labels: [Int] = []
         var noise = SeededRNG(seed: 5)
         for label in 0..<2 {
             for i in 0..<perClass {
                 let r = Double(i) / Double(perClass) * 1.0 + 0.05
                 let angle = Double(i) / Double(perClass) * 3 * Double.pi + Double(label) * Double.pi
-                points += [r * Foundation.cos(angle) + 0.01 * noise.nextNormal(), r * Foundation.sin(angle) + 0.01 * noise.nextNormal()]
+                points += [
+                    r * Foundation.cos(angle) + 0.01 * noise.nextNormal(),
+                    r * Foundation.sin(angle) + 0.01 * noise.nextNormal(),
+                ]
                 labels.append(label)
             }
         }
@@ -100,8 +104,10 @@ final class AutodiffTests: XCTestCase {
         var rng = SeededRNG(seed: 11)
         func layer(_ fanIn: Int, _ fanOut: Int) -> (Tensor, Tensor) {
             let bound = 1 / Double(fanIn).squareRoot()
-            return (Tensor.uniform([fanIn, fanOut], low: -bound, high: bound, using: &rng).requiringGrad(),
-                    Tensor.zeros([fanOut]).requiringGrad())
+            return (
+                Tensor.uniform([fanIn, fanOut], low: -bound, high: bound, using: &rng).requiringGrad(),
+                Tensor.zeros([fanOut]).requiringGrad()
+            )
         }
         var params = [layer(2, 64), layer(64, 64), layer(64, 2)].flatMap { [$0.0, $0.1] }
         func forward(_ p: [Tensor]) -> Tensor {

@@ -41,9 +41,12 @@ final class ElementwiseGradientTests: XCTestCase {
     }
 
     func testBinaryOpsWithBroadcasting() {
-        let shapes: [([Int], [Int])] = [([3, 4], [3, 4]), ([3, 4], [4]), ([3, 1], [1, 4]), ([2, 3, 4], [3, 1]), ([3, 4], [])]
+        let shapes: [([Int], [Int])] = [
+            ([3, 4], [3, 4]), ([3, 4], [4]), ([3, 1], [1, 4]), ([2, 3, 4], [3, 1]), ([3, 4], []),
+        ]
         for (sa, sb) in shapes {
-            let a = randomTensor(sa, seed: 5), b = randomTensor(sb, seed: 6, low: 0.5, high: 1.5)
+            let a = randomTensor(sa, seed: 5)
+            let b = randomTensor(sb, seed: 6, low: 0.5, high: 1.5)
             assertGradients([a, b]) { weightedSum($0[0] + $0[1]) }
             assertGradients([a, b]) { weightedSum($0[0] - $0[1]) }
             assertGradients([a, b]) { weightedSum($0[0] * $0[1]) }
@@ -52,7 +55,8 @@ final class ElementwiseGradientTests: XCTestCase {
     }
 
     func testTensorPower() {
-        let a = randomTensor([2, 3], seed: 7, low: 0.5, high: 2), b = randomTensor([3], seed: 8)
+        let a = randomTensor([2, 3], seed: 7, low: 0.5, high: 2)
+        let b = randomTensor([3], seed: 8)
         assertGradients([a, b]) { weightedSum($0[0].pow($0[1])) }
     }
 
@@ -85,8 +89,9 @@ final class ElementwiseGradientTests: XCTestCase {
 
     func testNumericallyStableSigmoidAndSoftplus() {
         let big = Tensor(shape: [4], values: [-1000, -30, 30, 1000], dtype: .float32)
-        XCTAssertEqual(big.sigmoid().doubles, [0, 1 / (1 + Foundation.exp(30)), 1 / (1 + Foundation.exp(-30)), 1],
-                       accuracy: 1e-6)
+        XCTAssertEqual(
+            big.sigmoid().doubles, [0, 1 / (1 + Foundation.exp(30)), 1 / (1 + Foundation.exp(-30)), 1],
+            accuracy: 1e-6)
         let softplus = big.softplus().doubles
         XCTAssertEqual(softplus[0], 0, accuracy: 1e-6)
         XCTAssertEqual(softplus[3], 1000, accuracy: 1e-3)
@@ -113,7 +118,9 @@ final class ElementwiseGradientTests: XCTestCase {
     }
 }
 
-private func XCTAssertEqual(_ a: [Double], _ b: [Double], accuracy: Double, file: StaticString = #filePath,
-                            line: UInt = #line) {
+private func XCTAssertEqual(
+    _ a: [Double], _ b: [Double], accuracy: Double, file: StaticString = #filePath,
+    line: UInt = #line
+) {
     assertClose(a, b, tolerance: accuracy, file: file, line: line)
 }

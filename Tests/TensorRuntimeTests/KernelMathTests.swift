@@ -5,7 +5,8 @@ import XCTest
 
 /// The vectorisable Float32 transcendental functions against libm in Double.
 final class KernelMathTests: XCTestCase {
-    private let samples: [Float] = (0...20_000).map { -60 + 120 * Float($0) / 20_000 } + [-87, -1e-3, 0, 1e-6, 1e-3, 88]
+    private let samples: [Float] =
+        (0...20_000).map { -60 + 120 * Float($0) / 20_000 } + [-87, -1e-3, 0, 1e-6, 1e-3, 88]
 
     func testExpIsWithinTwoUlps() {
         for x in samples {
@@ -20,8 +21,9 @@ final class KernelMathTests: XCTestCase {
     func testTanhAndSigmoid() {
         for x in samples {
             XCTAssertEqual(Double(Float.kernelTanh(x)), Foundation.tanh(Double(x)), accuracy: 2e-7, "tanh(\(x))")
-            XCTAssertEqual(Double(Float.kernelSigmoid(x)), 1 / (1 + Foundation.exp(-Double(x))), accuracy: 2e-7,
-                           "sigmoid(\(x))")
+            XCTAssertEqual(
+                Double(Float.kernelSigmoid(x)), 1 / (1 + Foundation.exp(-Double(x))), accuracy: 2e-7,
+                "sigmoid(\(x))")
         }
         XCTAssertEqual(Float.kernelTanh(-1e-5), -1e-5, "odd and exact near zero")
         XCTAssertEqual(Float.kernelSigmoid(-1000), 0, accuracy: 1e-30)

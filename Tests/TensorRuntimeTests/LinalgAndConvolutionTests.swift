@@ -19,26 +19,30 @@ final class LinalgAndConvolutionTests: XCTestCase {
             assertClose(Tensor.matmul(a, b).doubles, expected, tolerance: tolerance)
             assertClose(Tensor.matmul(a.transposed(), b, transposeA: true).doubles, expected, tolerance: tolerance)
             assertClose(Tensor.matmul(a, b.transposed(), transposeB: true).doubles, expected, tolerance: tolerance)
-            assertClose(Tensor.matmul(a.transposed(), b.transposed(), transposeA: true, transposeB: true).doubles,
-                        expected, tolerance: tolerance)
+            assertClose(
+                Tensor.matmul(a.transposed(), b.transposed(), transposeA: true, transposeB: true).doubles,
+                expected, tolerance: tolerance)
         }
     }
 
     func testBatchedMatmulBroadcastsBatchAxes() {
-        let a = randomTensor([2, 3, 4, 5], seed: 33), b = randomTensor([3, 5, 2], seed: 34)
+        let a = randomTensor([2, 3, 4, 5], seed: 33)
+        let b = randomTensor([3, 5, 2], seed: 34)
         let c = Tensor.matmul(a, b)
         XCTAssertEqual(c.shape, [2, 3, 4, 2])
         for i in 0..<2 {
             for j in 0..<3 {
-                let expected = naiveMatmul(a.select(axis: 0, index: i).select(axis: 0, index: j).doubles,
-                                           b.select(axis: 0, index: j).doubles, m: 4, k: 5, n: 2)
+                let expected = naiveMatmul(
+                    a.select(axis: 0, index: i).select(axis: 0, index: j).doubles,
+                    b.select(axis: 0, index: j).doubles, m: 4, k: 5, n: 2)
                 assertClose(c.select(axis: 0, index: i).select(axis: 0, index: j).doubles, expected, tolerance: 1e-12)
             }
         }
     }
 
     func testMatmulGradients() {
-        let a = randomTensor([3, 4], seed: 35), b = randomTensor([4, 2], seed: 36)
+        let a = randomTensor([3, 4], seed: 35)
+        let b = randomTensor([4, 2], seed: 36)
         assertGradients([a, b]) { weightedSum(Tensor.matmul($0[0], $0[1])) }
         assertGradients([a.transposed(), b]) { weightedSum(Tensor.matmul($0[0], $0[1], transposeA: true)) }
         assertGradients([a, b.transposed()]) { weightedSum(Tensor.matmul($0[0], $0[1], transposeB: true)) }
@@ -78,9 +82,15 @@ final class LinalgAndConvolutionTests: XCTestCase {
         Tensor.matmul(weight, x).backward(seed: g)
         var expected = [Double](repeating: 0, count: m * k)
         let (xv, gv) = (x.doubles, g.doubles)
-        for i in 0..<count { for r in 0..<m { for c in 0..<k { for j in 0..<n {
-            expected[r * k + c] += gv[(i * m + r) * n + j] * xv[(i * k + c) * n + j]
-        } } } }
+        for i in 0..<count {
+            for r in 0..<m {
+                for c in 0..<k {
+                    for j in 0..<n {
+                        expected[r * k + c] += gv[(i * m + r) * n + j] * xv[(i * k + c) * n + j]
+                    }
+                }
+            }
+        }
         assertClose(weight.grad!.doubles, expected, tolerance: 1e-4)
 
         let rows = randomTensor([3, 4, n, k], seed: 46).converted(to: .float32)
@@ -89,9 +99,15 @@ final class LinalgAndConvolutionTests: XCTestCase {
         Tensor.matmul(rows, linear, transposeB: true).backward(seed: gRows)
         var expectedLinear = [Double](repeating: 0, count: m * k)
         let (rv, grv) = (rows.doubles, gRows.doubles)
-        for i in 0..<count { for j in 0..<n { for r in 0..<m { for c in 0..<k {
-            expectedLinear[r * k + c] += grv[(i * n + j) * m + r] * rv[(i * n + j) * k + c]
-        } } } }
+        for i in 0..<count {
+            for j in 0..<n {
+                for r in 0..<m {
+                    for c in 0..<k {
+                        expectedLinear[r * k + c] += grv[(i * n + j) * m + r] * rv[(i * n + j) * k + c]
+                    }
+                }
+            }
+        }
         assertClose(linear.grad!.doubles, expectedLinear, tolerance: 1e-4)
     }
 
@@ -104,25 +120,42 @@ final class LinalgAndConvolutionTests: XCTestCase {
         let (o, cg, kh, kw) = (w.shape[0], w.shape[1], w.shape[2], w.shape[3])
         let ho = (h + 2 * padding.0 - dilation.0 * (kh - 1) - 1) / stride.0 + 1
         let wo = (wd + 2 * padding.1 - dilation.1 * (kw - 1) - 1) / stride.1 + 1
-        let xv = x.doubles, wv = w.doubles
+        let xv = x.doubles
+        let wv = w.doubles
         var out = [Double](repeating: 0, count: n * o * ho * wo)
         let og = o / groups
-        for s in 0..<n { for oc in 0..<o { for y in 0..<ho { for xo in 0..<wo {
-            var acc = bias?[oc] ?? 0
-            let g = oc / og
-            for ic in 0..<cg { for i in 0..<kh { for j in 0..<kw {
-                let iy = y * stride.0 - padding.0 + i * dilation.0
-                let ix = xo * stride.1 - padding.1 + j * dilation.1
-                guard iy >= 0, iy < h, ix >= 0, ix < wd else { continue }
-                acc += xv[((s * c + g * cg + ic) * h + iy) * wd + ix] * wv[((oc * cg + ic) * kh + i) * kw + j]
-            } } }
-            out[((s * o + oc) * ho + y) * wo + xo] = acc
-        } } } }
+        for s in 0..<n {
+            for oc in 0..<o {
+                for y in 0..<ho {
+                    for xo in 0..<wo {
+                        var acc = bias?[oc] ?? 0
+                        let g = oc / og
+                        for ic in 0..<cg {
+                            for i in 0..<kh {
+                                for j in 0..<kw {
+                                    let iy = y * stride.0 - padding.0 + i * dilation.0
+                                    let ix = xo * stride.1 - padding.1 + j * dilation.1
+                                    guard iy >= 0, iy < h, ix >= 0, ix < wd else { continue }
+                                    acc +=
+                                        xv[((s * c + g * cg + ic) * h + iy) * wd + ix]
+                                        * wv[((oc * cg + ic) * kh + i) * kw + j]
+                                }
+                            }
+                        }
+                        out[((s * o + oc) * ho + y) * wo + xo] = acc
+                    }
+                }
+            }
+        }
         _ = c
         return out
     }
 
-    private struct ConvCase { var n, c, h, w, o, k: Int; var stride, padding, dilation: (Int, Int); var groups: Int }
+    private struct ConvCase {
+        var n, c, h, w, o, k: Int
+        var stride, padding, dilation: (Int, Int)
+        var groups: Int
+    }
     private let convCases = [
         ConvCase(n: 2, c: 3, h: 6, w: 5, o: 4, k: 3, stride: (1, 1), padding: (1, 1), dilation: (1, 1), groups: 1),
         ConvCase(n: 1, c: 4, h: 7, w: 7, o: 6, k: 3, stride: (2, 1), padding: (0, 2), dilation: (1, 1), groups: 2),
@@ -136,15 +169,19 @@ final class LinalgAndConvolutionTests: XCTestCase {
             let x = randomTensor([cc.n, cc.c, cc.h, cc.w], seed: UInt64(40 + i))
             let w = randomTensor([cc.o, cc.c / cc.groups, cc.k, cc.k], seed: UInt64(50 + i))
             let bias = randomTensor([cc.o], seed: UInt64(60 + i))
-            let ours = Tensor.conv2d(x, weight: w, bias: bias, stride: cc.stride, padding: cc.padding,
-                                     dilation: cc.dilation, groups: cc.groups)
-            let expected = naiveConv(x, w, bias: bias.doubles, stride: cc.stride, padding: cc.padding,
-                                     dilation: cc.dilation, groups: cc.groups)
+            let ours = Tensor.conv2d(
+                x, weight: w, bias: bias, stride: cc.stride, padding: cc.padding,
+                dilation: cc.dilation, groups: cc.groups)
+            let expected = naiveConv(
+                x, w, bias: bias.doubles, stride: cc.stride, padding: cc.padding,
+                dilation: cc.dilation, groups: cc.groups)
             assertClose(ours.doubles, expected, tolerance: 1e-12)
-            let ours32 = Tensor.conv2d(x.converted(to: .float32), weight: w.converted(to: .float32), stride: cc.stride,
-                                       padding: cc.padding, dilation: cc.dilation, groups: cc.groups)
-            let expectedNoBias = naiveConv(x, w, bias: nil, stride: cc.stride, padding: cc.padding,
-                                           dilation: cc.dilation, groups: cc.groups)
+            let ours32 = Tensor.conv2d(
+                x.converted(to: .float32), weight: w.converted(to: .float32), stride: cc.stride,
+                padding: cc.padding, dilation: cc.dilation, groups: cc.groups)
+            let expectedNoBias = naiveConv(
+                x, w, bias: nil, stride: cc.stride, padding: cc.padding,
+                dilation: cc.dilation, groups: cc.groups)
             assertClose(ours32.doubles, expectedNoBias, tolerance: 1e-5)
         }
     }
@@ -155,8 +192,10 @@ final class LinalgAndConvolutionTests: XCTestCase {
             let w = randomTensor([cc.o, cc.c / cc.groups, cc.k, cc.k], seed: UInt64(80 + i))
             let bias = randomTensor([cc.o], seed: UInt64(90 + i))
             assertGradients([x, w, bias]) {
-                weightedSum(Tensor.conv2d($0[0], weight: $0[1], bias: $0[2], stride: cc.stride, padding: cc.padding,
-                                          dilation: cc.dilation, groups: cc.groups))
+                weightedSum(
+                    Tensor.conv2d(
+                        $0[0], weight: $0[1], bias: $0[2], stride: cc.stride, padding: cc.padding,
+                        dilation: cc.dilation, groups: cc.groups))
             }
         }
     }
@@ -166,8 +205,9 @@ final class LinalgAndConvolutionTests: XCTestCase {
         let x = randomTensor([9, 64, 32, 32], seed: 95).converted(to: .float32)
         let w = randomTensor([2, 64, 3, 3], seed: 96).converted(to: .float32)
         let out = Tensor.conv2d(x, weight: w, padding: (1, 1))
-        let last = naiveConv(x.slice(axis: 0, start: 8, length: 1), w, bias: nil, stride: (1, 1), padding: (1, 1),
-                             dilation: (1, 1), groups: 1)
+        let last = naiveConv(
+            x.slice(axis: 0, start: 8, length: 1), w, bias: nil, stride: (1, 1), padding: (1, 1),
+            dilation: (1, 1), groups: 1)
         assertClose(out.slice(axis: 0, start: 8, length: 1).doubles, last, tolerance: 1e-4)
     }
 
@@ -177,22 +217,31 @@ final class LinalgAndConvolutionTests: XCTestCase {
     /// convolution and finite differences. The extra cases have lines longer than one vector,
     /// padded on one side, both or neither, strided or not.
     func testFloat32ConvolutionMatchesFloat64InValuesAndGradients() {
-        let cases = convCases + [
-            ConvCase(n: 3, c: 5, h: 9, w: 37, o: 6, k: 3, stride: (1, 1), padding: (1, 1), dilation: (1, 1), groups: 1),
-            ConvCase(n: 2, c: 4, h: 6, w: 33, o: 4, k: 3, stride: (1, 1), padding: (0, 2), dilation: (1, 1), groups: 2),
-            ConvCase(n: 2, c: 4, h: 6, w: 21, o: 4, k: 3, stride: (2, 2), padding: (1, 1), dilation: (1, 1), groups: 2),
-            ConvCase(n: 2, c: 3, h: 5, w: 18, o: 2, k: 1, stride: (2, 2), padding: (0, 0), dilation: (1, 1), groups: 1),
-            ConvCase(n: 2, c: 2, h: 7, w: 40, o: 3, k: 3, stride: (1, 1), padding: (2, 2), dilation: (2, 2), groups: 1),
-            // More output channels than one register block of the direct 3 × 3 kernel, and a remainder.
-            ConvCase(n: 1, c: 3, h: 5, w: 70, o: 11, k: 3, stride: (1, 1), padding: (2, 1), dilation: (1, 1), groups: 1),
-        ]
+        let cases =
+            convCases + [
+                ConvCase(
+                    n: 3, c: 5, h: 9, w: 37, o: 6, k: 3, stride: (1, 1), padding: (1, 1), dilation: (1, 1), groups: 1),
+                ConvCase(
+                    n: 2, c: 4, h: 6, w: 33, o: 4, k: 3, stride: (1, 1), padding: (0, 2), dilation: (1, 1), groups: 2),
+                ConvCase(
+                    n: 2, c: 4, h: 6, w: 21, o: 4, k: 3, stride: (2, 2), padding: (1, 1), dilation: (1, 1), groups: 2),
+                ConvCase(
+                    n: 2, c: 3, h: 5, w: 18, o: 2, k: 1, stride: (2, 2), padding: (0, 0), dilation: (1, 1), groups: 1),
+                ConvCase(
+                    n: 2, c: 2, h: 7, w: 40, o: 3, k: 3, stride: (1, 1), padding: (2, 2), dilation: (2, 2), groups: 1),
+                // More output channels than one register block of the direct 3 × 3 kernel, and a remainder.
+                ConvCase(
+                    n: 1, c: 3, h: 5, w: 70, o: 11, k: 3, stride: (1, 1), padding: (2, 1), dilation: (1, 1), groups: 1),
+            ]
         for (i, cc) in cases.enumerated() {
             let x = randomTensor([cc.n, cc.c, cc.h, cc.w], seed: UInt64(300 + i))
             let w = randomTensor([cc.o, cc.c / cc.groups, cc.k, cc.k], seed: UInt64(320 + i))
             func run(_ dtype: DType) -> [[Double]] {
-                let xv = x.converted(to: dtype).requiringGrad(), wv = w.converted(to: dtype).requiringGrad()
-                let y = Tensor.conv2d(xv, weight: wv, stride: cc.stride, padding: cc.padding, dilation: cc.dilation,
-                                      groups: cc.groups)
+                let xv = x.converted(to: dtype).requiringGrad()
+                let wv = w.converted(to: dtype).requiringGrad()
+                let y = Tensor.conv2d(
+                    xv, weight: wv, stride: cc.stride, padding: cc.padding, dilation: cc.dilation,
+                    groups: cc.groups)
                 let seed = randomTensor(y.shape, seed: UInt64(340 + i)).converted(to: dtype)
                 y.backward(seed: seed)
                 return [y.doubles, xv.grad!.doubles, wv.grad!.doubles]

@@ -16,14 +16,19 @@ final class NormalizationTests: XCTestCase {
             let bias = randomTensor([channels], seed: UInt64(420 + i))
             let seed = randomTensor(c.shape, seed: UInt64(430 + i))
             func run(_ dtype: DType) -> [[Double]] {
-                let xv = x.converted(to: dtype).requiringGrad(), wv = weight.converted(to: dtype).requiringGrad()
+                let xv = x.converted(to: dtype).requiringGrad()
+                let wv = weight.converted(to: dtype).requiringGrad()
                 let bv = bias.converted(to: dtype).requiringGrad()
                 let (y, mean, variance) = xv.batchNormalized(weight: wv, bias: bv, channelAxis: c.axis, epsilon: 1e-5)
                 y.backward(seed: seed.converted(to: dtype))
-                return [y.doubles, mean.doubles, variance.doubles, xv.grad!.doubles, wv.grad!.doubles, bv.grad!.doubles]
+                return [
+                    y.doubles, mean.doubles, variance.doubles, xv.grad!.doubles, wv.grad!.doubles, bv.grad!.doubles,
+                ]
             }
             let (single, double) = (run(.float32), run(.float64))
-            for (k, name) in ["output", "mean", "variance", "input gradient", "weight gradient", "bias gradient"].enumerated() {
+            for (k, name) in ["output", "mean", "variance", "input gradient", "weight gradient", "bias gradient"]
+                .enumerated()
+            {
                 XCTAssertEqual(single[k].count, double[k].count, "case \(i) \(name)")
                 assertClose(single[k], double[k], tolerance: 2e-4)
             }

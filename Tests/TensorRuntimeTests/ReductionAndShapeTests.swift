@@ -9,10 +9,12 @@ final class ReductionAndShapeTests: XCTestCase {
 
     /// Sums over `axes` by brute force over every index.
     private func referenceSum(_ t: Tensor, axes: Set<Int>) -> [Double] {
-        let shape = t.shape, values = t.doubles
+        let shape = t.shape
+        let values = t.doubles
         let outShape = shape.enumerated().map { axes.contains($0.offset) ? 1 : $0.element }
         var out = [Double](repeating: 0, count: Shape.count(outShape))
-        let strides = Shape.strides(shape), outStrides = Shape.strides(outShape)
+        let strides = Shape.strides(shape)
+        let outStrides = Shape.strides(outShape)
         for flat in 0..<values.count {
             var o = 0
             for d in 0..<shape.count where !axes.contains(d) { o += (flat / strides[d] % shape[d]) * outStrides[d] }
@@ -50,8 +52,10 @@ final class ReductionAndShapeTests: XCTestCase {
         XCTAssertEqual(t.max().item, 7)
         XCTAssertEqual(t.mean().item, 22.0 / 6, accuracy: 1e-6)
         XCTAssertEqual(t.variance(correction: 1).item, 47.3333 / 5, accuracy: 1e-3)
-        XCTAssertEqual(t.logsumexp(axes: [1]).doubles[0], Foundation.log(Foundation.exp(1) + Foundation.exp(5) + Foundation.exp(2)),
-                       accuracy: 1e-5)
+        XCTAssertEqual(
+            t.logsumexp(axes: [1]).doubles[0],
+            Foundation.log(Foundation.exp(1) + Foundation.exp(5) + Foundation.exp(2)),
+            accuracy: 1e-5)
     }
 
     func testLongFloat32SumsStayAccurate() {
@@ -65,8 +69,11 @@ final class ReductionAndShapeTests: XCTestCase {
         XCTAssertEqual(t.transposed().doubles, [0, 3, 1, 4, 2, 5])
         let p = x.permuted([2, 0, 1])
         XCTAssertEqual(p.shape, [4, 2, 3])
-        let xv = x.doubles, pv = p.doubles
-        for i in 0..<2 { for j in 0..<3 { for k in 0..<4 { XCTAssertEqual(pv[(k * 2 + i) * 3 + j], xv[(i * 3 + j) * 4 + k]) } } }
+        let xv = x.doubles
+        let pv = p.doubles
+        for i in 0..<2 {
+            for j in 0..<3 { for k in 0..<4 { XCTAssertEqual(pv[(k * 2 + i) * 3 + j], xv[(i * 3 + j) * 4 + k]) } }
+        }
     }
 
     func testShapeOpGradients() {
@@ -76,7 +83,9 @@ final class ReductionAndShapeTests: XCTestCase {
         assertGradients([x]) { weightedSum($0[0].slice(axis: 1, start: 1, length: 2)) }
         assertGradients([x]) { weightedSum($0[0].select(axis: 2, index: 3)) }
         assertGradients([x]) { weightedSum($0[0].padded([(0, 0), (1, 2), (2, 0)], value: 0.5)) }
-        assertGradients([x, randomTensor([2, 1, 4], seed: 23)]) { weightedSum(Tensor.concat([$0[0], $0[1], $0[0]], axis: 1)) }
+        assertGradients([x, randomTensor([2, 1, 4], seed: 23)]) {
+            weightedSum(Tensor.concat([$0[0], $0[1], $0[0]], axis: 1))
+        }
         assertGradients([x, randomTensor([2, 3, 4], seed: 24)]) { weightedSum(Tensor.stack([$0[0], $0[1]], axis: 1)) }
         assertGradients([x]) { weightedSum($0[0].indexSelect(axis: 1, indices: [2, 0, 2, 1])) }
         let indices = [0, 3, 3, 1, 2, 2]
@@ -107,11 +116,13 @@ final class ReductionAndShapeTests: XCTestCase {
     func testCreationAndReproducibleRandomness() {
         XCTAssertEqual(Tensor.arange(0, 1, step: 0.25).doubles, [0, 0.25, 0.5, 0.75])
         XCTAssertEqual(Tensor.linspace(-1, 1, count: 5).doubles, [-1, -0.5, 0, 0.5, 1])
-        var r1 = SeededRNG(seed: 42), r2 = SeededRNG(seed: 42)
+        var r1 = SeededRNG(seed: 42)
+        var r2 = SeededRNG(seed: 42)
         XCTAssertEqual(Tensor.normal([100], using: &r1).doubles, Tensor.normal([100], using: &r2).doubles)
         var child = r1.split()
         XCTAssertNotEqual(Tensor.uniform([10], using: &child).doubles, Tensor.uniform([10], using: &r1).doubles)
-        var s1 = r1.stream(3), s2 = r1.stream(3)
+        var s1 = r1.stream(3)
+        var s2 = r1.stream(3)
         XCTAssertEqual(s1.next(), s2.next(), "streams are pure functions of the state")
 
         var rng = SeededRNG(seed: 7)

@@ -49,19 +49,23 @@ struct ClusterCommand: ParsableCommand {
                 if let scriptOut { try write(script, to: URL(fileURLWithPath: scriptOut)) }
                 return
             }
-            let file = URL(fileURLWithPath: scriptOut ?? "runs/slurm/\(script.jobName.replacingOccurrences(of: "/", with: "_")).sh")
+            let file = URL(
+                fileURLWithPath: scriptOut ?? "runs/slurm/\(script.jobName.replacingOccurrences(of: "/", with: "_")).sh"
+            )
             try write(script, to: file)
             let job = try SlurmSubmitter().submit(script: file) { warnings in
                 FileHandle.standardError.write(Data((warnings + "\n").utf8))
             }
-            print("""
+            print(
+                """
                 submitted job \(job): \(workers) task(s) working on study \(study) (script \(file.path))
                   squeue -j \(job)    snn studies show \(ShellQuoting.quote(study)) --registry \(ShellQuoting.quote(location))
                 """)
         }
 
         private func write(_ script: SlurmArrayScript, to file: URL) throws {
-            try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
             try script.text.write(to: file, atomically: true, encoding: .utf8)
         }
     }

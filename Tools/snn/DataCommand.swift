@@ -30,7 +30,10 @@ struct DataCommand: ParsableCommand {
             let fetcher = DatasetFetcher(
                 dataDirectory: DataDirectory.resolve(explicit: dataDir),
                 downloader: Downloader(progress: { progress.update(bytes: $0, total: $1) }),
-                log: { progress.finishLine(); print($0) })
+                log: {
+                    progress.finishLine()
+                    print($0)
+                })
             let folder = try fetcher.fetch(dataset)
             progress.finishLine()
             print("\(dataset.name) is ready in \(folder.path)")
@@ -39,8 +42,10 @@ struct DataCommand: ParsableCommand {
 
     struct Inspect: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Summarise a data file: format, samples, classes, channels or image shape, spikes per sample, duration.",
-            discussion: "Recognises SHD-layout HDF5 files, CIFAR binary batches (file or folder) and AEDAT event files.")
+            abstract:
+                "Summarise a data file: format, samples, classes, channels or image shape, spikes per sample, duration.",
+            discussion: "Recognises SHD-layout HDF5 files, CIFAR binary batches (file or folder) and AEDAT event files."
+        )
 
         @Argument(help: "A data file or folder.")
         var path: String

@@ -5,7 +5,8 @@ import Neurons
 struct NeuronsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "neurons",
-        abstract: "List every neuron plugin: kind, state, parameters (default, domain, learns) and configuration fields.",
+        abstract:
+            "List every neuron plugin: kind, state, parameters (default, domain, learns) and configuration fields.",
         discussion: """
             Discrete-time plugins are selected by name in CIFAR configs (neuron.name) and in SHD's \
             comparison row; event-driven ones by snn-shd's --neuron. Fields are set by name in a preset's \
@@ -22,7 +23,8 @@ struct NeuronsCommand: ParsableCommand {
             if !entry.parameters.isEmpty {
                 print("  parameters:")
                 for p in entry.parameters {
-                    print("    \(p.name) = \(p.initial)  domain \(p.domain.rawValue)\(p.learns ? "  learns" : "  fixed")")
+                    print(
+                        "    \(p.name) = \(p.initial)  domain \(p.domain.rawValue)\(p.learns ? "  learns" : "  fixed")")
                 }
             }
             print("  fields: " + entry.fields.map { "\($0.name)=\($0.value)" }.joined(separator: ", "))

@@ -23,7 +23,8 @@ struct RegistryCommand: ParsableCommand {
                 """)
 
         @Option(help: ArgumentHelp("The registry to copy from.", valueName: "location")) var from: String
-        @Option(help: ArgumentHelp("The registry to copy into (created when it is a missing file).", valueName: "location"))
+        @Option(
+            help: ArgumentHelp("The registry to copy into (created when it is a missing file).", valueName: "location"))
         var to: String
         @Flag(help: "Add to a non-empty target under new ids instead of refusing.") var append = false
 
@@ -38,7 +39,8 @@ struct RegistryCommand: ParsableCommand {
             let snapshot = try source.snapshot()
             try target.restore(snapshot, append: append)
             let counts = snapshot.rowCounts.map { "\($0.rows) \($0.table)" }.joined(separator: ", ")
-            print("copied \(counts) from \(source.location) to \(target.location)\(append ? " (appended, new ids)" : "")")
+            print(
+                "copied \(counts) from \(source.location) to \(target.location)\(append ? " (appended, new ids)" : "")")
         }
     }
 }

@@ -42,7 +42,8 @@ struct RunsCommand: ParsableCommand {
         @Option(help: "Only the newest N runs.") var limit: Int?
 
         var runFilter: RunFilter {
-            RunFilter(paper: paper, experiment: experiment, neuron: neuron, preset: preset, status: status, limit: limit)
+            RunFilter(
+                paper: paper, experiment: experiment, neuron: neuron, preset: preset, status: status, limit: limit)
         }
     }
 
@@ -56,13 +57,17 @@ struct RunsCommand: ParsableCommand {
             let runs = try registry.open().runs(filter.runFilter)
             guard !runs.isEmpty else { return print("no runs match") }
             var table = TextTable(
-                headers: ["ID", "Paper", "Experiment", "Neuron", "Preset", "Seed", "Status", "Started (UTC)", "Duration", "Commit"],
+                headers: [
+                    "ID", "Paper", "Experiment", "Neuron", "Preset", "Seed", "Status", "Started (UTC)", "Duration",
+                    "Commit",
+                ],
                 alignments: [.right, .left, .left, .left, .left, .right, .left, .left, .right, .left])
             for run in runs {
                 table.append([
                     run.id.description, run.paper, run.experiment, run.neuron ?? "", run.preset ?? "",
                     run.seed.map(String.init) ?? "", run.status.rawValue, Format.date(run.startedAt),
-                    Format.duration(from: run.startedAt, to: run.endedAt ?? run.heartbeatAt), Format.commit(run.provenance),
+                    Format.duration(from: run.startedAt, to: run.endedAt ?? run.heartbeatAt),
+                    Format.commit(run.provenance),
                 ])
             }
             print(table.render(), terminator: "")
@@ -70,7 +75,8 @@ struct RunsCommand: ParsableCommand {
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show one run: provenance, config, final metrics, artifacts.")
+        static let configuration = CommandConfiguration(
+            abstract: "Show one run: provenance, config, final metrics, artifacts.")
 
         @OptionGroup var registry: RegistryOption
         @Argument(help: "The run's id.") var id: Int64
@@ -81,7 +87,8 @@ struct RunsCommand: ParsableCommand {
             var fields = TextTable(headers: ["Field", "Value"])
             let machine = run.provenance
             for (field, value) in [
-                ("paper", run.paper), ("experiment", run.experiment), ("neuron", run.neuron ?? "—"), ("preset", run.preset ?? "—"),
+                ("paper", run.paper), ("experiment", run.experiment), ("neuron", run.neuron ?? "—"),
+                ("preset", run.preset ?? "—"),
                 ("seed", run.seed.map(String.init) ?? "—"), ("status", run.status.rawValue),
                 ("failure reason", run.failureReason ?? "—"), ("started", Format.date(run.startedAt)),
                 ("ended", run.endedAt.map(Format.date) ?? "—"), ("last heartbeat", Format.date(run.heartbeatAt)),
@@ -105,11 +112,16 @@ struct RunsCommand: ParsableCommand {
             print(finals.isEmpty ? "No metrics.\n" : "Metrics:\n" + metrics.render())
 
             let artifacts = try registry.artifacts(of: run.id)
-            var table = TextTable(headers: ["Kind", "Path", "Bytes", "SHA-256"], alignments: [.left, .left, .right, .left])
+            var table = TextTable(
+                headers: ["Kind", "Path", "Bytes", "SHA-256"], alignments: [.left, .left, .right, .left])
             for artifact in artifacts {
-                table.append([artifact.kind, artifact.path, String(artifact.bytes), String(artifact.sha256.prefix(16)) + "…"])
+                table.append([
+                    artifact.kind, artifact.path, String(artifact.bytes), String(artifact.sha256.prefix(16)) + "…",
+                ])
             }
-            print(artifacts.isEmpty ? "No artifacts." : "Artifacts:\n" + table.render(), terminator: artifacts.isEmpty ? "\n" : "")
+            print(
+                artifacts.isEmpty ? "No artifacts." : "Artifacts:\n" + table.render(),
+                terminator: artifacts.isEmpty ? "\n" : "")
         }
     }
 
@@ -128,7 +140,8 @@ struct RunsCommand: ParsableCommand {
         func run() throws {
             let registry = try registry.open()
             let runs = try ids.map { try registry.run(RunID($0)) }
-            var table = TextTable(headers: ["Field"] + runs.map { "run \($0.id)" }, alignments: [.left] + runs.map { _ in .right })
+            var table = TextTable(
+                headers: ["Field"] + runs.map { "run \($0.id)" }, alignments: [.left] + runs.map { _ in .right })
             func row(_ name: String, _ values: [String]) { table.append([name] + values) }
             row("experiment", runs.map(\.experiment))
             row("neuron", runs.map { $0.neuron ?? "" })
@@ -229,7 +242,9 @@ enum Format {
         func visit(_ value: Any, _ path: String) {
             if let dictionary = value as? [String: Any] {
                 for (key, child) in dictionary { visit(child, path.isEmpty ? key : path + "." + key) }
-            } else if let data = try? JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed, .sortedKeys]) {
+            } else if let data = try? JSONSerialization.data(
+                withJSONObject: value, options: [.fragmentsAllowed, .sortedKeys])
+            {
                 leaves[path] = String(decoding: data, as: UTF8.self)
             }
         }

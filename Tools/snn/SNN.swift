@@ -5,7 +5,8 @@ import ArgumentParser
 struct SNN: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "snn",
-        abstract: "Spiking-network toolkit: datasets, runs, studies, registries, cluster jobs and the neuron catalogue.",
+        abstract:
+            "Spiking-network toolkit: datasets, runs, studies, registries, cluster jobs and the neuron catalogue.",
         subcommands: [
             DataCommand.self, RunsCommand.self, StudiesCommand.self, RegistryCommand.self, ClusterCommand.self,
             NeuronsCommand.self, NIRCommand.self,

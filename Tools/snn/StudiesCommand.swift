@@ -43,18 +43,23 @@ struct StudiesCommand: ParsableCommand {
 
         func run() throws {
             let registry = try registry.open()
-            let found = try registry.study(named: study)
+            let found =
+                try registry.study(named: study)
                 ?? Int64(study).flatMap { id in try? registry.studies().first { $0.id == StudyID(id) } }
             guard let found else { throw RegistryError.unknownStudy(study) }
             let trials = try registry.trials(in: found.id)
             let winner = best(trials, found)?.id
-            print("Study \(found.id) '\(found.spec.name)': \(found.spec.direction.rawValue) \(found.spec.objective) "
-                + "of \(found.spec.experiment); a trial is retried up to \(found.spec.maxAttempts) times.\n")
+            print(
+                "Study \(found.id) '\(found.spec.name)': \(found.spec.direction.rawValue) \(found.spec.objective) "
+                    + "of \(found.spec.experiment); a trial is retried up to \(found.spec.maxAttempts) times.\n")
             var table = TextTable(
-                headers: ["#", "State", "Result", "Run", "Tries", "Worker", "Last heartbeat", "Parameters", "Last error"],
+                headers: [
+                    "#", "State", "Result", "Run", "Tries", "Worker", "Last heartbeat", "Parameters", "Last error",
+                ],
                 alignments: [.right, .left, .right, .right, .right, .left, .left, .left, .left])
             for trial in trials {
-                let parameters = trial.parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+                let parameters = trial.parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(
+                    separator: " ")
                 table.append([
                     String(trial.number) + (trial.id == winner ? "*" : ""), trial.state.rawValue,
                     trial.result.map(Format.number) ?? "", trial.runID?.description ?? "", String(trial.attempts),

@@ -14,7 +14,8 @@ public protocol PaperDefinition {
 public struct ImageCommand<P: PaperDefinition>: ParsableCommand {
     public static var configuration: CommandConfiguration {
         CommandConfiguration(
-            commandName: P.commandName, abstract: "\(P.paper.title): training, the reproduction protocol and its report.",
+            commandName: P.commandName,
+            abstract: "\(P.paper.title): training, the reproduction protocol and its report.",
             subcommands: [Train.self, Reproduce.self, Report.self, Work.self])
     }
 
@@ -32,11 +33,15 @@ public struct ImageCommand<P: PaperDefinition>: ParsableCommand {
         public init() {}
 
         public func run() throws {
-            let shorthands = [neuron.map { ConfigOverride(path: ["neuron", "name"], text: $0) },
-                              epochs.map { ConfigOverride(path: ["training", "epochs"], text: String($0)) }].compactMap { $0 }
+            let shorthands = [
+                neuron.map { ConfigOverride(path: ["neuron", "name"], text: $0) },
+                epochs.map { ConfigOverride(path: ["training", "epochs"], text: String($0)) },
+            ].compactMap { $0 }
             let summary = try P.paper.runner.train(common, adding: shorthands)
-            print("run \(summary.run): " + summary.finalMetrics.filter { $0.split == "test" }
-                .map { "\($0.split)/\($0.name) \(String(format: "%.4f", $0.value))" }.joined(separator: ", "))
+            print(
+                "run \(summary.run): "
+                    + summary.finalMetrics.filter { $0.split == "test" }
+                    .map { "\($0.split)/\($0.name) \(String(format: "%.4f", $0.value))" }.joined(separator: ", "))
         }
     }
 
@@ -48,15 +53,21 @@ public struct ImageCommand<P: PaperDefinition>: ParsableCommand {
         @OptionGroup var common: ExperimentOptions
         @OptionGroup var enqueue: EnqueueOnlyFlag
         @Option(help: "Worker processes (default: the protocol's).") var workers: Int?
-        @Option(help: ArgumentHelp("Only the protocol variants whose names start with this (e.g. sst2- for paper 3's text ladder).", valueName: "prefix"))
+        @Option(
+            help: ArgumentHelp(
+                "Only the protocol variants whose names start with this (e.g. sst2- for paper 3's text ladder).",
+                valueName: "prefix"))
         var only: String?
-        @Option(help: ArgumentHelp("Where <paper>/RESULTS.md and its figures go.", valueName: "dir")) var reportDir = "papers"
+        @Option(help: ArgumentHelp("Where <paper>/RESULTS.md and its figures go.", valueName: "dir")) var reportDir =
+            "papers"
 
         public init() {}
 
         public func validate() throws {
             if common.seed != nil || common.resume != nil {
-                throw ValidationError("reproduce runs every seed of the protocol and resumes by itself when rerun; drop --seed and --resume")
+                throw ValidationError(
+                    "reproduce runs every seed of the protocol and resumes by itself when rerun; drop --seed and --resume"
+                )
             }
         }
 
@@ -66,7 +77,9 @@ public struct ImageCommand<P: PaperDefinition>: ParsableCommand {
             var plan = try paper.plan(preset: preset)
             if let only {
                 plan.variants = plan.variants.filter { $0.name.hasPrefix(only) }
-                guard !plan.variants.isEmpty else { throw ValidationError("no variant of protocol.\(preset).json starts with \(only)") }
+                guard !plan.variants.isEmpty else {
+                    throw ValidationError("no variant of protocol.\(preset).json starts with \(only)")
+                }
             }
             let registry = try RunRegistry.open(location: common.registryPath())
             // Resolve every variant's config before anything trains: a bad override or missing
@@ -84,17 +97,25 @@ public struct ImageCommand<P: PaperDefinition>: ParsableCommand {
             let fingerprint = try StudyFingerprint.of(
                 ["configs": try configs.map { try StudyFingerprint.config($0.json) }])
             let studyName = "\(paper.id)/\(preset)/\(fingerprint)"
-            let workerCommand = [LocalWorkerPool.currentExecutable.path, "worker", studyName] + Self.arguments(common, preset: preset)
+            let workerCommand =
+                [LocalWorkerPool.currentExecutable.path, "worker", studyName] + Self.arguments(common, preset: preset)
             let spec = StudySpec(
                 name: studyName, experiment: ImagePaper.experiment, objective: "test/accuracy", direction: .maximize,
                 workerCommand: workerCommand)
             let count = workers ?? plan.workers
-            if !common.quiet { print("\(paper.id): \(plan.trials.count) runs (\(plan.variants.count) variants × \(plan.seeds.count) seeds), \(count) worker(s), study \(studyName)") }
+            if !common.quiet {
+                print(
+                    "\(paper.id): \(plan.trials.count) runs (\(plan.variants.count) variants × \(plan.seeds.count) seeds), \(count) worker(s), study \(studyName)"
+                )
+            }
             let coordinator = StudyCoordinator(
                 queue: registry, registryLocation: common.registryPath(), enqueueOnly: enqueue.enqueueOnly
             ) { spec, count in
                 // One worker trains in this process.
-                guard count > 1 else { return _ = try paper.runner.work(study: spec.name, options: common) }
+                guard count > 1 else {
+                    _ = try paper.runner.work(study: spec.name, options: common)
+                    return
+                }
                 try StudyCoordinator.localProcesses(spec, count: count)
             }
             let outcome: StudyOutcome
@@ -105,7 +126,8 @@ public struct ImageCommand<P: PaperDefinition>: ParsableCommand {
                 return print(left)
             }
             let file = try paper.writeReport(
-                registry: registry, preset: preset, overrides: common.overrides, directory: URL(fileURLWithPath: reportDir))
+                registry: registry, preset: preset, overrides: common.overrides,
+                directory: URL(fileURLWithPath: reportDir))
             print("\(paper.id): report \(file.path)")
             guard outcome.unfinished.isEmpty, outcome.workerFailures.isEmpty else {
                 let summary = Self.failureSummary(
@@ -123,7 +145,8 @@ public struct ImageCommand<P: PaperDefinition>: ParsableCommand {
             for trial in unfinished {
                 let name = trial.parameters["variant"]?.description ?? "?"
                 let seed = trial.parameters["seed"]?.description ?? "?"
-                let why = trial.state == .failed
+                let why =
+                    trial.state == .failed
                     ? (trial.lastError ?? "failed") : "\(trial.state.rawValue), never finished"
                 lines.append("  \(name) seed \(seed): \(why)")
             }
@@ -133,7 +156,9 @@ public struct ImageCommand<P: PaperDefinition>: ParsableCommand {
 
         /// The options a worker process needs to resolve the same configs.
         static func arguments(_ common: ExperimentOptions, preset: String) -> [String] {
-            var arguments = ["--preset", preset, "--registry", common.registryPath(), "--output-dir", common.outputDirectory.path]
+            var arguments = [
+                "--preset", preset, "--registry", common.registryPath(), "--output-dir", common.outputDirectory.path,
+            ]
             if let config = common.config { arguments = ["--config", config] + arguments.dropFirst(2) }
             if let data = common.dataDirectory() { arguments += ["--data-dir", data.path] }
             for text in common.overrides { arguments += ["--set", text] }
@@ -145,16 +170,22 @@ public struct ImageCommand<P: PaperDefinition>: ParsableCommand {
     /// The report alone, from the registry.
     public struct Report: ParsableCommand {
         public static var configuration: CommandConfiguration {
-            CommandConfiguration(abstract: "Write <report-dir>/<paper>/RESULTS.md and figures from the registry's runs of one preset.")
+            CommandConfiguration(
+                abstract: "Write <report-dir>/<paper>/RESULTS.md and figures from the registry's runs of one preset.")
         }
         @Option(help: "The preset whose runs to report (default: cpu).") var preset: String?
-        @Option(help: ArgumentHelp("The results registry (default: $SNN_REGISTRY, else \(ExperimentOptions.defaultRegistry)).", valueName: "path"))
+        @Option(
+            help: ArgumentHelp(
+                "The results registry (default: $SNN_REGISTRY, else \(ExperimentOptions.defaultRegistry)).",
+                valueName: "path"))
         var registry: String?
-        @Option(help: ArgumentHelp("Where <paper>/RESULTS.md and its figures go.", valueName: "dir")) var reportDir = "papers"
+        @Option(help: ArgumentHelp("Where <paper>/RESULTS.md and its figures go.", valueName: "dir")) var reportDir =
+            "papers"
         @Option(
             name: .customLong("set"),
-            help: ArgumentHelp("The --set options the runs were reproduced with (the report takes only their runs).",
-                               valueName: "key.path=value"))
+            help: ArgumentHelp(
+                "The --set options the runs were reproduced with (the report takes only their runs).",
+                valueName: "key.path=value"))
         var overrides: [String] = []
 
         public init() {}
@@ -173,7 +204,9 @@ public struct ImageCommand<P: PaperDefinition>: ParsableCommand {
     /// A worker process of `reproduce`: trains queued trials of a study until none is left.
     public struct Work: ParsableCommand {
         public static var configuration: CommandConfiguration {
-            CommandConfiguration(commandName: "worker", abstract: "Train the queued runs of a study (started by reproduce; one per Slurm task on a cluster).")
+            CommandConfiguration(
+                commandName: "worker",
+                abstract: "Train the queued runs of a study (started by reproduce; one per Slurm task on a cluster).")
         }
         @OptionGroup var common: ExperimentOptions
         @Argument(help: "The study's name.") var study: String

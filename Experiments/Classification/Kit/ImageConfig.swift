@@ -102,7 +102,9 @@ public struct ImageConfig: Codable, Sendable, Equatable, ValidatedConfig {
         public var heads: Int
     }
 
-    public static let datasets = ["cifar10", "cifar100", "cifar10-dvs", "synthetic-cifar10", "synthetic-cifar10-dvs", "sst2", "synthetic-sst2"]
+    public static let datasets = [
+        "cifar10", "cifar100", "cifar10-dvs", "synthetic-cifar10", "synthetic-cifar10-dvs", "sst2", "synthetic-sst2",
+    ]
     public static let textDatasets = ["sst2", "synthetic-sst2"]
     public static let sharpnessModes = ["fixed", "learnable", "analytic"]
     public static let optimizers = ["sgd", "adam"]
@@ -111,13 +113,19 @@ public struct ImageConfig: Codable, Sendable, Equatable, ValidatedConfig {
     public func validate() throws(ConfigIssue) {
         try ConfigIssue.require(timesteps >= 1, "timesteps", mustBe: "an integer ≥ 1", got: timesteps)
         try ConfigIssue.require(
-            Self.datasets.contains(data.dataset), "data.dataset", mustBe: "one of \(Self.datasets.joined(separator: ", "))",
+            Self.datasets.contains(data.dataset), "data.dataset",
+            mustBe: "one of \(Self.datasets.joined(separator: ", "))",
             got: data.dataset)
-        try ConfigIssue.require((1...128).contains(data.frameSize), "data.frameSize", mustBe: "an integer in 1...128", got: data.frameSize)
-        try ConfigIssue.require(data.trainSubset >= 0, "data.trainSubset", mustBe: "an integer ≥ 0 (0 = all)", got: data.trainSubset)
-        try ConfigIssue.require(data.validationSubset >= 0, "data.validationSubset", mustBe: "an integer ≥ 0", got: data.validationSubset)
-        try ConfigIssue.require(data.testSubset >= 0, "data.testSubset", mustBe: "an integer ≥ 0 (0 = all)", got: data.testSubset)
-        try ConfigIssue.require(data.cropPadding >= 0, "data.cropPadding", mustBe: "an integer ≥ 0", got: data.cropPadding)
+        try ConfigIssue.require(
+            (1...128).contains(data.frameSize), "data.frameSize", mustBe: "an integer in 1...128", got: data.frameSize)
+        try ConfigIssue.require(
+            data.trainSubset >= 0, "data.trainSubset", mustBe: "an integer ≥ 0 (0 = all)", got: data.trainSubset)
+        try ConfigIssue.require(
+            data.validationSubset >= 0, "data.validationSubset", mustBe: "an integer ≥ 0", got: data.validationSubset)
+        try ConfigIssue.require(
+            data.testSubset >= 0, "data.testSubset", mustBe: "an integer ≥ 0 (0 = all)", got: data.testSubset)
+        try ConfigIssue.require(
+            data.cropPadding >= 0, "data.cropPadding", mustBe: "an integer ≥ 0", got: data.cropPadding)
         try ConfigIssue.require(data.cutout >= 0, "data.cutout", mustBe: "an integer ≥ 0", got: data.cutout)
         let architectures = ImageArchitecture.allCases.map(\.rawValue)
         try ConfigIssue.require(
@@ -126,17 +134,25 @@ public struct ImageConfig: Codable, Sendable, Equatable, ValidatedConfig {
         let isText = Self.textDatasets.contains(data.dataset)
         try ConfigIssue.require(
             isText == (model.architecture == ImageArchitecture.spikformerText.rawValue), "model.architecture",
-            mustBe: isText ? "spikformer-text for \(data.dataset)" : "an image network for \(data.dataset) (spikformer-text reads sentences)",
+            mustBe: isText
+                ? "spikformer-text for \(data.dataset)"
+                : "an image network for \(data.dataset) (spikformer-text reads sentences)",
             got: model.architecture)
         if isText {
             guard let text else {
-                throw ConfigIssue(path: "text", expected: "a section {maxTokens, minWordCount, wordVectors, blocks, heads} for \(data.dataset)", got: "null")
+                throw ConfigIssue(
+                    path: "text",
+                    expected: "a section {maxTokens, minWordCount, wordVectors, blocks, heads} for \(data.dataset)",
+                    got: "null")
             }
-            try ConfigIssue.require(text.maxTokens >= 1, "text.maxTokens", mustBe: "an integer ≥ 1", got: text.maxTokens)
-            try ConfigIssue.require(text.minWordCount >= 1, "text.minWordCount", mustBe: "an integer ≥ 1", got: text.minWordCount)
+            try ConfigIssue.require(
+                text.maxTokens >= 1, "text.maxTokens", mustBe: "an integer ≥ 1", got: text.maxTokens)
+            try ConfigIssue.require(
+                text.minWordCount >= 1, "text.minWordCount", mustBe: "an integer ≥ 1", got: text.minWordCount)
             try ConfigIssue.require(text.blocks >= 1, "text.blocks", mustBe: "an integer ≥ 1", got: text.blocks)
-            try ConfigIssue.require(text.heads >= 1 && model.width % text.heads == 0, "text.heads",
-                                    mustBe: "an integer ≥ 1 dividing model.width (\(model.width))", got: text.heads)
+            try ConfigIssue.require(
+                text.heads >= 1 && model.width % text.heads == 0, "text.heads",
+                mustBe: "an integer ≥ 1 dividing model.width (\(model.width))", got: text.heads)
         }
         try ConfigIssue.require(model.width >= 1, "model.width", mustBe: "an integer ≥ 1", got: model.width)
         try ConfigIssue.require(model.tdbnAlpha > 0, "model.tdbnAlpha", mustBe: "positive", got: model.tdbnAlpha)
@@ -146,7 +162,8 @@ public struct ImageConfig: Codable, Sendable, Equatable, ValidatedConfig {
             mustBe: "one of \(initializations.joined(separator: ", "))", got: model.initialization)
         try ConfigIssue.require(
             NeuronCatalogue.kind(of: neuron.name) == .discrete, "neuron.name",
-            mustBe: "a registered neuron (discrete-time: \(NeuronCatalogue.names(of: [.discrete]).joined(separator: ", ")))",
+            mustBe:
+                "a registered neuron (discrete-time: \(NeuronCatalogue.names(of: [.discrete]).joined(separator: ", ")))",
             got: neuron.name)
         let families = SurrogateFamily.allCases.map(\.rawValue)
         try ConfigIssue.require(
@@ -157,20 +174,27 @@ public struct ImageConfig: Codable, Sendable, Equatable, ValidatedConfig {
             mustBe: "one of \(Self.sharpnessModes.joined(separator: ", "))", got: neuron.sharpnessMode)
         try ConfigIssue.require(
             neuron.sharpnessMode != "analytic" || neuron.name == DQIF.name, "neuron.sharpnessMode",
-            mustBe: "fixed or learnable unless neuron.name is dqif (the analytic window is DQIF's)", got: neuron.sharpnessMode)
+            mustBe: "fixed or learnable unless neuron.name is dqif (the analytic window is DQIF's)",
+            got: neuron.sharpnessMode)
         try ConfigIssue.require(neuron.sharpness > 0, "neuron.sharpness", mustBe: "positive", got: neuron.sharpness)
-        try ConfigIssue.require(neuron.windowPerStd > 0, "neuron.windowPerStd", mustBe: "positive", got: neuron.windowPerStd)
+        try ConfigIssue.require(
+            neuron.windowPerStd > 0, "neuron.windowPerStd", mustBe: "positive", got: neuron.windowPerStd)
         try ConfigIssue.require(training.epochs >= 1, "training.epochs", mustBe: "an integer ≥ 1", got: training.epochs)
-        try ConfigIssue.require(training.batchSize >= 1, "training.batchSize", mustBe: "an integer ≥ 1", got: training.batchSize)
+        try ConfigIssue.require(
+            training.batchSize >= 1, "training.batchSize", mustBe: "an integer ≥ 1", got: training.batchSize)
         try ConfigIssue.require(
             Self.optimizers.contains(training.optimizer), "training.optimizer",
             mustBe: "one of \(Self.optimizers.joined(separator: ", "))", got: training.optimizer)
-        try ConfigIssue.require(training.learningRate > 0, "training.learningRate", mustBe: "positive", got: training.learningRate)
-        try ConfigIssue.require(training.weightDecay >= 0, "training.weightDecay", mustBe: "≥ 0", got: training.weightDecay)
         try ConfigIssue.require(
-            Self.losses.contains(training.loss), "training.loss", mustBe: "one of \(Self.losses.joined(separator: ", "))",
+            training.learningRate > 0, "training.learningRate", mustBe: "positive", got: training.learningRate)
+        try ConfigIssue.require(
+            training.weightDecay >= 0, "training.weightDecay", mustBe: "≥ 0", got: training.weightDecay)
+        try ConfigIssue.require(
+            Self.losses.contains(training.loss), "training.loss",
+            mustBe: "one of \(Self.losses.joined(separator: ", "))",
             got: training.loss)
-        try ConfigIssue.require((0...1).contains(training.tetLambda), "training.tetLambda", mustBe: "in [0, 1]", got: training.tetLambda)
+        try ConfigIssue.require(
+            (0...1).contains(training.tetLambda), "training.tetLambda", mustBe: "in [0, 1]", got: training.tetLambda)
         try ConfigIssue.require(training.pnbWeight >= 0, "training.pnbWeight", mustBe: "≥ 0", got: training.pnbWeight)
         let forms = BalancedPotentialLoss.Form.allCases.map(\.rawValue)
         try ConfigIssue.require(

@@ -54,7 +54,9 @@ public enum ImageSamples: Sendable {
     /// Samples `indices` as images [B, 3, 32, 32] or frames [T, B, 2, size, size], augmented with
     /// draws from `rng` when `augmentation` is given (frames: translation by up to `padding`
     /// pixels and horizontal flip, `DVSAugmentation`; no Cutout), or token ids [B, L].
-    public func batch(_ indices: [Int], augmentation: CIFARAugmentation?, rng: inout SeededRNG) throws -> (inputs: Tensor, labels: [Int]) {
+    public func batch(_ indices: [Int], augmentation: CIFARAugmentation?, rng: inout SeededRNG) throws -> (
+        inputs: Tensor, labels: [Int]
+    ) {
         switch self {
         case .images(let dataset, let normalization):
             let batch = dataset.batch(indices, normalization: normalization, augmentation: augmentation, rng: &rng)
@@ -62,7 +64,10 @@ public enum ImageSamples: Sendable {
         case .events(let dataset, let framing):
             let batch = try dataset.batch(indices, framing: framing)
             guard let augmentation else { return (batch.frames, batch.labels) }
-            return (DVSAugmentation.apply(batch.frames, maxShift: augmentation.padding, flip: augmentation.flip, rng: &rng), batch.labels)
+            return (
+                DVSAugmentation.apply(batch.frames, maxShift: augmentation.padding, flip: augmentation.flip, rng: &rng),
+                batch.labels
+            )
         case .sentences(let sentences):
             return sentences.batch(indices)
         }
@@ -92,12 +97,16 @@ public struct ImageData: Sendable {
 
     /// - Parameter timesteps: the frames per recording, for the event datasets.
     /// - Parameter text: the tokenizer settings, for the sentence datasets.
-    public init(config: ImageConfig.DataSection, timesteps: Int, dataDirectory: URL?, text: ImageConfig.TextSection? = nil) throws {
+    public init(
+        config: ImageConfig.DataSection, timesteps: Int, dataDirectory: URL?, text: ImageConfig.TextSection? = nil
+    ) throws {
         let validationSubset = config.validationSubset
         let root = dataDirectory ?? DataDirectory.resolve()
         let source: String
         if ImageConfig.textDatasets.contains(config.dataset) {
-            guard let text else { throw ImageExperimentError.datasetUnavailable("\(config.dataset) needs the config's text section") }
+            guard let text else {
+                throw ImageExperimentError.datasetUnavailable("\(config.dataset) needs the config's text section")
+            }
             let loaded = try TextData.load(config, text: text, root: root)
             train = .sentences(loaded.train)
             test = .sentences(loaded.test)
@@ -113,9 +122,11 @@ public struct ImageData: Sendable {
         switch config.dataset {
         case "synthetic-cifar10", "cifar10", "cifar100":
             let variant: CIFARDataset.Variant = config.dataset == "cifar100" ? .cifar100 : .cifar10
-            let folder = config.dataset == "synthetic-cifar10"
-                ? try Self.synthetic(in: root, trainCount: max(config.trainSubset, 1000) + validationSubset,
-                                     testCount: max(config.testSubset, 500))
+            let folder =
+                config.dataset == "synthetic-cifar10"
+                ? try Self.synthetic(
+                    in: root, trainCount: max(config.trainSubset, 1000) + validationSubset,
+                    testCount: max(config.testSubset, 500))
                 : try Self.official(variant, in: root)
             let normalization = ChannelNormalization.standard(for: variant)
             train = .images(try CIFARDataset(directory: folder, variant: variant, split: .train), normalization)
@@ -124,8 +135,10 @@ public struct ImageData: Sendable {
             source = folder.path
             sources = [folder]
         default:
-            let folder = config.dataset == "synthetic-cifar10-dvs"
-                ? try Self.syntheticDVS(in: root, samplesPerClass: max(40, (config.trainSubset + validationSubset) / 9 + 2))
+            let folder =
+                config.dataset == "synthetic-cifar10-dvs"
+                ? try Self.syntheticDVS(
+                    in: root, samplesPerClass: max(40, (config.trainSubset + validationSubset) / 9 + 2))
                 : try Self.officialDVS(in: root)
             let framing = try DVSFraming(frameCount: timesteps, size: config.frameSize)
             let (trainRecordings, testRecordings) = try CIFAR10DVS(directory: folder).split(testFraction: 0.1, seed: 0)
@@ -141,7 +154,8 @@ public struct ImageData: Sendable {
         let trainCount = config.trainSubset == 0 ? train.count - validationSubset : min(config.trainSubset, train.count)
         guard trainCount > 0, trainCount + validationSubset <= train.count else {
             throw ImageExperimentError.datasetUnavailable(
-                "data.trainSubset \(config.trainSubset) + data.validationSubset \(validationSubset) exceed the \(train.count) training samples of \(source)")
+                "data.trainSubset \(config.trainSubset) + data.validationSubset \(validationSubset) exceed the \(train.count) training samples of \(source)"
+            )
         }
         trainIndices = Array(permutation[..<trainCount])
         validationIndices = Array(permutation[trainCount..<(trainCount + validationSubset)])
@@ -155,16 +169,24 @@ public struct ImageData: Sendable {
     ) throws -> URL {
         let descriptor = variant == .cifar10 ? DatasetCatalog.cifar10 : DatasetCatalog.cifar100
         let folder = root.appendingPathComponent(descriptor.folder).appendingPathComponent(variant.folderName)
-        if variant.fileNames(.train).allSatisfy({ FileManager.default.fileExists(atPath: folder.appendingPathComponent($0).path) }) {
+        if variant.fileNames(.train).allSatisfy({
+            FileManager.default.fileExists(atPath: folder.appendingPathComponent($0).path)
+        }) {
             return folder
         }
         do {
-            if let fetch { try fetch(descriptor) } else { try DatasetFetcher(dataDirectory: root, log: { ProgressReporter.standardError($0 + "\n") }).fetch(descriptor) }
+            if let fetch {
+                try fetch(descriptor)
+            } else {
+                try DatasetFetcher(dataDirectory: root, log: { ProgressReporter.standardError($0 + "\n") }).fetch(
+                    descriptor)
+            }
             return folder
         } catch {
             throw ImageExperimentError.datasetUnavailable(
                 "\(variant.rawValue) is not in \(folder.path) and could not be fetched: \(error)\n"
-                    + "Alternatively point --data-dir / DATA_DIR at a folder that holds \(descriptor.folder)/\(variant.folderName)/.")
+                    + "Alternatively point --data-dir / DATA_DIR at a folder that holds \(descriptor.folder)/\(variant.folderName)/."
+            )
         }
     }
 
@@ -172,7 +194,8 @@ public struct ImageData: Sendable {
     /// `<root>/synthetic-cifar10-<train>-<test>`, written once.
     static func synthetic(in root: URL, trainCount: Int, testCount: Int) throws -> URL {
         try writeOnce(root.appendingPathComponent("synthetic-cifar10-\(trainCount)-\(testCount)")) { staging in
-            try SyntheticCIFAR.write(directory: staging, variant: .cifar10, trainCount: trainCount, testCount: testCount, seed: 1)
+            try SyntheticCIFAR.write(
+                directory: staging, variant: .cifar10, trainCount: trainCount, testCount: testCount, seed: 1)
         }
     }
 
@@ -182,12 +205,14 @@ public struct ImageData: Sendable {
         let folder = root.appendingPathComponent(descriptor.folder)
         if (try? CIFAR10DVS(directory: folder)) != nil { return folder }
         do {
-            try DatasetFetcher(dataDirectory: root, log: { ProgressReporter.standardError($0 + "\n") }).fetch(descriptor)
+            try DatasetFetcher(dataDirectory: root, log: { ProgressReporter.standardError($0 + "\n") }).fetch(
+                descriptor)
             return folder
         } catch {
             throw ImageExperimentError.datasetUnavailable(
                 "CIFAR10-DVS is not in \(folder.path) and could not be fetched: \(error)\n"
-                    + "Alternatively point --data-dir / DATA_DIR at a folder that holds \(descriptor.folder)/<class>/*.aedat.")
+                    + "Alternatively point --data-dir / DATA_DIR at a folder that holds \(descriptor.folder)/<class>/*.aedat."
+            )
         }
     }
 

@@ -41,7 +41,8 @@ public final class ImageExperiment: Experiment {
 
     public init(config: ImageConfig, context: ExperimentContext) throws {
         self.config = config
-        data = try ImageData(config: config.data, timesteps: config.timesteps, dataDirectory: context.dataDirectory, text: config.text)
+        data = try ImageData(
+            config: config.data, timesteps: config.timesteps, dataDirectory: context.dataDirectory, text: config.text)
         let neurons = try Self.neuronFactory(config)
         var rng = SeededRNG(seed: UInt64(config.seed))
         network = try SpikingNetwork(
@@ -50,14 +51,17 @@ public final class ImageExperiment: Experiment {
             timesteps: config.timesteps, tdbnAlpha: config.model.tdbnAlpha,
             initialization: ConvolutionInit(rawValue: config.model.initialization)!, neurons: neurons,
             textBlocks: config.text?.blocks ?? 2, textHeads: config.text?.heads ?? SpikingSelfAttention.defaultHeads,
-            embedding: data.wordVectors.map { Tensor(shape: [$0.values.count / $0.dimension, $0.dimension], values: $0.values, dtype: .float32) },
+            embedding: data.wordVectors.map {
+                Tensor(shape: [$0.values.count / $0.dimension, $0.dimension], values: $0.values, dtype: .float32)
+            },
             rng: &rng)
         let named = network.namedParameters()
         let decayed = named.filter { !$0.name.hasSuffix(".sharpness") }.map(\.parameter)
         let undecayed = named.filter { $0.name.hasSuffix(".sharpness") }.map(\.parameter)
         let groups = [ParameterGroup(decayed)] + (undecayed.isEmpty ? [] : [ParameterGroup(undecayed, weightDecay: 0)])
         let training = config.training
-        trainer = training.optimizer == "adam"
+        trainer =
+            training.optimizer == "adam"
             ? Adam(groups: groups, learningRate: training.learningRate, weightDecay: training.weightDecay)
             : SGD(groups: groups, learningRate: training.learningRate, momentum: 0.9, weightDecay: training.weightDecay)
         let steps = (data.trainIndices.count + training.batchSize - 1) / training.batchSize
@@ -75,9 +79,10 @@ public final class ImageExperiment: Experiment {
         case "learnable":
             sharpness = .learnablePerStep(Array(repeating: config.neuron.sharpness, count: steps))
         case "analytic":
-            sharpness = .perStep(DQIFWindow.sharpness(
-                for: try dqif(dynamics), inputStd: config.model.tdbnAlpha, steps: steps,
-                widthPerStd: config.neuron.windowPerStd))
+            sharpness = .perStep(
+                DQIFWindow.sharpness(
+                    for: try dqif(dynamics), inputStd: config.model.tdbnAlpha, steps: steps,
+                    widthPerStd: config.neuron.windowPerStd))
         default:
             sharpness = .fixed(config.neuron.sharpness)
         }
@@ -90,7 +95,8 @@ public final class ImageExperiment: Experiment {
     static func neuronDynamics(_ name: String, of config: ImageConfig) throws -> any SpikingDynamics {
         do {
             let fields = config.neuron.parameters[name] ?? [:]
-            let configuration = fields.isEmpty
+            let configuration =
+                fields.isEmpty
                 ? nil : try JSONSerialization.jsonObject(with: JSONEncoder().encode(fields)) as? [String: Any]
             return try NeuronRegistry.dynamics(named: name, configuration: configuration)
         } catch {
@@ -115,9 +121,12 @@ public final class ImageExperiment: Experiment {
         var rng = SeededRNG(seed: UInt64(config.seed) &* 1_000_003 &+ UInt64(epoch))
         let batches = SampleBatches(shuffling: data.trainIndices, size: batchSize, rng: &rng)
         let augmentation = CIFARAugmentation(
-            padding: config.data.cropPadding, flip: config.data.flip, cutout: config.data.cutout > 0 ? config.data.cutout : nil)
+            padding: config.data.cropPadding, flip: config.data.flip,
+            cutout: config.data.cutout > 0 ? config.data.cutout : nil)
         progress.expectedSteps = batches.count
-        var lossSum = 0.0, pnbSum = 0.0, correct = 0.0
+        var lossSum = 0.0
+        var pnbSum = 0.0
+        var correct = 0.0
         for (index, indices) in batches.enumerated() {
             trainer.learningRate = schedule.learningRate(at: (epoch - 1) * batches.count + index)
             let (inputs, labels) = try data.train.batch(indices, augmentation: augmentation, rng: &rng)
@@ -143,7 +152,9 @@ public final class ImageExperiment: Experiment {
             MetricPoint(split: "train", name: "loss", value: lossSum / count),
             MetricPoint(split: "train", name: "accuracy", value: correct / count),
         ]
-        if config.training.pnbWeight > 0 { metrics.append(MetricPoint(split: "train", name: "pnb", value: pnbSum / count)) }
+        if config.training.pnbWeight > 0 {
+            metrics.append(MetricPoint(split: "train", name: "pnb", value: pnbSum / count))
+        }
         return metrics + sharpnessMetrics()
     }
 
@@ -185,7 +196,8 @@ public final class ImageExperiment: Experiment {
     /// Mean task loss and accuracy (of the time-averaged output) over `indices`.
     func measure(_ samples: ImageSamples, _ indices: [Int]) throws -> (loss: Double, accuracy: Double) {
         var rng = SeededRNG(seed: 0)
-        var lossSum = 0.0, correct = 0.0
+        var lossSum = 0.0
+        var correct = 0.0
         for batch in SampleBatches(indices, size: Self.evaluationBatch) {
             let (inputs, labels) = try samples.batch(batch, augmentation: nil, rng: &rng)
             let logits = network(inputs)
@@ -206,7 +218,8 @@ public final class ImageExperiment: Experiment {
         let batch = Array(data.testIndices.prefix(Self.evaluationBatch))
         _ = network(try data.test.batch(batch, augmentation: nil, rng: &rng).inputs)
         var metrics: [MetricPoint] = []
-        var imbalance = 0.0, relativeImbalance = 0.0
+        var imbalance = 0.0
+        var relativeImbalance = 0.0
         for (index, layer) in layers.enumerated() {
             guard let potentials = layer.lastPotentials else { continue }
             let values = potentials.doubles
@@ -221,12 +234,16 @@ public final class ImageExperiment: Experiment {
             ]
             if histogram {
                 metrics += PotentialHistogram.fractions(of: values).enumerated().map { bin, fraction in
-                    MetricPoint(split: "potentials", name: PotentialHistogram.metricName(layer: index, bin: bin), value: fraction)
+                    MetricPoint(
+                        split: "potentials", name: PotentialHistogram.metricName(layer: index, bin: bin),
+                        value: fraction)
                 }
             }
         }
-        return metrics + [MetricPoint(split: "potentials", name: "imbalance", value: imbalance),
-                          MetricPoint(split: "potentials", name: "relativeImbalance", value: relativeImbalance)]
+        return metrics + [
+            MetricPoint(split: "potentials", name: "imbalance", value: imbalance),
+            MetricPoint(split: "potentials", name: "relativeImbalance", value: relativeImbalance),
+        ]
     }
 }
 

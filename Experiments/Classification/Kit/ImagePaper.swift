@@ -19,7 +19,10 @@ public struct ImagePaper: Sendable {
     /// This paper's folder, `papers/<id>` of the checkout (found from any folder of it).
     public var directory: URL
 
-    public init(id: String, title: String, sections: @escaping @Sendable (ImageReport, ReproductionPlan, ImageConfig) throws -> [ReportSection]) {
+    public init(
+        id: String, title: String,
+        sections: @escaping @Sendable (ImageReport, ReproductionPlan, ImageConfig) throws -> [ReportSection]
+    ) {
         self.id = id
         self.title = title
         self.sections = sections
@@ -35,7 +38,9 @@ public struct ImagePaper: Sendable {
 
     /// The protocol of `preset`.
     public func plan(preset: String) throws -> ReproductionPlan {
-        try ConfigLoader.load(ReproductionPlan.self, from: .preset(name: preset, experiment: "protocol", directory: presets)).value
+        try ConfigLoader.load(
+            ReproductionPlan.self, from: .preset(name: preset, experiment: "protocol", directory: presets)
+        ).value
     }
 
     /// Writes `<directory>/<id>/RESULTS.md` and its figures from the runs of `preset` made with
@@ -60,12 +65,16 @@ public struct ImagePaper: Sendable {
             fingerprints: fingerprints, datasets: datasets)
         let base = try ConfigLoader.load(
             ImageConfig.self, from: .preset(name: preset, experiment: Self.experiment, directory: presets),
-            overrides: try options.configOverrides()).value
+            overrides: try options.configOverrides()
+        ).value
         let sections = try self.sections(report, plan, base)
         let synthetic = plan.variants.map(\.name).filter(report.isSynthetic)
         let names = Set(synthetic.compactMap { datasets[$0] }).sorted().map { "`\($0)`" }.joined(separator: ", ")
-        let banner = synthetic.isEmpty ? nil : ReportGenerator.syntheticDataBanner(
-            data: "synthetic data (\(names), \(synthetic.count) of \(plan.variants.count) variants)")
+        let banner =
+            synthetic.isEmpty
+            ? nil
+            : ReportGenerator.syntheticDataBanner(
+                data: "synthetic data (\(names), \(synthetic.count) of \(plan.variants.count) variants)")
         let tabled = try plan.variants.flatMap { try report.summary($0.name).runs }
         return try ReportGenerator(registry: registry).write(
             paper: id, title: "\(title) — results (\(preset) preset)", sections: sections, banner: banner,

@@ -53,20 +53,24 @@ public struct ImageReport {
         split: String = "test", name: String = "accuracy", lowerIsBetter: Bool = false, decimals: Int = 4
     ) throws -> Claim {
         let reference = try summary(baseline, split: split, name: name)
-        let shown = reference.mean.map { mean in
-            String(format: "%.\(decimals)f ± %.\(decimals)f, n = %d", mean, reference.std ?? 0, reference.n)
-        } ?? "no completed run"
+        let shown =
+            reference.mean.map { mean in
+                String(format: "%.\(decimals)f ± %.\(decimals)f, n = %d", mean, reference.std ?? 0, reference.n)
+            } ?? "no completed run"
         let rule = ComparisonRule.beats(
             baseline: query(baseline, split: split, name: name),
             description: "\(lowerIsBetter ? "below" : "above") \(baseline) (\(shown)) by more than 2 standard errors",
             lowerIsBetter: lowerIsBetter)
-        return Claim(id: id, text: text, paperValue: paperValue, query: query(variant, split: split, name: name), rule: rule,
-                     decimals: decimals)
+        return Claim(
+            id: id, text: text, paperValue: paperValue, query: query(variant, split: split, name: name), rule: rule,
+            decimals: decimals)
     }
 
     /// A markdown table of every variant: final test accuracy and loss, mean ± std over seeds.
     public func variantTable(_ variants: [String]) throws -> String {
-        var lines = ["| Variant | test accuracy | test loss | train accuracy | n |", "| --- | ---: | ---: | ---: | ---: |"]
+        var lines = [
+            "| Variant | test accuracy | test loss | train accuracy | n |", "| --- | ---: | ---: | ---: | ---: |",
+        ]
         for variant in variants {
             let cells = try [("test", "accuracy"), ("test", "loss"), ("train", "accuracy")].map { split, name in
                 Self.format(try summary(variant, split: split, name: name))
@@ -93,12 +97,14 @@ public struct ImageReport {
         let series = try variants.compactMap { variant -> LineSeries? in
             let points = try registry.curve(query(variant))
             guard !points.isEmpty else { return nil }
-            return LineSeries(name: variant, x: points.map { Double($0.position) }, y: points.map { $0.summary.mean ?? .nan },
-                              std: points.map { $0.summary.std ?? 0 })
+            return LineSeries(
+                name: variant, x: points.map { Double($0.position) }, y: points.map { $0.summary.mean ?? .nan },
+                std: points.map { $0.summary.std ?? 0 })
         }
         guard !series.isEmpty else { return nil }
         let plot = LinePlot(series: series, title: title, xLabel: "epoch", yLabel: "test accuracy")
-        return try save(plot, file: file, caption: "\(title): test accuracy per epoch, mean ± std over seeds (\(preset) preset).")
+        return try save(
+            plot, file: file, caption: "\(title): test accuracy per epoch, mean ± std over seeds (\(preset) preset).")
     }
 
     /// The learnable surrogate's α per time step over training, averaged over layers and seeds.
@@ -115,12 +121,20 @@ public struct ImageReport {
             }
             guard !byEpoch.isEmpty else { continue }
             let epochs = byEpoch.keys.sorted()
-            series.append(LineSeries(name: "t = \(step)", x: epochs.map { Double($0) },
-                                     y: epochs.map { byEpoch[$0]!.reduce(0, +) / Double(byEpoch[$0]!.count) }))
+            series.append(
+                LineSeries(
+                    name: "t = \(step)", x: epochs.map { Double($0) },
+                    y: epochs.map { byEpoch[$0]!.reduce(0, +) / Double(byEpoch[$0]!.count) }))
         }
         guard !series.isEmpty else { return nil }
-        let plot = LinePlot(series: series, title: "Learned surrogate sharpness (\(variant))", xLabel: "epoch", yLabel: "alpha (mean over layers)")
-        return try save(plot, file: file, caption: "Time-step-wise learnable surrogate of \(variant): α per time step after each epoch, mean over layers and seeds.")
+        let plot = LinePlot(
+            series: series, title: "Learned surrogate sharpness (\(variant))", xLabel: "epoch",
+            yLabel: "alpha (mean over layers)")
+        return try save(
+            plot, file: file,
+            caption:
+                "Time-step-wise learnable surrogate of \(variant): α per time step after each epoch, mean over layers and seeds."
+        )
     }
 
     /// Membrane-potential histograms of one layer after training, for each variant (mean over seeds).
@@ -128,16 +142,21 @@ public struct ImageReport {
         let centres = (0..<PotentialHistogram.bins).map(PotentialHistogram.centre)
         let series = try variants.compactMap { variant -> LineSeries? in
             let fractions = try (0..<PotentialHistogram.bins).map { bin in
-                try summary(variant, split: "potentials", name: PotentialHistogram.metricName(layer: layer, bin: bin)).mean
+                try summary(variant, split: "potentials", name: PotentialHistogram.metricName(layer: layer, bin: bin))
+                    .mean
             }
             guard fractions.allSatisfy({ $0 != nil }) else { return nil }
             return LineSeries(name: variant, x: centres, y: fractions.map { $0! })
         }
         guard !series.isEmpty else { return nil }
-        let plot = LinePlot(series: series, title: "Membrane potentials, spiking layer \(layer)", xLabel: "potential H before firing",
-                            yLabel: "fraction of values")
-        return try save(plot, file: file, caption: "Histogram of the potentials H of spiking layer \(layer) on the first test batch after training "
-            + "(bins of \(PotentialHistogram.binWidth), the end bins also count values beyond ±\(PotentialHistogram.range.upperBound)), mean over seeds.")
+        let plot = LinePlot(
+            series: series, title: "Membrane potentials, spiking layer \(layer)", xLabel: "potential H before firing",
+            yLabel: "fraction of values")
+        return try save(
+            plot, file: file,
+            caption: "Histogram of the potentials H of spiking layer \(layer) on the first test batch after training "
+                + "(bins of \(PotentialHistogram.binWidth), the end bins also count values beyond ±\(PotentialHistogram.range.upperBound)), mean over seeds."
+        )
     }
 
     /// Positive and negative potential mass per layer after training, for each variant.
@@ -148,13 +167,18 @@ public struct ImageReport {
         var series: [BarSeries] = []
         for variant in variants {
             for side in ["positive", "negative"] {
-                let values = try (0..<layers).map { try summary(variant, split: "potentials", name: "layer\($0).\(side)").mean ?? .nan }
+                let values = try (0..<layers).map {
+                    try summary(variant, split: "potentials", name: "layer\($0).\(side)").mean ?? .nan
+                }
                 series.append(BarSeries(name: "\(variant) \(side)", values: values))
             }
         }
-        let chart = BarChart(categories: (0..<layers).map { "L\($0)" }, series: series, title: "Positive vs negative potential mass",
-                             xLabel: "spiking layer", yLabel: "mean relu(±H)")
-        return try save(chart, file: file, caption: "Mean positive mass relu(H) and negative mass relu(−H) of the potentials per spiking layer "
-            + "on the first test batch after training, mean over seeds.")
+        let chart = BarChart(
+            categories: (0..<layers).map { "L\($0)" }, series: series, title: "Positive vs negative potential mass",
+            xLabel: "spiking layer", yLabel: "mean relu(±H)")
+        return try save(
+            chart, file: file,
+            caption: "Mean positive mass relu(H) and negative mass relu(−H) of the potentials per spiking layer "
+                + "on the first test batch after training, mean over seeds.")
     }
 }

@@ -19,13 +19,18 @@ public struct ReproductionPlan: Codable, Sendable, Equatable, ValidatedConfig {
     public var variants: [Variant]
 
     public func validate() throws(ConfigIssue) {
-        try ConfigIssue.require(!seeds.isEmpty && Set(seeds).count == seeds.count, "seeds", mustBe: "a non-empty list of distinct integers", got: seeds)
+        try ConfigIssue.require(
+            !seeds.isEmpty && Set(seeds).count == seeds.count, "seeds", mustBe: "a non-empty list of distinct integers",
+            got: seeds)
         try ConfigIssue.require(workers >= 1, "workers", mustBe: "an integer ≥ 1", got: workers)
         let names = variants.map(\.name)
-        try ConfigIssue.require(!names.isEmpty && Set(names).count == names.count, "variants", mustBe: "a non-empty list with distinct names", got: names)
+        try ConfigIssue.require(
+            !names.isEmpty && Set(names).count == names.count, "variants",
+            mustBe: "a non-empty list with distinct names", got: names)
         for (index, variant) in variants.enumerated() {
-            try ConfigIssue.require(variant.set["variant"] == nil && variant.set["seed"] == nil, "variants.\(index).set",
-                                    mustBe: "overrides other than variant and seed (the plan sets those)", got: variant.set.keys.sorted())
+            try ConfigIssue.require(
+                variant.set["variant"] == nil && variant.set["seed"] == nil, "variants.\(index).set",
+                mustBe: "overrides other than variant and seed (the plan sets those)", got: variant.set.keys.sorted())
         }
     }
 

@@ -137,22 +137,31 @@ public final class SpikingNetwork: Module {
             body = parts.body
         case .resnet18, .resnet34:
             let blocks = architecture == .resnet18 ? [2, 2, 2, 2] : [3, 4, 6, 3]
-            stem = Conv2d(inChannels: c, outChannels: w, kernelSize: 7, stride: 2, padding: 3, bias: false,
-                          weightInit: builder.weightInit, rng: &rng)
-            var layers: [any Module] = [builder.norm(w), neurons.make(), MaxPool2d(kernelSize: 3, stride: 2, padding: 1)]
+            stem = Conv2d(
+                inChannels: c, outChannels: w, kernelSize: 7, stride: 2, padding: 3, bias: false,
+                weightInit: builder.weightInit, rng: &rng)
+            var layers: [any Module] = [
+                builder.norm(w), neurons.make(), MaxPool2d(kernelSize: 3, stride: 2, padding: 1),
+            ]
             var channels = w
             for (index, count) in blocks.enumerated() {
                 let out = w << index
                 layers += builder.stage(channels, out, blocks: count, stride: index == 0 ? 1 : 2, rng: &rng)
                 channels = out
             }
-            layers += [AdaptiveAvgPool2d(outputSize: 1), Flatten(startAxis: 2), Linear(inFeatures: channels, outFeatures: classes, rng: &rng)]
+            layers += [
+                AdaptiveAvgPool2d(outputSize: 1), Flatten(startAxis: 2),
+                Linear(inFeatures: channels, outFeatures: classes, rng: &rng),
+            ]
             body = Sequential(layers)
         case .vggsnn, .smallVGG, .smallVGGGlobalPool:
-            let plan: [Int?] = architecture == .vggsnn
-                ? [w, 2 * w, nil, 4 * w, 4 * w, nil, 8 * w, 8 * w, nil, 8 * w, 8 * w, nil] : [w, nil, 2 * w, nil, 4 * w, nil]
-            let parts = try builder.vgg(plan, inputChannels: c, inputSize: inputSize,
-                                        flattenHead: architecture != .smallVGGGlobalPool, classes: classes, rng: &rng)
+            let plan: [Int?] =
+                architecture == .vggsnn
+                ? [w, 2 * w, nil, 4 * w, 4 * w, nil, 8 * w, 8 * w, nil, 8 * w, 8 * w, nil]
+                : [w, nil, 2 * w, nil, 4 * w, nil]
+            let parts = try builder.vgg(
+                plan, inputChannels: c, inputSize: inputSize,
+                flattenHead: architecture != .smallVGGGlobalPool, classes: classes, rng: &rng)
             stem = parts.stem
             body = parts.body
         case .spikformerTiny:
@@ -168,15 +177,19 @@ public final class SpikingNetwork: Module {
                 builder.conv(w, w, rng: &rng), builder.norm(w), Tokens(),
             ]
             for _ in 0..<2 {
-                layers.append(Residual(SpikingSelfAttention(dimension: w, heads: SpikingSelfAttention.defaultHeads,
-                                                            builder: builder, rng: &rng)))
+                layers.append(
+                    Residual(
+                        SpikingSelfAttention(
+                            dimension: w, heads: SpikingSelfAttention.defaultHeads,
+                            builder: builder, rng: &rng)))
                 layers.append(Residual(SpikingMLP(dimension: w, hidden: 4 * w, builder: builder, rng: &rng)))
             }
             layers += [TokenMean(), Linear(inFeatures: w, outFeatures: classes, rng: &rng)]
             body = Sequential(layers)
         case .spikformerText:
-            let parts = try Self.textTransformer(vocabulary: c, classes: classes, width: w, blocks: textBlocks, heads: textHeads,
-                                                 embedding: embedding, builder: builder, rng: &rng)
+            let parts = try Self.textTransformer(
+                vocabulary: c, classes: classes, width: w, blocks: textBlocks, heads: textHeads,
+                embedding: embedding, builder: builder, rng: &rng)
             stem = parts.stem
             body = parts.body
         }
@@ -189,11 +202,13 @@ public final class SpikingNetwork: Module {
     /// (`spikformer-text`; the stem's [B, D, L] is repeated over the steps like an image's).
     public func callAsFunction(_ input: Tensor) -> Tensor {
         if input.rank == 5 {
-            precondition(input.shape[0] == timesteps, "SpikingNetwork: \(input.shape[0]) frames for \(timesteps) time steps")
+            precondition(
+                input.shape[0] == timesteps, "SpikingNetwork: \(input.shape[0]) frames for \(timesteps) time steps")
             return body(stem(input))
         }
-        precondition(input.rank == 4 || (input.rank == 2 && architecture == .spikformerText),
-                     "SpikingNetwork: expected images [B, C, H, W] or frames [T, B, C, H, W], got \(input.shape)")
+        precondition(
+            input.rank == 4 || (input.rank == 2 && architecture == .spikformerText),
+            "SpikingNetwork: expected images [B, C, H, W] or frames [T, B, C, H, W], got \(input.shape)")
         let current = stem(input)
         return body(current.unsqueezed(0).expanded(to: [timesteps] + current.shape))
     }
@@ -207,8 +222,9 @@ struct LayerBuilder {
     var weightInit: WeightInit = .kaimingNormal()
 
     func conv(_ inChannels: Int, _ outChannels: Int, rng: inout SeededRNG) -> Conv2d {
-        Conv2d(inChannels: inChannels, outChannels: outChannels, kernelSize: 3, padding: 1, bias: false,
-               weightInit: weightInit, rng: &rng)
+        Conv2d(
+            inChannels: inChannels, outChannels: outChannels, kernelSize: 3, padding: 1, bias: false,
+            weightInit: weightInit, rng: &rng)
     }
 
     func norm(_ channels: Int) -> TDBatchNorm { TDBatchNorm(channels: channels, alpha: alpha) }
@@ -216,9 +232,10 @@ struct LayerBuilder {
     /// `blocks` basic blocks, the first with `stride`; tdBN after every conv, spiking neurons as activations.
     func stage(_ inChannels: Int, _ outChannels: Int, blocks: Int, stride: Int, rng: inout SeededRNG) -> [any Module] {
         (0..<blocks).map { index in
-            BasicBlock(inChannels: index == 0 ? inChannels : outChannels, outChannels: outChannels,
-                       stride: index == 0 ? stride : 1, weightInit: weightInit, rng: &rng,
-                       makeNorm: { norm($0) }, makeActivation: { neurons.make() })
+            BasicBlock(
+                inChannels: index == 0 ? inChannels : outChannels, outChannels: outChannels,
+                stride: index == 0 ? stride : 1, weightInit: weightInit, rng: &rng,
+                makeNorm: { norm($0) }, makeActivation: { neurons.make() })
         }
     }
 
@@ -237,9 +254,11 @@ struct LayerBuilder {
             layers += stage(channels, out, blocks: count, stride: index == 0 ? 1 : 2, rng: &rng)
             channels = out
         }
-        layers += [AdaptiveAvgPool2d(outputSize: 1), Flatten(startAxis: 2),
-                   Linear(inFeatures: channels, outFeatures: 256, rng: &rng), neurons.make(),
-                   Linear(inFeatures: 256, outFeatures: classes, rng: &rng)]
+        layers += [
+            AdaptiveAvgPool2d(outputSize: 1), Flatten(startAxis: 2),
+            Linear(inFeatures: channels, outFeatures: 256, rng: &rng), neurons.make(),
+            Linear(inFeatures: 256, outFeatures: classes, rng: &rng),
+        ]
         return (stem, Sequential(layers))
     }
 

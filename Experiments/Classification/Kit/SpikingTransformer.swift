@@ -67,16 +67,21 @@ final class TokenLinear: Module {
     var isTraining = true
 
     init(_ inFeatures: Int, _ outFeatures: Int, rng: inout SeededRNG) {
-        weight = Parameter(WeightInit.kaimingNormal().tensor([outFeatures, inFeatures], fanIn: inFeatures, dtype: .float32, using: &rng))
+        weight = Parameter(
+            WeightInit.kaimingNormal().tensor(
+                [outFeatures, inFeatures], fanIn: inFeatures, dtype: .float32, using: &rng))
     }
 
     var localParameters: [(name: String, parameter: Parameter)] { [("weight", weight)] }
 
     func callAsFunction(_ input: Tensor) -> Tensor {
-        precondition(input.rank == 4 && input.shape[1] == weight.value.shape[1],
-                     "TokenLinear: expected [T, \(weight.value.shape[1]), B, N], got \(input.shape)")
+        precondition(
+            input.rank == 4 && input.shape[1] == weight.value.shape[1],
+            "TokenLinear: expected [T, \(weight.value.shape[1]), B, N], got \(input.shape)")
         let s = input.shape
-        return Tensor.matmul(weight.value, input.reshaped([s[0], s[1], s[2] * s[3]])).reshaped([s[0], weight.value.shape[0], s[2], s[3]])
+        return Tensor.matmul(weight.value, input.reshaped([s[0], s[1], s[2] * s[3]])).reshaped([
+            s[0], weight.value.shape[0], s[2], s[3],
+        ])
     }
 }
 
@@ -95,13 +100,15 @@ final class SpikingSelfAttention: Module {
     var isTraining = true
 
     init(dimension: Int, heads: Int, builder: LayerBuilder, rng: inout SeededRNG) {
-        precondition(dimension % heads == 0, "SpikingSelfAttention: dimension \(dimension) is not a multiple of \(heads) heads")
+        precondition(
+            dimension % heads == 0, "SpikingSelfAttention: dimension \(dimension) is not a multiple of \(heads) heads")
         self.heads = heads
         // Spikformer's 0.125 for 64-dimensional heads; 1/d keeps Q Kᵀ V of order one for spikes.
         scale = 1 / Double(dimension / heads)
         input = builder.neurons.make()
         func spikingMap() -> Sequential {
-            Sequential(TokenLinear(dimension, dimension, rng: &rng), builder.tokenNorm(dimension), builder.neurons.make())
+            Sequential(
+                TokenLinear(dimension, dimension, rng: &rng), builder.tokenNorm(dimension), builder.neurons.make())
         }
         query = spikingMap()
         key = spikingMap()
@@ -112,13 +119,16 @@ final class SpikingSelfAttention: Module {
     }
 
     var children: [(name: String, module: any Module)] {
-        [("input", input), ("query", query), ("key", key), ("value", value), ("attentionNorm", attentionNorm),
-         ("attentionNeurons", attentionNeurons), ("projection", projection)]
+        [
+            ("input", input), ("query", query), ("key", key), ("value", value), ("attentionNorm", attentionNorm),
+            ("attentionNeurons", attentionNeurons), ("projection", projection),
+        ]
     }
 
     func callAsFunction(_ x: Tensor) -> Tensor {
         let spikes = input(x)
-        let attended = Self.attend(query: query(spikes), key: key(spikes), value: value(spikes), heads: heads, scale: scale)
+        let attended = Self.attend(
+            query: query(spikes), key: key(spikes), value: value(spikes), heads: heads, scale: scale)
         return projection(attentionNeurons(attentionNorm(attended)))
     }
 
@@ -138,7 +148,8 @@ final class SpikingMLP: Module {
 
     init(dimension: Int, hidden: Int, builder: LayerBuilder, rng: inout SeededRNG) {
         layers = Sequential(
-            builder.neurons.make(), TokenLinear(dimension, hidden, rng: &rng), builder.tokenNorm(hidden), builder.neurons.make(),
+            builder.neurons.make(), TokenLinear(dimension, hidden, rng: &rng), builder.tokenNorm(hidden),
+            builder.neurons.make(),
             TokenLinear(hidden, dimension, rng: &rng), builder.tokenNorm(dimension))
     }
 

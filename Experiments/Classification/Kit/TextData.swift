@@ -41,7 +41,8 @@ enum TextData {
         if config.dataset == "synthetic-sst2" {
             let trainCount = max(config.trainSubset, 1000) + config.validationSubset
             let devCount = max(config.testSubset, 200)
-            folder = try ImageData.writeOnce(root.appendingPathComponent("synthetic-sst2-\(trainCount)-\(devCount)")) { staging in
+            folder = try ImageData.writeOnce(root.appendingPathComponent("synthetic-sst2-\(trainCount)-\(devCount)")) {
+                staging in
                 try SyntheticSentences.write(directory: staging, trainCount: trainCount, devCount: devCount, seed: 1)
             }
         } else {
@@ -59,17 +60,20 @@ enum TextData {
                     + "\(SST2Dataset.officialTrainCount) and \(SST2Dataset.officialDevCount)")
         }
         let labels = dataset.train.map(\.label)
-        let (rest, validation) = try SST2Dataset.validationSplit(labels: labels, classes: SST2Dataset.classCount,
-                                                                 count: config.validationSubset, seed: 0)
+        let (rest, validation) = try SST2Dataset.validationSplit(
+            labels: labels, classes: SST2Dataset.classCount,
+            count: config.validationSubset, seed: 0)
         var splitRNG = SeededRNG(seed: 0)
         let order = splitRNG.shuffled(rest)
         let trainCount = config.trainSubset == 0 ? order.count : min(config.trainSubset, order.count)
         let trainIndices = Array(order[..<trainCount])
-        let tokenizer = try WordTokenizer(training: trainIndices.map { dataset.train[$0].sentence }, minCount: text.minWordCount,
-                                          maxLength: text.maxTokens)
+        let tokenizer = try WordTokenizer(
+            training: trainIndices.map { dataset.train[$0].sentence }, minCount: text.minWordCount,
+            maxLength: text.maxTokens)
         // Saved beside the data, named by what determines it, so a run's ids can be rebuilt.
         let tokenizerFile = folder.deletingLastPathComponent().appendingPathComponent(
-            "tokenizers/\(folder.lastPathComponent)-train\(trainCount)-val\(config.validationSubset)-min\(text.minWordCount)-len\(text.maxTokens).json")
+            "tokenizers/\(folder.lastPathComponent)-train\(trainCount)-val\(config.validationSubset)-min\(text.minWordCount)-len\(text.maxTokens).json"
+        )
         if (try? WordTokenizer.load(from: tokenizerFile)) != tokenizer { try tokenizer.save(to: tokenizerFile) }
         var vectors: WordVectors?
         if !text.wordVectors.isEmpty {
@@ -80,11 +84,14 @@ enum TextData {
             }
         }
         func split(_ samples: [LabelledSentence]) -> TokenizedSentences {
-            TokenizedSentences(ids: samples.map { tokenizer.encode($0.sentence) }, labels: samples.map(\.label), vocabulary: tokenizer.count)
+            TokenizedSentences(
+                ids: samples.map { tokenizer.encode($0.sentence) }, labels: samples.map(\.label),
+                vocabulary: tokenizer.count)
         }
         let testCount = config.testSubset == 0 ? dataset.test.count : min(config.testSubset, dataset.test.count)
-        return Loaded(train: split(dataset.train), test: split(Array(dataset.test.prefix(testCount))), trainIndices: trainIndices,
-                      validationIndices: validation, tokenizer: tokenizer, tokenizerFile: tokenizerFile, wordVectors: vectors)
+        return Loaded(
+            train: split(dataset.train), test: split(Array(dataset.test.prefix(testCount))), trainIndices: trainIndices,
+            validationIndices: validation, tokenizer: tokenizer, tokenizerFile: tokenizerFile, wordVectors: vectors)
     }
 
     /// `<root>/sst2/SST-2`, downloaded when missing (the archive's MD5 is not pinned; the fetcher says so).
@@ -93,12 +100,14 @@ enum TextData {
         let folder = root.appendingPathComponent(descriptor.folder).appendingPathComponent("SST-2")
         if FileManager.default.fileExists(atPath: folder.appendingPathComponent("train.tsv").path) { return folder }
         do {
-            try DatasetFetcher(dataDirectory: root, log: { ProgressReporter.standardError($0 + "\n") }).fetch(descriptor)
+            try DatasetFetcher(dataDirectory: root, log: { ProgressReporter.standardError($0 + "\n") }).fetch(
+                descriptor)
             return folder
         } catch {
             throw ImageExperimentError.datasetUnavailable(
                 "SST-2 is not in \(folder.path) and could not be fetched: \(error)\n"
-                    + "Alternatively place the GLUE SST-2 folder (train.tsv, dev.tsv) at \(folder.path), or point --data-dir / DATA_DIR at a folder holding sst2/SST-2/.")
+                    + "Alternatively place the GLUE SST-2 folder (train.tsv, dev.tsv) at \(folder.path), or point --data-dir / DATA_DIR at a folder holding sst2/SST-2/."
+            )
         }
     }
 }

@@ -29,17 +29,21 @@ extension SpikingNetwork {
     /// The stem and body of `spikformer-text` (see the file comment): `vocabulary` ids, width `w`,
     /// `blocks` encoder blocks of `heads` heads, an optional pretrained table [vocabulary, w].
     static func textTransformer(
-        vocabulary: Int, classes: Int, width w: Int, blocks: Int, heads: Int, embedding table: Tensor?, builder: LayerBuilder,
+        vocabulary: Int, classes: Int, width w: Int, blocks: Int, heads: Int, embedding table: Tensor?,
+        builder: LayerBuilder,
         rng: inout SeededRNG
     ) throws -> (stem: any Module, body: Sequential) {
         guard heads >= 1, w % heads == 0 else {
-            throw ImageExperimentError.invalidModel("model.width (\(w)) must be a multiple of text.heads (\(heads)) for spikformer-text")
+            throw ImageExperimentError.invalidModel(
+                "model.width (\(w)) must be a multiple of text.heads (\(heads)) for spikformer-text")
         }
         guard blocks >= 1 else { throw ImageExperimentError.invalidModel("text.blocks must be ≥ 1, got \(blocks)") }
         let embedding: Embedding
         if let table {
             guard table.shape == [vocabulary, w] else {
-                throw ImageExperimentError.invalidModel("the word vectors are \(table.shape[1])-dimensional but model.width is \(w); set model.width to \(table.shape[1])")
+                throw ImageExperimentError.invalidModel(
+                    "the word vectors are \(table.shape[1])-dimensional but model.width is \(w); set model.width to \(table.shape[1])"
+                )
             }
             embedding = Embedding(weight: table, paddingIndex: 0)
         } else {

@@ -67,11 +67,14 @@ struct InputEncoding: Sendable {
             }
             inputs.append(SpikeTrain(times: times, channels: units))
         }
-        return EncodedSpikes(inputs: inputs, labels: source.labels, frameSource: source, frameDuration: Float(normalizes ? duration : config.recordingSeconds))
+        return EncodedSpikes(
+            inputs: inputs, labels: source.labels, frameSource: source,
+            frameDuration: Float(normalizes ? duration : config.recordingSeconds))
     }
 
     private func latencyCode(times: [Double], units: [Int32]) -> ([Double], [Int32]) {
-        let bins = config.bins, duration = config.duration
+        let bins = config.bins
+        let duration = config.duration
         var counts = [Int](repeating: 0, count: channels * bins)
         for (t, unit) in zip(times, units) {
             counts[Int(unit) * bins + min(Int(t / duration * Double(bins)), bins - 1)] += 1
@@ -86,7 +89,9 @@ struct InputEncoding: Sendable {
     private func addingClock(times: [Double], units: [Int32]) -> ([Double], [Int32]) {
         let count = config.virtualChannels
         let clock = (0..<count).map { (time: config.duration * Double($0) / Double(count), unit: Int32(channels + $0)) }
-        let merged = (zip(times, units).map { (time: $0, unit: $1) } + clock).sorted { ($0.time, $0.unit) < ($1.time, $1.unit) }
+        let merged = (zip(times, units).map { (time: $0, unit: $1) } + clock).sorted {
+            ($0.time, $0.unit) < ($1.time, $1.unit)
+        }
         return (merged.map(\.time), merged.map(\.unit))
     }
 }

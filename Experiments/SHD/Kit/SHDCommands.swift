@@ -21,7 +21,9 @@ public struct SHDCommand: ParsableCommand {
 
 /// Flags shared by the stages that load data: any SHD-layout file pair and a quick epoch count.
 public struct SHDDataFlags: ParsableArguments {
-    @Option(help: ArgumentHelp("A training file in the SHD layout (with --test-file; sets data.dataset=files).", valueName: "file"))
+    @Option(
+        help: ArgumentHelp(
+            "A training file in the SHD layout (with --test-file; sets data.dataset=files).", valueName: "file"))
     public var trainFile: String?
 
     @Option(help: ArgumentHelp("A test file in the SHD layout (with --train-file).", valueName: "file"))
@@ -49,9 +51,11 @@ public struct SHDDataFlags: ParsableArguments {
         var result: [ConfigOverride] = []
         if let trainFile, let testFile {
             let absolute = { (path: String) in URL(fileURLWithPath: path).standardizedFileURL.path }
-            result += [ConfigOverride(path: ["data", "dataset"], text: "files"),
-                       ConfigOverride(path: ["data", "trainFile"], text: absolute(trainFile)),
-                       ConfigOverride(path: ["data", "testFile"], text: absolute(testFile))]
+            result += [
+                ConfigOverride(path: ["data", "dataset"], text: "files"),
+                ConfigOverride(path: ["data", "trainFile"], text: absolute(trainFile)),
+                ConfigOverride(path: ["data", "testFile"], text: absolute(testFile)),
+            ]
         }
         if let epochs { result.append(ConfigOverride(path: ["training", "epochs"], text: String(epochs))) }
         return result
@@ -66,10 +70,14 @@ public struct SHDDataFlags: ParsableArguments {
 extension SHDCommand {
     /// Trains one network.
     public struct Train: ParsableCommand {
-        public static let configuration = CommandConfiguration(abstract: "Train one network (resumable with --resume RUN).")
+        public static let configuration = CommandConfiguration(
+            abstract: "Train one network (resumable with --resume RUN).")
         @OptionGroup var common: ExperimentOptions
         @OptionGroup var data: SHDDataFlags
-        @Option(help: "Neuron model: qif-exact, lif-exact, or a discrete-time plugin such as lif or dqif (same as --set neuron=NAME).")
+        @Option(
+            help:
+                "Neuron model: qif-exact, lif-exact, or a discrete-time plugin such as lif or dqif (same as --set neuron=NAME)."
+        )
         var neuron: String?
 
         public init() {}
@@ -86,7 +94,8 @@ extension SHDCommand {
 
     /// Runs the hyperparameter search of one model.
     public struct Search: ParsableCommand {
-        public static let configuration = CommandConfiguration(abstract: "Search hyperparameters for one model (resumable: rerun to continue).")
+        public static let configuration = CommandConfiguration(
+            abstract: "Search hyperparameters for one model (resumable: rerun to continue).")
         @OptionGroup var stage: StageOptions
         @OptionGroup var enqueue: EnqueueOnlyFlag
         @Option(help: "qif-exact or lif-exact, or a discrete comparison model (lif, dqif: space discrete.space.NAME).")
@@ -100,7 +109,9 @@ extension SHDCommand {
             pipeline.enqueueOnly = enqueue.enqueueOnly
             do {
                 let best = try pipeline.search(neuron)
-                print("best trial \(best.number): val/accuracy \(best.result ?? .nan), run \(best.runID.map { "\($0)" } ?? "—")")
+                print(
+                    "best trial \(best.number): val/accuracy \(best.result ?? .nan), run \(best.runID.map { "\($0)" } ?? "—")"
+                )
             } catch let left as TrialsEnqueued {
                 print(left)
             }
@@ -109,7 +120,8 @@ extension SHDCommand {
 
     /// Retrains a model's best configuration with every seed.
     public struct Seeds: ParsableCommand {
-        public static let configuration = CommandConfiguration(abstract: "Retrain one model's best searched configuration with the preset's seeds.")
+        public static let configuration = CommandConfiguration(
+            abstract: "Retrain one model's best searched configuration with the preset's seeds.")
         @OptionGroup var stage: StageOptions
         @OptionGroup var enqueue: EnqueueOnlyFlag
         @Option(help: "qif-exact, lif-exact, lif or dqif (its search runs first, or resumes, if unfinished).")
@@ -132,7 +144,8 @@ extension SHDCommand {
 
     /// Scans the landscapes of both models.
     public struct Landscape: ParsableCommand {
-        public static let configuration = CommandConfiguration(abstract: "Scan loss and gradient landscapes around both models' trained networks.")
+        public static let configuration = CommandConfiguration(
+            abstract: "Scan loss and gradient landscapes around both models' trained networks.")
         @OptionGroup var stage: StageOptions
 
         public init() {}
@@ -144,7 +157,8 @@ extension SHDCommand {
 
     /// Writes the report from the registry.
     public struct Report: ParsableCommand {
-        public static let configuration = CommandConfiguration(abstract: "Write RESULTS.md and its figures from the registry.")
+        public static let configuration = CommandConfiguration(
+            abstract: "Write RESULTS.md and its figures from the registry.")
         @OptionGroup var stage: StageOptions
         @OptionGroup var output: ReportOptions
 
@@ -177,7 +191,8 @@ extension SHDCommand {
                 (file, failed) = (error.report, error)
             }
             let registry = try RegistryLocation(stage.common.registryPath()).description  // Without a password.
-            print("""
+            print(
+                """
                 reproduce-shd (\(pipeline.preset)) \(failed == nil ? "finished" : "FAILED") \
                 in \(Int(Date().timeIntervalSince(start))) s
                   report:   \(file.relativePath)
@@ -191,7 +206,8 @@ extension SHDCommand {
 
     /// A search or seed worker (started by the other stages).
     public struct Worker: ParsableCommand {
-        public static let configuration = CommandConfiguration(abstract: "Work through a study's queued trials (started by search/seeds).")
+        public static let configuration = CommandConfiguration(
+            abstract: "Work through a study's queued trials (started by search/seeds).")
         @Argument(help: "The study's name.") var study: String
         @OptionGroup var common: ExperimentOptions
 
@@ -213,7 +229,8 @@ public struct StageOptions: ParsableArguments {
 
     public func validate() throws {
         if let run = common.resume {
-            throw ValidationError("--resume continues one training run: use `snn-shd train --resume \(run)`; stages resume by themselves")
+            throw ValidationError(
+                "--resume continues one training run: use `snn-shd train --resume \(run)`; stages resume by themselves")
         }
     }
 

@@ -27,9 +27,12 @@ public struct SHDConfig: Codable, Sendable, Equatable, ValidatedConfig {
     public static let purposes = ["train", "search", "seeds", "comparison"]
 
     public func validate() throws(ConfigIssue) {
-        try ConfigIssue.require(Self.purposes.contains(purpose), "purpose", mustBe: "one of \(Self.purposes.joined(separator: ", "))", got: purpose)
-        try ConfigIssue.require(NeuronCatalogue.kind(of: neuron) != nil, "neuron",
-                                mustBe: "one of \(NeuronCatalogue.names().joined(separator: ", "))", got: neuron)
+        try ConfigIssue.require(
+            Self.purposes.contains(purpose), "purpose", mustBe: "one of \(Self.purposes.joined(separator: ", "))",
+            got: purpose)
+        try ConfigIssue.require(
+            NeuronCatalogue.kind(of: neuron) != nil, "neuron",
+            mustBe: "one of \(NeuronCatalogue.names().joined(separator: ", "))", got: neuron)
         try ConfigIssue.require(!seeds.isEmpty, "seeds", mustBe: "a non-empty list", got: "[]")
         try data.validate()
         try model.validate()
@@ -81,20 +84,36 @@ public struct SHDDataConfig: Codable, Sendable, Equatable {
     public static let encodings = ["events", "binned", "virtual"]
 
     func validate() throws(ConfigIssue) {
-        try ConfigIssue.require(Self.datasets.contains(dataset), "data.dataset", mustBe: "one of \(Self.datasets.joined(separator: ", "))", got: dataset)
+        try ConfigIssue.require(
+            Self.datasets.contains(dataset), "data.dataset", mustBe: "one of \(Self.datasets.joined(separator: ", "))",
+            got: dataset)
         if dataset == "files" {
-            try ConfigIssue.require(trainFile != nil && testFile != nil, "data.trainFile", mustBe: "set together with data.testFile when data.dataset is files", got: trainFile ?? "null")
+            try ConfigIssue.require(
+                trainFile != nil && testFile != nil, "data.trainFile",
+                mustBe: "set together with data.testFile when data.dataset is files", got: trainFile ?? "null")
         }
-        try ConfigIssue.require(Self.encodings.contains(encoding), "data.encoding", mustBe: "one of \(Self.encodings.joined(separator: ", "))", got: encoding)
-        try ConfigIssue.require(duration > 0 && duration.isFinite, "data.duration", mustBe: "a number > 0", got: duration)
-        try ConfigIssue.require(recordingSeconds > 0, "data.recordingSeconds", mustBe: "a number > 0", got: recordingSeconds)
+        try ConfigIssue.require(
+            Self.encodings.contains(encoding), "data.encoding",
+            mustBe: "one of \(Self.encodings.joined(separator: ", "))", got: encoding)
+        try ConfigIssue.require(
+            duration > 0 && duration.isFinite, "data.duration", mustBe: "a number > 0", got: duration)
+        try ConfigIssue.require(
+            recordingSeconds > 0, "data.recordingSeconds", mustBe: "a number > 0", got: recordingSeconds)
         try ConfigIssue.require(trim >= 0 && trim < 0.5, "data.trim", mustBe: "in [0, 0.5)", got: trim)
-        try ConfigIssue.require(channelPooling >= 1, "data.channelPooling", mustBe: "an integer ≥ 1", got: channelPooling)
+        try ConfigIssue.require(
+            channelPooling >= 1, "data.channelPooling", mustBe: "an integer ≥ 1", got: channelPooling)
         try ConfigIssue.require(bins >= 1, "data.bins", mustBe: "an integer ≥ 1", got: bins)
-        try ConfigIssue.require(virtualChannels >= 0, "data.virtualChannels", mustBe: "an integer ≥ 0", got: virtualChannels)
-        try ConfigIssue.require(validationSpeakers >= 0, "data.validationSpeakers", mustBe: "an integer ≥ 0", got: validationSpeakers)
-        try ConfigIssue.require(validationFraction > 0 && validationFraction < 1, "data.validationFraction", mustBe: "in (0, 1)", got: validationFraction)
-        for (name, cap) in [("maxTrainSamples", maxTrainSamples), ("maxValidationSamples", maxValidationSamples), ("maxTestSamples", maxTestSamples)] {
+        try ConfigIssue.require(
+            virtualChannels >= 0, "data.virtualChannels", mustBe: "an integer ≥ 0", got: virtualChannels)
+        try ConfigIssue.require(
+            validationSpeakers >= 0, "data.validationSpeakers", mustBe: "an integer ≥ 0", got: validationSpeakers)
+        try ConfigIssue.require(
+            validationFraction > 0 && validationFraction < 1, "data.validationFraction", mustBe: "in (0, 1)",
+            got: validationFraction)
+        for (name, cap) in [
+            ("maxTrainSamples", maxTrainSamples), ("maxValidationSamples", maxValidationSamples),
+            ("maxTestSamples", maxTestSamples),
+        ] {
             if let cap { try ConfigIssue.require(cap >= 1, "data.\(name)", mustBe: "an integer ≥ 1 or null", got: cap) }
         }
         try synthetic.validate()
@@ -112,11 +131,16 @@ public struct SyntheticSize: Codable, Sendable, Equatable {
     public var noiseSpikes: Double
 
     func validate() throws(ConfigIssue) {
-        try ConfigIssue.require(trainSamples >= classes * 2, "data.synthetic.trainSamples", mustBe: "at least 2 × classes", got: trainSamples)
-        try ConfigIssue.require(testSamples >= 1, "data.synthetic.testSamples", mustBe: "an integer ≥ 1", got: testSamples)
+        try ConfigIssue.require(
+            trainSamples >= classes * 2, "data.synthetic.trainSamples", mustBe: "at least 2 × classes",
+            got: trainSamples)
+        try ConfigIssue.require(
+            testSamples >= 1, "data.synthetic.testSamples", mustBe: "an integer ≥ 1", got: testSamples)
         try ConfigIssue.require(classes >= 2, "data.synthetic.classes", mustBe: "an integer ≥ 2", got: classes)
-        try ConfigIssue.require(channels >= classes, "data.synthetic.channels", mustBe: "at least data.synthetic.classes", got: channels)
-        try ConfigIssue.require(noiseSpikes >= 0, "data.synthetic.noiseSpikes", mustBe: "a number ≥ 0", got: noiseSpikes)
+        try ConfigIssue.require(
+            channels >= classes, "data.synthetic.channels", mustBe: "at least data.synthetic.classes", got: channels)
+        try ConfigIssue.require(
+            noiseSpikes >= 0, "data.synthetic.noiseSpikes", mustBe: "a number ≥ 0", got: noiseSpikes)
     }
 }
 
@@ -153,13 +177,18 @@ public struct EventModelConfig: Codable, Sendable, Equatable {
         try ConfigIssue.require(hiddenLayers >= 1, "model.hiddenLayers", mustBe: "an integer ≥ 1", got: hiddenLayers)
         try ConfigIssue.require(tau > 0, "model.tau", mustBe: "a number > 0", got: tau)
         try ConfigIssue.require(weightScale > 0, "model.weightScale", mustBe: "a number > 0", got: weightScale)
-        try ConfigIssue.require(Self.readouts.contains(readout), "model.readout", mustBe: "one of \(Self.readouts.joined(separator: ", "))", got: readout)
+        try ConfigIssue.require(
+            Self.readouts.contains(readout), "model.readout", mustBe: "one of \(Self.readouts.joined(separator: ", "))",
+            got: readout)
         try ConfigIssue.require(readoutTau > 0, "model.readoutTau", mustBe: "a number > 0", got: readoutTau)
-        let rates = PseudoRate.allCases.map(\.rawValue), resets = QIFReset.allCases.map(\.rawValue)
-        try ConfigIssue.require(rates.contains(pseudoRate), "model.pseudoRate",
-                                mustBe: "one of \(rates.joined(separator: ", "))", got: pseudoRate)
-        try ConfigIssue.require(resets.contains(qifReset), "model.qifReset",
-                                mustBe: "one of \(resets.joined(separator: ", "))", got: qifReset)
+        let rates = PseudoRate.allCases.map(\.rawValue)
+        let resets = QIFReset.allCases.map(\.rawValue)
+        try ConfigIssue.require(
+            rates.contains(pseudoRate), "model.pseudoRate",
+            mustBe: "one of \(rates.joined(separator: ", "))", got: pseudoRate)
+        try ConfigIssue.require(
+            resets.contains(qifReset), "model.qifReset",
+            mustBe: "one of \(resets.joined(separator: ", "))", got: qifReset)
         try ConfigIssue.require(eventBudget >= 1, "model.eventBudget", mustBe: "an integer ≥ 1", got: eventBudget)
         try ConfigIssue.require(gamma >= 0, "model.gamma", mustBe: "a number ≥ 0", got: gamma)
     }
@@ -267,7 +296,9 @@ public struct SHDTrainingConfig: Codable, Sendable, Equatable {
         try ConfigIssue.require(epochs >= 1, "training.epochs", mustBe: "an integer ≥ 1", got: epochs)
         try ConfigIssue.require(batchSize >= 1, "training.batchSize", mustBe: "an integer ≥ 1", got: batchSize)
         try ConfigIssue.require(learningRate > 0, "training.learningRate", mustBe: "a number > 0", got: learningRate)
-        try ConfigIssue.require(Self.optimizers.contains(optimizer), "training.optimizer", mustBe: "one of \(Self.optimizers.joined(separator: ", "))", got: optimizer)
+        try ConfigIssue.require(
+            Self.optimizers.contains(optimizer), "training.optimizer",
+            mustBe: "one of \(Self.optimizers.joined(separator: ", "))", got: optimizer)
         try ConfigIssue.require(decayEvery >= 0, "training.decayEvery", mustBe: "an integer ≥ 0", got: decayEvery)
     }
 }
@@ -293,8 +324,10 @@ public struct LandscapeConfig: Codable, Sendable, Equatable {
     func validate() throws(ConfigIssue) {
         try ConfigIssue.require(radius > 0, "landscape.radius", mustBe: "a number > 0", got: radius)
         try ConfigIssue.require(points >= 3, "landscape.points", mustBe: "an integer ≥ 3", got: points)
-        try ConfigIssue.require(subsetSamples >= 1, "landscape.subsetSamples", mustBe: "an integer ≥ 1", got: subsetSamples)
-        try ConfigIssue.require(singleSamples >= 1, "landscape.singleSamples", mustBe: "an integer ≥ 1", got: singleSamples)
+        try ConfigIssue.require(
+            subsetSamples >= 1, "landscape.subsetSamples", mustBe: "an integer ≥ 1", got: subsetSamples)
+        try ConfigIssue.require(
+            singleSamples >= 1, "landscape.singleSamples", mustBe: "an integer ≥ 1", got: singleSamples)
         try ConfigIssue.require(linePoints >= 3, "landscape.linePoints", mustBe: "an integer ≥ 3", got: linePoints)
         try ConfigIssue.require(jumpFactor > 1, "landscape.jumpFactor", mustBe: "a number > 1", got: jumpFactor)
     }

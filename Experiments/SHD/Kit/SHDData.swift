@@ -30,15 +30,18 @@ public struct SHDData: Sendable {
         let directory = dataDirectory ?? DataDirectory.resolve()
         let (trainURL, testURL) = try files(config, directory: directory, log: log)
         let trainFile = try SpikeDataset(contentsOf: trainURL)
-        let testFile = try SpikeDataset(contentsOf: testURL, channels: trainFile.channelCount, classes: trainFile.classCount)
-        let strategy: ValidationSplit = config.validationSpeakers > 0 && trainFile.speakers != nil
+        let testFile = try SpikeDataset(
+            contentsOf: testURL, channels: trainFile.channelCount, classes: trainFile.classCount)
+        let strategy: ValidationSplit =
+            config.validationSpeakers > 0 && trainFile.speakers != nil
             ? .speakers(count: config.validationSpeakers) : .random(fraction: config.validationFraction)
         let (train, validation) = try trainFile.split(strategy, seed: UInt64(seed))
         let encoding = try InputEncoding(config, channels: trainFile.channelCount)
         func encode(_ samples: SpikeDataset) throws -> EncodedSpikes {
             var encoded = try encoding.encode(samples)
             if let discrete, discrete.encoding == "recording" {
-                encoded.frameSource = discrete.channelPooling > 1
+                encoded.frameSource =
+                    discrete.channelPooling > 1
                     ? try samples.poolingChannels(by: discrete.channelPooling) : samples
                 encoded.frameDuration = Float(config.recordingSeconds)
             }
@@ -53,7 +56,9 @@ public struct SHDData: Sendable {
 
     /// The train and test files of the configured dataset, downloaded, verified or generated
     /// when absent. Call it once before starting worker processes, so they do not all fetch.
-    public static func files(_ config: SHDDataConfig, directory: URL, log: @escaping @Sendable (String) -> Void) throws -> (URL, URL) {
+    public static func files(_ config: SHDDataConfig, directory: URL, log: @escaping @Sendable (String) -> Void) throws
+        -> (URL, URL)
+    {
         if let train = config.trainFile, let test = config.testFile {
             return (URL(fileURLWithPath: train), URL(fileURLWithPath: test))
         }
@@ -74,10 +79,12 @@ public struct SHDData: Sendable {
             where !FileManager.default.fileExists(atPath: url.path) {
                 let partial = url.appendingPathExtension("part-\(UUID().uuidString)")
                 try SyntheticSHD.write(
-                    to: partial, samples: samples, classes: size.classes, channels: size.channels, seed: seed, options: options)
+                    to: partial, samples: samples, classes: size.classes, channels: size.channels, seed: seed,
+                    options: options)
                 if rename(partial.path, url.path) != 0 {
                     try? FileManager.default.removeItem(at: partial)
-                    throw SHDError.invalidData("cannot move \(partial.path) to \(url.path): \(String(cString: strerror(errno)))")
+                    throw SHDError.invalidData(
+                        "cannot move \(partial.path) to \(url.path): \(String(cString: strerror(errno)))")
                 }
                 log("wrote synthetic SHD-layout data \(url.path)")
             }
@@ -85,9 +92,13 @@ public struct SHDData: Sendable {
         case "shd", "ssc":
             let descriptor = config.dataset == "shd" ? DatasetCatalog.shd : DatasetCatalog.ssc
             let folder = try DatasetFetcher(dataDirectory: directory, log: log).fetch(descriptor)
-            return (folder.appendingPathComponent("\(config.dataset)_train.h5"), folder.appendingPathComponent("\(config.dataset)_test.h5"))
+            return (
+                folder.appendingPathComponent("\(config.dataset)_train.h5"),
+                folder.appendingPathComponent("\(config.dataset)_test.h5")
+            )
         default:
-            throw SHDError.invalidData("data.dataset is \(config.dataset), which needs data.trainFile and data.testFile")
+            throw SHDError.invalidData(
+                "data.dataset is \(config.dataset), which needs data.trainFile and data.testFile")
         }
     }
 

@@ -1,8 +1,8 @@
+import Checkpoint
 import EventSim
 import ExperimentKit
 import Foundation
 import Landscapes
-import Checkpoint
 import NN
 import Plot
 import Registry
@@ -36,16 +36,19 @@ struct SHDLandscapeStage {
     /// The completed seed run of `neuron` whose network is scanned: the preset's first seed.
     func trainedRun(_ neuron: String) throws -> RunRecord {
         let seed = pipeline.config.value.seeds[0]
-        let runs = try pipeline.registry.runs(RunFilter(
-            paper: SHDReport.paper, experiment: pipeline.runner.experiment, neuron: neuron, preset: pipeline.preset,
-            status: .completed))
+        let runs = try pipeline.registry.runs(
+            RunFilter(
+                paper: SHDReport.paper, experiment: pipeline.runner.experiment, neuron: neuron, preset: pipeline.preset,
+                status: .completed))
         // The run of the report's row: the search's best configuration, not a manual `--set` run.
         let row = try SHDReport(pipeline: pipeline).fingerprint(neuron)
         let candidates = try runs.filter { run in
             try run.seed == seed && ConfigFingerprint.of(configJSON: run.configJSON) == row
         }
         guard let newest = candidates.max(by: { $0.id.rawValue < $1.id.rawValue }) else {
-            throw SHDError.missingRuns("landscape \(neuron): no completed seeds run with seed \(seed) for preset \(pipeline.preset); run the seeds stage first")
+            throw SHDError.missingRuns(
+                "landscape \(neuron): no completed seeds run with seed \(seed) for preset \(pipeline.preset); run the seeds stage first"
+            )
         }
         return newest
     }
@@ -56,9 +59,12 @@ struct SHDLandscapeStage {
         let settings = pipeline.config.value.landscape
         let record = LandscapeRecord(sourceRun: source.id.rawValue, landscape: settings)
         let spec = try RunSpec(
-            experiment: Self.experiment, paper: SHDReport.paper, neuron: neuron, preset: pipeline.preset, config: record)
-        let done = try pipeline.registry.runs(RunFilter(
-            paper: SHDReport.paper, experiment: Self.experiment, neuron: neuron, preset: pipeline.preset, status: .completed))
+            experiment: Self.experiment, paper: SHDReport.paper, neuron: neuron, preset: pipeline.preset, config: record
+        )
+        let done = try pipeline.registry.runs(
+            RunFilter(
+                paper: SHDReport.paper, experiment: Self.experiment, neuron: neuron, preset: pipeline.preset,
+                status: .completed))
         if done.contains(where: { $0.configJSON == spec.configJSON }) {
             pipeline.log("landscape \(neuron): already scanned around run \(source.id)")
             return
@@ -71,7 +77,8 @@ struct SHDLandscapeStage {
 
         let run = try pipeline.registry.startRun(spec)
         do {
-            let directory = pipeline.options.outputDirectory.appendingPathComponent("landscapes/run-\(run)", isDirectory: true)
+            let directory = pipeline.options.outputDirectory.appendingPathComponent(
+                "landscapes/run-\(run)", isDirectory: true)
             let scanner = LandscapeScanner(network: network, samples: data.validation, settings: settings)
             var metrics = try scanner.planes(figures: directory, label: neuron) { kind, path in
                 try pipeline.registry.addArtifact(run, kind: kind, path: path)
@@ -80,7 +87,8 @@ struct SHDLandscapeStage {
                 try pipeline.registry.addArtifact(run, kind: kind, path: path)
             }
             metrics.append(try scanner.gradientCheck())
-            try pipeline.registry.logMetrics(run, metrics.map { MetricPoint(split: "landscape", name: $0.name, value: $0.value) })
+            try pipeline.registry.logMetrics(
+                run, metrics.map { MetricPoint(split: "landscape", name: $0.name, value: $0.value) })
             try pipeline.registry.finish(run, status: .completed)
             pipeline.log("landscape \(neuron): run \(run) around run \(source.id)")
         } catch {
@@ -111,8 +119,10 @@ struct LandscapeScanner {
         self.settings = settings
         center = network.weights.map { $0.value.detached() }
         let seed = UInt64(settings.directionSeed)
-        directions = (LandscapeDirections.filterNormalized(like: center, unitAxis: 1, seed: seed),
-                      LandscapeDirections.filterNormalized(like: center, unitAxis: 1, seed: seed &+ 1))
+        directions = (
+            LandscapeDirections.filterNormalized(like: center, unitAxis: 1, seed: seed),
+            LandscapeDirections.filterNormalized(like: center, unitAxis: 1, seed: seed &+ 1)
+        )
     }
     var axis: LandscapeAxis { LandscapeAxis(radius: settings.radius, points: settings.points) }
     var subset: [Int] { Array(0..<min(settings.subsetSamples, samples.count)) }
@@ -124,7 +134,9 @@ struct LandscapeScanner {
         let output = try network.simulate(indices.map { samples.inputs[$0] }, weights: leaves)
         let loss = network.outcome(of: output, labels: indices.map { samples.labels[$0] }).loss
         loss.backward()
-        let gradient = leaves.flatMap { leaf in leaf.grad?.doubles ?? [Double](repeating: 0, count: leaf.shape.reduce(1, *)) }
+        let gradient = leaves.flatMap { leaf in
+            leaf.grad?.doubles ?? [Double](repeating: 0, count: leaf.shape.reduce(1, *))
+        }
         return LandscapePoint(loss: loss.item, gradient: gradient, pattern: output.spikeCounts.doubles.map { Int($0) })
     }
 
@@ -137,13 +149,17 @@ struct LandscapeScanner {
     }
 
     /// Planes on the subset and on each single sample; figures of the subset and the first sample.
-    func planes(figures: URL, label: String, artifact: (String, String) throws -> Void) throws -> [(name: String, value: Double)] {
+    func planes(figures: URL, label: String, artifact: (String, String) throws -> Void) throws -> [(
+        name: String, value: Double
+    )] {
         let subsetPlane = try LandscapeScan.plane(center: center, directions: directions, alphas: axis, betas: axis) {
             try evaluate($0, subset)
         }
         try Self.requireFinite(subsetPlane, "\(label), subset")
         var metrics = Self.named(try fragmentation(subsetPlane, subset), prefix: "subset")
-        try save(subsetPlane, name: "\(label)-subset", title: "\(label): loss, \(subset.count) validation samples", in: figures, artifact: artifact)
+        try save(
+            subsetPlane, name: "\(label)-subset", title: "\(label): loss, \(subset.count) validation samples",
+            in: figures, artifact: artifact)
         var singleMetrics: [[(name: String, value: Double)]] = []
         for sample in singles {
             let plane = try LandscapeScan.plane(center: center, directions: directions, alphas: axis, betas: axis) {
@@ -152,12 +168,15 @@ struct LandscapeScanner {
             try Self.requireFinite(plane, "\(label), sample \(sample)")
             singleMetrics.append(Self.named(try fragmentation(plane, [sample]), prefix: "single"))
             if sample == 0 {
-                try save(plane, name: "\(label)-single", title: "\(label): loss, validation sample 0", in: figures, artifact: artifact)
+                try save(
+                    plane, name: "\(label)-single", title: "\(label): loss, validation sample 0", in: figures,
+                    artifact: artifact)
             }
         }
         // Single-sample numbers are means over the samples.
         for (index, entry) in (singleMetrics.first ?? []).enumerated() {
-            metrics.append((entry.name, singleMetrics.map { $0[index].value }.reduce(0, +) / Double(singleMetrics.count)))
+            metrics.append(
+                (entry.name, singleMetrics.map { $0[index].value }.reduce(0, +) / Double(singleMetrics.count)))
         }
         return metrics
     }
@@ -172,26 +191,36 @@ struct LandscapeScanner {
     /// Fragmentation needs finite losses; a diverged point is reported, not averaged in.
     static func requireFinite(_ plane: Landscape2D, _ what: String) throws {
         guard plane.loss.allSatisfy({ $0.allSatisfy(\.isFinite) }) else {
-            throw SHDError.invalidData("landscape \(what): the loss is not finite at some grid points; reduce landscape.radius")
+            throw SHDError.invalidData(
+                "landscape \(what): the loss is not finite at some grid points; reduce landscape.radius")
         }
     }
 
     static func named(_ f: Fragmentation, prefix: String) -> [(name: String, value: Double)] {
-        [("\(prefix)_jump_fraction", f.jumpFraction), ("\(prefix)_steep_edge_fraction", f.steepEdgeFraction),
-         ("\(prefix)_relative_total_variation", f.relativeTotalVariation),
-         ("\(prefix)_distinct_patterns", Double(f.distinctPatterns)), ("\(prefix)_pattern_change_fraction", f.patternChangeFraction),
-         ("\(prefix)_gradient_cosine", f.neighbourGradientCosine ?? .nan)]
+        [
+            ("\(prefix)_jump_fraction", f.jumpFraction), ("\(prefix)_steep_edge_fraction", f.steepEdgeFraction),
+            ("\(prefix)_relative_total_variation", f.relativeTotalVariation),
+            ("\(prefix)_distinct_patterns", Double(f.distinctPatterns)),
+            ("\(prefix)_pattern_change_fraction", f.patternChangeFraction),
+            ("\(prefix)_gradient_cosine", f.neighbourGradientCosine ?? .nan),
+        ]
     }
 
-    private func save(_ plane: Landscape2D, name: String, title: String, in directory: URL, artifact: (String, String) throws -> Void) throws {
+    private func save(
+        _ plane: Landscape2D, name: String, title: String, in directory: URL, artifact: (String, String) throws -> Void
+    ) throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let range = -settings.radius...settings.radius
         let loss = directory.appendingPathComponent("\(name)-loss.png").path
-        try Heatmap(values: plane.loss, xRange: range, yRange: range, title: title, xLabel: "alpha", yLabel: "beta").save(to: loss)
+        try Heatmap(values: plane.loss, xRange: range, yRange: range, title: title, xLabel: "alpha", yLabel: "beta")
+            .save(to: loss)
         try artifact("figure", loss)
         let norm = directory.appendingPathComponent("\(name)-gradient-norm.png").path
-        try Heatmap(values: plane.gradientNorm.map { $0.map { log10(max($0, 1e-12)) } }, xRange: range, yRange: range,
-                    title: "\(title.replacingOccurrences(of: "loss", with: "log10 |gradient|"))", xLabel: "alpha", yLabel: "beta").save(to: norm)
+        try Heatmap(
+            values: plane.gradientNorm.map { $0.map { log10(max($0, 1e-12)) } }, xRange: range, yRange: range,
+            title: "\(title.replacingOccurrences(of: "loss", with: "log10 |gradient|"))", xLabel: "alpha",
+            yLabel: "beta"
+        ).save(to: norm)
         try artifact("figure", norm)
         let grid = directory.appendingPathComponent("\(name)-grid.csv")
         try plane.csv().write(to: grid, atomically: true, encoding: .utf8)
@@ -199,7 +228,9 @@ struct LandscapeScanner {
     }
 
     /// Single-sample lines along the first direction, every step classified (claim 4).
-    func lines(figures: URL, label: String, artifact: (String, String) throws -> Void) throws -> [(name: String, value: Double)] {
+    func lines(figures: URL, label: String, artifact: (String, String) throws -> Void) throws -> [(
+        name: String, value: Double
+    )] {
         let steps = LandscapeAxis(radius: settings.radius, points: settings.linePoints).values
         let direction = directions.0
         var tally = LineTally()
@@ -215,8 +246,11 @@ struct LandscapeScanner {
             if sample == 0 { firstLine = losses }
         }
         let path = figures.appendingPathComponent("\(label)-line.png").path
-        try LinePlot(series: [LineSeries(name: label, x: steps, y: firstLine)], title: "\(label): loss along a line, validation sample 0",
-                     xLabel: "alpha", yLabel: "loss").save(to: path)
+        try LinePlot(
+            series: [LineSeries(name: label, x: steps, y: firstLine)],
+            title: "\(label): loss along a line, validation sample 0",
+            xLabel: "alpha", yLabel: "loss"
+        ).save(to: path)
         try artifact("figure", path)
         return tally.metrics
     }
@@ -231,7 +265,9 @@ struct LandscapeScanner {
         let plus = try loss(zip(center, direction).map { $0 + h * $1 }, subset)
         let minus = try loss(zip(center, direction).map { $0 - h * $1 }, subset)
         let difference = (plus - minus) / (2 * h)
-        return ("gradient_check_relative_error", abs(projected - difference) / max(abs(projected), abs(difference), 1e-12))
+        return (
+            "gradient_check_relative_error", abs(projected - difference) / max(abs(projected), abs(difference), 1e-12)
+        )
     }
 }
 
@@ -268,16 +304,20 @@ struct LineTally {
             guard spikeChange else { continue }
             let (before, after) = try Self.firstCountChange(
                 from: (points[edge], rasters[edge]), to: (points[edge + 1], rasters[edge + 1]), rasterAt: rasterAt)
-            if Self.hasMidTrialChange(before, after, before: duration * (1 - SHDLandscapeStage.endMargin)) { midTrialChanges += 1 }
+            if Self.hasMidTrialChange(before, after, before: duration * (1 - SHDLandscapeStage.endMargin)) {
+                midTrialChanges += 1
+            }
         }
     }
 
     /// Whether the loss jumps inside the step (`Discontinuity.inside`, `bisections` halvings).
     static func containsDiscontinuity(
-        from left: (step: Double, loss: Double), to right: (step: Double, loss: Double), lossAt: (Double) throws -> Double
+        from left: (step: Double, loss: Double), to right: (step: Double, loss: Double),
+        lossAt: (Double) throws -> Double
     ) throws -> Bool {
-        try Discontinuity.inside(from: (left.step, left.loss), to: (right.step, right.loss),
-                                 halvings: SHDLandscapeStage.bisections, loss: lossAt)
+        try Discontinuity.inside(
+            from: (left.step, left.loss), to: (right.step, right.loss),
+            halvings: SHDLandscapeStage.bisections, loss: lossAt)
     }
 
     /// Bisects a step whose ends differ in spike counts down to the first point where the
@@ -316,9 +356,12 @@ struct LineTally {
     }
 
     var metrics: [(name: String, value: Double)] {
-        [("line_steps", Double(steps)), ("line_loss_jumps", Double(lossJumps)), ("line_spike_changes", Double(spikeChanges)),
-         ("line_mid_trial_spike_changes", Double(midTrialChanges)), ("line_order_changes", Double(orderChanges)),
-         ("line_jumps_with_spike_change", Double(jumpsWithSpikeChange)),
-         ("line_spike_changes_with_order_change", Double(spikeChangesWithOrderChange))]
+        [
+            ("line_steps", Double(steps)), ("line_loss_jumps", Double(lossJumps)),
+            ("line_spike_changes", Double(spikeChanges)),
+            ("line_mid_trial_spike_changes", Double(midTrialChanges)), ("line_order_changes", Double(orderChanges)),
+            ("line_jumps_with_spike_change", Double(jumpsWithSpikeChange)),
+            ("line_spike_changes_with_order_change", Double(spikeChangesWithOrderChange)),
+        ]
     }
 }

@@ -50,9 +50,10 @@ final class EventSHDNetwork: SHDNetwork {
         var rng = SeededRNG(seed: UInt64(seed))
         weights = (1..<sizes.count).map { l in
             let bound = 1 / Double(sizes[l - 1]).squareRoot()
-            return Parameter(Tensor.uniform(
-                [sizes[l - 1], sizes[l]], low: (config.weightMean - config.weightScale) * bound,
-                high: (config.weightMean + config.weightScale) * bound, dtype: .float64, using: &rng))
+            return Parameter(
+                Tensor.uniform(
+                    [sizes[l - 1], sizes[l]], low: (config.weightMean - config.weightScale) * bound,
+                    high: (config.weightMean + config.weightScale) * bound, dtype: .float64, using: &rng))
         }
         self.config = config
         self.duration = duration
@@ -60,11 +61,14 @@ final class EventSHDNetwork: SHDNetwork {
 
     /// Opens the neuron existential once, so the simulation runs specialised for its type.
     private static func simulator<N: EventDrivenNeuron>(_ neuron: N, _ config: EventNetworkConfig) -> (
-        @Sendable ([Tensor], [SpikeTrain]) throws -> EventNetworkOutput, @Sendable ([Tensor], SpikeTrain) throws -> [NetworkSpike]
+        @Sendable ([Tensor], [SpikeTrain]) throws -> EventNetworkOutput,
+        @Sendable ([Tensor], SpikeTrain) throws -> [NetworkSpike]
     ) {
         let network = EventNetwork(neuron: neuron, config: config)
-        return ({ weights, inputs in try network(weights: weights, inputs: inputs) },
-                { weights, input in try network.spikeRaster(weights: weights, input: input) })
+        return (
+            { weights, inputs in try network(weights: weights, inputs: inputs) },
+            { weights, input in try network.spikeRaster(weights: weights, input: input) }
+        )
     }
 
     var localParameters: [(name: String, parameter: Parameter)] {
@@ -87,12 +91,14 @@ final class EventSHDNetwork: SHDNetwork {
 
     /// The loss and predictions of a simulated batch under the configured readout.
     func outcome(of output: EventNetworkOutput, labels: [Int]) -> BatchOutcome {
-        let loss: Tensor, predictions: [Int]
+        let loss: Tensor
+        let predictions: [Int]
         if config.readout == "leaky_max" {
             loss = crossEntropy(logits: output.leakyLogits, labels: labels)
             predictions = EventLosses.maximumPrediction(output.leakyLogits)
         } else {
-            loss = EventLosses.firstSpikeCrossEntropy(spikeTimes: output.spikeTimes, labels: labels, gamma: config.gamma, duration: duration)
+            loss = EventLosses.firstSpikeCrossEntropy(
+                spikeTimes: output.spikeTimes, labels: labels, gamma: config.gamma, duration: duration)
             predictions = EventLosses.firstSpikePrediction(output.spikeTimes)
         }
         return BatchOutcome(
@@ -122,9 +128,11 @@ final class DiscreteSHDNetwork: SHDNetwork {
         let options = EngineOptions(surrogate: surrogate, detachReset: config.detachReset)
         let configuration = config.pluginConfiguration(name)
         layers = try (1..<(sizes.count - 1)).map { l in
-            (Linear(inFeatures: sizes[l - 1], outFeatures: sizes[l], rng: &rng),
-             try SpikingNeurons(
-                neuron: name, configuration: configuration, options: options, sharpness: .fixed(config.sharpness)))
+            (
+                Linear(inFeatures: sizes[l - 1], outFeatures: sizes[l], rng: &rng),
+                try SpikingNeurons(
+                    neuron: name, configuration: configuration, options: options, sharpness: .fixed(config.sharpness))
+            )
         }
         readout = Linear(inFeatures: sizes[sizes.count - 2], outFeatures: sizes.last!, rng: &rng)
         readoutDecay = Tensor(shape: [1], values: [config.readoutDecay], dtype: .float32)

@@ -1,5 +1,5 @@
-import ExperimentKit
 import Datasets
+import ExperimentKit
 import Foundation
 import Neurons
 import Registry
@@ -30,14 +30,20 @@ public struct SHDPipeline {
     public var enqueueOnly = false
     public var log: @Sendable (String) -> Void
 
-    public init(options: ExperimentOptions, runner: ExperimentRunner<SHDTraining> = .shd, log: @escaping @Sendable (String) -> Void) throws {
+    public init(
+        options: ExperimentOptions, runner: ExperimentRunner<SHDTraining> = .shd,
+        log: @escaping @Sendable (String) -> Void
+    ) throws {
         self.options = options
         self.runner = runner
         self.log = log
         registry = try RunRegistry.open(location: options.registryPath())
-        config = try options.resolveConfig(SHDConfig.self, experiment: runner.experiment, presets: runner.presets, registry: registry)
+        config = try options.resolveConfig(
+            SHDConfig.self, experiment: runner.experiment, presets: runner.presets, registry: registry)
         runWorkers = { study, count, overrides in
-            try LocalWorkerPool(command: Self.workerCommand(study: study, options: options, overrides: overrides), count: count).run()
+            try LocalWorkerPool(
+                command: Self.workerCommand(study: study, options: options, overrides: overrides), count: count
+            ).run()
         }
     }
 
@@ -88,7 +94,9 @@ public struct SHDPipeline {
             throw SHDError.missingRuns(
                 "search \(spec.name): no trial completed" + (failures.first.map { "; first failure: \($0)" } ?? ""))
         }
-        log("search \(neuron): best val/accuracy \(best.result.map { String(format: "%.4f", $0) } ?? "—") with \(best.parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", "))")
+        log(
+            "search \(neuron): best val/accuracy \(best.result.map { String(format: "%.4f", $0) } ?? "—") with \(best.parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", "))"
+        )
         return best
     }
 
@@ -116,7 +124,8 @@ public struct SHDPipeline {
             spec, trials: trials, workers: min(config.value.search.workers, trials.count))
         guard outcome.unfinished.isEmpty, outcome.workerFailures.isEmpty else {
             let list = outcome.unfinished.map { trial in
-                let why = trial.state == .failed
+                let why =
+                    trial.state == .failed
                     ? trial.lastError ?? "no reason recorded" : "\(trial.state.rawValue), never finished"
                 return "seed \(trial.parameters["seed"].map { "\($0)" } ?? "?"): \(why)"
             }
@@ -188,6 +197,8 @@ public struct RunsFailed: Error, CustomStringConvertible {
 extension ExperimentRunner where E == SHDTraining {
     /// Paper 1's runner: registry experiment `shd`, presets in `papers/wenig2026-qif-shd/configs`.
     public static var shd: ExperimentRunner<SHDTraining> {
-        ExperimentRunner(experiment: "shd", paper: SHDReport.paper, presets: SHDReport.paperDirectory.appendingPathComponent("configs"))
+        ExperimentRunner(
+            experiment: "shd", paper: SHDReport.paper,
+            presets: SHDReport.paperDirectory.appendingPathComponent("configs"))
     }
 }

@@ -73,19 +73,26 @@ public struct SHDReport {
     func landscape(_ neuron: String) throws -> (run: RunRecord, metrics: [String: Double])? {
         guard let fingerprint = try fingerprint(neuron) else { return nil }
         let trained = try registry.runs(
-            RunFilter(paper: Self.paper, experiment: "shd", neuron: neuron, status: .completed))
-            .filter { $0.seed == config.seeds[0] }
-            .filter { try ConfigFingerprint.of(configJSON: $0.configJSON) == fingerprint }
-        let expected = try Set(trained.map {
-            try RunSpec(experiment: SHDLandscapeStage.experiment, paper: Self.paper,
-                        config: LandscapeRecord(sourceRun: $0.id.rawValue, landscape: config.landscape)).configJSON
-        })
-        let runs = try registry.runs(RunFilter(
-            paper: Self.paper, experiment: SHDLandscapeStage.experiment, neuron: neuron, status: .completed))
+            RunFilter(paper: Self.paper, experiment: "shd", neuron: neuron, status: .completed)
+        )
+        .filter { $0.seed == config.seeds[0] }
+        .filter { try ConfigFingerprint.of(configJSON: $0.configJSON) == fingerprint }
+        let expected = try Set(
+            trained.map {
+                try RunSpec(
+                    experiment: SHDLandscapeStage.experiment, paper: Self.paper,
+                    config: LandscapeRecord(sourceRun: $0.id.rawValue, landscape: config.landscape)
+                ).configJSON
+            })
+        let runs = try registry.runs(
+            RunFilter(
+                paper: Self.paper, experiment: SHDLandscapeStage.experiment, neuron: neuron, status: .completed))
         let scans = runs.filter { expected.contains($0.configJSON) }
         guard let run = scans.max(by: { $0.id.rawValue < $1.id.rawValue }) else { return nil }
         var metrics: [String: Double] = [:]
-        for (key, value) in try registry.finalMetrics(of: run.id) where key.split == "landscape" { metrics[key.name] = value }
+        for (key, value) in try registry.finalMetrics(of: run.id) where key.split == "landscape" {
+            metrics[key.name] = value
+        }
         return (run, metrics)
     }
 
@@ -105,12 +112,14 @@ public struct SHDReport {
             lines += ["", "> " + ReportGenerator.syntheticDataBanner(data: "synthetic SHD-layout data")]
         }
         let exact = SHDPipeline.exactNeurons
-        let accuracy = try Dictionary(uniqueKeysWithValues: (exact + SHDPipeline.discreteNeurons).map {
-            ($0, try summary($0, split: "test", name: "accuracy"))
-        })
-        let silent = try Dictionary(uniqueKeysWithValues: exact.map {
-            ($0, try summary($0, split: "val", name: "silent_fraction"))
-        })
+        let accuracy = try Dictionary(
+            uniqueKeysWithValues: (exact + SHDPipeline.discreteNeurons).map {
+                ($0, try summary($0, split: "test", name: "accuracy"))
+            })
+        let silent = try Dictionary(
+            uniqueKeysWithValues: exact.map {
+                ($0, try summary($0, split: "val", name: "silent_fraction"))
+            })
         let landscapes = try Dictionary(uniqueKeysWithValues: exact.map { ($0, try landscape($0)) })
 
         lines += [
@@ -123,22 +132,34 @@ public struct SHDReport {
             lines.append("| \(verdict.claim) | \(verdict.verdict) | \(verdict.evidence) |")
         }
 
-        lines += ["", "## Accuracy", "", "| Model | Gradients | Test accuracy | Validation accuracy | Silent hidden neurons (validation) | n | Runs |",
-                  "| --- | --- | ---: | ---: | ---: | ---: | --- |"]
+        lines += [
+            "", "## Accuracy", "",
+            "| Model | Gradients | Test accuracy | Validation accuracy | Silent hidden neurons (validation) | n | Runs |",
+            "| --- | --- | ---: | ---: | ---: | ---: | --- |",
+        ]
         for neuron in exact + SHDPipeline.discreteNeurons {
-            let kind = NeuronCatalogue.kind(of: neuron) == .eventDriven
+            let kind =
+                NeuronCatalogue.kind(of: neuron) == .eventDriven
                 ? "exact (event-driven)" : "surrogate (discrete time, comparison)"
             let val = try summary(neuron, split: "val", name: "accuracy")
             let quiet = try summary(neuron, split: "val", name: "silent_fraction")
             let test = accuracy[neuron]!
-            lines.append("| `\(neuron)` | \(kind) | \(Self.percent(test)) | \(Self.percent(val)) | \(Self.percent(quiet)) | \(test.n) | \(Self.runs(test)) |")
+            lines.append(
+                "| `\(neuron)` | \(kind) | \(Self.percent(test)) | \(Self.percent(val)) | \(Self.percent(quiet)) | \(test.n) | \(Self.runs(test)) |"
+            )
         }
-        lines += ["", "For context (published, not run here): delay/attention SNNs 95–96 %; adaptive LIF RSNN 95.8 ± 0.6 %; "
-            + "EventProp recurrent LIF 93.5 ± 0.7 %; the authors' earlier exact-gradient SHD runs 84.6 ± 0.2 % (binned latency, theta "
-            + "neurons), 74.2 ± 1.0 % (virtual input spikes), 62.6 ± 1.7 % (raw spike times) — those picked the best epoch on the test set."]
+        lines += [
+            "",
+            "For context (published, not run here): delay/attention SNNs 95–96 %; adaptive LIF RSNN 95.8 ± 0.6 %; "
+                + "EventProp recurrent LIF 93.5 ± 0.7 %; the authors' earlier exact-gradient SHD runs 84.6 ± 0.2 % (binned latency, theta "
+                + "neurons), 74.2 ± 1.0 % (virtual input spikes), 62.6 ± 1.7 % (raw spike times) — those picked the best epoch on the test set.",
+        ]
 
-        lines += ["", "## Hyperparameter searches", "", "| Model | Study | Trials completed / failed | Best validation accuracy | Best parameters |",
-                  "| --- | --- | ---: | ---: | --- |"]
+        lines += [
+            "", "## Hyperparameter searches", "",
+            "| Model | Study | Trials completed / failed | Best validation accuracy | Best parameters |",
+            "| --- | --- | ---: | ---: | --- |",
+        ]
         for neuron in exact + SHDPipeline.discreteNeurons {
             guard let study = try searchStudy(neuron) else {
                 lines.append("| `\(neuron)` | — | 0 / 0 | — | not yet run |")
@@ -147,17 +168,24 @@ public struct SHDReport {
             let trials = try registry.trials(in: study.id)
             let completed = trials.filter { $0.state == .completed }
             let best = try bestTrial(neuron)
-            let parameters = best?.parameters.sorted { $0.key < $1.key }.map { "`\($0.key)=\(Self.parameter($0.value))`" }
+            let parameters =
+                best?.parameters.sorted { $0.key < $1.key }.map { "`\($0.key)=\(Self.parameter($0.value))`" }
                 .joined(separator: ", ") ?? "—"
-            lines.append("| `\(neuron)` | `\(study.spec.name)` | \(completed.count) / \(trials.filter { $0.state == .failed }.count) | "
-                + "\(best?.result.map { String(format: "%.2f %%", 100 * $0) } ?? "—") (run \(best?.runID.map { "\($0)" } ?? "—")) | \(parameters) |")
+            lines.append(
+                "| `\(neuron)` | `\(study.spec.name)` | \(completed.count) / \(trials.filter { $0.state == .failed }.count) | "
+                    + "\(best?.result.map { String(format: "%.2f %%", 100 * $0) } ?? "—") (run \(best?.runID.map { "\($0)" } ?? "—")) | \(parameters) |"
+            )
         }
 
         lines += ["", "## Learning curves and silent neurons", ""]
-        lines += try curveFigure(name: "val-accuracy", metric: ("val", "accuracy"), title: "Validation accuracy", yLabel: "accuracy", in: figures)
-        lines += try curveFigure(name: "train-loss", metric: ("train", "loss"), title: "Training loss", yLabel: "loss", in: figures)
-        lines += try curveFigure(name: "silent-neurons", metric: ("val", "silent_fraction"),
-                                 title: "Hidden neurons silent on the whole validation set", yLabel: "fraction", in: figures)
+        lines += try curveFigure(
+            name: "val-accuracy", metric: ("val", "accuracy"), title: "Validation accuracy", yLabel: "accuracy",
+            in: figures)
+        lines += try curveFigure(
+            name: "train-loss", metric: ("train", "loss"), title: "Training loss", yLabel: "loss", in: figures)
+        lines += try curveFigure(
+            name: "silent-neurons", metric: ("val", "silent_fraction"),
+            title: "Hidden neurons silent on the whole validation set", yLabel: "fraction", in: figures)
 
         lines += ["", "## Loss landscapes", ""]
         lines += try landscapeSection(landscapes, figures: figures)
@@ -180,40 +208,56 @@ public struct SHDReport {
             .max { ($0.result!, -$0.number) < ($1.result!, -$1.number) }
     }
 
-    private func curveFigure(name: String, metric: (split: String, name: String), title: String, yLabel: String, in figures: URL) throws -> [String] {
+    private func curveFigure(
+        name: String, metric: (split: String, name: String), title: String, yLabel: String, in figures: URL
+    ) throws -> [String] {
         var series: [LineSeries] = []
         var runs: [String] = []
         for neuron in SHDPipeline.exactNeurons + SHDPipeline.discreteNeurons {
             let row = try fingerprint(neuron)
-            guard let selection = query(neuron, fingerprint: row, split: metric.split, name: metric.name) else { continue }
+            guard let selection = query(neuron, fingerprint: row, split: metric.split, name: metric.name) else {
+                continue
+            }
             let curve = try registry.curve(selection)
             guard !curve.isEmpty else { continue }
-            series.append(LineSeries(
-                name: neuron, x: curve.map { Double($0.position) }, y: curve.map { $0.summary.mean ?? .nan },
-                std: curve.map { $0.summary.std ?? 0 }))
+            series.append(
+                LineSeries(
+                    name: neuron, x: curve.map { Double($0.position) }, y: curve.map { $0.summary.mean ?? .nan },
+                    std: curve.map { $0.summary.std ?? 0 }))
             runs.append("`\(neuron)`: \(Self.runs(try registry.summarize(selection)))")
         }
         guard !series.isEmpty else { return ["*\(title): no completed runs yet.*", ""] }
-        try LinePlot(series: series, title: title, xLabel: "epoch", yLabel: yLabel).save(to: figures.appendingPathComponent("\(name).png").path)
-        return ["![\(title)](figures/\(name).png)", "", "*\(title), mean ± std over seeds per epoch (runs: \(runs.joined(separator: "; "))).*", ""]
+        try LinePlot(series: series, title: title, xLabel: "epoch", yLabel: yLabel).save(
+            to: figures.appendingPathComponent("\(name).png").path)
+        return [
+            "![\(title)](figures/\(name).png)", "",
+            "*\(title), mean ± std over seeds per epoch (runs: \(runs.joined(separator: "; "))).*", "",
+        ]
     }
 
-    private func landscapeSection(_ landscapes: [String: (run: RunRecord, metrics: [String: Double])?], figures: URL) throws -> [String] {
+    private func landscapeSection(_ landscapes: [String: (run: RunRecord, metrics: [String: Double])?], figures: URL)
+        throws -> [String]
+    {
         let exact = SHDPipeline.exactNeurons
         guard exact.allSatisfy({ landscapes[$0]! != nil }) else { return ["*Not yet run.*"] }
-        var lines = ["Filter-normalised random directions (Li et al. 2018), the same construction and seed for both models, "
-            + "grid \(config.landscape.points) × \(config.landscape.points) over ±\(config.landscape.radius), around each model's "
-            + "network trained with seed \(config.seeds[0]); loss on \(config.landscape.subsetSamples) validation samples and on "
-            + "single samples.", ""]
+        var lines = [
+            "Filter-normalised random directions (Li et al. 2018), the same construction and seed for both models, "
+                + "grid \(config.landscape.points) × \(config.landscape.points) over ±\(config.landscape.radius), around each model's "
+                + "network trained with seed \(config.seeds[0]); loss on \(config.landscape.subsetSamples) validation samples and on "
+                + "single samples.", "",
+        ]
         lines.append("| | " + exact.map { "`\($0)` (run \(landscapes[$0]!!.run.id))" }.joined(separator: " | ") + " |")
         lines.append("| --- | " + exact.map { _ in "---" }.joined(separator: " | ") + " |")
-        for (kind, caption) in [("subset-loss", "loss, subset"), ("subset-gradient-norm", "log10 gradient norm, subset"),
-                                ("single-loss", "loss, one sample"), ("line", "loss along a line, one sample")] {
+        for (kind, caption) in [
+            ("subset-loss", "loss, subset"), ("subset-gradient-norm", "log10 gradient norm, subset"),
+            ("single-loss", "loss, one sample"), ("line", "loss along a line, one sample"),
+        ] {
             var cells: [String] = []
             for neuron in exact {
                 let run = landscapes[neuron]!!.run
                 let file = "\(neuron)-\(kind).png"
-                guard let artifact = try registry.artifacts(of: run.id).first(where: { $0.path.hasSuffix("/" + file) }) else {
+                guard let artifact = try registry.artifacts(of: run.id).first(where: { $0.path.hasSuffix("/" + file) })
+                else {
                     cells.append("—")
                     continue
                 }
@@ -224,16 +268,21 @@ public struct SHDReport {
             }
             lines.append("| \(caption) | " + cells.joined(separator: " | ") + " |")
         }
-        lines += ["", "| Fragmentation (see README) | " + exact.map { "`\($0)`" }.joined(separator: " | ") + " |",
-                  "| --- | " + exact.map { _ in "---:" }.joined(separator: " | ") + " |"]
+        lines += [
+            "", "| Fragmentation (see README) | " + exact.map { "`\($0)`" }.joined(separator: " | ") + " |",
+            "| --- | " + exact.map { _ in "---:" }.joined(separator: " | ") + " |",
+        ]
         for (name, label) in Self.landscapeRows {
-            lines.append("| \(label) | " + exact.map { Self.number(landscapes[$0]!!.metrics[name]) }.joined(separator: " | ") + " |")
+            lines.append(
+                "| \(label) | " + exact.map { Self.number(landscapes[$0]!!.metrics[name]) }.joined(separator: " | ")
+                    + " |")
         }
         return lines
     }
 
     static let landscapeRows: [(String, String)] = [
-        ("subset_jump_fraction", "jump fraction (subset)"), ("subset_relative_total_variation", "relative total variation (subset)"),
+        ("subset_jump_fraction", "jump fraction (subset)"),
+        ("subset_relative_total_variation", "relative total variation (subset)"),
         ("subset_distinct_patterns", "distinct output spike-count patterns (subset)"),
         ("subset_gradient_cosine", "neighbour gradient cosine (subset)"),
         ("single_jump_fraction", "jump fraction (single samples, mean)"),
@@ -271,10 +320,11 @@ public struct SHDReport {
         var result: [ClaimVerdict] = []
         let c1 = try SeedComparison(
             variant: accuracy["qif-exact"]!, baseline: accuracy["lif-exact"]!, metric: "test/accuracy")
-        result.append(ClaimVerdict(
-            claim: claims[0], verdict: c1.verdict.rawValue,
-            evidence: "QIF \(percent(c1.variant)) vs LIF \(percent(c1.baseline)); \(noise(c1)) "
-                + "(runs \(runs(c1.variant)); \(runs(c1.baseline)))"))
+        result.append(
+            ClaimVerdict(
+                claim: claims[0], verdict: c1.verdict.rawValue,
+                evidence: "QIF \(percent(c1.variant)) vs LIF \(percent(c1.baseline)); \(noise(c1)) "
+                    + "(runs \(runs(c1.variant)); \(runs(c1.baseline)))"))
         if let qif = landscapes["qif-exact"]!, let lif = landscapes["lif-exact"]! {
             let value = { (side: (run: RunRecord, metrics: [String: Double]), name: String) throws -> Double in
                 guard let value = side.metrics[name] else {
@@ -284,28 +334,32 @@ public struct SHDReport {
             }
             let errors = try [value(qif, "gradient_check_relative_error"), value(lif, "gradient_check_relative_error")]
             let failed = zip(["QIF", "LIF"], errors).filter { !($0.1 < gradientTolerance) }.map(\.0)
-            result.append(ClaimVerdict(
-                claim: claims[1],
-                verdict: failed.isEmpty
-                    ? Verdict.holds.rawValue : "\(Verdict.checkFailed.rawValue) (\(failed.joined(separator: ", ")))",
-                evidence: "directional derivative, exact vs central difference: QIF \(number(errors[0])), "
-                    + "LIF \(number(errors[1])) relative error (must be < \(number(gradientTolerance)) for both)"))
+            result.append(
+                ClaimVerdict(
+                    claim: claims[1],
+                    verdict: failed.isEmpty
+                        ? Verdict.holds.rawValue
+                        : "\(Verdict.checkFailed.rawValue) (\(failed.joined(separator: ", ")))",
+                    evidence: "directional derivative, exact vs central difference: QIF \(number(errors[0])), "
+                        + "LIF \(number(errors[1])) relative error (must be < \(number(gradientTolerance)) for both)"))
 
             let measures = [
                 "subset_jump_fraction", "subset_relative_total_variation", "single_jump_fraction",
                 "single_relative_total_variation",
             ]
             let fragmented = try measures.filter { try value(lif, $0) > value(qif, $0) }
-            let c3: Verdict = fragmented.count == measures.count
+            let c3: Verdict =
+                fragmented.count == measures.count
                 ? .reproduced : (fragmented.isEmpty ? .notReproduced : .partly)
             let compared = { (name: String) in
                 "LIF \(number(lif.metrics[name])) vs QIF \(number(qif.metrics[name]))"
             }
-            result.append(ClaimVerdict(
-                claim: claims[2],
-                verdict: c3 == .partly ? "\(c3.rawValue) (\(fragmented.count) of 4 measures)" : c3.rawValue,
-                evidence: "jump fraction subset \(compared("subset_jump_fraction")); "
-                    + "gradient cosine \(compared("subset_gradient_cosine"))"))
+            result.append(
+                ClaimVerdict(
+                    claim: claims[2],
+                    verdict: c3 == .partly ? "\(c3.rawValue) (\(fragmented.count) of 4 measures)" : c3.rawValue,
+                    evidence: "jump fraction subset \(compared("subset_jump_fraction")); "
+                        + "gradient cosine \(compared("subset_gradient_cosine"))"))
 
             let counts = try ["line_mid_trial_spike_changes", "line_loss_jumps", "line_jumps_with_spike_change"]
                 .map { name in
@@ -315,26 +369,33 @@ public struct SHDReport {
                     }
                     return pair
                 }
-            let (lifMid, qifMid) = counts[0], (lifJumps, lifJumpsWithSpikes) = (counts[1].0, counts[2].0)
+            let (lifMid, qifMid) = counts[0]
+            let (lifJumps, lifJumpsWithSpikes) = (counts[1].0, counts[2].0)
             let c4 = lifMid > 0 && qifMid == 0 && lifJumps > 0 && lifJumpsWithSpikes / lifJumps >= 0.5
             let orderChanges = number(lif.metrics["line_spike_changes_with_order_change"])
-            result.append(ClaimVerdict(
-                claim: claims[3], verdict: (c4 ? Verdict.reproduced : Verdict.notReproduced).rawValue,
-                evidence: "mid-trial spike (dis)appearances on lines: LIF \(number(lifMid)), QIF \(number(qifMid)); "
-                    + "LIF loss discontinuities with a spike change \(number(lifJumpsWithSpikes)) of \(number(lifJumps))"
-                    + (lifJumps == 0 ? " (no LIF loss discontinuity on the lines: nothing to explain)" : "")
-                    + "; LIF spike changes with an order change \(orderChanges) of \(number(lif.metrics["line_spike_changes"]))"))
+            result.append(
+                ClaimVerdict(
+                    claim: claims[3], verdict: (c4 ? Verdict.reproduced : Verdict.notReproduced).rawValue,
+                    evidence:
+                        "mid-trial spike (dis)appearances on lines: LIF \(number(lifMid)), QIF \(number(qifMid)); "
+                        + "LIF loss discontinuities with a spike change \(number(lifJumpsWithSpikes)) of \(number(lifJumps))"
+                        + (lifJumps == 0 ? " (no LIF loss discontinuity on the lines: nothing to explain)" : "")
+                        + "; LIF spike changes with an order change \(orderChanges) of \(number(lif.metrics["line_spike_changes"]))"
+                ))
         } else {
             for claim in claims[1...3] {
-                result.append(ClaimVerdict(claim: claim, verdict: Verdict.notYetRun.rawValue, evidence: "needs the landscape stage"))
+                result.append(
+                    ClaimVerdict(
+                        claim: claim, verdict: Verdict.notYetRun.rawValue, evidence: "needs the landscape stage"))
             }
         }
         let c5 = try SeedComparison(
             variant: silent["lif-exact"]!, baseline: silent["qif-exact"]!, metric: "val/silent_fraction")
-        result.append(ClaimVerdict(
-            claim: claims[4], verdict: c5.verdict.rawValue,
-            evidence: "hidden neurons silent on the whole validation set after training: "
-                + "LIF \(percent(c5.variant)), QIF \(percent(c5.baseline)); \(noise(c5))"))
+        result.append(
+            ClaimVerdict(
+                claim: claims[4], verdict: c5.verdict.rawValue,
+                evidence: "hidden neurons silent on the whole validation set after training: "
+                    + "LIF \(percent(c5.variant)), QIF \(percent(c5.baseline)); \(noise(c5))"))
         return result
     }
 
@@ -368,6 +429,7 @@ public struct SHDReport {
     /// The runs behind a summary, ascending: which seed got which id depends on the order
     /// concurrent workers started, so listing them by seed would make reports of the same runs differ.
     static func runs(_ summary: MetricSummary) -> String {
-        summary.runs.isEmpty ? "—" : summary.runs.sorted { $0.rawValue < $1.rawValue }.map { "\($0)" }.joined(separator: ", ")
+        summary.runs.isEmpty
+            ? "—" : summary.runs.sorted { $0.rawValue < $1.rawValue }.map { "\($0)" }.joined(separator: ", ")
     }
 }

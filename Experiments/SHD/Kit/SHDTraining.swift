@@ -27,7 +27,8 @@ public final class SHDTraining: Experiment {
             dataDirectory: context.dataDirectory)
         guard data.train.count > 0, data.validation.count > 0 else {
             throw SHDError.invalidData(
-                "\(data.sources[0]): \(data.train.count) training and \(data.validation.count) validation samples after the split; need at least one of each")
+                "\(data.sources[0]): \(data.train.count) training and \(data.validation.count) validation samples after the split; need at least one of each"
+            )
         }
         if config.isEventDriven {
             network = try EventSHDNetwork(
@@ -75,7 +76,9 @@ public final class SHDTraining: Experiment {
             tally.add(outcome, labels: batch.map { data.train.labels[$0] }, loss: loss)
             try progress.completedStep(["loss": loss])
         }
-        return tally.metrics(split: "train") + [MetricPoint(split: "train", name: "learning_rate", value: optimizer.learningRate)]
+        return tally.metrics(split: "train") + [
+            MetricPoint(split: "train", name: "learning_rate", value: optimizer.learningRate)
+        ]
     }
 
     public func evaluate(_ epoch: Int) throws -> [MetricPoint] {
@@ -129,12 +132,16 @@ struct ActivityTally {
         ]
         let silent = spikes.flatMap { $0 }.filter { $0 == 0 }.count
         let total = spikes.reduce(0) { $0 + $1.count }
-        points.append(MetricPoint(split: split, name: "silent_fraction", value: total > 0 ? Double(silent) / Double(total) : 0))
+        points.append(
+            MetricPoint(split: split, name: "silent_fraction", value: total > 0 ? Double(silent) / Double(total) : 0))
         for (index, layer) in spikes.enumerated() {
-            points.append(MetricPoint(
-                split: split, name: "silent_fraction_layer\(index + 1)",
-                value: Double(layer.filter { $0 == 0 }.count) / Double(max(layer.count, 1))))
-            points.append(MetricPoint(split: split, name: "spikes_per_sample_layer\(index + 1)", value: Double(layer.reduce(0, +)) / n))
+            points.append(
+                MetricPoint(
+                    split: split, name: "silent_fraction_layer\(index + 1)",
+                    value: Double(layer.filter { $0 == 0 }.count) / Double(max(layer.count, 1))))
+            points.append(
+                MetricPoint(
+                    split: split, name: "spikes_per_sample_layer\(index + 1)", value: Double(layer.reduce(0, +)) / n))
         }
         return points
     }

@@ -6,7 +6,8 @@ public struct ChannelNormalization: Sendable, Equatable {
     public let std: [Float]
 
     public init(mean: [Float], std: [Float]) {
-        precondition(mean.count == 3 && std.count == 3 && std.allSatisfy { $0 > 0 }, "three means and three positive stds")
+        precondition(
+            mean.count == 3 && std.count == 3 && std.allSatisfy { $0 > 0 }, "three means and three positive stds")
         self.mean = mean
         self.std = std
     }
@@ -56,7 +57,9 @@ extension CIFARDataset {
         let scale = (0..<3).map { 1 / (255 * normalization.std[$0]) }
         let shift = (0..<3).map { -normalization.mean[$0] / normalization.std[$0] }
         for (position, index) in indices.enumerated() {
-            var rowOffset = 0, columnOffset = 0, mirrored = false
+            var rowOffset = 0
+            var columnOffset = 0
+            var mirrored = false
             if let augmentation {
                 rowOffset = rng.index(below: 2 * augmentation.padding + 1) - augmentation.padding
                 columnOffset = rng.index(below: 2 * augmentation.padding + 1) - augmentation.padding
@@ -71,13 +74,15 @@ extension CIFARDataset {
                         let sourceRow = row + rowOffset
                         let sourceColumn = (mirrored ? side - 1 - column : column) + columnOffset
                         let inside = (0..<side).contains(sourceRow) && (0..<side).contains(sourceColumn)
-                        let byte = inside ? Float(pixels[source + channel * plane + sourceRow * side + sourceColumn]) : 0
+                        let byte =
+                            inside ? Float(pixels[source + channel * plane + sourceRow * side + sourceColumn]) : 0
                         values[target + channel * plane + row * side + column] = byte * scale[channel] + shift[channel]
                     }
                 }
             }
             if let size = augmentation?.cutout {
-                let centreRow = rng.index(below: side), centreColumn = rng.index(below: side)
+                let centreRow = rng.index(below: side)
+                let centreColumn = rng.index(below: side)
                 let rows = max(0, centreRow - size / 2)..<min(side, centreRow + size - size / 2)
                 let columns = max(0, centreColumn - size / 2)..<min(side, centreColumn + size - size / 2)
                 for channel in 0..<3 {

@@ -54,10 +54,13 @@ public struct CIFARDataset: Sendable {
         var labels: [Int] = []
         var coarse: [Int] = []
         for url in files {
-            guard FileManager.default.fileExists(atPath: url.path) else { throw DatasetError.fileNotFound(path: url.path) }
+            guard FileManager.default.fileExists(atPath: url.path) else {
+                throw DatasetError.fileNotFound(path: url.path)
+            }
             let data = try Data(contentsOf: url)
             guard !data.isEmpty, data.count % variant.recordSize == 0 else {
-                throw DatasetError.truncatedRecords(file: url.displayName, size: data.count, recordSize: variant.recordSize)
+                throw DatasetError.truncatedRecords(
+                    file: url.displayName, size: data.count, recordSize: variant.recordSize)
             }
             pixels.reserveCapacity(pixels.count + data.count / variant.recordSize * Self.imageBytes)
             try data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) in
@@ -66,13 +69,15 @@ public struct CIFARDataset: Sendable {
                     let fine = Int(bytes[start + variant.labelBytes - 1])
                     guard fine < variant.classCount else {
                         throw DatasetError.labelOutOfRange(
-                            file: url.displayName, field: "record", sample: record, label: fine, classes: variant.classCount)
+                            file: url.displayName, field: "record", sample: record, label: fine,
+                            classes: variant.classCount)
                     }
                     if variant == .cifar100 {
                         let superclass = Int(bytes[start])
                         guard superclass < 20 else {
                             throw DatasetError.labelOutOfRange(
-                                file: url.displayName, field: "coarse label of record", sample: record, label: superclass, classes: 20)
+                                file: url.displayName, field: "coarse label of record", sample: record,
+                                label: superclass, classes: 20)
                         }
                         coarse.append(superclass)
                     }

@@ -41,9 +41,11 @@ public enum DatasetError: Error, Equatable, CustomStringConvertible {
         case .hdf5Failure(let file, let field, let operation):
             return "\(file): HDF5 could not \(operation) \(field)"
         case .lengthMismatch(let file, let sample, let timeCount, let unitCount):
-            return "\(file): spikes/units[\(sample)] has \(unitCount) entries but spikes/times[\(sample)] has \(timeCount)"
+            return
+                "\(file): spikes/units[\(sample)] has \(unitCount) entries but spikes/times[\(sample)] has \(timeCount)"
         case .unitOutOfRange(let file, let sample, let event, let unit, let channels):
-            return "\(file): spikes/units[\(sample)][\(event)] is \(unit), outside the \(channels) channels (expected 0..<\(channels))"
+            return
+                "\(file): spikes/units[\(sample)][\(event)] is \(unit), outside the \(channels) channels (expected 0..<\(channels))"
         case .invalidTime(let file, let sample, let event, let value):
             return "\(file): spikes/times[\(sample)][\(event)] is \(value) (expected a finite time ≥ 0)"
         case .labelOutOfRange(let file, let field, let sample, let label, let classes):
@@ -56,11 +58,14 @@ public enum DatasetError: Error, Equatable, CustomStringConvertible {
         case .malformedEvents(let file, let problem):
             return "\(file): \(problem)"
         case .unknownFormat(let path):
-            return "\(path): unrecognised format (expected an SHD-layout HDF5 file, a CIFAR binary batch file or folder, an AEDAT event file or a CIFAR10-DVS folder)"
+            return
+                "\(path): unrecognised format (expected an SHD-layout HDF5 file, a CIFAR binary batch file or folder, an AEDAT event file or a CIFAR10-DVS folder)"
         case .checksumMismatch(let file, let expected, let actual):
-            return "\(file): MD5 is \(actual) but the published checksum is \(expected) (the download is corrupt or incomplete; delete it and fetch again)"
+            return
+                "\(file): MD5 is \(actual) but the published checksum is \(expected) (the download is corrupt or incomplete; delete it and fetch again)"
         case .downloadFailed(let url, let destination, let reason):
-            return "could not download \(url) (\(reason)).\nDownload it by hand from \(url) and put it at \(destination); "
+            return
+                "could not download \(url) (\(reason)).\nDownload it by hand from \(url) and put it at \(destination); "
                 + "then run the same command again to verify and extract it."
         case .extractionFailed(let archive, let command, let reason):
             return "\(archive): extraction with `\(command)` failed (\(reason))"

@@ -47,7 +47,10 @@ public struct DVSEvents: Sendable, Equatable {
 /// bits 17–31 x) and Int32 timestamp (µs), extended to 64 bits by `eventTSOverflow << 31`.
 /// Other packet types are skipped, and so are events without the valid bit.
 public enum AEDATFile {
-    public enum Version: String, Sendable { case v2 = "2.0", v31 = "3.1" }
+    public enum Version: String, Sendable {
+        case v2 = "2.0"
+        case v31 = "3.1"
+    }
 
     static let v31PacketHeaderSize = 28
     static let polarityEventType: Int16 = 1
@@ -72,7 +75,8 @@ public enum AEDATFile {
         func line(at start: Int) -> (text: String, next: Int) {
             var end = start
             while end < bytes.count, bytes[end] != UInt8(ascii: "\n") { end += 1 }
-            let text = String(decoding: bytes[start..<end], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            let text = String(decoding: bytes[start..<end], as: UTF8.self).trimmingCharacters(
+                in: .whitespacesAndNewlines)
             return (text, min(end + 1, bytes.count))
         }
         let first = line(at: 0)
@@ -82,7 +86,8 @@ public enum AEDATFile {
         case "#!AER-DAT3.1": version = .v31
         default:
             throw DatasetError.malformedEvents(
-                file: name, problem: "first line is not #!AER-DAT2.0 or #!AER-DAT3.1 (not an AEDAT file of a supported version)")
+                file: name,
+                problem: "first line is not #!AER-DAT2.0 or #!AER-DAT3.1 (not an AEDAT file of a supported version)")
         }
         var position = first.next
         while position < bytes.count, bytes[position] == UInt8(ascii: "#") {
@@ -99,14 +104,16 @@ public enum AEDATFile {
     private static func readV2(_ body: UnsafeRawBufferPointer, name: String) throws -> DVSEvents {
         guard body.count % 8 == 0 else {
             throw DatasetError.malformedEvents(
-                file: name, problem: "\(body.count) bytes of events is not a whole number of 8-byte AEDAT 2.0 records (truncated?)")
+                file: name,
+                problem: "\(body.count) bytes of events is not a whole number of 8-byte AEDAT 2.0 records (truncated?)")
         }
         var events = DVSEvents()
         let last = DVSEvents.sensorSize - 1
         for record in 0..<(body.count / 8) {
             let address = UInt32(bigEndian: body.loadUnaligned(fromByteOffset: record * 8, as: UInt32.self))
             let time = Int32(bigEndian: body.loadUnaligned(fromByteOffset: record * 8 + 4, as: Int32.self))
-            let rawX = Int((address >> 1) & 0x7F), rawY = Int((address >> 8) & 0x7F)
+            let rawX = Int((address >> 1) & 0x7F)
+            let rawY = Int((address >> 8) & 0x7F)
             events.append(x: last - rawY, y: last - rawX, polarity: 1 - Int(address & 1), timestamp: Int64(time))
         }
         return events
@@ -138,13 +145,18 @@ public enum AEDATFile {
             if type == polarityEventType {
                 guard eventSize == 8 else {
                     throw DatasetError.malformedEvents(
-                        file: name, problem: "polarity packet at byte \(bodyStart + position) has \(eventSize)-byte events (expected 8)")
+                        file: name,
+                        problem:
+                            "polarity packet at byte \(bodyStart + position) has \(eventSize)-byte events (expected 8)")
                 }
                 for event in 0..<capacity {
-                    let data = UInt32(littleEndian: body.loadUnaligned(fromByteOffset: start + event * 8, as: UInt32.self))
-                    let time = Int32(littleEndian: body.loadUnaligned(fromByteOffset: start + event * 8 + 4, as: Int32.self))
+                    let data = UInt32(
+                        littleEndian: body.loadUnaligned(fromByteOffset: start + event * 8, as: UInt32.self))
+                    let time = Int32(
+                        littleEndian: body.loadUnaligned(fromByteOffset: start + event * 8 + 4, as: Int32.self))
                     guard data & 1 == 1 else { continue }
-                    let x = Int((data >> 17) & 0x7FFF), y = Int((data >> 2) & 0x7FFF)
+                    let x = Int((data >> 17) & 0x7FFF)
+                    let y = Int((data >> 2) & 0x7FFF)
                     guard x < DVSEvents.sensorSize, y < DVSEvents.sensorSize else {
                         throw DatasetError.malformedEvents(
                             file: name, problem: "event at (\(x), \(y)) is outside the 128×128 sensor")
@@ -167,9 +179,11 @@ public enum AEDATFile {
         let last = DVSEvents.sensorSize - 1
         switch version {
         case .v2:
-            data.append(contentsOf: Array("#!AER-DAT2.0\r\n# This is a raw AE data file created by the SNN toolkit\r\n".utf8))
+            data.append(
+                contentsOf: Array("#!AER-DAT2.0\r\n# This is a raw AE data file created by the SNN toolkit\r\n".utf8))
             for i in 0..<events.count {
-                let rawX = UInt32(last - Int(events.y[i])), rawY = UInt32(last - Int(events.x[i]))
+                let rawX = UInt32(last - Int(events.y[i]))
+                let rawY = UInt32(last - Int(events.x[i]))
                 let address = rawY << 8 | rawX << 1 | UInt32(1 - Int(events.polarity[i]))
                 append(address, bigEndian: true)
                 append(Int32(events.timestamps[i]), bigEndian: true)
@@ -179,7 +193,7 @@ public enum AEDATFile {
             let header: [Int32] = [8, 4, 0, Int32(events.count), Int32(events.count), Int32(events.count)]
             append(polarityEventType, bigEndian: false)
             append(Int16(1), bigEndian: false)
-            header.forEach { append($0, bigEndian: false) }
+            for value in header { append(value, bigEndian: false) }
             for i in 0..<events.count {
                 let word = UInt32(events.x[i]) << 17 | UInt32(events.y[i]) << 2 | UInt32(events.polarity[i]) << 1 | 1
                 append(word, bigEndian: false)

@@ -22,9 +22,12 @@ public struct CIFAR10DVS: Sendable {
             let folder = directory.appendingPathComponent(name)
             guard let names = try? manager.contentsOfDirectory(atPath: folder.path) else {
                 throw DatasetError.missingContent(
-                    path: directory.path, what: "class folder \(name)/ (CIFAR10-DVS has one folder of .aedat files per class)")
+                    path: directory.path,
+                    what: "class folder \(name)/ (CIFAR10-DVS has one folder of .aedat files per class)")
             }
-            let recordings = names.filter { $0.hasSuffix(".aedat") }.sorted { $0.compare($1, options: .numeric) == .orderedAscending }
+            let recordings = names.filter { $0.hasSuffix(".aedat") }.sorted {
+                $0.compare($1, options: .numeric) == .orderedAscending
+            }
             files += recordings.map { folder.appendingPathComponent($0) }
             labels += Array(repeating: label, count: recordings.count)
         }

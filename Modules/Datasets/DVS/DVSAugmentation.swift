@@ -11,7 +11,9 @@ public enum DVSAugmentation {
         precondition(frames.rank == 5, "DVSAugmentation: expected frames [T, B, C, H, W], got \(frames.shape)")
         precondition(maxShift >= 0, "DVSAugmentation: maxShift must be ≥ 0, got \(maxShift)")
         if maxShift == 0 && !flip { return frames }
-        let (steps, batch, channels, height, width) = (frames.shape[0], frames.shape[1], frames.shape[2], frames.shape[3], frames.shape[4])
+        let (steps, batch, channels, height, width) = (
+            frames.shape[0], frames.shape[1], frames.shape[2], frames.shape[3], frames.shape[4]
+        )
         let source = frames.floats
         var target = [Float](repeating: 0, count: source.count)
         let span = UInt64(2 * maxShift + 1)

@@ -18,7 +18,8 @@ public struct DVSFraming: Sendable, Equatable {
 
     public init(frameCount: Int, split: Split = .eventCount, size: Int = 48) throws {
         guard frameCount > 0, (1...DVSEvents.sensorSize).contains(size) else {
-            throw DatasetError.invalidArgument("DVS framing needs frameCount > 0 and size in 1...128 (got \(frameCount), \(size))")
+            throw DatasetError.invalidArgument(
+                "DVS framing needs frameCount > 0 and size in 1...128 (got \(frameCount), \(size))")
         }
         self.frameCount = frameCount
         self.split = split
@@ -37,9 +38,12 @@ public struct DVSFraming: Sendable, Equatable {
             let perFrame = n / frameCount
             return (0..<n).map { perFrame == 0 ? frameCount - 1 : min($0 / perFrame, frameCount - 1) }
         case .time:
-            let first = events.timestamps.min()!, last = events.timestamps.max()!
+            let first = events.timestamps.min()!
+            let last = events.timestamps.max()!
             let width = (last - first) / Int64(frameCount)
-            return events.timestamps.map { t in width == 0 ? frameCount - 1 : min(Int((t - first) / width), frameCount - 1) }
+            return events.timestamps.map { t in
+                width == 0 ? frameCount - 1 : min(Int((t - first) / width), frameCount - 1)
+            }
         }
     }
 

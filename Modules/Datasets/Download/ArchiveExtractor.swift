@@ -44,13 +44,15 @@ enum ArchiveExtractor {
         do {
             try process.run()
         } catch {
-            throw DatasetError.extractionFailed(archive: archive.path, command: command, reason: "cannot start \(tool): \(error)")
+            throw DatasetError.extractionFailed(
+                archive: archive.path, command: command, reason: "cannot start \(tool): \(error)")
         }
         let message = errors.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
             let text = String(decoding: message, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            let reason = process.terminationStatus == 127
+            let reason =
+                process.terminationStatus == 127
                 ? "\(tool) is not installed; install it or unpack the archive by hand"
                 : "exit status \(process.terminationStatus): \(text)"
             throw DatasetError.extractionFailed(archive: archive.path, command: command, reason: reason)

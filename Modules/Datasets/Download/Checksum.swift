@@ -5,7 +5,9 @@ import Foundation
 /// is what the dataset publishers print; it guards against corruption, not tampering.
 enum FileChecksum {
     static func md5(of url: URL) throws -> String {
-        guard let handle = FileHandle(forReadingAtPath: url.path) else { throw DatasetError.fileNotFound(path: url.path) }
+        guard let handle = FileHandle(forReadingAtPath: url.path) else {
+            throw DatasetError.fileNotFound(path: url.path)
+        }
         defer { try? handle.close() }
         var hasher = Insecure.MD5()
         while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty { hasher.update(data: chunk) }

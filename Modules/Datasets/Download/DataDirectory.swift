@@ -10,11 +10,15 @@ public enum DataDirectory {
         explicit: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment
     ) -> URL {
         if let explicit, !explicit.isEmpty { return URL(fileURLWithPath: explicit, isDirectory: true) }
-        if let path = environment["SNN_DATA_DIR"], !path.isEmpty { return URL(fileURLWithPath: path, isDirectory: true) }
-        if let cache = environment["XDG_CACHE_HOME"], !cache.isEmpty {
-            return URL(fileURLWithPath: cache, isDirectory: true).appendingPathComponent("snn-toolkit", isDirectory: true)
+        if let path = environment["SNN_DATA_DIR"], !path.isEmpty {
+            return URL(fileURLWithPath: path, isDirectory: true)
         }
-        let home = environment["HOME"].map { URL(fileURLWithPath: $0, isDirectory: true) }
+        if let cache = environment["XDG_CACHE_HOME"], !cache.isEmpty {
+            return URL(fileURLWithPath: cache, isDirectory: true).appendingPathComponent(
+                "snn-toolkit", isDirectory: true)
+        }
+        let home =
+            environment["HOME"].map { URL(fileURLWithPath: $0, isDirectory: true) }
             ?? FileManager.default.homeDirectoryForCurrentUser
         return home.appendingPathComponent(".cache/snn-toolkit", isDirectory: true)
     }

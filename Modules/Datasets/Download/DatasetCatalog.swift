@@ -93,7 +93,8 @@ public enum DatasetCatalog {
         files: [
             RemoteFile(
                 name: "cifar-10-binary.tar.gz", urls: [toronto.appendingPathComponent("cifar-10-binary.tar.gz")],
-                checksum: .md5("c32a1d4ab5d03f1284b67883e8d87530"), extraction: .untar(producing: "cifar-10-batches-bin"))
+                checksum: .md5("c32a1d4ab5d03f1284b67883e8d87530"),
+                extraction: .untar(producing: "cifar-10-batches-bin"))
         ])
 
     public static let cifar100 = DatasetDescriptor(
@@ -108,13 +109,16 @@ public enum DatasetCatalog {
     /// 4724671), with the MD5s SpikingJelly pins for them.
     public static let cifar10DVS = DatasetDescriptor(
         name: "cifar10-dvs", folder: "cifar10-dvs",
-        files: zip(CIFAR10DVS.classNames, [
-            ("7712788", "0afd5c4bf9ae06af762a77b180354fdd"), ("7712791", "8438dfeba3bc970c94962d995b1b9bdd"),
-            ("7712794", "a9c207c91c55b9dc2002dc21c684d785"), ("7712812", "52c63c677c2b15fa5146a8daf4d56687"),
-            ("7712815", "b6bf21f6c04d21ba4e23fc3e36c8a4a3"), ("7712818", "f379ebdf6703d16e0a690782e62639c3"),
-            ("7712842", "cad6ed91214b1c7388a5f6ee56d08803"), ("7712851", "e7cbbf77bec584ffbf913f00e682782a"),
-            ("7712836", "41c7bd7d6b251be82557c6cce9a7d5c9"), ("7712839", "89f3922fd147d9aeff89e76a2b0b70a7"),
-        ]).map { name, source in
+        files: zip(
+            CIFAR10DVS.classNames,
+            [
+                ("7712788", "0afd5c4bf9ae06af762a77b180354fdd"), ("7712791", "8438dfeba3bc970c94962d995b1b9bdd"),
+                ("7712794", "a9c207c91c55b9dc2002dc21c684d785"), ("7712812", "52c63c677c2b15fa5146a8daf4d56687"),
+                ("7712815", "b6bf21f6c04d21ba4e23fc3e36c8a4a3"), ("7712818", "f379ebdf6703d16e0a690782e62639c3"),
+                ("7712842", "cad6ed91214b1c7388a5f6ee56d08803"), ("7712851", "e7cbbf77bec584ffbf913f00e682782a"),
+                ("7712836", "41c7bd7d6b251be82557c6cce9a7d5c9"), ("7712839", "89f3922fd147d9aeff89e76a2b0b70a7"),
+            ]
+        ).map { name, source in
             RemoteFile(
                 name: "\(name).zip", urls: [URL(string: "https://ndownloader.figshare.com/files/\(source.0)")!],
                 checksum: .md5(source.1), extraction: .unzip(producing: name))
@@ -126,8 +130,11 @@ public enum DatasetCatalog {
     /// verified and prints its MD5.
     public static let sst2 = DatasetDescriptor(
         name: "sst2", folder: "sst2",
-        files: [RemoteFile(name: "SST-2.zip", urls: [URL(string: "https://dl.fbaipublicfiles.com/glue/data/SST-2.zip")!],
-                           checksum: .unpinned, extraction: .unzip(producing: "SST-2"))])
+        files: [
+            RemoteFile(
+                name: "SST-2.zip", urls: [URL(string: "https://dl.fbaipublicfiles.com/glue/data/SST-2.zip")!],
+                checksum: .unpinned, extraction: .unzip(producing: "SST-2"))
+        ])
 
     public static let all = [shd, ssc, cifar10, cifar100, cifar10DVS, sst2]
 

@@ -14,7 +14,9 @@ public struct DatasetFetcher: Sendable {
     /// Receives one line per step (for the CLI's output).
     public var log: @Sendable (String) -> Void
 
-    public init(dataDirectory: URL, downloader: Downloader = Downloader(), log: @escaping @Sendable (String) -> Void = { _ in }) {
+    public init(
+        dataDirectory: URL, downloader: Downloader = Downloader(), log: @escaping @Sendable (String) -> Void = { _ in }
+    ) {
         self.dataDirectory = dataDirectory
         self.downloader = downloader
         self.log = log
@@ -45,7 +47,9 @@ public struct DatasetFetcher: Sendable {
             }
             log("\(archive.path): MD5 \(actual) verified")
         } else {
-            log("\(archive.path): MD5 \(actual) NOT verified (no checksum is pinned for \(file.name); compare it with a trusted copy)")
+            log(
+                "\(archive.path): MD5 \(actual) NOT verified (no checksum is pinned for \(file.name); compare it with a trusted copy)"
+            )
         }
         switch file.extraction {
         case .gunzip(let name): try ArchiveExtractor.gunzip(archive, to: folder.appendingPathComponent(name))
@@ -68,7 +72,8 @@ public struct DatasetFetcher: Sendable {
         }
         let sources = file.urls.map(\.absoluteString)
         throw DatasetError.downloadFailed(
-            url: sources[0] + (sources.count > 1 ? " (or a mirror: \(sources.dropFirst().joined(separator: ", ")))" : ""),
+            url: sources[0]
+                + (sources.count > 1 ? " (or a mirror: \(sources.dropFirst().joined(separator: ", ")))" : ""),
             destination: archive.path, reason: reasons.joined(separator: "; "))
     }
 

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// Downloads one URL to a file over HTTP(S), streaming to `<destination>.part` and resuming a
@@ -86,10 +87,16 @@ private final class Transfer: NSObject, URLSessionDataDelegate, @unchecked Senda
                     return
                 }
                 try file.seekToEnd()
-                lock.withLock { written = offset; total = expected.map { $0 + offset } }
+                lock.withLock {
+                    written = offset
+                    total = expected.map { $0 + offset }
+                }
             case 200:
                 try file.truncate(atOffset: 0)
-                lock.withLock { written = 0; total = expected }
+                lock.withLock {
+                    written = 0
+                    total = expected
+                }
             case 416 where offset > 0:
                 completionHandler(.cancel)  // the part file already holds the whole file
                 return

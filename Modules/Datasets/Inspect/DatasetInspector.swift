@@ -52,7 +52,8 @@ public enum DatasetInspector {
         if CIFARDataset.Variant.cifar100.fileNames(.train).contains(name) || name == "test.bin" { return .cifar100 }
         if name.hasPrefix("data_batch") || name.hasPrefix("test_batch") { return .cifar10 }
         let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
-        return size % CIFARDataset.Variant.cifar100.recordSize == 0 && size % CIFARDataset.Variant.cifar10.recordSize != 0
+        return size % CIFARDataset.Variant.cifar100.recordSize == 0
+            && size % CIFARDataset.Variant.cifar10.recordSize != 0
             ? .cifar100 : .cifar10
     }
 
@@ -85,20 +86,27 @@ public enum DatasetInspector {
             ("classes", "\(data.classCount)" + (data.classNames.map { " (\($0.joined(separator: ", ")))" } ?? "")),
             ("channels", "\(data.channelCount) (largest unit id + 1)"),
             ("spikes/sample", summary(spikes.map(Double.init), format: { String(format: "%g", $0) })),
-            ("duration", summary(durations.map(Double.init), format: { String(format: "%.4g s", $0) }) + " (last spike)"),
+            (
+                "duration",
+                summary(durations.map(Double.init), format: { String(format: "%.4g s", $0) }) + " (last spike)"
+            ),
             ("class counts", histogram(data.labels, classes: data.classCount)),
         ]
         if let speakers = data.speakers {
             facts.append(("speakers", Set(speakers).sorted().map(String.init).joined(separator: ", ")))
         }
-        return InspectionReport(path: url.path, format: "HDF5, SHD layout (spikes/times, spikes/units, labels)", facts: facts)
+        return InspectionReport(
+            path: url.path, format: "HDF5, SHD layout (spikes/times, spikes/units, labels)", facts: facts)
     }
 
-    private static func inspectCIFAR(_ files: [URL], variant: CIFARDataset.Variant, path: String) throws -> InspectionReport {
+    private static func inspectCIFAR(_ files: [URL], variant: CIFARDataset.Variant, path: String) throws
+        -> InspectionReport
+    {
         let data = try CIFARDataset(files: files, variant: variant)
         var facts: [(String, String)] = [
             ("files", files.map(\.lastPathComponent).joined(separator: ", ")),
-            ("samples", "\(data.count)"), ("classes", "\(data.classCount)"), ("image shape", "3 × 32 × 32 (bytes, R/G/B planes)"),
+            ("samples", "\(data.count)"), ("classes", "\(data.classCount)"),
+            ("image shape", "3 × 32 × 32 (bytes, R/G/B planes)"),
             ("class counts", histogram(data.labels, classes: data.classCount)),
         ]
         if let coarse = data.coarseLabels { facts.append(("superclass counts", histogram(coarse, classes: 20))) }
@@ -109,7 +117,8 @@ public enum DatasetInspector {
     private static func inspectEvents(_ url: URL) throws -> InspectionReport {
         let (version, events) = try AEDATFile.read(url)
         let on = events.polarity.filter { $0 == 1 }.count
-        let first = events.timestamps.min() ?? 0, last = events.timestamps.max() ?? 0
+        let first = events.timestamps.min() ?? 0
+        let last = events.timestamps.max() ?? 0
         return InspectionReport(
             path: url.path, format: "AEDAT \(version.rawValue) (DVS polarity events)",
             facts: [

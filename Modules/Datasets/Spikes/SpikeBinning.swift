@@ -15,7 +15,8 @@ public struct SpikeBinning: Sendable, Equatable {
 
     public init(binCount: Int, maxTime: Float, mode: Mode = .counts) throws {
         guard binCount > 0, maxTime > 0, maxTime.isFinite else {
-            throw DatasetError.invalidArgument("binning needs binCount > 0 and a finite maxTime > 0 (got \(binCount), \(maxTime))")
+            throw DatasetError.invalidArgument(
+                "binning needs binCount > 0 and a finite maxTime > 0 (got \(binCount), \(maxTime))")
         }
         self.binCount = binCount
         self.maxTime = maxTime
@@ -57,7 +58,8 @@ public struct SpikeBinning: Sendable, Equatable {
         var values = [Float](repeating: 0, count: binCount * channels)
         let range = dataset.eventRange(index)
         values.withUnsafeMutableBufferPointer {
-            accumulate(times: dataset.times[range], units: dataset.units[range], into: $0, rowStride: channels, column: 0)
+            accumulate(
+                times: dataset.times[range], units: dataset.units[range], into: $0, rowStride: channels, column: 0)
         }
         return Tensor(shape: [binCount, channels], scalars: values)
     }

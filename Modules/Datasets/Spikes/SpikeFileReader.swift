@@ -59,7 +59,8 @@ struct SpikeFileReader {
 
         let unitLimit = channels ?? Int(UInt16.max) + 1
         guard unitLimit <= Int(UInt16.max) + 1 else {
-            throw DatasetError.invalidArgument("\(name): \(unitLimit) channels exceed the 65536 this reader stores per unit")
+            throw DatasetError.invalidArgument(
+                "\(name): \(unitLimit) channels exceed the 65536 this reader stores per unit")
         }
         var times: [Float] = []
         var units: [UInt16] = []
@@ -79,7 +80,8 @@ struct SpikeFileReader {
             try file.readRows("spikes/units", rows, as: Int64.self) { sample, values in
                 let timeCount = rowLengths[sample - rows.lowerBound]
                 guard values.count == timeCount else {
-                    throw DatasetError.lengthMismatch(file: name, sample: sample, timeCount: timeCount, unitCount: values.count)
+                    throw DatasetError.lengthMismatch(
+                        file: name, sample: sample, timeCount: timeCount, unitCount: values.count)
                 }
                 for (event, unit) in values.enumerated() where unit < 0 || unit >= unitLimit {
                     throw DatasetError.unitOutOfRange(
@@ -93,7 +95,8 @@ struct SpikeFileReader {
 
         let classCount = classes ?? keys?.count ?? ((labels.max() ?? -1) + 1)
         for (sample, label) in labels.enumerated() where label < 0 || label >= classCount {
-            throw DatasetError.labelOutOfRange(file: name, field: "labels", sample: sample, label: label, classes: classCount)
+            throw DatasetError.labelOutOfRange(
+                file: name, field: "labels", sample: sample, label: label, classes: classCount)
         }
         sortEventsByTime(times: &times, units: &units, offsets: offsets)
         return SpikeDataset(

@@ -29,17 +29,19 @@ public struct SpikeFileWriter: Sendable {
     ) throws {
         let file = try HDF5File.create(at: url)
         try file.createGroup("spikes")
-        let timeStorage: HDF5Storage = switch timeType {
-        case .float16: .float16
-        case .float32: .float32
-        case .float64: .float64
-        }
+        let timeStorage: HDF5Storage =
+            switch timeType {
+            case .float16: .float16
+            case .float32: .float32
+            case .float64: .float64
+            }
         try file.writeRows(times, to: "spikes/times", as: timeStorage)
-        let unitStorage: HDF5Storage = switch unitType {
-        case .uint8: .uint8
-        case .uint16: .uint16
-        case .uint32: .uint32
-        }
+        let unitStorage: HDF5Storage =
+            switch unitType {
+            case .uint8: .uint8
+            case .uint16: .uint16
+            case .uint32: .uint32
+            }
         try file.writeRows(units.map { $0.map { Int64($0) } }, to: "spikes/units", as: unitStorage)
         try file.write(labels.map { Int64($0) }, to: "labels", as: .uint16)
         if speakers != nil || keys != nil { try file.createGroup("extra") }

@@ -30,7 +30,9 @@ extension SpikeDataset {
     /// Merges groups of `factor` neighbouring channels into one (700 → 140 with factor 5):
     /// channel `c` becomes `c / factor`, so binned counts of a group add up.
     public func poolingChannels(by factor: Int) throws -> SpikeDataset {
-        guard factor > 0 else { throw DatasetError.invalidArgument("channel pooling factor must be > 0 (got \(factor))") }
+        guard factor > 0 else {
+            throw DatasetError.invalidArgument("channel pooling factor must be > 0 (got \(factor))")
+        }
         let pooled = (channelCount + factor - 1) / factor
         return mapSamples(channelCount: pooled) { times, units in
             (Array(times), units.map { UInt16(Int($0) / factor) })
@@ -42,6 +44,8 @@ extension SpikeDataset {
     public func events(_ index: Int, before maxTime: Float = .infinity) -> SpikeSample {
         let range = eventRange(index)
         let end = times[range].firstIndex { $0 >= maxTime } ?? range.upperBound
-        return SpikeSample(times: Array(times[range.lowerBound..<end]), units: Array(units[range.lowerBound..<end]), label: labels[index])
+        return SpikeSample(
+            times: Array(times[range.lowerBound..<end]), units: Array(units[range.lowerBound..<end]),
+            label: labels[index])
     }
 }

@@ -17,7 +17,9 @@ public enum ValidationSplit: Sendable, Equatable {
 
 extension SpikeDataset {
     /// Splits the samples into (train, validation) by `strategy`, seeded by `seed`.
-    public func split(_ strategy: ValidationSplit, seed: UInt64) throws -> (train: SpikeDataset, validation: SpikeDataset) {
+    public func split(_ strategy: ValidationSplit, seed: UInt64) throws -> (
+        train: SpikeDataset, validation: SpikeDataset
+    ) {
         var rng = SeededRNG(seed: seed)
         var held = [Bool](repeating: false, count: count)
         switch strategy {
@@ -37,7 +39,8 @@ extension SpikeDataset {
             let distinct = Array(Set(speakers)).sorted()
             guard count > 0, count < distinct.count else {
                 throw DatasetError.invalidArgument(
-                    "\(name): cannot hold out \(count) of \(distinct.count) speakers (need 0 < count < \(distinct.count))")
+                    "\(name): cannot hold out \(count) of \(distinct.count) speakers (need 0 < count < \(distinct.count))"
+                )
             }
             let chosen = Set(rng.shuffled(distinct).prefix(count))
             for (index, speaker) in speakers.enumerated() where chosen.contains(speaker) { held[index] = true }

@@ -18,7 +18,8 @@ public enum SyntheticCIFAR {
         let batches = variant.fileNames(.train).count
         guard trainCount >= batches, testCount > 0 else {
             throw DatasetError.invalidArgument(
-                "synthetic \(variant.rawValue) needs trainCount ≥ \(batches) and testCount > 0 (got \(trainCount), \(testCount))")
+                "synthetic \(variant.rawValue) needs trainCount ≥ \(batches) and testCount > 0 (got \(trainCount), \(testCount))"
+            )
         }
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         var rng = SeededRNG(seed: seed)

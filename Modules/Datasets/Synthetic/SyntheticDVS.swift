@@ -9,7 +9,8 @@ import TensorRuntime
 /// Files are laid out like the unpacked official archives (`<class>/cifar10_<class>_<i>.aedat`).
 public enum SyntheticDVS {
     public static func write(
-        directory: URL, samplesPerClass: Int, eventsPerSample: Int = 2000, version: AEDATFile.Version = .v31, seed: UInt64
+        directory: URL, samplesPerClass: Int, eventsPerSample: Int = 2000, version: AEDATFile.Version = .v31,
+        seed: UInt64
     ) throws {
         guard samplesPerClass > 0, eventsPerSample > 0 else {
             throw DatasetError.invalidArgument("synthetic DVS needs samplesPerClass > 0 and eventsPerSample > 0")
@@ -20,7 +21,8 @@ public enum SyntheticDVS {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             for sample in 0..<samplesPerClass {
                 let events = recording(label: label, count: eventsPerSample, rng: &rng)
-                try AEDATFile.write(events, version: version, to: folder.appendingPathComponent("cifar10_\(name)_\(sample).aedat"))
+                try AEDATFile.write(
+                    events, version: version, to: folder.appendingPathComponent("cifar10_\(name)_\(sample).aedat"))
             }
         }
     }
@@ -51,7 +53,8 @@ public enum SyntheticDVS {
             if rng.nextUnit() >= 0.1, let pixel = barPixel(along: along, rng: &rng) {
                 events.append(x: pixel.x, y: pixel.y, polarity: polarity, timestamp: time)
             } else {
-                events.append(x: rng.index(below: sensor), y: rng.index(below: sensor), polarity: polarity, timestamp: time)
+                events.append(
+                    x: rng.index(below: sensor), y: rng.index(below: sensor), polarity: polarity, timestamp: time)
             }
         }
         return events

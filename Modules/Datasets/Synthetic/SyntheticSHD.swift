@@ -33,7 +33,8 @@ public enum SyntheticSHD {
     ) throws {
         guard samples > 0, classes > 0, channels >= classes, options.speakers > 0 else {
             throw DatasetError.invalidArgument(
-                "synthetic SHD needs samples > 0, classes > 0, channels ≥ classes, speakers > 0 (got \(samples), \(classes), \(channels), \(options.speakers))")
+                "synthetic SHD needs samples > 0, classes > 0, channels ≥ classes, speakers > 0 (got \(samples), \(classes), \(channels), \(options.speakers))"
+            )
         }
         var rng = SeededRNG(seed: seed)
         var times: [[Double]] = []
@@ -42,7 +43,9 @@ public enum SyntheticSHD {
         let sweepLength = 0.3 * options.duration
         for sample in 0..<samples {
             let label = sample % classes
-            let speakerShift = (Double(speaker(of: sample, classes: classes, speakers: options.speakers)) - Double(options.speakers) / 2) * 0.01 * options.duration
+            let speakerShift =
+                (Double(speaker(of: sample, classes: classes, speakers: options.speakers)) - Double(options.speakers)
+                    / 2) * 0.01 * options.duration
             let onset = (0.1 + 0.5 * Double(label) / Double(classes)) * options.duration + speakerShift
             var events: [(Double, Int)] = []
             for spike in 0..<options.sweepSpikes {
@@ -62,7 +65,8 @@ public enum SyntheticSHD {
         }
         try options.writer.write(
             to: url, times: times, units: units, labels: (0..<samples).map { $0 % classes },
-            speakers: (0..<samples).map { speaker(of: $0, classes: classes, speakers: options.speakers) }, keys: (0..<classes).map { "class-\($0)" })
+            speakers: (0..<samples).map { speaker(of: $0, classes: classes, speakers: options.speakers) },
+            keys: (0..<classes).map { "class-\($0)" })
     }
 
     /// Every speaker says every class: the speaker advances after each cycle of labels.

@@ -7,18 +7,27 @@ import Foundation
 /// label is learnable from which words occur, and no single sentence is certain. Some
 /// sentences end with punctuation, some words are capitalised, to exercise the tokenizer.
 public enum SyntheticSentences {
-    public static let positiveWords = ["good", "great", "fine", "lovely", "brilliant", "moving", "funny", "warm", "smart", "charming",
-                                       "fresh", "superb"]
-    public static let negativeWords = ["bad", "dull", "awful", "boring", "weak", "messy", "flat", "tedious", "stale", "clumsy",
-                                       "silly", "poor"]
-    public static let neutralWords = ["the", "film", "a", "movie", "story", "is", "and", "it", "'s", "of", "cast", "plot", "this",
-                                      "with", "an", "its", "director", "scenes", "rather", "quite", "acting", "script", "ending", "score"]
+    public static let positiveWords = [
+        "good", "great", "fine", "lovely", "brilliant", "moving", "funny", "warm", "smart", "charming",
+        "fresh", "superb",
+    ]
+    public static let negativeWords = [
+        "bad", "dull", "awful", "boring", "weak", "messy", "flat", "tedious", "stale", "clumsy",
+        "silly", "poor",
+    ]
+    public static let neutralWords = [
+        "the", "film", "a", "movie", "story", "is", "and", "it", "'s", "of", "cast", "plot", "this",
+        "with", "an", "its", "director", "scenes", "rather", "quite", "acting", "script", "ending", "score",
+    ]
 
     /// Writes `<directory>/train.tsv` and `<directory>/dev.tsv`; the same seed gives the same files.
-    public static func write(directory: URL, trainCount: Int, devCount: Int, signal: Double = 0.85, seed: UInt64) throws {
+    public static func write(directory: URL, trainCount: Int, devCount: Int, signal: Double = 0.85, seed: UInt64) throws
+    {
         var rng = SplitMix(seed: seed)
-        try SST2Dataset.write(sentences(trainCount, signal: signal, rng: &rng), to: directory.appendingPathComponent("train.tsv"))
-        try SST2Dataset.write(sentences(devCount, signal: signal, rng: &rng), to: directory.appendingPathComponent("dev.tsv"))
+        try SST2Dataset.write(
+            sentences(trainCount, signal: signal, rng: &rng), to: directory.appendingPathComponent("train.tsv"))
+        try SST2Dataset.write(
+            sentences(devCount, signal: signal, rng: &rng), to: directory.appendingPathComponent("dev.tsv"))
     }
 
     /// `count` sentences with alternating labels.

@@ -59,16 +59,21 @@ public struct SST2Dataset: Sendable {
     /// label outside {0, 1} or an empty sentence is an error naming the file, line and field;
     /// a trailing newline (and `\r\n` endings) are accepted.
     public static func read(_ url: URL) throws -> [LabelledSentence] {
-        guard let data = FileManager.default.contents(atPath: url.path) else { throw TextDatasetError.fileNotFound(path: url.path) }
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            throw TextDatasetError.fileNotFound(path: url.path)
+        }
         guard let text = String(data: data, encoding: .utf8) else {
             throw TextDatasetError.malformedLine(file: url.path, line: 1, field: "(file)", problem: "not UTF-8 text")
         }
         // "\r\n" is one Character in Swift, so split on any newline character.
         var lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map(String.init)
         if lines.last == "" { lines.removeLast() }
-        guard let first = lines.first else { throw TextDatasetError.empty(file: url.path, what: "empty file (expected the header \"sentence\\tlabel\")") }
+        guard let first = lines.first else {
+            throw TextDatasetError.empty(file: url.path, what: "empty file (expected the header \"sentence\\tlabel\")")
+        }
         guard first == header else {
-            throw TextDatasetError.badHeader(file: url.path, found: first.replacingOccurrences(of: "\t", with: "\\t"), expected: "sentence\\tlabel")
+            throw TextDatasetError.badHeader(
+                file: url.path, found: first.replacingOccurrences(of: "\t", with: "\\t"), expected: "sentence\\tlabel")
         }
         var samples: [LabelledSentence] = []
         samples.reserveCapacity(lines.count)
@@ -82,15 +87,19 @@ public struct SST2Dataset: Sendable {
             }
             let sentence = fields[0].trimmingCharacters(in: .whitespaces)
             guard !sentence.isEmpty else {
-                throw TextDatasetError.malformedLine(file: url.path, line: number, field: "sentence", problem: "empty sentence")
+                throw TextDatasetError.malformedLine(
+                    file: url.path, line: number, field: "sentence", problem: "empty sentence")
             }
             let rawLabel = fields[1].trimmingCharacters(in: .whitespaces)
             guard let label = Int(rawLabel), (0...1).contains(label) else {
-                throw TextDatasetError.malformedLine(file: url.path, line: number, field: "label", problem: "\"\(rawLabel)\" is not 0 or 1")
+                throw TextDatasetError.malformedLine(
+                    file: url.path, line: number, field: "label", problem: "\"\(rawLabel)\" is not 0 or 1")
             }
             samples.append(LabelledSentence(sentence: sentence, label: label))
         }
-        guard !samples.isEmpty else { throw TextDatasetError.empty(file: url.path, what: "no sentences after the header") }
+        guard !samples.isEmpty else {
+            throw TextDatasetError.empty(file: url.path, what: "no sentences after the header")
+        }
         return samples
     }
 
@@ -98,7 +107,8 @@ public struct SST2Dataset: Sendable {
     public static func write(_ samples: [LabelledSentence], to url: URL) throws {
         var text = header + "\n"
         for sample in samples {
-            let clean = sample.sentence.replacingOccurrences(of: "\t", with: " ").replacingOccurrences(of: "\n", with: " ")
+            let clean = sample.sentence.replacingOccurrences(of: "\t", with: " ").replacingOccurrences(
+                of: "\n", with: " ")
             text += "\(clean)\t\(sample.label)\n"
         }
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
@@ -108,9 +118,12 @@ public struct SST2Dataset: Sendable {
     /// A class-balanced validation split of `labels`: `count` indices (⌊count/classes⌋ per class,
     /// the remainder from the first classes), drawn with `seed` independently of the run's seed.
     /// Returns the remaining (training) and held-out (validation) indices, each in ascending order.
-    public static func validationSplit(labels: [Int], classes: Int, count: Int, seed: UInt64) throws -> (train: [Int], validation: [Int]) {
+    public static func validationSplit(labels: [Int], classes: Int, count: Int, seed: UInt64) throws -> (
+        train: [Int], validation: [Int]
+    ) {
         guard count >= 0, count < labels.count else {
-            throw DatasetError.invalidArgument("validation split of \(count) out of \(labels.count) sentences (expected 0 ≤ count < \(labels.count))")
+            throw DatasetError.invalidArgument(
+                "validation split of \(count) out of \(labels.count) sentences (expected 0 ≤ count < \(labels.count))")
         }
         var rng = SeededRNG(seed: seed)
         var held = Set<Int>()
@@ -118,7 +131,8 @@ public struct SST2Dataset: Sendable {
             let members = rng.shuffled(labels.indices.filter { labels[$0] == c })
             let want = count / classes + (c < count % classes ? 1 : 0)
             guard want <= members.count else {
-                throw DatasetError.invalidArgument("validation split wants \(want) sentences of class \(c), which has \(members.count)")
+                throw DatasetError.invalidArgument(
+                    "validation split wants \(want) sentences of class \(c), which has \(members.count)")
             }
             held.formUnion(members.prefix(want))
         }
@@ -141,7 +155,8 @@ struct SplitMix {
     mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
     /// Standard normal (Box–Muller).
     mutating func normal() -> Double {
-        let u = max(unit(), 1e-300), v = unit()
+        let u = max(unit(), 1e-300)
+        let v = unit()
         return (-2 * log(u)).squareRoot() * cos(2 * Double.pi * v)
     }
 }

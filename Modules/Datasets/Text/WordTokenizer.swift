@@ -34,14 +34,19 @@ public struct WordTokenizer: Codable, Sendable, Equatable {
 
     public init(vocabulary: [String], minCount: Int, maxLength: Int) throws {
         guard vocabulary.count >= 2, vocabulary[0] == Self.padToken, vocabulary[1] == Self.unknownToken else {
-            throw DatasetError.invalidArgument("tokenizer: the vocabulary must start with \(Self.padToken), \(Self.unknownToken)")
+            throw DatasetError.invalidArgument(
+                "tokenizer: the vocabulary must start with \(Self.padToken), \(Self.unknownToken)")
         }
         var index: [String: Int] = [:]
         for (id, word) in vocabulary.enumerated() {
-            guard index[word] == nil else { throw DatasetError.invalidArgument("tokenizer: \"\(word)\" appears twice in the vocabulary") }
+            guard index[word] == nil else {
+                throw DatasetError.invalidArgument("tokenizer: \"\(word)\" appears twice in the vocabulary")
+            }
             index[word] = id
         }
-        guard maxLength >= 1 else { throw DatasetError.invalidArgument("tokenizer: maxLength \(maxLength) must be ≥ 1") }
+        guard maxLength >= 1 else {
+            throw DatasetError.invalidArgument("tokenizer: maxLength \(maxLength) must be ≥ 1")
+        }
         self.vocabulary = vocabulary
         self.maxLength = maxLength
         self.minCount = minCount
@@ -50,9 +55,10 @@ public struct WordTokenizer: Codable, Sendable, Equatable {
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        try self.init(vocabulary: try container.decode([String].self, forKey: .vocabulary),
-                      minCount: try container.decode(Int.self, forKey: .minCount),
-                      maxLength: try container.decode(Int.self, forKey: .maxLength))
+        try self.init(
+            vocabulary: try container.decode([String].self, forKey: .vocabulary),
+            minCount: try container.decode(Int.self, forKey: .minCount),
+            maxLength: try container.decode(Int.self, forKey: .maxLength))
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -79,7 +85,10 @@ public struct WordTokenizer: Codable, Sendable, Equatable {
             if character.isLetter || character.isNumber || character == "'" {
                 current.append(character)
             } else {
-                if !current.isEmpty { result.append(current); current = "" }
+                if !current.isEmpty {
+                    result.append(current)
+                    current = ""
+                }
                 if !character.isWhitespace { result.append(String(character)) }
             }
         }
@@ -102,12 +111,15 @@ public struct WordTokenizer: Codable, Sendable, Equatable {
     }
 
     public static func load(from url: URL) throws -> WordTokenizer {
-        guard let data = FileManager.default.contents(atPath: url.path) else { throw TextDatasetError.fileNotFound(path: url.path) }
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            throw TextDatasetError.fileNotFound(path: url.path)
+        }
         do {
             return try JSONDecoder().decode(WordTokenizer.self, from: data)
         } catch {
-            throw TextDatasetError.malformedLine(file: url.path, line: 1, field: "(file)",
-                                                 problem: "not a tokenizer JSON (vocabulary, minCount, maxLength): \(error)")
+            throw TextDatasetError.malformedLine(
+                file: url.path, line: 1, field: "(file)",
+                problem: "not a tokenizer JSON (vocabulary, minCount, maxLength): \(error)")
         }
     }
 }
@@ -126,7 +138,9 @@ public struct WordVectors: Sendable {
     /// The dimension is the first line's; a line with another number of components or a
     /// component that is not a number is an error naming the file, line and field.
     public init(glove url: URL, tokenizer: WordTokenizer, randomStd: Double = 0.1, seed: UInt64 = 0) throws {
-        guard let data = FileManager.default.contents(atPath: url.path) else { throw TextDatasetError.fileNotFound(path: url.path) }
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            throw TextDatasetError.fileNotFound(path: url.path)
+        }
         guard let text = String(data: data, encoding: .utf8) else {
             throw TextDatasetError.malformedLine(file: url.path, line: 1, field: "(file)", problem: "not UTF-8 text")
         }
@@ -137,24 +151,29 @@ public struct WordVectors: Sendable {
             if fields.isEmpty { continue }
             let number = offset + 1
             guard fields.count >= 2 else {
-                throw TextDatasetError.malformedLine(file: url.path, line: number, field: "2", problem: "a word without components")
+                throw TextDatasetError.malformedLine(
+                    file: url.path, line: number, field: "2", problem: "a word without components")
             }
             let d = dimension ?? fields.count - 1
             dimension = d
             guard fields.count - 1 == d else {
-                throw TextDatasetError.malformedLine(file: url.path, line: number, field: "(line)",
-                                                     problem: "\(fields.count - 1) components, but line 1 has \(d)")
+                throw TextDatasetError.malformedLine(
+                    file: url.path, line: number, field: "(line)",
+                    problem: "\(fields.count - 1) components, but line 1 has \(d)")
             }
             let id = tokenizer.id(String(fields[0]).lowercased())
             var vector = [Double](repeating: 0, count: d)
             for (k, field) in fields.dropFirst().enumerated() {
                 guard let value = Double(field.trimmingCharacters(in: .whitespacesAndNewlines)), value.isFinite else {
-                    throw TextDatasetError.malformedLine(file: url.path, line: number, field: "\(k + 2)",
-                                                         problem: "\"\(field)\" is not a finite number")
+                    throw TextDatasetError.malformedLine(
+                        file: url.path, line: number, field: "\(k + 2)",
+                        problem: "\"\(field)\" is not a finite number")
                 }
                 vector[k] = value
             }
-            if id != WordTokenizer.unknownID || String(fields[0]) == WordTokenizer.unknownToken, vectors[id] == nil { vectors[id] = vector }
+            if id != WordTokenizer.unknownID || String(fields[0]) == WordTokenizer.unknownToken, vectors[id] == nil {
+                vectors[id] = vector
+            }
         }
         guard let d = dimension else { throw TextDatasetError.empty(file: url.path, what: "no word vectors") }
         var rng = SplitMix(seed: seed)

@@ -13,9 +13,11 @@ public enum ClusterError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .unknownStudy(let study, let registry):
-            return "no study named '\(study)' in registry \(registry) (snn studies list --registry \(registry) shows them)"
+            return
+                "no study named '\(study)' in registry \(registry) (snn studies list --registry \(registry) shows them)"
         case .noWorkerCommand(let study, let registry):
-            return "study '\(study)' in registry \(registry) records no worker command; rerun the command that created it "
+            return
+                "study '\(study)' in registry \(registry) records no worker command; rerun the command that created it "
                 + "(e.g. `snn-shd search … --enqueue-only`) with this build so it records one"
         case .invalidOption(let option, let value, let reason):
             return "\(option) '\(value)': \(reason)"

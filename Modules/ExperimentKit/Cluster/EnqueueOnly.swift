@@ -3,10 +3,11 @@ import Registry
 
 /// `--enqueue-only`, for the commands that fill a study's queue and then run workers on it.
 public struct EnqueueOnlyFlag: ParsableArguments {
-    @Flag(help: ArgumentHelp(
-        "Create the study and enqueue its trials (a search: its next round), then stop without running them.",
-        discussion: "Run them elsewhere, e.g. `snn cluster submit STUDY --workers N`, then rerun the same command: "
-            + "it picks up the results from the registry and enqueues the next round."))
+    @Flag(
+        help: ArgumentHelp(
+            "Create the study and enqueue its trials (a search: its next round), then stop without running them.",
+            discussion: "Run them elsewhere, e.g. `snn cluster submit STUDY --workers N`, then rerun the same command: "
+                + "it picks up the results from the registry and enqueues the next round."))
     public var enqueueOnly = false
 
     public init() {}
@@ -33,7 +34,9 @@ public struct TrialsEnqueued: Error, Equatable, CustomStringConvertible {
     }
 
     public var description: String {
-        let submit = ShellQuoting.commandLine(["snn", "cluster", "submit", study, "--workers", String(open), "--registry", registry])
+        let submit = ShellQuoting.commandLine([
+            "snn", "cluster", "submit", study, "--workers", String(open), "--registry", registry,
+        ])
         return "study \(study): \(open) trial(s) queued or running, left for other workers.\n"
             + "Run them on a cluster with `\(submit)`, then rerun this command to continue."
     }

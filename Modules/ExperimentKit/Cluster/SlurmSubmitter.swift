@@ -28,7 +28,8 @@ public struct SlurmSubmitter: Sendable {
         process.executableURL = sbatch
         process.arguments = [script.path]
         process.environment = environment
-        let output = Pipe(), errors = Pipe()
+        let output = Pipe()
+        let errors = Pipe()
         process.standardOutput = output
         process.standardError = errors
         try process.run()
@@ -39,11 +40,13 @@ public struct SlurmSubmitter: Sendable {
             .trimmingCharacters(in: .whitespacesAndNewlines)
         process.waitUntilExit()
         guard process.terminationReason == .exit, process.terminationStatus == 0 else {
-            throw ClusterError.sbatchFailed(status: process.terminationStatus, errorOutput: errorText, script: script.path)
+            throw ClusterError.sbatchFailed(
+                status: process.terminationStatus, errorOutput: errorText, script: script.path)
         }
         if !errorText.isEmpty { warnings(errorText) }
         guard let id = Self.jobID(in: printed) else {
-            throw ClusterError.noJobID(output: printed.trimmingCharacters(in: .whitespacesAndNewlines), script: script.path)
+            throw ClusterError.noJobID(
+                output: printed.trimmingCharacters(in: .whitespacesAndNewlines), script: script.path)
         }
         return id
     }

@@ -8,8 +8,12 @@ extension SlurmArrayScript {
     public static func working(
         through study: String, in queue: any TrialQueue, registry: String, tasks: Int, resources: SlurmResources
     ) throws -> SlurmArrayScript {
-        guard let found = try queue.study(named: study) else { throw ClusterError.unknownStudy(study: study, registry: registry) }
-        guard !found.spec.workerCommand.isEmpty else { throw ClusterError.noWorkerCommand(study: study, registry: registry) }
+        guard let found = try queue.study(named: study) else {
+            throw ClusterError.unknownStudy(study: study, registry: registry)
+        }
+        guard !found.spec.workerCommand.isEmpty else {
+            throw ClusterError.noWorkerCommand(study: study, registry: registry)
+        }
         return try SlurmArrayScript(
             study: study, tasks: tasks, resources: resources,
             command: settingRegistry(of: found.spec.workerCommand, to: registry))

@@ -23,21 +23,24 @@ public struct ExperimentOptions: ParsableArguments {
 
     @Option(
         name: .customLong("set"),
-        help: ArgumentHelp("Override one config field; repeatable (e.g. --set training.epochs=5).", valueName: "key.path=value"))
+        help: ArgumentHelp(
+            "Override one config field; repeatable (e.g. --set training.epochs=5).", valueName: "key.path=value"))
     public var overrides: [String] = []
 
     @Option(help: "The random seed (same as --set seed=N).")
     public var seed: Int?
 
-    @Option(help: ArgumentHelp(
-        "The results registry: a file path, sqlite:PATH or postgres://user@host[:port]/db (default: $SNN_REGISTRY, else \(Self.defaultRegistry)).",
-        valueName: "location"))
+    @Option(
+        help: ArgumentHelp(
+            "The results registry: a file path, sqlite:PATH or postgres://user@host[:port]/db (default: $SNN_REGISTRY, else \(Self.defaultRegistry)).",
+            valueName: "location"))
     public var registry: String?
 
     @Option(help: ArgumentHelp("Where datasets live (default: $SNN_DATA_DIR).", valueName: "path"))
     public var dataDir: String?
 
-    @Option(help: ArgumentHelp("Continue this run from its last checkpoint, with its stored config.", valueName: "run-id"))
+    @Option(
+        help: ArgumentHelp("Continue this run from its last checkpoint, with its stored config.", valueName: "run-id"))
     public var resume: Int64?
 
     @Option(help: ArgumentHelp("Where checkpoints are written (default: \(Self.defaultOutput)).", valueName: "path"))
@@ -63,7 +66,8 @@ public struct ExperimentOptions: ParsableArguments {
             ].compactMap { $0 }
             if !conflicting.isEmpty {
                 throw ValidationError(
-                    "--resume \(resume) continues with the run's stored config; drop \(conflicting.joined(separator: ", "))")
+                    "--resume \(resume) continues with the run's stored config; drop \(conflicting.joined(separator: ", "))"
+                )
             }
         }
         for override in overrides {
@@ -123,6 +127,7 @@ public struct ExperimentOptions: ParsableArguments {
             return try ResumePoint.storedConfig(type, of: RunID(resume), in: registry)
         }
         return try ConfigLoader.load(
-            type, from: configSource(experiment: experiment, presets: presets), overrides: configOverrides(adding: shorthands))
+            type, from: configSource(experiment: experiment, presets: presets),
+            overrides: configOverrides(adding: shorthands))
     }
 }

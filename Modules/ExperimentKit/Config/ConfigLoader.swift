@@ -66,7 +66,8 @@ public enum ConfigLoader {
                 let path = fractionRejected(by: type, in: tree)
             {
                 throw ConfigError(
-                    source: source, message: "\(path.joined(separator: ".")) must be an integer, got \(tree[path: path]!.jsonText)")
+                    source: source,
+                    message: "\(path.joined(separator: ".")) must be an integer, got \(tree[path: path]!.jsonText)")
             }
             throw ConfigError(source: source, message: describe(error, in: tree))
         } catch {
@@ -101,14 +102,16 @@ public enum ConfigLoader {
         case .preset(let name, let experiment, let directory):
             let url = directory.appendingPathComponent("\(experiment).\(name).json")
             guard FileManager.default.fileExists(atPath: url.path) else {
-                let prefix = "\(experiment).", suffix = ".json"
+                let prefix = "\(experiment)."
+                let suffix = ".json"
                 let files = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
                 let known = files.filter { $0.hasPrefix(prefix) && $0.hasSuffix(suffix) }
                     .map { String($0.dropFirst(prefix.count).dropLast(suffix.count)) }.sorted()
                 throw ConfigError(
                     source: url.relativePath,
                     message: "no preset '\(name)' for \(experiment); "
-                        + (known.isEmpty ? "\(directory.relativePath) holds none" : "presets are: \(known.joined(separator: ", "))"))
+                        + (known.isEmpty
+                            ? "\(directory.relativePath) holds none" : "presets are: \(known.joined(separator: ", "))"))
             }
             return (url, name)
         }
@@ -175,7 +178,8 @@ public enum ConfigLoader {
     /// "training.epochs must be an integer, got "ten"" and its siblings.
     private static func describe(_ error: DecodingError, in tree: JSONValue) -> String {
         func dotted(_ path: [any CodingKey]) -> String {
-            path.isEmpty ? "the config" : path.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
+            path.isEmpty
+                ? "the config" : path.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
         }
         func got(_ path: [any CodingKey]) -> String {
             tree[path: path.map { $0.intValue.map(String.init) ?? $0.stringValue }]?.jsonText ?? "nothing"
@@ -188,7 +192,8 @@ public enum ConfigLoader {
         case .keyNotFound(let key, let context):
             return "\(dotted(context.codingPath + [key])) is missing"
         case .dataCorrupted(let context):
-            return "\(dotted(context.codingPath)) is invalid (\(context.debugDescription)), got \(got(context.codingPath))"
+            return
+                "\(dotted(context.codingPath)) is invalid (\(context.debugDescription)), got \(got(context.codingPath))"
         @unknown default:
             return "\(error)"
         }
@@ -217,7 +222,8 @@ public enum ConfigLoader {
         } catch {
             var text = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? "\(error)"
             if text.hasSuffix(".") { text.removeLast() }
-            guard let marker = text.range(of: "character "), let offset = Int(text[marker.upperBound...].prefix(while: \.isNumber))
+            guard let marker = text.range(of: "character "),
+                let offset = Int(text[marker.upperBound...].prefix(while: \.isNumber))
             else { return text }
             let before = data.prefix(offset)
             let lineStart = before.lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? 0

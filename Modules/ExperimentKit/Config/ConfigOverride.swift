@@ -35,7 +35,9 @@ public struct ConfigOverride: Sendable, Equatable, CustomStringConvertible {
         try replace(in: tree, at: path[...], source: source)
     }
 
-    private func replace(in node: JSONValue, at rest: ArraySlice<String>, source: String) throws(ConfigError) -> JSONValue {
+    private func replace(in node: JSONValue, at rest: ArraySlice<String>, source: String) throws(ConfigError)
+        -> JSONValue
+    {
         guard let key = rest.first else { return value(replacing: node) }
         let done = path[..<rest.startIndex]
         let here = done.isEmpty ? "the top level" : done.joined(separator: ".")
@@ -61,7 +63,9 @@ public struct ConfigOverride: Sendable, Equatable, CustomStringConvertible {
         default:
             throw ConfigError(
                 source: source,
-                message: "\(path.joined(separator: ".")) does not exist (\(self)); \(here) is \(node.kindDescription), not an object")
+                message:
+                    "\(path.joined(separator: ".")) does not exist (\(self)); \(here) is \(node.kindDescription), not an object"
+            )
         }
     }
 

@@ -8,13 +8,17 @@ import Foundation
 public enum PaperDirectory {
     public static func locate(_ paper: String) -> URL {
         let relative = "papers/\(paper)"
-        let starts = [URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true),
-                      Bundle.main.executableURL?.deletingLastPathComponent()].compactMap { $0 }
+        let starts = [
+            URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true),
+            Bundle.main.executableURL?.deletingLastPathComponent(),
+        ].compactMap { $0 }
         for start in starts {
             var folder = start.standardizedFileURL
             while folder.path != "/" {
                 let candidate = folder.appendingPathComponent(relative, isDirectory: true)
-                if FileManager.default.fileExists(atPath: candidate.appendingPathComponent("configs").path) { return candidate }
+                if FileManager.default.fileExists(atPath: candidate.appendingPathComponent("configs").path) {
+                    return candidate
+                }
                 folder.deleteLastPathComponent()
             }
         }

@@ -68,7 +68,9 @@ public final class ProgressReporter {
         if let steps, steps > 0 {
             let width = 24
             let filled = min(width, width * step / steps)
-            line += "[" + String(repeating: "#", count: filled) + String(repeating: " ", count: width - filled) + "] \(step)/\(steps)"
+            line +=
+                "[" + String(repeating: "#", count: filled) + String(repeating: " ", count: width - filled)
+                + "] \(step)/\(steps)"
         } else {
             line += "step \(step)"
         }

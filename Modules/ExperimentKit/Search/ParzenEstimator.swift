@@ -16,7 +16,8 @@ struct GaussianParzenEstimator {
     private(set) var deviations: [Double]
 
     init(observations: [Double], over range: ClosedRange<Double>) {
-        precondition(range.lowerBound < range.upperBound, "GaussianParzenEstimator needs a non-empty interval, got \(range)")
+        precondition(
+            range.lowerBound < range.upperBound, "GaussianParzenEstimator needs a non-empty interval, got \(range)")
         self.range = range
         let width = range.upperBound - range.lowerBound
         let sorted = observations.map { min(max($0, range.lowerBound), range.upperBound) }.sorted()
@@ -47,7 +48,8 @@ struct GaussianParzenEstimator {
     func logDensity(_ x: Double) -> Double {
         let terms = zip(means, deviations).map { mean, deviation in
             let z = (x - mean) / deviation
-            let mass = normalCDF((range.upperBound - mean) / deviation) - normalCDF((range.lowerBound - mean) / deviation)
+            let mass =
+                normalCDF((range.upperBound - mean) / deviation) - normalCDF((range.lowerBound - mean) / deviation)
             return -0.5 * z * z - Foundation.log(deviation * (2 * Double.pi).squareRoot() * mass)
         }
         return logSumExp(terms) - Foundation.log(Double(means.count))

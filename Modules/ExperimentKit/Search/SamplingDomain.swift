@@ -28,7 +28,8 @@ extension SearchDimension {
         case .uniform(let lo, let hi): return .interval(lo...hi)
         case .logUniform(let lo, let hi): return .interval(Foundation.log(lo)...Foundation.log(hi))
         case .intUniform(let lo, let hi): return .interval(Double(lo) - 0.5...Double(hi) + 0.5)
-        case .logIntUniform(let lo, let hi): return .interval(Foundation.log(Double(lo) - 0.5)...Foundation.log(Double(hi) + 0.5))
+        case .logIntUniform(let lo, let hi):
+            return .interval(Foundation.log(Double(lo) - 0.5)...Foundation.log(Double(hi) + 0.5))
         case .choice(let values): return .categories(values.count)
         }
     }

@@ -54,10 +54,12 @@ public enum SearchDimension: Codable, Sendable, Equatable {
         switch self {
         case .uniform(let lo, let hi):
             try ConfigIssue.require(
-                lo.isFinite && hi.isFinite && lo <= hi, path, mustBe: "a uniform range [lo, hi] with lo ≤ hi", got: self)
+                lo.isFinite && hi.isFinite && lo <= hi, path, mustBe: "a uniform range [lo, hi] with lo ≤ hi", got: self
+            )
         case .logUniform(let lo, let hi):
             try ConfigIssue.require(
-                lo.isFinite && hi.isFinite && 0 < lo && lo <= hi, path, mustBe: "a logUniform range [lo, hi] with 0 < lo ≤ hi",
+                lo.isFinite && hi.isFinite && 0 < lo && lo <= hi, path,
+                mustBe: "a logUniform range [lo, hi] with 0 < lo ≤ hi",
                 got: self)
         case .intUniform(let lo, let hi):
             try ConfigIssue.require(lo <= hi, path, mustBe: "an intUniform range [lo, hi] with lo ≤ hi", got: self)
@@ -108,10 +110,14 @@ public enum SearchDimension: Codable, Sendable, Equatable {
             }
             return .choice(values)
         case .uniform, .logUniform:
-            guard elements.count == 2, let lo = number(elements[0]), let hi = number(elements[1]) else { throw mismatch }
+            guard elements.count == 2, let lo = number(elements[0]), let hi = number(elements[1]) else {
+                throw mismatch
+            }
             return form == .uniform ? .uniform(lo: lo, hi: hi) : .logUniform(lo: lo, hi: hi)
         case .intUniform, .logIntUniform:
-            guard elements.count == 2, case .int(let lo) = elements[0], case .int(let hi) = elements[1] else { throw mismatch }
+            guard elements.count == 2, case .int(let lo) = elements[0], case .int(let hi) = elements[1] else {
+                throw mismatch
+            }
             return form == .intUniform ? .intUniform(lo: lo, hi: hi) : .logIntUniform(lo: lo, hi: hi)
         }
     }

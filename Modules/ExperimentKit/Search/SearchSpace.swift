@@ -32,7 +32,8 @@ public struct SearchSpace: Codable, Sendable, Equatable {
     /// every dimension is valid; `path` is where the space sits (`search.space`).
     public func validate(at path: String) throws(ConfigIssue) {
         try ConfigIssue.require(
-            !dimensions.isEmpty, path, mustBe: "an object mapping at least one dotted config path to a dimension", got: self)
+            !dimensions.isEmpty, path, mustBe: "an object mapping at least one dotted config path to a dimension",
+            got: self)
         for key in paths {
             try ConfigIssue.require(
                 !key.split(separator: ".", omittingEmptySubsequences: false).contains(where: \.isEmpty),

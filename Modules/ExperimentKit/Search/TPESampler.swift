@@ -34,10 +34,13 @@ public struct TPESampler: TrialSampler, Sendable {
         self.candidates = candidates
     }
 
-    public func propose(number: Int, history: [Trial], space: SearchSpace, direction: OptimizationDirection) -> TrialParameters {
+    public func propose(number: Int, history: [Trial], space: SearchSpace, direction: OptimizationDirection)
+        -> TrialParameters
+    {
         let scored = history.filter { $0.state == .completed && $0.result?.isFinite == true }
         guard !scored.isEmpty, scored.count >= startupTrials else {
-            return RandomSampler(seed: seed).propose(number: number, history: history, space: space, direction: direction)
+            return RandomSampler(seed: seed).propose(
+                number: number, history: history, space: space, direction: direction)
         }
         let ranked = scored.sorted(by: direction.ranks)
         let goodCount = min(max(1, Int((gamma * Double(ranked.count)).rounded(.up))), ranked.count)

@@ -19,7 +19,9 @@ public struct RandomSampler: TrialSampler, Sendable {
         self.seed = seed
     }
 
-    public func propose(number: Int, history: [Trial], space: SearchSpace, direction: OptimizationDirection) -> TrialParameters {
+    public func propose(number: Int, history: [Trial], space: SearchSpace, direction: OptimizationDirection)
+        -> TrialParameters
+    {
         var generator = proposalGenerator(seed: seed, number: number)
         var parameters: TrialParameters = [:]
         for path in space.paths {

@@ -29,7 +29,8 @@ public final class EpochProgress {
     public func completedStep(_ metrics: [String: Double] = [:]) throws {
         step += 1
         for (name, value) in metrics.sorted(by: { $0.key < $1.key }) where !value.isFinite {
-            throw TrainingError.nonFiniteMetric(MetricPoint(split: "train", name: name, value: value, epoch: epoch, step: step))
+            throw TrainingError.nonFiniteMetric(
+                MetricPoint(split: "train", name: name, value: value, epoch: epoch, step: step))
         }
         if interrupt.isRaised { throw TrainingError.interrupted(epoch: epoch, step: step) }
         reporter.stepCompleted(epoch: epoch, step: step, of: expectedSteps, metrics: metrics)

@@ -32,12 +32,14 @@ public struct ExperimentRunner<E: Experiment> {
 
     /// Trains one run, or continues `--resume`'s, as `options` say; `shorthands` are the
     /// experiment's own flags turned into overrides.
-    public func train(_ options: ExperimentOptions, adding shorthands: [ConfigOverride] = []) throws -> TrainingSummary {
+    public func train(_ options: ExperimentOptions, adding shorthands: [ConfigOverride] = []) throws -> TrainingSummary
+    {
         let registry = try RunRegistry.open(location: options.registryPath())
         let config = try options.resolveConfig(
             E.Config.self, experiment: experiment, presets: presets, registry: registry, adding: shorthands)
         let built = try E(config: config.value, context: ExperimentContext(dataDirectory: options.dataDirectory()))
-        let start = try options.resume.map { RunStart.resume(RunID($0)) }
+        let start =
+            try options.resume.map { RunStart.resume(RunID($0)) }
             ?? .new(spec(for: config, neuron: built.neuron, dataFiles: built.dataFiles))
         return try loop(options, registry: registry).run(built, start: start)
     }

@@ -1,5 +1,5 @@
-import Foundation
 import Checkpoint
+import Foundation
 import NN
 import Registry
 
@@ -24,7 +24,8 @@ public struct ResumePoint: Sendable {
     /// The last checkpoint `run` recorded, whatever its status (a completed run's final network,
     /// e.g. for analyses after training), if the file is still there at its recorded size.
     public static func lastCheckpoint(of run: RunID, in registry: RunRegistry) throws -> URL {
-        guard let artifact = try registry.artifacts(of: run).last(where: { $0.kind == TrainingLoop.checkpointKind }) else {
+        guard let artifact = try registry.artifacts(of: run).last(where: { $0.kind == TrainingLoop.checkpointKind })
+        else {
             throw ResumeError.noCheckpoint(run)
         }
         let attributes = try? FileManager.default.attributesOfItem(atPath: artifact.path)
@@ -32,7 +33,8 @@ public struct ResumePoint: Sendable {
             throw ResumeError.checkpointMissing(run, path: artifact.path)
         }
         guard size == artifact.bytes else {
-            throw ResumeError.checkpointChanged(run, path: artifact.path, recordedBytes: artifact.bytes, actualBytes: size)
+            throw ResumeError.checkpointChanged(
+                run, path: artifact.path, recordedBytes: artifact.bytes, actualBytes: size)
         }
         return URL(fileURLWithPath: artifact.path)
     }
@@ -56,7 +58,8 @@ public struct ResumePoint: Sendable {
     /// Loads the checkpoint into the experiment's model and optimizer; returns the epoch it ended.
     func restore(into experiment: some Experiment) throws -> Int {
         let metadata = try Checkpoint.load(into: experiment.model, optimizer: experiment.optimizer, from: checkpoint)
-        guard metadata[TrainingLoop.runKey] == run.description, let epoch = metadata[TrainingLoop.epochKey].flatMap(Int.init)
+        guard metadata[TrainingLoop.runKey] == run.description,
+            let epoch = metadata[TrainingLoop.epochKey].flatMap(Int.init)
         else { throw ResumeError.foreignCheckpoint(run, path: checkpoint.path, metadata: metadata) }
         return epoch
     }

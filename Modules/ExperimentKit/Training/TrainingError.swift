@@ -12,7 +12,8 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .nonFiniteMetric(let point):
-            let place = ["epoch \(point.epoch ?? 0)", point.step.map { "step \($0)" }].compactMap { $0 }.joined(separator: ", ")
+            let place = ["epoch \(point.epoch ?? 0)", point.step.map { "step \($0)" }].compactMap { $0 }.joined(
+                separator: ", ")
             return "\(place): \(point.split)/\(point.name) is \(point.value)"
         case .nonFiniteParameter(let name, let epoch):
             return "epoch \(epoch): parameter \(name) holds NaN or infinite values"
@@ -55,7 +56,8 @@ public enum ResumeError: Error, Equatable, CustomStringConvertible {
         case .checkpointMissing(let run, let path):
             return "run \(run)'s last checkpoint \(path) no longer exists"
         case .checkpointChanged(let run, let path, let recorded, let actual):
-            return "run \(run)'s last checkpoint \(path) has \(actual) bytes, but \(recorded) were recorded; it was changed"
+            return
+                "run \(run)'s last checkpoint \(path) has \(actual) bytes, but \(recorded) were recorded; it was changed"
         case .foreignCheckpoint(let run, let path, let metadata):
             return "\(path) is not a checkpoint of run \(run) (its metadata: \(metadata.sorted { $0.key < $1.key }))"
         }

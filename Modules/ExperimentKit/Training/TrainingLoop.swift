@@ -1,5 +1,5 @@
-import Foundation
 import Checkpoint
+import Foundation
 import NN
 import Registry
 
@@ -23,7 +23,8 @@ public struct TrainingSummary: Sendable {
         guard key.count == 2, let point = finalMetrics.last(where: { $0.split == key[0] && $0.name == key[1] }) else {
             let reported = finalMetrics.map { "\($0.split)/\($0.name)" }.joined(separator: ", ")
             throw ConfigError(
-                source: "run \(run)", message: "the objective \(objective) was not reported; the metrics are: \(reported)")
+                source: "run \(run)",
+                message: "the objective \(objective) was not reported; the metrics are: \(reported)")
         }
         return point.value
     }
@@ -117,7 +118,9 @@ public struct TrainingLoop {
 
     /// Trains and evaluates one epoch, logs its metrics, and throws if a metric or a parameter
     /// is not finite (after logging, so the diverged values are on record).
-    private func train(_ experiment: some Experiment, epoch: Int, run: RunID, heartbeat: Heartbeat) throws -> [MetricPoint] {
+    private func train(_ experiment: some Experiment, epoch: Int, run: RunID, heartbeat: Heartbeat) throws
+        -> [MetricPoint]
+    {
         let steps = EpochProgress(epoch: epoch, reporter: progress, heartbeat: heartbeat, interrupt: interrupt)
         experiment.model.train()
         let trained = try experiment.trainEpoch(epoch, progress: steps)
@@ -131,7 +134,8 @@ public struct TrainingLoop {
         try registry.logMetrics(run, metrics)
         try onHeartbeat?()
         if let bad = metrics.first(where: { !$0.value.isFinite }) { throw TrainingError.nonFiniteMetric(bad) }
-        if let bad = experiment.model.namedTensors().first(where: { !$0.parameter.value.doubles.allSatisfy(\.isFinite) }) {
+        if let bad = experiment.model.namedTensors().first(where: { !$0.parameter.value.doubles.allSatisfy(\.isFinite) }
+        ) {
             throw TrainingError.nonFiniteParameter(name: bad.name, epoch: epoch)
         }
         return metrics
@@ -177,7 +181,8 @@ public struct TrainingLoop {
         default:
             break
         }
-        let checkpoint = lastGood.map { "last good checkpoint: \($0.url.path) (epoch \($0.epoch))" } ?? "no checkpoint was written"
+        let checkpoint =
+            lastGood.map { "last good checkpoint: \($0.url.path) (epoch \($0.epoch))" } ?? "no checkpoint was written"
         let reason = "\(error); \(checkpoint)"
         try? registry.finish(run, status: status, reason: reason)
         progress.note("run \(run) \(status.rawValue): \(reason)")

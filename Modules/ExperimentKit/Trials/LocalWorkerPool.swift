@@ -43,7 +43,9 @@ public struct LocalWorkerPool: Sendable {
 
     /// `count` workers running this very executable with `arguments` (typically this process's
     /// own arguments plus `--worker STUDY`).
-    public static func thisExecutable(arguments: [String], count: Int, environment: [String: String] = [:]) -> LocalWorkerPool {
+    public static func thisExecutable(arguments: [String], count: Int, environment: [String: String] = [:])
+        -> LocalWorkerPool
+    {
         LocalWorkerPool(executable: currentExecutable, arguments: arguments, count: count, environment: environment)
     }
 
@@ -63,7 +65,8 @@ public struct LocalWorkerPool: Sendable {
             process.waitUntilExit()
             guard process.terminationReason != .exit || process.terminationStatus != 0 else { continue }
             let how = process.terminationReason == .exit ? "exit status" : "signal"
-            failures.append("worker \(index + 1) (pid \(process.processIdentifier)) ended with \(how) \(process.terminationStatus)")
+            failures.append(
+                "worker \(index + 1) (pid \(process.processIdentifier)) ended with \(how) \(process.terminationStatus)")
         }
         guard failures.isEmpty else { throw WorkerPoolError(failures: failures) }
     }

@@ -22,7 +22,8 @@ extension ExperimentRunner {
         while !interrupt.isRaised, let trial = try registry.claim(from: study.id, worker: worker) {
             do {
                 let config = try trialConfig(trial.parameters, options: options, adding: shorthands)
-                let built = try E(config: config.value, context: ExperimentContext(dataDirectory: options.dataDirectory()))
+                let built = try E(
+                    config: config.value, context: ExperimentContext(dataDirectory: options.dataDirectory()))
                 var loop = loop(options, registry: registry)
                 loop.onHeartbeat = { try registry.heartbeat(trial.id, worker: worker) }
                 let start = RunStart.new(try spec(for: config, neuron: built.neuron, dataFiles: built.dataFiles))
@@ -53,7 +54,9 @@ extension ExperimentRunner {
     /// A trial's parameters as `--set` overrides, in key order.
     static func overrides(for parameters: TrialParameters) -> [ConfigOverride] {
         parameters.sorted { $0.key < $1.key }.map { key, value in
-            ConfigOverride(path: key.split(separator: ".", omittingEmptySubsequences: false).map(String.init), text: value.description)
+            ConfigOverride(
+                path: key.split(separator: ".", omittingEmptySubsequences: false).map(String.init),
+                text: value.description)
         }
     }
 }

@@ -24,17 +24,20 @@ public final class BasicBlock: Module {
         dtype: DType = .float32, rng: inout SeededRNG,
         makeNorm: (_ channels: Int) -> any Module, makeActivation: () -> any Module
     ) {
-        conv1 = Conv2d(inChannels: inChannels, outChannels: outChannels, kernelSize: 3, stride: stride, padding: 1,
-                       bias: false, weightInit: weightInit, dtype: dtype, rng: &rng)
+        conv1 = Conv2d(
+            inChannels: inChannels, outChannels: outChannels, kernelSize: 3, stride: stride, padding: 1,
+            bias: false, weightInit: weightInit, dtype: dtype, rng: &rng)
         norm1 = makeNorm(outChannels)
         activation1 = makeActivation()
-        conv2 = Conv2d(inChannels: outChannels, outChannels: outChannels, kernelSize: 3, padding: 1, bias: false,
-                       weightInit: weightInit, dtype: dtype, rng: &rng)
+        conv2 = Conv2d(
+            inChannels: outChannels, outChannels: outChannels, kernelSize: 3, padding: 1, bias: false,
+            weightInit: weightInit, dtype: dtype, rng: &rng)
         norm2 = makeNorm(outChannels)
         if stride != 1 || inChannels != outChannels {
             shortcut = Sequential(
-                Conv2d(inChannels: inChannels, outChannels: outChannels, kernelSize: 1, stride: stride, bias: false,
-                       weightInit: weightInit, dtype: dtype, rng: &rng),
+                Conv2d(
+                    inChannels: inChannels, outChannels: outChannels, kernelSize: 1, stride: stride, bias: false,
+                    weightInit: weightInit, dtype: dtype, rng: &rng),
                 makeNorm(outChannels))
         } else {
             shortcut = nil
@@ -43,10 +46,13 @@ public final class BasicBlock: Module {
     }
 
     /// The ANN block: BatchNorm2d and ReLU.
-    public convenience init(inChannels: Int, outChannels: Int, stride: Int = 1, dtype: DType = .float32,
-                            rng: inout SeededRNG) {
-        self.init(inChannels: inChannels, outChannels: outChannels, stride: stride, dtype: dtype, rng: &rng,
-                  makeNorm: { BatchNorm2d(channels: $0, dtype: dtype) }, makeActivation: { ReLU() })
+    public convenience init(
+        inChannels: Int, outChannels: Int, stride: Int = 1, dtype: DType = .float32,
+        rng: inout SeededRNG
+    ) {
+        self.init(
+            inChannels: inChannels, outChannels: outChannels, stride: stride, dtype: dtype, rng: &rng,
+            makeNorm: { BatchNorm2d(channels: $0, dtype: dtype) }, makeActivation: { ReLU() })
     }
 
     public var children: [(name: String, module: any Module)] {

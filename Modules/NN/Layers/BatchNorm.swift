@@ -23,8 +23,10 @@ public class BatchNormalization: Module {
     let ranks: ClosedRange<Int>
     let layout: String
 
-    init(channels: Int, epsilon: Double, momentum: Double, dtype: DType, channelAxis: Int, scale: Double,
-         ranks: ClosedRange<Int>, layout: String) {
+    init(
+        channels: Int, epsilon: Double, momentum: Double, dtype: DType, channelAxis: Int, scale: Double,
+        ranks: ClosedRange<Int>, layout: String
+    ) {
         precondition(channels > 0, "BatchNorm: channel count must be positive, got \(channels)")
         precondition(momentum >= 0 && momentum <= 1, "BatchNorm: momentum \(momentum) is outside [0, 1]")
         weight = Parameter(.ones([channels], dtype: dtype))
@@ -40,8 +42,9 @@ public class BatchNormalization: Module {
     }
 
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        precondition(ranks.contains(input.rank) && input.shape[channelAxis] == weight.shape[0],
-                     "\(type(of: self)): expected \(layout) with C = \(weight.shape[0]), got \(input.shape)")
+        precondition(
+            ranks.contains(input.rank) && input.shape[channelAxis] == weight.shape[0],
+            "\(type(of: self)): expected \(layout) with C = \(weight.shape[0]), got \(input.shape)")
         return normalize(input, training: isTraining)
     }
 
@@ -58,8 +61,9 @@ public class BatchNormalization: Module {
             let factor = (gamma / k).reshaped(shape)
             return (input - shift.reshaped(shape)) * factor + bias.value.reshaped(shape)
         }
-        let (output, mean, variance) = input.batchNormalized(weight: gamma, bias: bias.value,
-                                                             channelAxis: channelAxis, epsilon: epsilon)
+        let (output, mean, variance) = input.batchNormalized(
+            weight: gamma, bias: bias.value,
+            channelAxis: channelAxis, epsilon: epsilon)
         let n = input.count / weight.shape[0]
         Tape.withoutGradient {
             let unbiased = n > 1 ? variance * (Double(n) / Double(n - 1)) : variance
@@ -73,16 +77,18 @@ public class BatchNormalization: Module {
 /// Batch norm over [N, C] or [N, C, L]: statistics per channel over the batch (and length).
 public final class BatchNorm1d: BatchNormalization {
     public init(channels: Int, epsilon: Double = 1e-5, momentum: Double = 0.1, dtype: DType = .float32) {
-        super.init(channels: channels, epsilon: epsilon, momentum: momentum, dtype: dtype, channelAxis: 1, scale: 1,
-                   ranks: 2...3, layout: "[N, C] or [N, C, L]")
+        super.init(
+            channels: channels, epsilon: epsilon, momentum: momentum, dtype: dtype, channelAxis: 1, scale: 1,
+            ranks: 2...3, layout: "[N, C] or [N, C, L]")
     }
 }
 
 /// Batch norm over [N, C, H, W]: statistics per channel over the batch and space.
 public final class BatchNorm2d: BatchNormalization {
     public init(channels: Int, epsilon: Double = 1e-5, momentum: Double = 0.1, dtype: DType = .float32) {
-        super.init(channels: channels, epsilon: epsilon, momentum: momentum, dtype: dtype, channelAxis: 1, scale: 1,
-                   ranks: 4...4, layout: "[N, C, H, W]")
+        super.init(
+            channels: channels, epsilon: epsilon, momentum: momentum, dtype: dtype, channelAxis: 1, scale: 1,
+            ranks: 4...4, layout: "[N, C, H, W]")
     }
 }
 
@@ -102,7 +108,8 @@ public final class TDBatchNorm: BatchNormalization {
     ) {
         self.alpha = alpha
         self.threshold = threshold
-        super.init(channels: channels, epsilon: epsilon, momentum: momentum, dtype: dtype, channelAxis: 2,
-                   scale: alpha * threshold, ranks: 3...Int.max, layout: "[T, B, C, …]")
+        super.init(
+            channels: channels, epsilon: epsilon, momentum: momentum, dtype: dtype, channelAxis: 2,
+            scale: alpha * threshold, ranks: 3...Int.max, layout: "[T, B, C, …]")
     }
 }

@@ -15,10 +15,12 @@ public final class Linear: Module {
         inFeatures: Int, outFeatures: Int, bias: Bool = true, weightInit: WeightInit = .uniform(),
         dtype: DType = .float32, rng: inout SeededRNG
     ) {
-        precondition(inFeatures > 0 && outFeatures > 0,
-                     "Linear: feature counts must be positive, got in \(inFeatures), out \(outFeatures)")
+        precondition(
+            inFeatures > 0 && outFeatures > 0,
+            "Linear: feature counts must be positive, got in \(inFeatures), out \(outFeatures)")
         weight = Parameter(weightInit.tensor([outFeatures, inFeatures], fanIn: inFeatures, dtype: dtype, using: &rng))
-        self.bias = bias
+        self.bias =
+            bias
             ? Parameter(WeightInit.uniform().tensor([outFeatures], fanIn: inFeatures, dtype: dtype, using: &rng)) : nil
     }
 
@@ -30,8 +32,9 @@ public final class Linear: Module {
     }
 
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        precondition(input.rank >= 1 && input.shape[input.rank - 1] == inFeatures,
-                     "Linear: expected input [..., \(inFeatures)], got \(input.shape)")
+        precondition(
+            input.rank >= 1 && input.shape[input.rank - 1] == inFeatures,
+            "Linear: expected input [..., \(inFeatures)], got \(input.shape)")
         let rows = input.reshaped([-1, inFeatures])
         var y = Tensor.matmul(rows, weight.value, transposeB: true)
         if let bias { y = y + bias.value }

@@ -65,7 +65,8 @@ public final class AdaptiveAvgPool2d: Module {
     public var isTraining = true
 
     public init(outputSize: (Int, Int)) {
-        precondition(outputSize.0 > 0 && outputSize.1 > 0, "AdaptiveAvgPool2d: output size \(outputSize) must be positive")
+        precondition(
+            outputSize.0 > 0 && outputSize.1 > 0, "AdaptiveAvgPool2d: output size \(outputSize) must be positive")
         self.outputSize = outputSize
     }
 
@@ -83,10 +84,12 @@ public final class AdaptiveAvgPool2d: Module {
         }
         // Uneven windows: one slice and mean per output cell (rare; correctness over speed).
         let rows = (0..<oh).map { i -> Tensor in
-            let top = i * h / oh, bottom = ((i + 1) * h + oh - 1) / oh
+            let top = i * h / oh
+            let bottom = ((i + 1) * h + oh - 1) / oh
             let band = input.slice(axis: input.rank - 2, start: top, length: bottom - top)
             let cells = (0..<ow).map { j -> Tensor in
-                let left = j * w / ow, right = ((j + 1) * w + ow - 1) / ow
+                let left = j * w / ow
+                let right = ((j + 1) * w + ow - 1) / ow
                 return band.slice(axis: input.rank - 1, start: left, length: right - left)
                     .mean(axes: [input.rank - 2, input.rank - 1], keepDims: true)
             }

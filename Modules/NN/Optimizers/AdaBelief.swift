@@ -31,12 +31,14 @@ public final class AdaBelief: Optimizer {
         _ parameters: [Parameter], learningRate: Double = 1e-3, beta1: Double = 0.9, beta2: Double = 0.999,
         epsilon: Double = 1e-16, weightDecay: Double = 0, decoupledWeightDecay: Bool = true
     ) {
-        self.init(groups: [ParameterGroup(parameters)], learningRate: learningRate, beta1: beta1, beta2: beta2,
-                  epsilon: epsilon, weightDecay: weightDecay, decoupledWeightDecay: decoupledWeightDecay)
+        self.init(
+            groups: [ParameterGroup(parameters)], learningRate: learningRate, beta1: beta1, beta2: beta2,
+            epsilon: epsilon, weightDecay: weightDecay, decoupledWeightDecay: decoupledWeightDecay)
     }
 
     public func step() {
-        adamFamilyStep(secondMoment: "exp_avg_var", beta1: beta1, beta2: beta2, epsilon: epsilon,
-                       decoupled: decoupledWeightDecay, belief: true)
+        adamFamilyStep(
+            secondMoment: "exp_avg_var", beta1: beta1, beta2: beta2, epsilon: epsilon,
+            decoupled: decoupledWeightDecay, belief: true)
     }
 }

@@ -31,13 +31,16 @@ public final class Adam: Optimizer {
         _ parameters: [Parameter], learningRate: Double = 1e-3, beta1: Double = 0.9, beta2: Double = 0.999,
         epsilon: Double = 1e-8, weightDecay: Double = 0
     ) {
-        self.init(groups: [ParameterGroup(parameters)], learningRate: learningRate, beta1: beta1, beta2: beta2,
-                  epsilon: epsilon, weightDecay: weightDecay)
+        self.init(
+            groups: [ParameterGroup(parameters)], learningRate: learningRate, beta1: beta1, beta2: beta2,
+            epsilon: epsilon, weightDecay: weightDecay)
     }
 
     /// For AdamW.
-    init(groups: [ParameterGroup], learningRate: Double, beta1: Double, beta2: Double, epsilon: Double,
-         decoupledWeightDecay: Double) {
+    init(
+        groups: [ParameterGroup], learningRate: Double, beta1: Double, beta2: Double, epsilon: Double,
+        decoupledWeightDecay: Double
+    ) {
         self.groups = groups
         self.learningRate = learningRate
         (self.beta1, self.beta2, self.epsilon, self.weightDecay) = (beta1, beta2, epsilon, decoupledWeightDecay)
@@ -45,24 +48,29 @@ public final class Adam: Optimizer {
     }
 
     public func step() {
-        adamFamilyStep(secondMoment: "exp_avg_sq", beta1: beta1, beta2: beta2, epsilon: epsilon, decoupled: decoupled,
-                       belief: false)
+        adamFamilyStep(
+            secondMoment: "exp_avg_sq", beta1: beta1, beta2: beta2, epsilon: epsilon, decoupled: decoupled,
+            belief: false)
     }
 }
 
 extension Optimizer {
     /// One step of the Adam family (Adam, AdamW, AdaBelief) over every parameter; the variants
     /// differ only in the decay's coupling and the second moment (`AdamStep`).
-    func adamFamilyStep(secondMoment slot: String, beta1: Double, beta2: Double, epsilon: Double, decoupled: Bool,
-                        belief: Bool) {
+    func adamFamilyStep(
+        secondMoment slot: String, beta1: Double, beta2: Double, epsilon: Double, decoupled: Bool,
+        belief: Bool
+    ) {
         let t = Double(state.stepCount + 1)
-        let correction1 = 1 - Foundation.pow(beta1, t), correction2 = 1 - Foundation.pow(beta2, t)
+        let correction1 = 1 - Foundation.pow(beta1, t)
+        let correction2 = 1 - Foundation.pow(beta2, t)
         forEachUpdate { parameter, grad, rate, decay in
             var value = parameter.value.detached()
             var m = state.take("exp_avg", for: parameter)
             var v = state.take(slot, for: parameter)
-            let hyper = AdamStep(rate: rate, decay: decay, decoupled: decoupled, beta1: beta1, beta2: beta2,
-                                 epsilon: epsilon, correction1: correction1, correction2: correction2, belief: belief)
+            let hyper = AdamStep(
+                rate: rate, decay: decay, decoupled: decoupled, beta1: beta1, beta2: beta2,
+                epsilon: epsilon, correction1: correction1, correction2: correction2, belief: belief)
             switch value.dtype {
             case .float32: hyper.apply(Float.self, &value, grad, &m, &v)
             case .float64: hyper.apply(Double.self, &value, grad, &m, &v)
@@ -83,16 +91,18 @@ public final class AdamW: Optimizer {
         groups: [ParameterGroup], learningRate: Double = 1e-3, beta1: Double = 0.9, beta2: Double = 0.999,
         epsilon: Double = 1e-8, weightDecay: Double = 1e-2
     ) {
-        adam = Adam(groups: groups, learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon,
-                    decoupledWeightDecay: weightDecay)
+        adam = Adam(
+            groups: groups, learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon,
+            decoupledWeightDecay: weightDecay)
     }
 
     public convenience init(
         _ parameters: [Parameter], learningRate: Double = 1e-3, beta1: Double = 0.9, beta2: Double = 0.999,
         epsilon: Double = 1e-8, weightDecay: Double = 1e-2
     ) {
-        self.init(groups: [ParameterGroup(parameters)], learningRate: learningRate, beta1: beta1, beta2: beta2,
-                  epsilon: epsilon, weightDecay: weightDecay)
+        self.init(
+            groups: [ParameterGroup(parameters)], learningRate: learningRate, beta1: beta1, beta2: beta2,
+            epsilon: epsilon, weightDecay: weightDecay)
     }
 
     public var groups: [ParameterGroup] { adam.groups }
@@ -113,11 +123,17 @@ struct AdamStep {
     let correction1: Double, correction2: Double
     var belief = false
 
-    func apply<S: TensorScalar>(_: S.Type, _ value: inout Tensor, _ grad: Tensor, _ m: inout Tensor, _ v: inout Tensor) {
-        let b1 = S(beta1), b2 = S(beta2), eps = S(epsilon)
-        let stepSize = S(rate / correction1), root2 = S(correction2.squareRoot())
-        let l2 = decoupled ? 0 : S(decay), shrink = decoupled ? S(1 - rate * decay) : 1
-        let belief = self.belief, floor: S = belief ? eps : 0
+    func apply<S: TensorScalar>(_: S.Type, _ value: inout Tensor, _ grad: Tensor, _ m: inout Tensor, _ v: inout Tensor)
+    {
+        let b1 = S(beta1)
+        let b2 = S(beta2)
+        let eps = S(epsilon)
+        let stepSize = S(rate / correction1)
+        let root2 = S(correction2.squareRoot())
+        let l2 = decoupled ? 0 : S(decay)
+        let shrink = decoupled ? S(1 - rate * decay) : 1
+        let belief = self.belief
+        let floor: S = belief ? eps : 0
         grad.withUnsafeBuffer(as: S.self) { g in
             value.withUnsafeMutableBuffer(as: S.self) { p in
                 m.withUnsafeMutableBuffer(as: S.self) { m in

@@ -63,7 +63,9 @@ extension Optimizer {
 
     /// Calls `body` for every parameter that has a gradient, with its group's learning rate and
     /// weight decay, recording off.
-    func forEachUpdate(_ body: (_ parameter: Parameter, _ grad: Tensor, _ learningRate: Double, _ weightDecay: Double) -> Void) {
+    func forEachUpdate(
+        _ body: (_ parameter: Parameter, _ grad: Tensor, _ learningRate: Double, _ weightDecay: Double) -> Void
+    ) {
         Tape.withoutGradient {
             for group in groups {
                 let rate = learningRate * group.learningRateScale

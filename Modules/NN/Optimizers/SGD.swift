@@ -17,8 +17,10 @@ public final class SGD: Optimizer {
         groups: [ParameterGroup], learningRate: Double, momentum: Double = 0, dampening: Double = 0,
         nesterov: Bool = false, weightDecay: Double = 0
     ) {
-        precondition(!nesterov || (momentum > 0 && dampening == 0),
-                     "SGD: Nesterov momentum needs momentum > 0 and zero dampening, got momentum \(momentum), dampening \(dampening)")
+        precondition(
+            !nesterov || (momentum > 0 && dampening == 0),
+            "SGD: Nesterov momentum needs momentum > 0 and zero dampening, got momentum \(momentum), dampening \(dampening)"
+        )
         self.groups = groups
         self.learningRate = learningRate
         self.momentum = momentum
@@ -31,8 +33,9 @@ public final class SGD: Optimizer {
         _ parameters: [Parameter], learningRate: Double, momentum: Double = 0, dampening: Double = 0,
         nesterov: Bool = false, weightDecay: Double = 0
     ) {
-        self.init(groups: [ParameterGroup(parameters)], learningRate: learningRate, momentum: momentum,
-                  dampening: dampening, nesterov: nesterov, weightDecay: weightDecay)
+        self.init(
+            groups: [ParameterGroup(parameters)], learningRate: learningRate, momentum: momentum,
+            dampening: dampening, nesterov: nesterov, weightDecay: weightDecay)
     }
 
     public func step() {
@@ -55,7 +58,10 @@ public final class SGD: Optimizer {
         _: S.Type, _ value: inout Tensor, _ grad: Tensor, _ buffer: inout Tensor?, _ rate: Double, _ decay: Double,
         _ first: Bool
     ) {
-        let lr = S(rate), wd = S(decay), mu = S(momentum), keep = S(1 - dampening)
+        let lr = S(rate)
+        let wd = S(decay)
+        let mu = S(momentum)
+        let keep = S(1 - dampening)
         let nesterov = nesterov
         grad.withUnsafeBuffer(as: S.self) { g in
             value.withUnsafeMutableBuffer(as: S.self) { p in

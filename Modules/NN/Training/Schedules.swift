@@ -17,8 +17,9 @@ public struct CosineAnnealing: LearningRateSchedule {
     public var warmupStart: Double
 
     public init(initial: Double, minimum: Double = 0, totalSteps: Int, warmupSteps: Int = 0, warmupStart: Double = 0) {
-        precondition(totalSteps > warmupSteps && warmupSteps >= 0,
-                     "CosineAnnealing: need 0 ≤ warmupSteps (\(warmupSteps)) < totalSteps (\(totalSteps))")
+        precondition(
+            totalSteps > warmupSteps && warmupSteps >= 0,
+            "CosineAnnealing: need 0 ≤ warmupSteps (\(warmupSteps)) < totalSteps (\(totalSteps))")
         (self.initial, self.minimum, self.totalSteps) = (initial, minimum, totalSteps)
         (self.warmupSteps, self.warmupStart) = (warmupSteps, warmupStart)
     }

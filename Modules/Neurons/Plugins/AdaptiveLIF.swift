@@ -65,8 +65,9 @@ public struct AdaptiveLIF: DiscreteNeuron {
 
     /// `learnAdaptation` trains both ρ and β.
     public var learnableParameters: Set<Parameter> {
-        Set((learnDecay ? [.decay] : []) + (learnThreshold ? [.threshold] : [])
-            + (learnAdaptation ? [.adaptationDecay, .adaptation] : []))
+        Set(
+            (learnDecay ? [.decay] : []) + (learnThreshold ? [.threshold] : [])
+                + (learnAdaptation ? [.adaptationDecay, .adaptation] : []))
     }
 
     public static func domain(of parameter: Parameter) -> ParameterDomain {

@@ -92,7 +92,8 @@ public struct CirculateFiring: DiscreteNeuron {
     public func reset<S: TensorScalar>(potential h: Values<Membrane, S>, spike s: S, _ p: Values<Parameter, S>)
         -> Reset<Self, S>
     {
-        Reset(value: h[.membrane] - p[.threshold] * s, dPotential: 1, dSpike: -p[.threshold],
-              dParameters: Values(.threshold, -s))
+        Reset(
+            value: h[.membrane] - p[.threshold] * s, dPotential: 1, dSpike: -p[.threshold],
+            dParameters: Values(.threshold, -s))
     }
 }

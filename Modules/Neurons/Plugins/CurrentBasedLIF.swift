@@ -52,8 +52,12 @@ public struct CurrentBasedLIF: DiscreteNeuron {
     public init() {}
 
     public static var conformanceConfigurations: [[String: Any]] {
-        [["strictThreshold": false, "detachReset": false, "leakPotential": 0.1, "resetPotential": -0.1,
-          "learnDecays": true, "learnThreshold": true]]
+        [
+            [
+                "strictThreshold": false, "detachReset": false, "leakPotential": 0.1, "resetPotential": -0.1,
+                "learnDecays": true, "learnThreshold": true,
+            ]
+        ]
     }
 
     public func initialValue(of parameter: Parameter) -> Double {
@@ -102,9 +106,10 @@ public struct CurrentBasedLIF: DiscreteNeuron {
     ) -> Fire<Self, S> {
         let distance = h[.membrane] - p[.threshold]
         let c = surrogate.crossing(distance)
-        var fire = Fire<Self, S>(value: strictThreshold && !Shape.isSmooth && distance == 0 ? 0 : c.value,
-                                 dPotential: Values(), dParameters: Values(.threshold, -c.dDistance),
-                                 dSharpness: c.dSharpness)
+        var fire = Fire<Self, S>(
+            value: strictThreshold && !Shape.isSmooth && distance == 0 ? 0 : c.value,
+            dPotential: Values(), dParameters: Values(.threshold, -c.dDistance),
+            dSharpness: c.dSharpness)
         fire.dPotential[.membrane] = c.dDistance
         return fire
     }

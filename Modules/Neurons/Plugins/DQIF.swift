@@ -54,7 +54,8 @@ public struct DQIF: DiscreteNeuron {
         -> Charge<Self, S>
     {
         let (a, u1, u2, u) = (p[.a], p[.u1], p[.u2], u[.membrane])
-        let below = u - u1, above = u - u2
+        let below = u - u1
+        let above = u - u2
         return Charge(
             value: u + a * below * above + x,
             dPrevious: 1 + a * (below + above),
@@ -66,8 +67,9 @@ public struct DQIF: DiscreteNeuron {
         potential h: Values<Membrane, S>, _ p: Values<Parameter, S>, _ surrogate: SurrogateStep<S, Shape>
     ) -> Fire<Self, S> {
         let c = surrogate.crossing(h[.membrane] - p[.threshold])
-        return Fire(value: c.value, dPotential: c.dDistance, dParameters: Values(.threshold, -c.dDistance),
-                    dSharpness: c.dSharpness)
+        return Fire(
+            value: c.value, dPotential: c.dDistance, dParameters: Values(.threshold, -c.dDistance),
+            dSharpness: c.dSharpness)
     }
 
     @inline(__always)

@@ -78,13 +78,19 @@ public struct LIF: DiscreteNeuron {
 
     public static var conventions: [String: [String: Any]] {
         [
-            "spikingjelly": ["decay": 0.5, "decayInput": true, "reset": "hard", "resetPotential": 0.0,
-                             "leakPotential": 0.0, "strictThreshold": false, "detachReset": false,
-                             "delayedReset": false],
-            "snntorch": ["decayInput": false, "reset": "soft", "resetPotential": 0.0, "leakPotential": 0.0,
-                         "strictThreshold": true, "detachReset": false, "delayedReset": true],
-            "norse": ["decay": 0.9, "decayInput": true, "reset": "hard", "resetPotential": 0.0, "leakPotential": 0.0,
-                      "strictThreshold": true, "detachReset": true, "delayedReset": false],
+            "spikingjelly": [
+                "decay": 0.5, "decayInput": true, "reset": "hard", "resetPotential": 0.0,
+                "leakPotential": 0.0, "strictThreshold": false, "detachReset": false,
+                "delayedReset": false,
+            ],
+            "snntorch": [
+                "decayInput": false, "reset": "soft", "resetPotential": 0.0, "leakPotential": 0.0,
+                "strictThreshold": true, "detachReset": false, "delayedReset": true,
+            ],
+            "norse": [
+                "decay": 0.9, "decayInput": true, "reset": "hard", "resetPotential": 0.0, "leakPotential": 0.0,
+                "strictThreshold": true, "detachReset": true, "delayedReset": false,
+            ],
         ]
     }
 
@@ -136,10 +142,12 @@ public struct LIF: DiscreteNeuron {
         var c: Charge<Self, S>
         if decayInput {
             let drive = x - (v - leak)
-            c = Charge(value: v + drive * (1 - beta), dPrevious: beta * dv, dInput: 1 - beta,
-                       dParameters: Values(.decay, -drive))
+            c = Charge(
+                value: v + drive * (1 - beta), dPrevious: beta * dv, dInput: 1 - beta,
+                dParameters: Values(.decay, -drive))
         } else {
-            c = Charge(value: v - (v - leak) * (1 - beta) + x, dPrevious: beta * dv, dParameters: Values(.decay, v - leak))
+            c = Charge(
+                value: v - (v - leak) * (1 - beta) + x, dPrevious: beta * dv, dParameters: Values(.decay, v - leak))
         }
         if delayedReset && reset == .soft {
             c.value[.membrane] -= crossed * p[.threshold]
@@ -155,8 +163,9 @@ public struct LIF: DiscreteNeuron {
         let distance = h[.membrane] - p[.threshold]
         let c = surrogate.crossing(distance)
         let value = strictThreshold && !Shape.isSmooth && distance == 0 ? 0 : c.value
-        return Fire(value: value, dPotential: c.dDistance, dParameters: Values(.threshold, -c.dDistance),
-                    dSharpness: c.dSharpness)
+        return Fire(
+            value: value, dPotential: c.dDistance, dParameters: Values(.threshold, -c.dDistance),
+            dSharpness: c.dSharpness)
     }
 
     @inline(__always)
@@ -171,8 +180,9 @@ public struct LIF: DiscreteNeuron {
             return Reset(value: h * (1 - s) + ur * s, dPotential: 1 - s, dSpike: detachReset ? 0 : ur - h)
         case .soft:
             let theta = p[.threshold]
-            return Reset(value: h - theta * s, dPotential: 1, dSpike: detachReset ? 0 : -theta,
-                         dParameters: Values(.threshold, -s))
+            return Reset(
+                value: h - theta * s, dPotential: 1, dSpike: detachReset ? 0 : -theta,
+                dParameters: Values(.threshold, -s))
         }
     }
 }

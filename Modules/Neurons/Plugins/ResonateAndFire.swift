@@ -77,7 +77,8 @@ public struct ResonateAndFire: DiscreteNeuron {
     {
         let (lambda, cosine, sine) = (p[.decay], S.cos(p[.frequency]), S.sin(p[.frequency]))
         let (re, im) = (u[.real], u[.imaginary])
-        let rotatedRe = cosine * re - sine * im, rotatedIm = sine * re + cosine * im
+        let rotatedRe = cosine * re - sine * im
+        let rotatedIm = sine * re + cosine * im
         var c = Charge<Self, S>(value: Values())
         c.value[.real] = lambda * rotatedRe + x
         c.value[.imaginary] = lambda * rotatedIm
@@ -98,8 +99,9 @@ public struct ResonateAndFire: DiscreteNeuron {
         potential h: Values<StateVariable, S>, _ p: Values<Parameter, S>, _ surrogate: SurrogateStep<S, Shape>
     ) -> Fire<Self, S> {
         let c = surrogate.crossing(h[.imaginary] - p[.threshold])
-        var fire = Fire<Self, S>(value: c.value, dPotential: Values(), dParameters: Values(.threshold, -c.dDistance),
-                                 dSharpness: c.dSharpness)
+        var fire = Fire<Self, S>(
+            value: c.value, dPotential: Values(), dParameters: Values(.threshold, -c.dDistance),
+            dSharpness: c.dSharpness)
         fire.dPotential[.imaginary] = c.dDistance
         return fire
     }

@@ -63,13 +63,17 @@ final class PostgresConnection {
             }
         }
         let pointers = texts.map { $0.map { strdup($0) } ?? nil }
-        defer { pointers.forEach { free($0) } }
+        defer { for pointer in pointers { free(pointer) } }
         // Without arguments the simple protocol runs it, which allows several statements (migrations).
-        let result = arguments.isEmpty ? PQexec(handle, statement) : pointers.map { UnsafePointer($0) }.withUnsafeBufferPointer { values in
-            types.withUnsafeBufferPointer { types in
-                PQexecParams(handle, statement, Int32(arguments.count), types.baseAddress, values.baseAddress, nil, nil, 0)
+        let result =
+            arguments.isEmpty
+            ? PQexec(handle, statement)
+            : pointers.map { UnsafePointer($0) }.withUnsafeBufferPointer { values in
+                types.withUnsafeBufferPointer { types in
+                    PQexecParams(
+                        handle, statement, Int32(arguments.count), types.baseAddress, values.baseAddress, nil, nil, 0)
+                }
             }
-        }
         guard let result else { throw failure(sqlState: nil, reason: Self.message(handle)) }
         defer { PQclear(result) }
         switch PQresultStatus(result) {
@@ -152,7 +156,8 @@ final class PostgresConnection {
         var error: UnsafeMutablePointer<CChar>?
         guard let options = PQconninfoParse(conninfo, &error) else {
             // libpq quotes the URI, password included, in its message.
-            let reason = error.map { String(cString: $0).trimmingCharacters(in: .whitespacesAndNewlines) }?
+            let reason =
+                error.map { String(cString: $0).trimmingCharacters(in: .whitespacesAndNewlines) }?
                 .replacingOccurrences(of: conninfo, with: location) ?? "out of memory"
             if let error { PQfreemem(error) }
             throw RegistryError.invalidLocation(location, reason: reason)

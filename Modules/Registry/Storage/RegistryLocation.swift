@@ -14,7 +14,9 @@ public enum RegistryLocation: Sendable, Equatable, CustomStringConvertible {
             self = .postgres(conninfo: text)
         } else if text.hasPrefix("sqlite:") {
             let path = String(text.dropFirst("sqlite:".count))
-            guard !path.isEmpty else { throw RegistryError.invalidLocation(text, reason: "sqlite: needs a file path after it") }
+            guard !path.isEmpty else {
+                throw RegistryError.invalidLocation(text, reason: "sqlite: needs a file path after it")
+            }
             self = .sqlite(path: path)
         } else if let scheme = text.range(of: "://").map({ text[..<$0.lowerBound] }), !scheme.contains("/") {
             throw RegistryError.invalidLocation(

@@ -62,11 +62,13 @@ enum SQLDialect: Sendable {
     /// generator past them. SQLite's AUTOINCREMENT does that by itself.
     func identityCatchUp(table: String) -> String? {
         guard self == .postgres else { return nil }
-        return "SELECT setval(pg_get_serial_sequence('\(table)', 'id'), MAX(id)) FROM \(table) HAVING MAX(id) IS NOT NULL"
+        return
+            "SELECT setval(pg_get_serial_sequence('\(table)', 'id'), MAX(id)) FROM \(table) HAVING MAX(id) IS NOT NULL"
     }
 
     /// A condition that a JSON text column has `value` at the dotted `path`, with its arguments.
-    func jsonField(_ column: String, path: String, equals value: ParameterValue) -> (sql: String, arguments: [SQLValue]) {
+    func jsonField(_ column: String, path: String, equals value: ParameterValue) -> (sql: String, arguments: [SQLValue])
+    {
         switch self {
         case .sqlite:
             let bound: SQLValue
@@ -81,16 +83,21 @@ enum SQLDialect: Sendable {
             // jsonb compares numbers by value (100 = 100.0) and booleans as booleans, as SQLite's
             // json_extract does with 1 for true.
             let elements = path.split(separator: ".").map { element in
-                "\"" + element.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+                "\"" + element.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+                    + "\""
             }
             let json: String
             switch value {
             case .int(let int): json = String(int)
             case .double(let double): json = double.isFinite ? String(double) : "null"
-            case .string(let string): json = String(decoding: (try? JSONEncoder().encode(string)) ?? Data("null".utf8), as: UTF8.self)
+            case .string(let string):
+                json = String(decoding: (try? JSONEncoder().encode(string)) ?? Data("null".utf8), as: UTF8.self)
             case .bool(let bool): json = bool ? "true" : "false"
             }
-            return ("(\(column)::jsonb #> ?::text[]) = ?::jsonb", [.text("{" + elements.joined(separator: ",") + "}"), .text(json)])
+            return (
+                "(\(column)::jsonb #> ?::text[]) = ?::jsonb",
+                [.text("{" + elements.joined(separator: ",") + "}"), .text(json)]
+            )
         }
     }
 }

@@ -71,7 +71,9 @@ struct SQLRow: Sendable {
     func string(_ column: String) -> String { required(optionalString(column), column) }
 
     private func required<T>(_ value: T?, _ column: String) -> T {
-        guard let value else { preconditionFailure("column \(column) is NULL or not convertible: \(self.value(column))") }
+        guard let value else {
+            preconditionFailure("column \(column) is NULL or not convertible: \(self.value(column))")
+        }
         return value
     }
 }

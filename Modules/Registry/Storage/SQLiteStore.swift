@@ -2,9 +2,9 @@ import Foundation
 import GRDB
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The registry in one SQLite file in WAL mode, which several processes on one machine read and
@@ -51,7 +51,10 @@ final class SQLiteStore: RegistryStore {
     private func migrate() throws {
         let migrator = Schema.sqliteMigrator
         let (complete, superseded, applied) = try pool.read { db in
-            (try migrator.hasCompletedMigrations(db), try migrator.hasBeenSuperseded(db), try migrator.appliedIdentifiers(db))
+            (
+                try migrator.hasCompletedMigrations(db), try migrator.hasBeenSuperseded(db),
+                try migrator.appliedIdentifiers(db)
+            )
         }
         if superseded {
             let unknown = applied.subtracting(migrator.migrations).sorted()
@@ -89,14 +92,15 @@ private struct SQLiteConnection: SQLConnection {
     }
 
     private static func arguments(_ values: [SQLValue]) -> StatementArguments {
-        StatementArguments(values.map { value -> DatabaseValue in
-            switch value {
-            case .null: return .null
-            case .integer(let int): return int.databaseValue
-            case .real(let double): return double.databaseValue
-            case .text(let string): return string.databaseValue
-            }
-        })
+        StatementArguments(
+            values.map { value -> DatabaseValue in
+                switch value {
+                case .null: return .null
+                case .integer(let int): return int.databaseValue
+                case .real(let double): return double.databaseValue
+                case .text(let string): return string.databaseValue
+                }
+            })
     }
 }
 

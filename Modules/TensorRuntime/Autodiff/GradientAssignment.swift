@@ -8,8 +8,9 @@ extension Tensor {
             preconditionFailure("setGrad: only a leaf (a tensor made by requiringGrad()) stores a gradient")
         }
         if let gradient {
-            precondition(gradient.shape == shape && gradient.dtype == dtype,
-                         "setGrad: gradient is \(gradient.dtype) \(gradient.shape), the leaf is \(dtype) \(shape)")
+            precondition(
+                gradient.shape == shape && gradient.dtype == dtype,
+                "setGrad: gradient is \(gradient.dtype) \(gradient.shape), the leaf is \(dtype) \(shape)")
         }
         edge.node.grad = gradient?.detached()
     }

@@ -57,8 +57,10 @@ public enum GradientCheck {
         return (t * Tensor(shape: t.shape, values: values, dtype: t.dtype)).sum()
     }
 
-    private static func evaluate(_ f: ([Tensor]) -> Tensor, inputs: [Tensor], replacing index: Int,
-                                 with values: [Double]) -> Double {
+    private static func evaluate(
+        _ f: ([Tensor]) -> Tensor, inputs: [Tensor], replacing index: Int,
+        with values: [Double]
+    ) -> Double {
         Tape.withoutGradient {
             var args = inputs.map { $0.detached() }
             args[index] = Tensor(shape: inputs[index].shape, scalars: values)

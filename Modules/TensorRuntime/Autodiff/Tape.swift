@@ -64,7 +64,11 @@ public enum Tape {
         -> [Tensor]
     {
         guard isRecording, inputs.contains(where: { $0.gradEdge != nil }) else {
-            return outputs.map { var o = $0; o.gradEdge = nil; return o }
+            return outputs.map {
+                var o = $0
+                o.gradEdge = nil
+                return o
+            }
         }
         let node = GradNode(
             inputs: inputs.map(\.gradEdge), outputShapes: outputs.map(\.shape),
@@ -98,13 +102,15 @@ public enum Tape {
                     g ?? Tensor.zeros(node.outputShapes[i], dtype: node.dtype)
                 }
                 let inputGrads = pullback(outputGrads)
-                precondition(inputGrads.count == node.inputs.count,
-                             "backward: a pullback returned \(inputGrads.count) gradients for \(node.inputs.count) inputs")
+                precondition(
+                    inputGrads.count == node.inputs.count,
+                    "backward: a pullback returned \(inputGrads.count) gradients for \(node.inputs.count) inputs")
                 for (edge, grad) in zip(node.inputs, inputGrads) {
                     guard let edge, let grad else { continue }
                     let expected = edge.node.outputShapes[edge.output]
-                    precondition(grad.shape == expected,
-                                 "backward: gradient of shape \(grad.shape) for an input of shape \(expected)")
+                    precondition(
+                        grad.shape == expected,
+                        "backward: gradient of shape \(grad.shape) for an input of shape \(expected)")
                     let key = ObjectIdentifier(edge.node)
                     var slot = pending[key] ?? Array(repeating: nil, count: edge.node.outputShapes.count)
                     slot[edge.output] = slot[edge.output].map { $0 + grad } ?? grad
@@ -180,8 +186,9 @@ extension Tensor {
 
     /// Reverse-mode differentiation seeded with `seed` (same shape as this tensor).
     public func backward(seed: Tensor) {
-        precondition(seed.shape == shape && seed.dtype == dtype,
-                     "backward(seed:): seed is \(seed.dtype) \(seed.shape), tensor is \(dtype) \(shape)")
+        precondition(
+            seed.shape == shape && seed.dtype == dtype,
+            "backward(seed:): seed is \(seed.dtype) \(seed.shape), tensor is \(dtype) \(shape)")
         Tape.backward(from: self, seed: seed.detached())
     }
 }

@@ -49,7 +49,8 @@ extension Tensor {
     ) -> Tensor {
         var t = Tensor(uninitializedShape: shape, dtype: dtype)
         switch dtype {
-        case .float32: t.withUnsafeMutableBuffer(as: Float.self) { p in for i in p.indices { p[i] = Float(draw(&rng)) } }
+        case .float32:
+            t.withUnsafeMutableBuffer(as: Float.self) { p in for i in p.indices { p[i] = Float(draw(&rng)) } }
         case .float64: t.withUnsafeMutableBuffer(as: Double.self) { p in for i in p.indices { p[i] = draw(&rng) } }
         }
         return t

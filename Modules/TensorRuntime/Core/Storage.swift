@@ -1,5 +1,5 @@
 #if os(Linux)
-import CMalloc
+    import CMalloc
 #endif
 
 /// The memory behind a tensor: one contiguous, 64-byte aligned buffer of `count` elements.
@@ -20,8 +20,8 @@ public final class TensorStorage: @unchecked Sendable {
     /// step's peak instead.
     private static let heapKeepsLargeBuffers: Void = {
         #if os(Linux)
-        _ = mallopt(M_MMAP_THRESHOLD, 256 << 20)
-        _ = mallopt(M_TRIM_THRESHOLD, 1 << 30)
+            _ = mallopt(M_MMAP_THRESHOLD, 256 << 20)
+            _ = mallopt(M_TRIM_THRESHOLD, 1 << 30)
         #endif
     }()
 

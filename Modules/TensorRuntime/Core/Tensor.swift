@@ -15,8 +15,9 @@ public struct Tensor: @unchecked Sendable {
 
     /// Wraps existing storage; internal because shape and storage must agree.
     init(shape: [Int], storage: TensorStorage, gradEdge: GradEdge? = nil) {
-        precondition(Shape.count(shape) == storage.count,
-                     "Tensor: shape \(shape) does not match \(storage.count) elements")
+        precondition(
+            Shape.count(shape) == storage.count,
+            "Tensor: shape \(shape) does not match \(storage.count) elements")
         self.shape = shape
         self.dtype = storage.dtype
         self.storage = storage
@@ -30,8 +31,9 @@ public struct Tensor: @unchecked Sendable {
 
     /// A tensor holding `scalars` in row-major order.
     public init<S: TensorScalar>(shape: [Int], scalars: [S]) {
-        precondition(Shape.count(shape) == scalars.count,
-                     "Tensor(shape:scalars:): shape \(shape) needs \(Shape.count(shape)) scalars, got \(scalars.count)")
+        precondition(
+            Shape.count(shape) == scalars.count,
+            "Tensor(shape:scalars:): shape \(shape) needs \(Shape.count(shape)) scalars, got \(scalars.count)")
         precondition(shape.allSatisfy { $0 >= 0 }, "Tensor(shape:scalars:): negative size in \(shape)")
         self.init(uninitializedShape: shape, dtype: S.dtype)
         let p = storage.pointer(as: S.self)
@@ -116,8 +118,9 @@ public struct Tensor: @unchecked Sendable {
     /// Replaces the contents with those of `other` (same shape and dtype), keeping this tensor's
     /// place on the tape. Optimizers and checkpoint loading use it.
     public mutating func assign(_ other: Tensor) {
-        precondition(other.shape == shape && other.dtype == dtype,
-                     "assign: expected \(dtype) \(shape), got \(other.dtype) \(other.shape)")
+        precondition(
+            other.shape == shape && other.dtype == dtype,
+            "assign: expected \(dtype) \(shape), got \(other.dtype) \(other.shape)")
         storage = other.storage
     }
 

@@ -7,8 +7,10 @@ public struct Conv2dGeometry: Sendable, Equatable {
     public var padding: (h: Int, w: Int)
     public var dilation: (h: Int, w: Int)
 
-    public init(kernel: (Int, Int), stride: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0),
-                dilation: (Int, Int) = (1, 1)) {
+    public init(
+        kernel: (Int, Int), stride: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0),
+        dilation: (Int, Int) = (1, 1)
+    ) {
         self.kernel = (kernel.0, kernel.1)
         self.stride = (stride.0, stride.1)
         self.padding = (padding.0, padding.1)
@@ -17,14 +19,17 @@ public struct Conv2dGeometry: Sendable, Equatable {
 
     /// Output height and width for an input of `h` × `w`.
     public func outputSize(h: Int, w: Int) -> (h: Int, w: Int) {
-        ((h + 2 * padding.h - dilation.h * (kernel.h - 1) - 1) / stride.h + 1,
-         (w + 2 * padding.w - dilation.w * (kernel.w - 1) - 1) / stride.w + 1)
+        (
+            (h + 2 * padding.h - dilation.h * (kernel.h - 1) - 1) / stride.h + 1,
+            (w + 2 * padding.w - dilation.w * (kernel.w - 1) - 1) / stride.w + 1
+        )
     }
 
     /// The same window as the C kernels take it.
     var kernelGeometry: ConvGeometry {
-        ConvGeometry(kernelH: kernel.h, kernelW: kernel.w, strideH: stride.h, strideW: stride.w,
-                          padH: padding.h, padW: padding.w, dilationH: dilation.h, dilationW: dilation.w)
+        ConvGeometry(
+            kernelH: kernel.h, kernelW: kernel.w, strideH: stride.h, strideW: stride.w,
+            padH: padding.h, padW: padding.w, dilationH: dilation.h, dilationW: dilation.w)
     }
 
     public static func == (a: Self, b: Self) -> Bool {
@@ -44,8 +49,9 @@ extension Kernels {
         _ x: UnsafePointer<S>, channels: Int, h: Int, w: Int, _ g: Conv2dGeometry, _ cols: UnsafeMutablePointer<S>
     ) {
         if S.self == Float.self {
-            conv_im2col_f32(kernelLevel, UnsafeRawPointer(x).assumingMemoryBound(to: Float.self), channels, h,
-                             w, g.kernelGeometry, UnsafeMutableRawPointer(cols).assumingMemoryBound(to: Float.self))
+            conv_im2col_f32(
+                kernelLevel, UnsafeRawPointer(x).assumingMemoryBound(to: Float.self), channels, h,
+                w, g.kernelGeometry, UnsafeMutableRawPointer(cols).assumingMemoryBound(to: Float.self))
             return
         }
         let (ho, wo) = g.outputSize(h: h, w: w)
@@ -53,7 +59,8 @@ extension Kernels {
             let c = row / (g.kernel.h * g.kernel.w)
             let i = (row / g.kernel.w) % g.kernel.h
             let j = row % g.kernel.w
-            let src = x + c * h * w, dst = cols + row * ho * wo
+            let src = x + c * h * w
+            let dst = cols + row * ho * wo
             let x0 = -g.padding.w + j * g.dilation.w
             let valid = inputColumns(offset: x0, stride: g.stride.w, width: w, outputs: wo)
             for y in 0..<ho {
@@ -86,9 +93,10 @@ extension Kernels {
         _ x: UnsafePointer<S>, channels: Int, h: Int, w: Int, _ g: Conv2dGeometry, weight: UnsafePointer<S>,
         outputs: Int, _ y: UnsafeMutablePointer<S>
     ) {
-        conv3x3_f32(kernelLevel, UnsafeRawPointer(x).assumingMemoryBound(to: Float.self), channels, h, w,
-                          g.padding.h, g.padding.w, UnsafeRawPointer(weight).assumingMemoryBound(to: Float.self),
-                          outputs, UnsafeMutableRawPointer(y).assumingMemoryBound(to: Float.self))
+        conv3x3_f32(
+            kernelLevel, UnsafeRawPointer(x).assumingMemoryBound(to: Float.self), channels, h, w,
+            g.padding.h, g.padding.w, UnsafeRawPointer(weight).assumingMemoryBound(to: Float.self),
+            outputs, UnsafeMutableRawPointer(y).assumingMemoryBound(to: Float.self))
     }
 
     /// Adds the weight gradient of `conv3x3` for one image into `dw` [outputs, channels, 3, 3],
@@ -121,8 +129,9 @@ extension Kernels {
         _ cols: UnsafePointer<S>, channels: Int, h: Int, w: Int, _ g: Conv2dGeometry, _ x: UnsafeMutablePointer<S>
     ) {
         if S.self == Float.self {
-            conv_col2im_f32(kernelLevel, UnsafeRawPointer(cols).assumingMemoryBound(to: Float.self), channels,
-                             h, w, g.kernelGeometry, UnsafeMutableRawPointer(x).assumingMemoryBound(to: Float.self))
+            conv_col2im_f32(
+                kernelLevel, UnsafeRawPointer(cols).assumingMemoryBound(to: Float.self), channels,
+                h, w, g.kernelGeometry, UnsafeMutableRawPointer(x).assumingMemoryBound(to: Float.self))
             return
         }
         let (ho, wo) = g.outputSize(h: h, w: w)
@@ -130,13 +139,15 @@ extension Kernels {
             let c = row / (g.kernel.h * g.kernel.w)
             let i = (row / g.kernel.w) % g.kernel.h
             let j = row % g.kernel.w
-            let dst = x + c * h * w, src = cols + row * ho * wo
+            let dst = x + c * h * w
+            let src = cols + row * ho * wo
             let x0 = -g.padding.w + j * g.dilation.w
             let valid = inputColumns(offset: x0, stride: g.stride.w, width: w, outputs: wo)
             for y in 0..<ho {
                 let iy = y * g.stride.h - g.padding.h + i * g.dilation.h
                 if iy < 0 || iy >= h { continue }
-                let line = src + y * wo, first = dst + iy * w + x0
+                let line = src + y * wo
+                let first = dst + iy * w + x0
                 for xo in valid { first[xo * g.stride.w] += line[xo] }
             }
         }
@@ -152,11 +163,14 @@ extension Kernels {
             // Every window lies inside the plane: no bounds tests, and no running total.
             Parallel.forChunks(planes, costPerItem: ho * wo * g.kernel.h * g.kernel.w) { planeRange in
                 for p in planeRange {
-                    let src = x + p * h * w, dst = out + p * ho * wo, index = argmax! + p * ho * wo
+                    let src = x + p * h * w
+                    let dst = out + p * ho * wo
+                    let index = argmax! + p * ho * wo
                     for y in 0..<ho {
                         for xo in 0..<wo {
                             let origin = y * g.stride.h * w + xo * g.stride.w
-                            var bestIndex = origin, best = src[origin]
+                            var bestIndex = origin
+                            var best = src[origin]
                             for i in 0..<g.kernel.h {
                                 let row = origin + i * g.dilation.h * w
                                 for j in 0..<g.kernel.w {
@@ -178,10 +192,13 @@ extension Kernels {
         let area = S(g.kernel.h * g.kernel.w)
         Parallel.forChunks(planes, costPerItem: ho * wo * g.kernel.h * g.kernel.w) { planeRange in
             for p in planeRange {
-                let src = x + p * h * w, dst = out + p * ho * wo
+                let src = x + p * h * w
+                let dst = out + p * ho * wo
                 for y in 0..<ho {
                     for xo in 0..<wo {
-                        var best = -S.infinity, bestIndex: Int32 = -1, total: S = 0
+                        var best = -S.infinity
+                        var bestIndex: Int32 = -1
+                        var total: S = 0
                         for i in 0..<g.kernel.h {
                             let iy = y * g.stride.h - g.padding.h + i * g.dilation.h
                             if iy < 0 || iy >= h { continue }
@@ -216,7 +233,8 @@ extension Kernels {
         let area = S(geo.kernel.h * geo.kernel.w)
         Parallel.forChunks(planes, costPerItem: ho * wo * geo.kernel.h * geo.kernel.w) { planeRange in
             for p in planeRange {
-                let src = g + p * ho * wo, dst = dx + p * h * w
+                let src = g + p * ho * wo
+                let dst = dx + p * h * w
                 for y in 0..<ho {
                     for xo in 0..<wo {
                         let v = src[y * wo + xo] / area

@@ -17,18 +17,21 @@ extension Kernels {
         }
         let inner = shape[rank - 1]
         let rows = count / inner
-        let ss = srcStrides[rank - 1], ds = dstStrides[rank - 1]
+        let ss = srcStrides[rank - 1]
+        let ds = dstStrides[rank - 1]
         Parallel.forChunks(rows, costPerItem: inner) { rowRange in
             for row in rowRange {
                 var rest = row
-                var so = srcOffset, dOff = dstOffset
+                var so = srcOffset
+                var dOff = dstOffset
                 for d in stride(from: rank - 2, through: 0, by: -1) {
                     let idx = rest % shape[d]
                     rest /= shape[d]
                     so += idx * srcStrides[d]
                     dOff += idx * dstStrides[d]
                 }
-                let s = src + so, t = dst + dOff
+                let s = src + so
+                let t = dst + dOff
                 if ss == 1 && ds == 1 {
                     t.update(from: s, count: inner)
                 } else {

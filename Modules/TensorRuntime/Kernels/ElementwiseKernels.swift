@@ -50,11 +50,13 @@ extension Kernels {
         let rank = outShape.count
         let inner = outShape[rank - 1]
         let rows = count / max(inner, 1)
-        let sa = aStrides[rank - 1], sb = bStrides[rank - 1]
+        let sa = aStrides[rank - 1]
+        let sb = bStrides[rank - 1]
         Parallel.forChunks(rows, costPerItem: inner) { rowRange in
             for row in rowRange {
                 var rest = row
-                var ao = 0, bo = 0
+                var ao = 0
+                var bo = 0
                 for d in stride(from: rank - 2, through: 0, by: -1) {
                     let idx = rest % outShape[d]
                     rest /= outShape[d]
@@ -62,7 +64,8 @@ extension Kernels {
                     bo += idx * bStrides[d]
                 }
                 let o = out + row * inner
-                let ap = a + ao, bp = b + bo
+                let ap = a + ao
+                let bp = b + bo
                 for j in 0..<inner { o[j] = f(ap[j * sa], bp[j * sb]) }
             }
         }

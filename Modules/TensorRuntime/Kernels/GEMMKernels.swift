@@ -63,15 +63,17 @@ extension Kernels {
         let ta = transposeA ? CblasTrans : CblasNoTrans
         let tb = transposeB ? CblasTrans : CblasNoTrans
         if S.self == Float.self {
-            cblas_sgemm(CblasRowMajor, ta, tb, Int32(m), Int32(n), Int32(k), Float(alpha),
-                        UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), Int32(lda),
-                        UnsafeRawPointer(b).assumingMemoryBound(to: Float.self), Int32(ldb), Float(beta),
-                        UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self), Int32(ldc))
+            cblas_sgemm(
+                CblasRowMajor, ta, tb, Int32(m), Int32(n), Int32(k), Float(alpha),
+                UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), Int32(lda),
+                UnsafeRawPointer(b).assumingMemoryBound(to: Float.self), Int32(ldb), Float(beta),
+                UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self), Int32(ldc))
         } else {
-            cblas_dgemm(CblasRowMajor, ta, tb, Int32(m), Int32(n), Int32(k), Double(alpha),
-                        UnsafeRawPointer(a).assumingMemoryBound(to: Double.self), Int32(lda),
-                        UnsafeRawPointer(b).assumingMemoryBound(to: Double.self), Int32(ldb), Double(beta),
-                        UnsafeMutableRawPointer(c).assumingMemoryBound(to: Double.self), Int32(ldc))
+            cblas_dgemm(
+                CblasRowMajor, ta, tb, Int32(m), Int32(n), Int32(k), Double(alpha),
+                UnsafeRawPointer(a).assumingMemoryBound(to: Double.self), Int32(lda),
+                UnsafeRawPointer(b).assumingMemoryBound(to: Double.self), Int32(ldb), Double(beta),
+                UnsafeMutableRawPointer(c).assumingMemoryBound(to: Double.self), Int32(ldc))
         }
     }
 }

@@ -10,8 +10,9 @@ extension Kernels {
     ) {
         if S.self == Float.self {
             Parallel.forChunks(channels, costPerItem: 2 * outer * inner) { range in
-                norm_channel_moments_f32(kernelLevel, floats(x), outer, channels, inner, range.lowerBound,
-                                          range.upperBound, floats(mean), floats(variance))
+                norm_channel_moments_f32(
+                    kernelLevel, floats(x), outer, channels, inner, range.lowerBound,
+                    range.upperBound, floats(mean), floats(variance))
             }
             return
         }
@@ -43,8 +44,11 @@ extension Kernels {
         Parallel.forChunks(outer * channels, costPerItem: inner) { rows in
             for r in rows {
                 let c = r % channels
-                let m = mean[c], k = scale[c], b = shift[c]
-                let src = x + r * inner, dst = y + r * inner
+                let m = mean[c]
+                let k = scale[c]
+                let b = shift[c]
+                let src = x + r * inner
+                let dst = y + r * inner
                 for i in 0..<inner { dst[i] = (src[i] - m) * k + b }
             }
         }
@@ -62,31 +66,40 @@ extension Kernels {
     ) {
         if S.self == Float.self {
             Parallel.forChunks(channels, costPerItem: 3 * outer * inner) { range in
-                norm_batchnorm_backward_f32(kernelLevel, floats(g), floats(x), outer, channels, inner,
-                                             range.lowerBound, range.upperBound, floats(mean), floats(invStd),
-                                             floats(weight), dx.map { floats($0) }, floats(dWeight), floats(dBias))
+                norm_batchnorm_backward_f32(
+                    kernelLevel, floats(g), floats(x), outer, channels, inner,
+                    range.lowerBound, range.upperBound, floats(mean), floats(invStd),
+                    floats(weight), dx.map { floats($0) }, floats(dWeight), floats(dBias))
             }
             return
         }
         let n = S(outer * inner)
         Parallel.forChunks(channels, costPerItem: 2 * outer * inner) { range in
             for c in range {
-                let m = mean[c], r = invStd[c]
-                var sumG = 0.0, sumGX = 0.0
+                let m = mean[c]
+                let r = invStd[c]
+                var sumG = 0.0
+                var sumGX = 0.0
                 for o in 0..<outer {
                     let offset = (o * channels + c) * inner
-                    let gr = g + offset, xr = x + offset
+                    let gr = g + offset
+                    let xr = x + offset
                     sumG += Double(lanewiseSum(inner) { gr[$0] })
                     sumGX += Double(lanewiseSum(inner) { gr[$0] * (xr[$0] - m) })
                 }
-                let db = S(sumG), dw = S(sumGX) * r
+                let db = S(sumG)
+                let dw = S(sumGX) * r
                 dBias[c] = db
                 dWeight[c] = dw
                 guard let dx else { continue }
-                let k = weight[c] * r, meanG = db / n, slope = dw * r / n
+                let k = weight[c] * r
+                let meanG = db / n
+                let slope = dw * r / n
                 for o in 0..<outer {
                     let offset = (o * channels + c) * inner
-                    let gr = g + offset, xr = x + offset, out = dx + offset
+                    let gr = g + offset
+                    let xr = x + offset
+                    let out = dx + offset
                     for i in 0..<inner { out[i] = k * (gr[i] - meanG - (xr[i] - m) * slope) }
                 }
             }
@@ -109,11 +122,24 @@ extension Kernels {
     /// associative), while eight chains vectorise.
     @inline(__always)
     private static func lanewiseSum<S: TensorScalar>(_ count: Int, _ term: (Int) -> S) -> S {
-        var a0: S = 0, a1: S = 0, a2: S = 0, a3: S = 0, a4: S = 0, a5: S = 0, a6: S = 0, a7: S = 0
+        var a0: S = 0
+        var a1: S = 0
+        var a2: S = 0
+        var a3: S = 0
+        var a4: S = 0
+        var a5: S = 0
+        var a6: S = 0
+        var a7: S = 0
         var i = 0
         while i + 8 <= count {
-            a0 += term(i); a1 += term(i + 1); a2 += term(i + 2); a3 += term(i + 3)
-            a4 += term(i + 4); a5 += term(i + 5); a6 += term(i + 6); a7 += term(i + 7)
+            a0 += term(i)
+            a1 += term(i + 1)
+            a2 += term(i + 2)
+            a3 += term(i + 3)
+            a4 += term(i + 4)
+            a5 += term(i + 5)
+            a6 += term(i + 6)
+            a7 += term(i + 7)
             i += 8
         }
         var total = ((a0 + a1) + (a2 + a3)) + ((a4 + a5) + (a6 + a7))

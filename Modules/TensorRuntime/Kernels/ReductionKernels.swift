@@ -68,13 +68,17 @@ extension Kernels {
     ) {
         Parallel.forChunks(outer * inner, costPerItem: reduced) { range in
             for j in range {
-                let o = j / inner, i = j % inner
+                let o = j / inner
+                let i = j % inner
                 let base = x + o * reduced * inner + i
                 var best = base[0]
                 var bestIndex = 0
                 for r in 1..<Swift.max(reduced, 1) {
                     let v = base[r * inner]
-                    if maximum ? (v > best || (best.isNaN == false && v.isNaN)) : (v < best || (best.isNaN == false && v.isNaN)) {
+                    if maximum
+                        ? (v > best || (best.isNaN == false && v.isNaN))
+                        : (v < best || (best.isNaN == false && v.isNaN))
+                    {
                         best = v
                         bestIndex = r
                     }

@@ -14,8 +14,10 @@ public struct SparseRows<S: TensorScalar> {
     public var rows: Int { rowStart.count - 1 }
 
     public init(rowStart: [Int], column: [Int32], value: [S]) {
-        precondition(!rowStart.isEmpty && column.count == value.count && rowStart.last == column.count,
-                     "SparseRows: \(rowStart.count) row starts ending at \(rowStart.last ?? -1) for \(column.count) columns and \(value.count) values")
+        precondition(
+            !rowStart.isEmpty && column.count == value.count && rowStart.last == column.count,
+            "SparseRows: \(rowStart.count) row starts ending at \(rowStart.last ?? -1) for \(column.count) columns and \(value.count) values"
+        )
         (self.rowStart, self.column, self.value) = (rowStart, column, value)
     }
 
@@ -29,8 +31,9 @@ public struct SparseRows<S: TensorScalar> {
             let counts = counts
             Parallel.forChunks(rows, costPerItem: columns) { block in
                 if let x = floatPointer(base) {
-                    spike_rows_count_f32(Kernels.kernelLevel, x, columns, block.lowerBound, block.upperBound,
-                                         counts.baseAddress! + 1)
+                    spike_rows_count_f32(
+                        Kernels.kernelLevel, x, columns, block.lowerBound, block.upperBound,
+                        counts.baseAddress! + 1)
                     return
                 }
                 for r in block {
@@ -51,8 +54,9 @@ public struct SparseRows<S: TensorScalar> {
                 let (column, value) = (column, value)
                 Parallel.forChunks(rows, costPerItem: columns) { block in
                     if let x = floatPointer(base) {
-                        spike_rows_compress_f32(Kernels.kernelLevel, x, columns, counts, block.lowerBound,
-                                                block.upperBound, column.baseAddress, floatPointer(value.baseAddress))
+                        spike_rows_compress_f32(
+                            Kernels.kernelLevel, x, columns, counts, block.lowerBound,
+                            block.upperBound, column.baseAddress, floatPointer(value.baseAddress))
                         return
                     }
                     for r in block {

@@ -18,16 +18,20 @@ extension Kernels {
                 spikes.value.withUnsafeBufferPointer { value in
                     let start = start.baseAddress! + firstPlane
                     if let weightT = floatPointer(weightT) {
-                        spike_conv_forward_f32(kernelLevel, g.kernelGeometry, channels, h, w, start, pixel.baseAddress,
-                                               floatPointer(value.baseAddress), weightT, outputs,
-                                               floatPointer(scratch), byPixel, floatPointer(y))
+                        spike_conv_forward_f32(
+                            kernelLevel, g.kernelGeometry, channels, h, w, start, pixel.baseAddress,
+                            floatPointer(value.baseAddress), weightT, outputs,
+                            floatPointer(scratch), byPixel, floatPointer(y))
                         return
                     }
                     let (ho, wo) = g.outputSize(h: h, w: w)
                     y.update(repeating: 0, count: outputs * ho * wo)
-                    forEachReachedPixel(start: start, pixel: pixel.baseAddress!, channels: channels, w: w, g,
-                                        ho: ho, wo: wo) { e, c, tap, p in
-                        let v = value[e], row = weightT + (c * g.kernel.h * g.kernel.w + tap) * outputs
+                    forEachReachedPixel(
+                        start: start, pixel: pixel.baseAddress!, channels: channels, w: w, g,
+                        ho: ho, wo: wo
+                    ) { e, c, tap, p in
+                        let v = value[e]
+                        let row = weightT + (c * g.kernel.h * g.kernel.w + tap) * outputs
                         for o in 0..<outputs { y[o * ho * wo + p] += v * row[o] }
                     }
                 }
@@ -50,15 +54,19 @@ extension Kernels {
                 spikes.value.withUnsafeBufferPointer { value in
                     let start = start.baseAddress! + firstPlane
                     if let dy = floatPointer(dy) {
-                        spike_conv_weight_gradient_f32(kernelLevel, g.kernelGeometry, channels, h, w, start,
-                                                       pixel.baseAddress, floatPointer(value.baseAddress), dy, outputs,
-                                                       floatPointer(scratch), coordinates, floatPointer(dwT))
+                        spike_conv_weight_gradient_f32(
+                            kernelLevel, g.kernelGeometry, channels, h, w, start,
+                            pixel.baseAddress, floatPointer(value.baseAddress), dy, outputs,
+                            floatPointer(scratch), coordinates, floatPointer(dwT))
                         return
                     }
                     let (ho, wo) = g.outputSize(h: h, w: w)
-                    forEachReachedPixel(start: start, pixel: pixel.baseAddress!, channels: channels, w: w, g,
-                                        ho: ho, wo: wo) { e, c, tap, p in
-                        let v = value[e], row = dwT + (c * g.kernel.h * g.kernel.w + tap) * outputs
+                    forEachReachedPixel(
+                        start: start, pixel: pixel.baseAddress!, channels: channels, w: w, g,
+                        ho: ho, wo: wo
+                    ) { e, c, tap, p in
+                        let v = value[e]
+                        let row = dwT + (c * g.kernel.h * g.kernel.w + tap) * outputs
                         for o in 0..<outputs { row[o] += v * dy[o * ho * wo + p] }
                     }
                 }
@@ -74,7 +82,8 @@ extension Kernels {
     ) {
         for c in 0..<channels {
             for e in start[c]..<start[c + 1] {
-                let iy = Int(pixel[e]) / w, ix = Int(pixel[e]) % w
+                let iy = Int(pixel[e]) / w
+                let ix = Int(pixel[e]) % w
                 for i in 0..<g.kernel.h {
                     let ty = iy + g.padding.h - i * g.dilation.h
                     guard ty >= 0, ty % g.stride.h == 0, ty / g.stride.h < ho else { continue }

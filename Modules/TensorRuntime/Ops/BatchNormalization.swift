@@ -14,13 +14,18 @@ extension Tensor {
     public func batchNormalized(
         weight: Tensor, bias: Tensor, channelAxis: Int, epsilon: Double
     ) -> (output: Tensor, mean: Tensor, variance: Tensor) {
-        let axis = shapeCheck { () throws(ShapeError) in try Shape.axis(channelAxis, rank: rank, op: "batchNormalized") }
+        let axis = shapeCheck { () throws(ShapeError) in try Shape.axis(channelAxis, rank: rank, op: "batchNormalized")
+        }
         let channels = shape[axis]
-        precondition(weight.shape == [channels] && bias.shape == [channels],
-                     "batchNormalized: weight and bias must be [\(channels)] for channel axis \(axis) of \(shape), got \(weight.shape) and \(bias.shape)")
-        precondition(weight.dtype == dtype && bias.dtype == dtype,
-                     "batchNormalized: input is \(dtype), weight \(weight.dtype), bias \(bias.dtype)")
-        let outer = Shape.count(Array(shape[..<axis])), inner = Shape.count(Array(shape[(axis + 1)...]))
+        precondition(
+            weight.shape == [channels] && bias.shape == [channels],
+            "batchNormalized: weight and bias must be [\(channels)] for channel axis \(axis) of \(shape), got \(weight.shape) and \(bias.shape)"
+        )
+        precondition(
+            weight.dtype == dtype && bias.dtype == dtype,
+            "batchNormalized: input is \(dtype), weight \(weight.dtype), bias \(bias.dtype)")
+        let outer = Shape.count(Array(shape[..<axis]))
+        let inner = Shape.count(Array(shape[(axis + 1)...]))
         precondition(outer * inner > 0, "batchNormalized: no values per channel in shape \(shape)")
         let mean = Tensor(uninitializedShape: [channels], dtype: dtype)
         let variance = Tensor(uninitializedShape: [channels], dtype: dtype)
@@ -28,24 +33,29 @@ extension Tensor {
         let invStd = Tensor(uninitializedShape: [channels], dtype: dtype)
         let scale = Tensor(uninitializedShape: [channels], dtype: dtype)
         func forward<S: TensorScalar>(_: S.Type) {
-            let m = mean.storage.pointer(as: S.self), v = variance.storage.pointer(as: S.self)
-            let r = invStd.storage.pointer(as: S.self), k = scale.storage.pointer(as: S.self)
+            let m = mean.storage.pointer(as: S.self)
+            let v = variance.storage.pointer(as: S.self)
+            let r = invStd.storage.pointer(as: S.self)
+            let k = scale.storage.pointer(as: S.self)
             let w = weight.storage.pointer(as: S.self)
-            Kernels.channelMoments(storage.pointer(as: S.self), outer: outer, channels: channels, inner: inner,
-                                   mean: m, variance: v)
+            Kernels.channelMoments(
+                storage.pointer(as: S.self), outer: outer, channels: channels, inner: inner,
+                mean: m, variance: v)
             for c in 0..<channels {
                 r[c] = 1 / (v[c] + S(epsilon)).squareRoot()
                 k[c] = r[c] * w[c]
             }
-            Kernels.channelAffine(storage.pointer(as: S.self), outer: outer, channels: channels, inner: inner,
-                                  mean: m, scale: k, shift: bias.storage.pointer(as: S.self),
-                                  output.storage.pointer(as: S.self))
+            Kernels.channelAffine(
+                storage.pointer(as: S.self), outer: outer, channels: channels, inner: inner,
+                mean: m, scale: k, shift: bias.storage.pointer(as: S.self),
+                output.storage.pointer(as: S.self))
         }
         switch dtype {
         case .float32: forward(Float.self)
         case .float64: forward(Double.self)
         }
-        let input = self, needsInputGrad = requiresGrad
+        let input = self
+        let needsInputGrad = requiresGrad
         let result = Tape.record(inputs: [self, weight, bias], output: output) { grads in
             let g = grads[0]
             let dx: Tensor? = needsInputGrad ? Tensor(uninitializedShape: input.shape, dtype: input.dtype) : nil

@@ -22,17 +22,25 @@ extension Tensor {
         precondition(input.dtype == weight.dtype, "conv2d: input is \(input.dtype), weight is \(weight.dtype)")
         let (n, c, h, w) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
         let o = weight.shape[0]
-        precondition(groups >= 1 && c % groups == 0 && o % groups == 0,
-                     "conv2d: \(c) input and \(o) output channels must both be divisible by groups = \(groups)")
-        precondition(weight.shape[1] == c / groups,
-                     "conv2d: weight \(weight.shape) expects \(weight.shape[1]) channels per group, input has \(c / groups) (shape \(input.shape), groups \(groups))")
+        precondition(
+            groups >= 1 && c % groups == 0 && o % groups == 0,
+            "conv2d: \(c) input and \(o) output channels must both be divisible by groups = \(groups)")
+        precondition(
+            weight.shape[1] == c / groups,
+            "conv2d: weight \(weight.shape) expects \(weight.shape[1]) channels per group, input has \(c / groups) (shape \(input.shape), groups \(groups))"
+        )
         if let bias {
-            precondition(bias.shape == [o] && bias.dtype == input.dtype, "conv2d: bias must be [\(o)], got \(bias.shape)")
+            precondition(
+                bias.shape == [o] && bias.dtype == input.dtype, "conv2d: bias must be [\(o)], got \(bias.shape)")
         }
-        let geometry = Conv2dGeometry(kernel: (weight.shape[2], weight.shape[3]), stride: stride, padding: padding,
-                                      dilation: dilation)
+        let geometry = Conv2dGeometry(
+            kernel: (weight.shape[2], weight.shape[3]), stride: stride, padding: padding,
+            dilation: dilation)
         let (ho, wo) = geometry.outputSize(h: h, w: w)
-        precondition(ho > 0 && wo > 0, "conv2d: a \(weight.shape[2])×\(weight.shape[3]) kernel does not fit input \(h)×\(w) with padding \(padding), dilation \(dilation)")
+        precondition(
+            ho > 0 && wo > 0,
+            "conv2d: a \(weight.shape[2])×\(weight.shape[3]) kernel does not fit input \(h)×\(w) with padding \(padding), dilation \(dilation)"
+        )
         let layout = ConvLayout(n: n, c: c, h: h, w: w, o: o, groups: groups, geometry: geometry)
         var out = Tensor(uninitializedShape: [n, o, ho, wo], dtype: input.dtype)
         let density = spikeDensity ?? SpikeDensity.crossover(geometry, inputChannels: c)
@@ -49,13 +57,17 @@ extension Tensor {
             layout.forward(input, weight, spikes: rows, &out, Double.self)
         }
         if let bias { out = out.zipped(bias.detached().reshaped([1, o, 1, 1]), Elementwise.Add()) }
-        let needsInputGrad = input.requiresGrad, needsWeightGrad = weight.requiresGrad
+        let needsInputGrad = input.requiresGrad
+        let needsWeightGrad = weight.requiresGrad
         let inputs = bias.map { [input, weight, $0] } ?? [input, weight]
         return Tape.record(inputs: inputs, output: out) { grads in
             let g = grads[0]
-            var dx: Tensor? = !needsInputGrad ? nil
-                : layout.overwritesInputGradient ? Tensor(uninitializedShape: input.shape, dtype: input.dtype)
-                : Tensor.zeros(input.shape, dtype: input.dtype)
+            var dx: Tensor? =
+                !needsInputGrad
+                ? nil
+                : layout.overwritesInputGradient
+                    ? Tensor(uninitializedShape: input.shape, dtype: input.dtype)
+                    : Tensor.zeros(input.shape, dtype: input.dtype)
             var dw: Tensor? = needsWeightGrad ? Tensor.zeros(weight.shape, dtype: weight.dtype) : nil
             switch g.dtype {
             case .float32: layout.backward(g, input, weight, spikes: spikes?.rows(Float.self), &dx, &dw, Float.self)
@@ -79,10 +91,12 @@ extension Tensor {
     private func pool2d(kernel: (Int, Int), stride: (Int, Int), padding: (Int, Int), maximum: Bool) -> Tensor {
         let op = maximum ? "maxPool2d" : "avgPool2d"
         precondition(rank >= 2, "\(op): input needs at least two axes, got \(shape)")
-        let h = shape[rank - 2], w = shape[rank - 1]
+        let h = shape[rank - 2]
+        let w = shape[rank - 1]
         let geometry = Conv2dGeometry(kernel: kernel, stride: stride, padding: padding)
-        precondition(padding.0 * 2 <= kernel.0 && padding.1 * 2 <= kernel.1,
-                     "\(op): padding \(padding) must be at most half the kernel \(kernel)")
+        precondition(
+            padding.0 * 2 <= kernel.0 && padding.1 * 2 <= kernel.1,
+            "\(op): padding \(padding) must be at most half the kernel \(kernel)")
         let (ho, wo) = geometry.outputSize(h: h, w: w)
         precondition(ho > 0 && wo > 0, "\(op): kernel \(kernel) does not fit input \(h)×\(w)")
         let planes = count / Swift.max(h * w, 1)
@@ -91,11 +105,13 @@ extension Tensor {
         argmax.withUnsafeMutableBufferPointer { idx in
             switch dtype {
             case .float32:
-                Kernels.pool2d(storage.pointer(as: Float.self), planes: planes, h: h, w: w, geometry, maximum: maximum,
-                               out.storage.pointer(as: Float.self), idx.baseAddress)
+                Kernels.pool2d(
+                    storage.pointer(as: Float.self), planes: planes, h: h, w: w, geometry, maximum: maximum,
+                    out.storage.pointer(as: Float.self), idx.baseAddress)
             case .float64:
-                Kernels.pool2d(storage.pointer(as: Double.self), planes: planes, h: h, w: w, geometry, maximum: maximum,
-                               out.storage.pointer(as: Double.self), idx.baseAddress)
+                Kernels.pool2d(
+                    storage.pointer(as: Double.self), planes: planes, h: h, w: w, geometry, maximum: maximum,
+                    out.storage.pointer(as: Double.self), idx.baseAddress)
             }
         }
         let inputShape = shape
@@ -112,7 +128,8 @@ extension Tensor {
                                 }
                             }
                         } else {
-                            Kernels.avgPool2dBackward(g.baseAddress!, planes: planes, h: h, w: w, geometry, d.baseAddress!)
+                            Kernels.avgPool2dBackward(
+                                g.baseAddress!, planes: planes, h: h, w: w, geometry, d.baseAddress!)
                         }
                     }
                 }
@@ -158,11 +175,14 @@ private struct ConvLayout {
     /// network, so mostly packing — and a scatter-add. Nil for strided convolutions.
     var transposedGeometry: Conv2dGeometry? {
         guard geometry.stride == (1, 1) else { return nil }
-        let padding = (geometry.dilation.h * (geometry.kernel.h - 1) - geometry.padding.h,
-                       geometry.dilation.w * (geometry.kernel.w - 1) - geometry.padding.w)
+        let padding = (
+            geometry.dilation.h * (geometry.kernel.h - 1) - geometry.padding.h,
+            geometry.dilation.w * (geometry.kernel.w - 1) - geometry.padding.w
+        )
         guard padding.0 >= 0 && padding.1 >= 0 else { return nil }
-        return Conv2dGeometry(kernel: (geometry.kernel.h, geometry.kernel.w), stride: (1, 1), padding: padding,
-                              dilation: (geometry.dilation.h, geometry.dilation.w))
+        return Conv2dGeometry(
+            kernel: (geometry.kernel.h, geometry.kernel.w), stride: (1, 1), padding: padding,
+            dilation: (geometry.dilation.h, geometry.dilation.w))
     }
 
     /// Whether `backward` writes every element of the input gradient (instead of adding into it).
@@ -195,25 +215,35 @@ private struct ConvLayout {
     }
 
     /// The spike-driven forward: each worker scatters its samples' non-zero inputs.
-    private func spikeForward<S: TensorScalar>(_ spikes: SparseRows<S>, _ wt: UnsafePointer<S>,
-                                               _ y: UnsafeMutablePointer<S>) {
-        let weightT = transposedWeight(wt, S.self), workers = min(Parallel.threadCount, n)
+    private func spikeForward<S: TensorScalar>(
+        _ spikes: SparseRows<S>, _ wt: UnsafePointer<S>,
+        _ y: UnsafeMutablePointer<S>
+    ) {
+        let weightT = transposedWeight(wt, S.self)
+        let workers = min(Parallel.threadCount, n)
         let scratch = UnsafeMutablePointer<S>.allocate(capacity: workers * plane * o)
         let indexCount = Kernels.spikeConvForwardIndexCount(channels: c, h: h, w: w)
         let byPixel = UnsafeMutablePointer<Int32>.allocate(capacity: workers * indexCount)
-        defer { scratch.deallocate(); byPixel.deallocate() }
+        defer {
+            scratch.deallocate()
+            byPixel.deallocate()
+        }
         weightT.withUnsafeBufferPointer { weightT in
             forEachSample { worker, sample in
-                Kernels.spikeConvForward(spikes, firstPlane: sample * c, channels: c, h: h, w: w, geometry,
-                                         weightT: weightT.baseAddress!, outputs: o, scratch: scratch + worker * plane * o,
-                                         byPixel: byPixel + worker * indexCount, y + sample * o * plane)
+                Kernels.spikeConvForward(
+                    spikes, firstPlane: sample * c, channels: c, h: h, w: w, geometry,
+                    weightT: weightT.baseAddress!, outputs: o, scratch: scratch + worker * plane * o,
+                    byPixel: byPixel + worker * indexCount, y + sample * o * plane)
             }
         }
     }
 
-    func forward<S: TensorScalar>(_ input: Tensor, _ weight: Tensor, spikes: SparseRows<S>?, _ out: inout Tensor,
-                                  _: S.Type) {
-        let x = input.storage.pointer(as: S.self), wt = weight.storage.pointer(as: S.self)
+    func forward<S: TensorScalar>(
+        _ input: Tensor, _ weight: Tensor, spikes: SparseRows<S>?, _ out: inout Tensor,
+        _: S.Type
+    ) {
+        let x = input.storage.pointer(as: S.self)
+        let wt = weight.storage.pointer(as: S.self)
         let y = out.storage.pointer(as: S.self)
         if let spikes { return spikeForward(spikes, wt, y) }
         let direct = Kernels.hasDirectConvolution(S.self, geometry)
@@ -223,16 +253,19 @@ private struct ConvLayout {
         forEachSample { worker, sample in
             let cols = scratch + worker * colsSize
             for g in 0..<groups {
-                let xg = x + (sample * c + g * channelsPerGroup) * h * w, wg = wt + g * outputsPerGroup * patch
+                let xg = x + (sample * c + g * channelsPerGroup) * h * w
+                let wg = wt + g * outputsPerGroup * patch
                 let yg = y + (sample * o + g * outputsPerGroup) * plane
                 if direct {
-                    Kernels.conv3x3(xg, channels: channelsPerGroup, h: h, w: w, geometry, weight: wg,
-                                    outputs: outputsPerGroup, yg)
+                    Kernels.conv3x3(
+                        xg, channels: channelsPerGroup, h: h, w: w, geometry, weight: wg,
+                        outputs: outputsPerGroup, yg)
                     continue
                 }
                 Kernels.im2col(xg, channels: channelsPerGroup, h: h, w: w, geometry, cols)
-                Kernels.gemm(transposeA: false, transposeB: false, m: outputsPerGroup, n: plane, k: patch, wg, lda: patch,
-                             cols, ldb: plane, yg, ldc: plane)
+                Kernels.gemm(
+                    transposeA: false, transposeB: false, m: outputsPerGroup, n: plane, k: patch, wg, lda: patch,
+                    cols, ldb: plane, yg, ldc: plane)
             }
         }
     }
@@ -244,10 +277,12 @@ private struct ConvLayout {
         _ gradOut: Tensor, _ input: Tensor, _ weight: Tensor, spikes: SparseRows<S>?, _ dx: inout Tensor?,
         _ dw: inout Tensor?, _: S.Type
     ) {
-        let x = input.storage.pointer(as: S.self), wt = weight.storage.pointer(as: S.self)
+        let x = input.storage.pointer(as: S.self)
+        let wt = weight.storage.pointer(as: S.self)
         let dy = gradOut.storage.pointer(as: S.self)
         let dxPointer = dx.map { $0.storage.pointer(as: S.self) }
-        let needsWeightGrad = dw != nil && spikes == nil, needsSpikeWeightGrad = dw != nil && spikes != nil
+        let needsWeightGrad = dw != nil && spikes == nil
+        let needsSpikeWeightGrad = dw != nil && spikes != nil
         let direct = Kernels.hasDirectConvolution(S.self, geometry)
         let transposed = dx == nil ? nil : transposedGeometry
         let transposedDirect = transposed.map { Kernels.hasDirectConvolution(S.self, $0) } ?? false
@@ -256,10 +291,12 @@ private struct ConvLayout {
         if transposed != nil {
             flipped = [S](repeating: 0, count: o * patch)
             for oc in 0..<o {
-                let g = oc / outputsPerGroup, oi = oc % outputsPerGroup
+                let g = oc / outputsPerGroup
+                let oi = oc % outputsPerGroup
                 for ci in 0..<channelsPerGroup {
                     for k in 0..<kernelArea {
-                        let target = ((g * channelsPerGroup + ci) * outputsPerGroup + oi) * kernelArea + kernelArea - 1 - k
+                        let target =
+                            ((g * channelsPerGroup + ci) * outputsPerGroup + oi) * kernelArea + kernelArea - 1 - k
                         flipped[target] = wt[(oc * channelsPerGroup + ci) * kernelArea + k]
                     }
                 }
@@ -269,49 +306,66 @@ private struct ConvLayout {
         // Per worker: columns (of the input, or of the output gradient for the transposed pass)
         // where a pass needs them, and a private weight-gradient sum.
         let weightColumns = needsWeightGrad && !direct ? patch * plane : needsSpikeWeightGrad ? plane * o : 0
-        let inputColumns = dx == nil || transposedDirect ? 0 : transposed == nil ? patch * plane
-            : outputsPerGroup * kernelArea * h * w
+        let inputColumns =
+            dx == nil || transposedDirect
+            ? 0
+            : transposed == nil
+                ? patch * plane
+                : outputsPerGroup * kernelArea * h * w
         let colsSize = max(weightColumns, inputColumns)
-        let weightSize = o * patch, perWorker = colsSize + weightSize
+        let weightSize = o * patch
+        let perWorker = colsSize + weightSize
         let scratch = UnsafeMutablePointer<S>.allocate(capacity: workers * perWorker)
         let coordinates = UnsafeMutablePointer<Int32>.allocate(capacity: needsSpikeWeightGrad ? workers * 2 * h * w : 0)
-        defer { scratch.deallocate(); coordinates.deallocate() }
-        for worker in 0..<workers { (scratch + worker * perWorker + colsSize).initialize(repeating: 0, count: weightSize) }
+        defer {
+            scratch.deallocate()
+            coordinates.deallocate()
+        }
+        for worker in 0..<workers {
+            (scratch + worker * perWorker + colsSize).initialize(repeating: 0, count: weightSize)
+        }
         flipped.withUnsafeBufferPointer { flipped in
             forEachSample { worker, sample in
-                let cols = scratch + worker * perWorker, dwPartial = cols + colsSize
+                let cols = scratch + worker * perWorker
+                let dwPartial = cols + colsSize
                 for g in 0..<groups {
                     let dyg = dy + (sample * o + g * outputsPerGroup) * plane
                     let offset = (sample * c + g * channelsPerGroup) * h * w
                     if let spikes, needsSpikeWeightGrad {
-                        Kernels.spikeConvWeightGradient(spikes, firstPlane: sample * c, channels: c, h: h, w: w,
-                                                        geometry, outputGradient: dyg, outputs: o, scratch: cols,
-                                                        coordinates: coordinates + worker * 2 * h * w, dwPartial)
+                        Kernels.spikeConvWeightGradient(
+                            spikes, firstPlane: sample * c, channels: c, h: h, w: w,
+                            geometry, outputGradient: dyg, outputs: o, scratch: cols,
+                            coordinates: coordinates + worker * 2 * h * w, dwPartial)
                     } else if needsWeightGrad && direct {
-                        Kernels.conv3x3WeightGradient(x + offset, channels: channelsPerGroup, h: h, w: w, geometry,
-                                                      outputGradient: dyg, outputs: outputsPerGroup,
-                                                      dwPartial + g * outputsPerGroup * patch)
+                        Kernels.conv3x3WeightGradient(
+                            x + offset, channels: channelsPerGroup, h: h, w: w, geometry,
+                            outputGradient: dyg, outputs: outputsPerGroup,
+                            dwPartial + g * outputsPerGroup * patch)
                     } else if needsWeightGrad {
                         Kernels.im2col(x + offset, channels: channelsPerGroup, h: h, w: w, geometry, cols)
-                        Kernels.gemm(transposeA: false, transposeB: true, m: outputsPerGroup, n: patch, k: plane,
-                                     dyg, lda: plane, cols, ldb: plane, beta: 1, dwPartial + g * outputsPerGroup * patch,
-                                     ldc: patch)
+                        Kernels.gemm(
+                            transposeA: false, transposeB: true, m: outputsPerGroup, n: patch, k: plane,
+                            dyg, lda: plane, cols, ldb: plane, beta: 1, dwPartial + g * outputsPerGroup * patch,
+                            ldc: patch)
                     }
                     guard let dxPointer else { continue }
                     if let transposed {
                         let rows = outputsPerGroup * kernelArea
                         let flippedGroup = flipped.baseAddress! + g * channelsPerGroup * rows
                         if transposedDirect {
-                            Kernels.conv3x3(dyg, channels: outputsPerGroup, h: ho, w: wo, transposed, weight: flippedGroup,
-                                            outputs: channelsPerGroup, dxPointer + offset)
+                            Kernels.conv3x3(
+                                dyg, channels: outputsPerGroup, h: ho, w: wo, transposed, weight: flippedGroup,
+                                outputs: channelsPerGroup, dxPointer + offset)
                             continue
                         }
                         Kernels.im2col(dyg, channels: outputsPerGroup, h: ho, w: wo, transposed, cols)
-                        Kernels.gemm(transposeA: false, transposeB: false, m: channelsPerGroup, n: h * w, k: rows,
-                                     flippedGroup, lda: rows, cols, ldb: h * w, dxPointer + offset, ldc: h * w)
+                        Kernels.gemm(
+                            transposeA: false, transposeB: false, m: channelsPerGroup, n: h * w, k: rows,
+                            flippedGroup, lda: rows, cols, ldb: h * w, dxPointer + offset, ldc: h * w)
                     } else {
-                        Kernels.gemm(transposeA: true, transposeB: false, m: patch, n: plane, k: outputsPerGroup,
-                                     wt + g * outputsPerGroup * patch, lda: patch, dyg, ldb: plane, cols, ldc: plane)
+                        Kernels.gemm(
+                            transposeA: true, transposeB: false, m: patch, n: plane, k: outputsPerGroup,
+                            wt + g * outputsPerGroup * patch, lda: patch, dyg, ldb: plane, cols, ldc: plane)
                         Kernels.col2im(cols, channels: channelsPerGroup, h: h, w: w, geometry, dxPointer + offset)
                     }
                 }

@@ -6,10 +6,12 @@
 /// one definition.
 public func crossEntropy(logits: Tensor, labels: [Int], labelSmoothing: Double = 0) -> Tensor {
     precondition(logits.rank == 2, "crossEntropy: logits must be [N, classes], got \(logits.shape)")
-    precondition(labels.count == logits.shape[0],
-                 "crossEntropy: \(labels.count) labels for logits \(logits.shape) (expected \(logits.shape[0]))")
-    precondition(labelSmoothing >= 0 && labelSmoothing <= 1,
-                 "crossEntropy: label smoothing \(labelSmoothing) is outside [0, 1]")
+    precondition(
+        labels.count == logits.shape[0],
+        "crossEntropy: \(labels.count) labels for logits \(logits.shape) (expected \(logits.shape[0]))")
+    precondition(
+        labelSmoothing >= 0 && labelSmoothing <= 1,
+        "crossEntropy: label smoothing \(labelSmoothing) is outside [0, 1]")
     let classes = logits.shape[1]
     var target = Tensor.oneHot(labels, classes: classes, dtype: logits.dtype)
     if labelSmoothing > 0 {

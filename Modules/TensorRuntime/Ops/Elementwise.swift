@@ -7,8 +7,10 @@ extension Tensor {
     public func mapped<F: UnaryFunction>(_ f: F) -> Tensor {
         var out = Tensor(uninitializedShape: shape, dtype: dtype)
         switch dtype {
-        case .float32: Kernels.map(storage.pointer(as: Float.self), out.storage.pointer(as: Float.self), count: count, f)
-        case .float64: Kernels.map(storage.pointer(as: Double.self), out.storage.pointer(as: Double.self), count: count, f)
+        case .float32:
+            Kernels.map(storage.pointer(as: Float.self), out.storage.pointer(as: Float.self), count: count, f)
+        case .float64:
+            Kernels.map(storage.pointer(as: Double.self), out.storage.pointer(as: Double.self), count: count, f)
         }
         out.gradEdge = nil
         return out
@@ -21,11 +23,13 @@ extension Tensor {
         let out = Tensor(uninitializedShape: outShape, dtype: dtype)
         switch dtype {
         case .float32:
-            Kernels.zip(storage.pointer(as: Float.self), shape, other.storage.pointer(as: Float.self), other.shape,
-                        out.storage.pointer(as: Float.self), outShape, f)
+            Kernels.zip(
+                storage.pointer(as: Float.self), shape, other.storage.pointer(as: Float.self), other.shape,
+                out.storage.pointer(as: Float.self), outShape, f)
         case .float64:
-            Kernels.zip(storage.pointer(as: Double.self), shape, other.storage.pointer(as: Double.self), other.shape,
-                        out.storage.pointer(as: Double.self), outShape, f)
+            Kernels.zip(
+                storage.pointer(as: Double.self), shape, other.storage.pointer(as: Double.self), other.shape,
+                out.storage.pointer(as: Double.self), outShape, f)
         }
         return out
     }
@@ -86,7 +90,9 @@ extension Tensor {
         }
     }
 
-    public static prefix func - (x: Tensor) -> Tensor { x.unary(Elementwise.Negate()) { g, _, _ in g.mapped(Elementwise.Negate()) } }
+    public static prefix func - (x: Tensor) -> Tensor {
+        x.unary(Elementwise.Negate()) { g, _, _ in g.mapped(Elementwise.Negate()) }
+    }
 
     // MARK: Binary arithmetic with broadcasting
 
@@ -155,7 +161,9 @@ extension Tensor {
     // MARK: Comparisons and selection (not differentiable; results are 0/1 of the same dtype)
 
     public func less(_ other: Tensor) -> Tensor { zipped(other, Elementwise.Comparison.less, op: "less") }
-    public func lessEqual(_ other: Tensor) -> Tensor { zipped(other, Elementwise.Comparison.lessEqual, op: "lessEqual") }
+    public func lessEqual(_ other: Tensor) -> Tensor {
+        zipped(other, Elementwise.Comparison.lessEqual, op: "lessEqual")
+    }
     public func greater(_ other: Tensor) -> Tensor { zipped(other, Elementwise.Comparison.greater, op: "greater") }
     public func greaterEqual(_ other: Tensor) -> Tensor {
         zipped(other, Elementwise.Comparison.greaterEqual, op: "greaterEqual")
@@ -174,7 +182,8 @@ extension Tensor {
         }
         let mask = condition.detached().expanded(to: shape).zipped(
             Tensor.zeros([], dtype: condition.dtype), Elementwise.Comparison.notEqual)
-        let left = a.detached().expanded(to: shape), right = b.detached().expanded(to: shape)
+        let left = a.detached().expanded(to: shape)
+        let right = b.detached().expanded(to: shape)
         var out = left
         func choose<S: TensorScalar>(_: S.Type) {
             mask.withUnsafeBuffer(as: S.self) { m in

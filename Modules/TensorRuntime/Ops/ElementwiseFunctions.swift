@@ -65,14 +65,15 @@ enum Elementwise {
     enum Comparison: BinaryFunction {
         case less, lessEqual, greater, greaterEqual, equal, notEqual
         func callAsFunction<S: TensorScalar>(_ a: S, _ b: S) -> S {
-            let result: Bool = switch self {
-            case .less: a < b
-            case .lessEqual: a <= b
-            case .greater: a > b
-            case .greaterEqual: a >= b
-            case .equal: a == b
-            case .notEqual: a != b
-            }
+            let result: Bool =
+                switch self {
+                case .less: a < b
+                case .lessEqual: a <= b
+                case .greater: a > b
+                case .greaterEqual: a >= b
+                case .equal: a == b
+                case .notEqual: a != b
+                }
             return result ? 1 : 0
         }
     }

@@ -45,11 +45,13 @@ extension Tensor {
         let out = Tensor(uninitializedShape: outShape, dtype: dtype)
         switch dtype {
         case .float32:
-            Kernels.sum(source.storage.pointer(as: Float.self), out.storage.pointer(as: Float.self),
-                        outer: outer, reduced: reduced, inner: inner)
+            Kernels.sum(
+                source.storage.pointer(as: Float.self), out.storage.pointer(as: Float.self),
+                outer: outer, reduced: reduced, inner: inner)
         case .float64:
-            Kernels.sum(source.storage.pointer(as: Double.self), out.storage.pointer(as: Double.self),
-                        outer: outer, reduced: reduced, inner: inner)
+            Kernels.sum(
+                source.storage.pointer(as: Double.self), out.storage.pointer(as: Double.self),
+                outer: outer, reduced: reduced, inner: inner)
         }
         let inputShape = shape
         return Tape.record(inputs: [self], output: out) { g in
@@ -116,18 +118,21 @@ extension Tensor {
         index.withUnsafeMutableBufferPointer { idx in
             switch dtype {
             case .float32:
-                Kernels.extreme(source.storage.pointer(as: Float.self), out.storage.pointer(as: Float.self),
-                                idx.baseAddress!, outer: outer, reduced: reduced, inner: inner, maximum: maximum)
+                Kernels.extreme(
+                    source.storage.pointer(as: Float.self), out.storage.pointer(as: Float.self),
+                    idx.baseAddress!, outer: outer, reduced: reduced, inner: inner, maximum: maximum)
             case .float64:
-                Kernels.extreme(source.storage.pointer(as: Double.self), out.storage.pointer(as: Double.self),
-                                idx.baseAddress!, outer: outer, reduced: reduced, inner: inner, maximum: maximum)
+                Kernels.extreme(
+                    source.storage.pointer(as: Double.self), out.storage.pointer(as: Double.self),
+                    idx.baseAddress!, outer: outer, reduced: reduced, inner: inner, maximum: maximum)
             }
         }
         let sourceShape = source.shape
         let values = Tape.record(inputs: [self], output: out) { g in
             // Scatter into the [outer, reduced, inner] layout, then undo the permutation.
-            let grad = Tensor.scatterExtreme(g[0].reshaped(keptShape), index: index, outer: outer, reduced: reduced,
-                                             inner: inner, shape: sourceShape)
+            let grad = Tensor.scatterExtreme(
+                g[0].reshaped(keptShape), index: index, outer: outer, reduced: reduced,
+                inner: inner, shape: sourceShape)
             guard let permutation else { return [grad] }
             var inverse = [Int](repeating: 0, count: permutation.count)
             for (i, p) in permutation.enumerated() { inverse[p] = i }
@@ -137,15 +142,17 @@ extension Tensor {
     }
 
     /// Zeros of `shape` with g placed at the recorded extreme of each reduced block.
-    private static func scatterExtreme(_ g: Tensor, index: [Int32], outer: Int, reduced: Int, inner: Int,
-                                       shape: [Int]) -> Tensor
-    {
+    private static func scatterExtreme(
+        _ g: Tensor, index: [Int32], outer: Int, reduced: Int, inner: Int,
+        shape: [Int]
+    ) -> Tensor {
         var result = Tensor.zeros(shape, dtype: g.dtype)
         func scatter<S: TensorScalar>(_: S.Type) {
             g.withUnsafeBuffer(as: S.self) { src in
                 result.withUnsafeMutableBuffer(as: S.self) { dst in
                     for j in 0..<(outer * inner) {
-                        let o = j / inner, i = j % inner
+                        let o = j / inner
+                        let i = j % inner
                         dst[(o * reduced + Int(index[j])) * inner + i] = src[j]
                     }
                 }

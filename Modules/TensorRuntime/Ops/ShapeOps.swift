@@ -14,26 +14,30 @@ extension Tensor {
         if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
         switch dtype {
         case .float32:
-            Kernels.stridedCopy(source.storage.pointer(as: Float.self), srcOffset: srcOffset, srcStrides: srcStrides,
-                                storage.pointer(as: Float.self), dstOffset: dstOffset, dstStrides: dstStrides, shape: shape)
+            Kernels.stridedCopy(
+                source.storage.pointer(as: Float.self), srcOffset: srcOffset, srcStrides: srcStrides,
+                storage.pointer(as: Float.self), dstOffset: dstOffset, dstStrides: dstStrides, shape: shape)
         case .float64:
-            Kernels.stridedCopy(source.storage.pointer(as: Double.self), srcOffset: srcOffset, srcStrides: srcStrides,
-                                storage.pointer(as: Double.self), dstOffset: dstOffset, dstStrides: dstStrides, shape: shape)
+            Kernels.stridedCopy(
+                source.storage.pointer(as: Double.self), srcOffset: srcOffset, srcStrides: srcStrides,
+                storage.pointer(as: Double.self), dstOffset: dstOffset, dstStrides: dstStrides, shape: shape)
         }
     }
 
     /// A contiguous copy of `self` seen with `shape` through `strides` from `offset`.
     func gatheredView(shape outShape: [Int], strides: [Int], offset: Int = 0) -> Tensor {
         var out = Tensor(uninitializedShape: outShape, dtype: dtype)
-        out.copyStrided(from: self, srcOffset: offset, srcStrides: strides, dstStrides: Shape.strides(outShape),
-                        shape: outShape)
+        out.copyStrided(
+            from: self, srcOffset: offset, srcStrides: strides, dstStrides: Shape.strides(outShape),
+            shape: outShape)
         return out
     }
 
     /// Reorders the axes: result axis i is input axis `permutation[i]`.
     public func permuted(_ permutation: [Int]) -> Tensor {
-        precondition(permutation.sorted() == Array(0..<rank),
-                     "permuted: \(permutation) is not a permutation of the \(rank) axes of \(shape)")
+        precondition(
+            permutation.sorted() == Array(0..<rank),
+            "permuted: \(permutation) is not a permutation of the \(rank) axes of \(shape)")
         if permutation == Array(0..<rank) { return self }
         let strides = Shape.strides(shape)
         let out = gatheredView(shape: permutation.map { shape[$0] }, strides: permutation.map { strides[$0] })
@@ -66,8 +70,9 @@ extension Tensor {
     /// `length` entries along `axis` starting at `start` (PyTorch's `narrow`).
     public func slice(axis: Int, start: Int, length: Int) -> Tensor {
         let a = shapeCheck { () throws(ShapeError) in try Shape.axis(axis, rank: rank, op: "slice") }
-        precondition(start >= 0 && length >= 0 && start + length <= shape[a],
-                     "slice: range \(start)..<\(start + length) is outside axis \(a) of size \(shape[a]) (shape \(shape))")
+        precondition(
+            start >= 0 && length >= 0 && start + length <= shape[a],
+            "slice: range \(start)..<\(start + length) is outside axis \(a) of size \(shape[a]) (shape \(shape))")
         if start == 0 && length == shape[a] { return self }
         var outShape = shape
         outShape[a] = length
@@ -94,8 +99,9 @@ extension Tensor {
         var out = Tensor.full(outShape, value: value, dtype: dtype)
         let outStrides = Shape.strides(outShape)
         let offset = zip(padding, outStrides).reduce(0) { $0 + $1.0.0 * $1.1 }
-        out.copyStrided(from: self, srcStrides: Shape.strides(shape), dstOffset: offset, dstStrides: outStrides,
-                        shape: shape)
+        out.copyStrided(
+            from: self, srcStrides: Shape.strides(shape), dstOffset: offset, dstStrides: outStrides,
+            shape: shape)
         let inputShape = shape
         return Tape.record(inputs: [self], output: out) { g in
             var grad = g[0]
@@ -112,14 +118,18 @@ extension Tensor {
         let first = tensors[0]
         let a = shapeCheck { () throws(ShapeError) in try Shape.axis(axis, rank: first.rank, op: "concat") }
         for (i, t) in tensors.enumerated() {
-            var expected = first.shape, actual = t.shape
+            var expected = first.shape
+            var actual = t.shape
             guard actual.count == expected.count else {
-                preconditionFailure("concat: tensor \(i) has shape \(t.shape), expected rank \(first.rank) like \(first.shape)")
+                preconditionFailure(
+                    "concat: tensor \(i) has shape \(t.shape), expected rank \(first.rank) like \(first.shape)")
             }
             expected[a] = 0
             actual[a] = 0
-            precondition(actual == expected && t.dtype == first.dtype,
-                         "concat: tensor \(i) is \(t.dtype) \(t.shape), expected \(first.dtype) \(first.shape) except along axis \(a)")
+            precondition(
+                actual == expected && t.dtype == first.dtype,
+                "concat: tensor \(i) is \(t.dtype) \(t.shape), expected \(first.dtype) \(first.shape) except along axis \(a)"
+            )
         }
         var outShape = first.shape
         outShape[a] = tensors.reduce(0) { $0 + $1.shape[a] }
@@ -128,8 +138,9 @@ extension Tensor {
         var offset = 0
         var sizes: [Int] = []
         for t in tensors {
-            out.copyStrided(from: t, srcStrides: Shape.strides(t.shape), dstOffset: offset * outStrides[a],
-                            dstStrides: outStrides, shape: t.shape)
+            out.copyStrided(
+                from: t, srcStrides: Shape.strides(t.shape), dstOffset: offset * outStrides[a],
+                dstStrides: outStrides, shape: t.shape)
             offset += t.shape[a]
             sizes.append(t.shape[a])
         }
@@ -161,8 +172,9 @@ extension Tensor {
         outShape[a] = indices.count
         var out = Tensor(uninitializedShape: outShape, dtype: dtype)
         for (j, i) in indices.enumerated() {
-            out.copyStrided(from: self, srcOffset: i * inner, srcStrides: [size * inner, 1],
-                            dstOffset: j * inner, dstStrides: [indices.count * inner, 1], shape: [outer, inner])
+            out.copyStrided(
+                from: self, srcOffset: i * inner, srcStrides: [size * inner, 1],
+                dstOffset: j * inner, dstStrides: [indices.count * inner, 1], shape: [outer, inner])
         }
         let inputShape = shape
         return Tape.record(inputs: [self], output: out) { g in
@@ -175,7 +187,8 @@ extension Tensor {
         var result = Tensor.zeros(shape, dtype: source.dtype)
         let outer = Shape.count(Array(shape[..<a]))
         let inner = Shape.count(Array(shape[(a + 1)...]))
-        let size = shape[a], k = indices.count
+        let size = shape[a]
+        let k = indices.count
         func add<S: TensorScalar>(_: S.Type) {
             source.withUnsafeBuffer(as: S.self) { src in
                 result.withUnsafeMutableBuffer(as: S.self) { dst in
@@ -201,16 +214,19 @@ extension Tensor {
     /// out[…, j, …] = self[…, indices[…, j, …], …].
     public func gather(axis: Int, indices: [Int], indexShape: [Int]) -> Tensor {
         let a = shapeCheck { () throws(ShapeError) in try Shape.axis(axis, rank: rank, op: "gather") }
-        var expected = shape, given = indexShape
+        var expected = shape
+        var given = indexShape
         guard given.count == expected.count else {
             preconditionFailure("gather: index shape \(indexShape) must have rank \(rank) like \(shape)")
         }
         expected[a] = 0
         given[a] = 0
         precondition(expected == given, "gather: index shape \(indexShape) must match \(shape) except along axis \(a)")
-        precondition(indices.count == Shape.count(indexShape),
-                     "gather: \(indices.count) indices for index shape \(indexShape)")
-        let size = shape[a], k = indexShape[a]
+        precondition(
+            indices.count == Shape.count(indexShape),
+            "gather: \(indices.count) indices for index shape \(indexShape)")
+        let size = shape[a]
+        let k = indexShape[a]
         let outer = Shape.count(Array(shape[..<a]))
         let inner = Shape.count(Array(shape[(a + 1)...]))
         for i in indices {
@@ -263,7 +279,8 @@ extension Tensor {
     public static func oneHot(_ labels: [Int], classes: Int, dtype: DType = .float32) -> Tensor {
         var values = [Double](repeating: 0, count: labels.count * classes)
         for (i, label) in labels.enumerated() {
-            precondition(label >= 0 && label < classes, "oneHot: label \(label) at position \(i) is outside 0..<\(classes)")
+            precondition(
+                label >= 0 && label < classes, "oneHot: label \(label) at position \(i) is outside 0..<\(classes)")
             values[i * classes + label] = 1
         }
         return Tensor(shape: [labels.count, classes], values: values, dtype: dtype)

@@ -179,6 +179,10 @@ let package = Package(
             dependencies: ["Registry"],
             path: "Tests/RegistryWorker"),
         .target(
+            name: "RegistryFixtures",
+            dependencies: ["Registry"],
+            path: "Tests/RegistryFixtures"),
+        .target(
             name: "TestSupport",
             dependencies: ["TensorRuntime"],
             path: "Tests/TestSupport"),
@@ -212,11 +216,11 @@ let package = Package(
             path: "Tests/DatasetsTests"),
         .testTarget(
             name: "RegistryTests",
-            dependencies: ["Registry", "RegistryTestWorker", "TestSupport"],
+            dependencies: ["Registry", "RegistryFixtures", "RegistryTestWorker", "TestSupport"],
             path: "Tests/RegistryTests"),
         .testTarget(
             name: "ReportingTests",
-            dependencies: ["Reporting", "Registry", "TestSupport"],
+            dependencies: ["Reporting", "Registry", "RegistryFixtures", "TestSupport"],
             path: "Tests/ReportingTests",
             exclude: ["Fixtures"]),
         .testTarget(
@@ -235,12 +239,12 @@ let package = Package(
             name: "ClassificationExperimentTests",
             dependencies: [
                 "ClassificationExperiment", "ExperimentKit", "Datasets", "Registry", "NN", "Neurons", "TensorRuntime",
-                "TestSupport",
+                "RegistryFixtures", "TestSupport",
             ],
             path: "Tests/ClassificationExperimentTests"),
         .testTarget(
             name: "ExperimentKitTests",
-            dependencies: ["ExperimentKit", "TestSupport"],
+            dependencies: ["ExperimentKit", "RegistryFixtures", "TestSupport"],
             path: "Tests/ExperimentKitTests",
             exclude: ["Fixtures"]),
     ]

@@ -2,6 +2,7 @@ import ClassificationExperiment
 import ExperimentKit
 import Foundation
 import Registry
+import RegistryFixtures
 import TestSupport
 import XCTest
 
@@ -23,11 +24,6 @@ func smokeConfig(_ paper: ImagePaper, _ overrides: [String] = []) throws -> Reso
         from: .preset(name: "smoke", experiment: ImagePaper.experiment, directory: checkedOut(paper).presets),
         overrides: overrides.map { try ConfigOverride(parsing: $0) })
 }
-
-/// Fixed provenance, so tests neither depend on git nor spawn it for every run.
-let testProvenance = Provenance(
-    gitCommit: "0123456789abcdef0123456789abcdef01234567", gitDirty: false, host: "test-host", os: "TestOS",
-    cpuModel: "Test CPU", cpuCount: 2, memoryBytes: 1 << 30)
 
 /// Trains the smoke preset of `paper` with `overrides` into `registry`; returns the run's summary.
 @discardableResult

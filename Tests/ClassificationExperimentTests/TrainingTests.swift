@@ -1,6 +1,7 @@
 import ExperimentKit
 import Foundation
 import Registry
+import RegistryFixtures
 import TestSupport
 import XCTest
 

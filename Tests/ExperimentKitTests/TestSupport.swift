@@ -2,14 +2,10 @@ import ExperimentKit
 import Foundation
 import NN
 import Registry
+import RegistryFixtures
 import TensorRuntime
 import TestSupport
 import XCTest
-
-/// Fixed provenance, so tests neither depend on git nor spawn it for every run.
-let testProvenance = Provenance(
-    gitCommit: "0123456789abcdef0123456789abcdef01234567", gitDirty: false, host: "test-host", os: "TestOS",
-    cpuModel: "Test CPU", cpuCount: 2, memoryBytes: 1 << 30)
 
 /// The config of `ToyRegression`, shaped like a real experiment's: nested sections, a seed, a
 /// string field and one range rule.

@@ -1,5 +1,6 @@
 import Foundation
 import Registry
+import RegistryFixtures
 import TestSupport
 import XCTest
 

@@ -1,5 +1,6 @@
 import Foundation
 import Registry
+import RegistryFixtures
 import Synchronization
 import TestSupport
 import XCTest
@@ -74,18 +75,4 @@ class RegistryTestCase: XCTestCase {
         if let clock { options.clock = { clock.now } }
         return options
     }
-}
-
-/// Fixed provenance, so tests neither depend on git nor spawn it for every run.
-let testProvenance = Provenance(
-    gitCommit: "0123456789abcdef0123456789abcdef01234567", gitDirty: false, host: "test-host", os: "TestOS",
-    cpuModel: "Test CPU", cpuCount: 2, memoryBytes: 1 << 30)
-
-func spec(
-    experiment: String = "shd", paper: String = "paper-a", neuron: String? = "lif", preset: String? = "smoke",
-    config: String = "{\"timesteps\": 100}", seed: Int? = 0
-) -> RunSpec {
-    RunSpec(
-        experiment: experiment, paper: paper, neuron: neuron, preset: preset, configJSON: config, seed: seed,
-        provenance: testProvenance)
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Registry
+import RegistryFixtures
 import Reporting
 import TestSupport
 import XCTest

@@ -174,20 +174,11 @@ public struct ImageData: Sendable {
         }) {
             return folder
         }
-        do {
-            if let fetch {
-                try fetch(descriptor)
-            } else {
-                try DatasetFetcher(dataDirectory: root, log: { ProgressReporter.standardError($0 + "\n") }).fetch(
-                    descriptor)
-            }
-            return folder
-        } catch {
-            throw ImageExperimentError.datasetUnavailable(
-                "\(variant.rawValue) is not in \(folder.path) and could not be fetched: \(error)\n"
-                    + "Alternatively point --data-dir / DATA_DIR at a folder that holds \(descriptor.folder)/\(variant.folderName)/."
-            )
-        }
+        return try fetchMissing(
+            descriptor, into: root, expecting: folder, name: variant.rawValue,
+            alternative:
+                "point --data-dir / DATA_DIR at a folder that holds \(descriptor.folder)/\(variant.folderName)/.",
+            fetch: fetch)
     }
 
     /// Synthetic CIFAR-10 files (learnable stripes and colours, `SyntheticCIFAR`) in
@@ -204,16 +195,9 @@ public struct ImageData: Sendable {
         let descriptor = DatasetCatalog.cifar10DVS
         let folder = root.appendingPathComponent(descriptor.folder)
         if (try? CIFAR10DVS(directory: folder)) != nil { return folder }
-        do {
-            try DatasetFetcher(dataDirectory: root, log: { ProgressReporter.standardError($0 + "\n") }).fetch(
-                descriptor)
-            return folder
-        } catch {
-            throw ImageExperimentError.datasetUnavailable(
-                "CIFAR10-DVS is not in \(folder.path) and could not be fetched: \(error)\n"
-                    + "Alternatively point --data-dir / DATA_DIR at a folder that holds \(descriptor.folder)/<class>/*.aedat."
-            )
-        }
+        return try fetchMissing(
+            descriptor, into: root, expecting: folder, name: "CIFAR10-DVS",
+            alternative: "point --data-dir / DATA_DIR at a folder that holds \(descriptor.folder)/<class>/*.aedat.")
     }
 
     /// Synthetic CIFAR10-DVS recordings (`SyntheticDVS`) in `<root>/synthetic-cifar10-dvs-<n>`,
@@ -241,5 +225,25 @@ public struct ImageData: Sendable {
             if !manager.fileExists(atPath: folder.path) { throw error }
         }
         return folder
+    }
+}
+
+/// `folder` after downloading (and checking) `descriptor` into `root`, or an error saying where the files were
+/// expected and the `alternative` to a download. `fetch` replaces the download (tests).
+func fetchMissing(
+    _ descriptor: DatasetDescriptor, into root: URL, expecting folder: URL, name: String, alternative: String,
+    fetch: ((DatasetDescriptor) throws -> Void)? = nil
+) throws -> URL {
+    do {
+        if let fetch {
+            try fetch(descriptor)
+        } else {
+            try DatasetFetcher(dataDirectory: root, log: { ProgressReporter.standardError($0 + "\n") }).fetch(
+                descriptor)
+        }
+        return folder
+    } catch {
+        throw ImageExperimentError.datasetUnavailable(
+            "\(name) is not in \(folder.path) and could not be fetched: \(error)\nAlternatively \(alternative)")
     }
 }

@@ -99,15 +99,9 @@ enum TextData {
         let descriptor = DatasetCatalog.sst2
         let folder = root.appendingPathComponent(descriptor.folder).appendingPathComponent("SST-2")
         if FileManager.default.fileExists(atPath: folder.appendingPathComponent("train.tsv").path) { return folder }
-        do {
-            try DatasetFetcher(dataDirectory: root, log: { ProgressReporter.standardError($0 + "\n") }).fetch(
-                descriptor)
-            return folder
-        } catch {
-            throw ImageExperimentError.datasetUnavailable(
-                "SST-2 is not in \(folder.path) and could not be fetched: \(error)\n"
-                    + "Alternatively place the GLUE SST-2 folder (train.tsv, dev.tsv) at \(folder.path), or point --data-dir / DATA_DIR at a folder holding sst2/SST-2/."
-            )
-        }
+        return try fetchMissing(
+            descriptor, into: root, expecting: folder, name: "SST-2",
+            alternative: "place the GLUE SST-2 folder (train.tsv, dev.tsv) at \(folder.path), "
+                + "or point --data-dir / DATA_DIR at a folder holding sst2/SST-2/.")
     }
 }

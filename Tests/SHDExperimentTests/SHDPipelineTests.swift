@@ -59,10 +59,16 @@ final class SHDPipelineTests: XCTestCase {
         XCTAssertFalse(report.contains("not yet run"), report)
         let linked = report.components(separatedBy: "](figures/").dropFirst().map { String($0.prefix { $0 != ")" }) }
         XCTAssertGreaterThanOrEqual(linked.count, 11)
+        // Every linked PNG has its vector versions and its data beside it, landscapes included.
         for figure in linked {
-            XCTAssertTrue(
-                FileManager.default.fileExists(
-                    atPath: reportDirectory.appendingPathComponent("figures/\(figure)").path), figure)
+            let png = reportDirectory.appendingPathComponent("figures/\(figure)")
+            for sibling in [
+                png, png.deletingPathExtension().appendingPathExtension("svg"),
+                png.deletingPathExtension().appendingPathExtension("pdf"),
+                png.deletingPathExtension().appendingPathExtension("csv"),
+            ] {
+                XCTAssertTrue(FileManager.default.fileExists(atPath: sibling.path), sibling.lastPathComponent)
+            }
         }
 
         // Rerunning resumes: nothing new is trained and the report is byte-identical.

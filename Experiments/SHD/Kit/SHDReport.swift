@@ -261,9 +261,15 @@ public struct SHDReport {
                     cells.append("—")
                     continue
                 }
-                let copy = figures.appendingPathComponent("landscape-\(file)")
-                try? FileManager.default.removeItem(at: copy)
-                try FileManager.default.copyItem(at: URL(fileURLWithPath: artifact.path), to: copy)
+                // The PNG is the registered artifact; its SVG, PDF and CSV were written beside it.
+                let source = URL(fileURLWithPath: artifact.path).deletingPathExtension()
+                for format in ["png", "svg", "pdf", "csv"] {
+                    let original = source.appendingPathExtension(format)
+                    guard format == "png" || FileManager.default.fileExists(atPath: original.path) else { continue }
+                    let copy = figures.appendingPathComponent("landscape-\(neuron)-\(kind).\(format)")
+                    try? FileManager.default.removeItem(at: copy)
+                    try FileManager.default.copyItem(at: original, to: copy)
+                }
                 cells.append("![\(neuron) \(caption)](figures/landscape-\(file))")
             }
             lines.append("| \(caption) | " + cells.joined(separator: " | ") + " |")

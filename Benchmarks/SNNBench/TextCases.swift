@@ -43,7 +43,6 @@ struct SST2StepCase: ParsableCommand {
         var rng = SeededRNG(seed: 5)
         let factory = try NeuronFactory(
             name: neuron, configuration: nil, options: EngineOptions(surrogate: .sigmoid), sharpness: .fixed(4))
-        _ = try SpikingNeurons(neuron: neuron)  // An unknown name fails here, with the known ones listed.
         let network = try SpikingNetwork(
             .spikformerText, inputChannels: vocabulary, classes: 2, width: width, timesteps: steps, tdbnAlpha: 1,
             neurons: factory,

@@ -138,12 +138,15 @@ struct AdamStep {
             value.withUnsafeMutableBuffer(as: S.self) { p in
                 m.withUnsafeMutableBuffer(as: S.self) { m in
                     v.withUnsafeMutableBuffer(as: S.self) { v in
-                        for i in p.indices {
-                            let d = g[i] + l2 * p[i]
-                            m[i] = b1 * m[i] + (1 - b1) * d
-                            let r = belief ? d - m[i] : d
-                            v[i] = b2 * v[i] + (1 - b2) * r * r + floor
-                            p[i] = p[i] * shrink - stepSize * m[i] / (v[i].squareRoot() / root2 + eps)
+                        // Elementwise, so splitting it over the cores changes no bits.
+                        Parallel.forChunks(p.count, costPerItem: 16) { block in
+                            for i in block {
+                                let d = g[i] + l2 * p[i]
+                                m[i] = b1 * m[i] + (1 - b1) * d
+                                let r = belief ? d - m[i] : d
+                                v[i] = b2 * v[i] + (1 - b2) * r * r + floor
+                                p[i] = p[i] * shrink - stepSize * m[i] / (v[i].squareRoot() / root2 + eps)
+                            }
                         }
                     }
                 }

@@ -66,14 +66,18 @@ public final class SGD: Optimizer {
         grad.withUnsafeBuffer(as: S.self) { g in
             value.withUnsafeMutableBuffer(as: S.self) { p in
                 guard var momentumBuffer = buffer.take() else {
-                    for i in p.indices { p[i] -= lr * (g[i] + wd * p[i]) }
+                    Parallel.forChunks(p.count, costPerItem: 2) { block in
+                        for i in block { p[i] -= lr * (g[i] + wd * p[i]) }
+                    }
                     return
                 }
                 momentumBuffer.withUnsafeMutableBuffer(as: S.self) { b in
-                    for i in p.indices {
-                        let d = g[i] + wd * p[i]
-                        b[i] = first ? d : mu * b[i] + keep * d
-                        p[i] -= lr * (nesterov ? d + mu * b[i] : b[i])
+                    Parallel.forChunks(p.count, costPerItem: 4) { block in
+                        for i in block {
+                            let d = g[i] + wd * p[i]
+                            b[i] = first ? d : mu * b[i] + keep * d
+                            p[i] -= lr * (nesterov ? d + mu * b[i] : b[i])
+                        }
                     }
                 }
                 buffer = momentumBuffer

@@ -12,7 +12,7 @@ struct SNNBench: ParsableCommand {
             "Each case prints one line, or one JSON object per line with --json. Ratios are ours / peer, measured in the same invocation.",
         subcommands: [
             GEMMCase.self, Conv2dCase.self, ElementwiseCase.self, SHDStepCase.self, CNNStepCase.self,
-            ExactStepCase.self, CIFARStepCase.self, SST2StepCase.self, SpikeConvCase.self,
+            ExactStepCase.self, CIFARStepCase.self, SST2StepCase.self, SpikeConvCase.self, SpikeLinearCase.self,
         ])
 }
 

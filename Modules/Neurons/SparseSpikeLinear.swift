@@ -17,9 +17,18 @@ public final class SparseSpikeLinear: Module {
     /// Above this fraction of non-zero inputs the layer uses GEMM.
     public var denseThreshold: Double
 
+    /// The measured crossover density for a layer with `outputs` outputs (`snn-bench
+    /// spike-linear`, 6 400 rows, forward + gradients, 2 threads): the spike path costs one
+    /// weight row per active input, which for wide layers is cheap next to a GEMM well past 40 %
+    /// (700 → 256 and 700 → 128 from events: 0.8–0.97 of the GEMM's time at 50 %; 256 → 256 from
+    /// spikes: 0.8 at 30 %, 1.0 at 40 %), while a narrow readout's rows are too short for the
+    /// vector units (256 → 20 and 128 → 20: 1.0 at 10–15 %).
+    public static func crossover(outputs: Int) -> Double { outputs < 64 ? 0.1 : 0.3 }
+
+    /// `denseThreshold` nil takes the measured `crossover` for the layer's width.
     public init(
         inFeatures: Int, outFeatures: Int, bias: Bool = true, weightInit: WeightInit = .uniform(),
-        denseThreshold: Double = 0.08, dtype: DType = .float32, rng: inout SeededRNG
+        denseThreshold: Double? = nil, dtype: DType = .float32, rng: inout SeededRNG
     ) {
         precondition(
             inFeatures > 0 && outFeatures > 0,
@@ -31,7 +40,7 @@ public final class SparseSpikeLinear: Module {
         self.bias =
             bias
             ? Parameter(WeightInit.uniform().tensor([outFeatures], fanIn: inFeatures, dtype: dtype, using: &rng)) : nil
-        self.denseThreshold = denseThreshold
+        self.denseThreshold = denseThreshold ?? Self.crossover(outputs: outFeatures)
     }
 
     public var inFeatures: Int { weight.shape[0] }

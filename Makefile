@@ -52,16 +52,15 @@ stress: deps ## Run the opt-in stress tests (8 processes claiming 2 000 trials, 
 	SNN_STRESS_TESTS=1 $(SWIFT) test $(TEST_FLAGS) --skip-build \
 		--filter MultiProcessTests.testClaimThroughputUnderContention
 
+# Benchmarks build with the test flags too: one optimised build serves tests, reproductions and
+# benchmarks instead of each rebuilding the others' modules.
 bench: deps ## Run the benchmarks in release mode (PEER=1 also runs the PyTorch peers, SCAFFOLD=1 checks a new-neuron plugin)
-	$(SWIFT) build -c release --product snn-bench
+	$(SWIFT) build $(TEST_FLAGS) --product snn-bench
 ifneq ($(PEER),)
 	@scripts/setup-bench-peer.sh $(VENV)
 endif
-	@peer="$(if $(PEER),--peer $(VENV)/bin/python)"; for c in $(BENCH_CASES); do \
-		if [ $$c = shd-step ]; then \
-			for d in $(SHD_DENSITIES); do .build/release/snn-bench $$c --json --density $$d $$peer || exit 1; done; \
-		else .build/release/snn-bench $$c --json $$peer || exit 1; fi; \
-	done
+	BIN="$$($(SWIFT) build $(TEST_FLAGS) --show-bin-path)" PEER="$(if $(PEER),$(VENV)/bin/python)" \
+		CASES="$(BENCH_CASES)" SHD_DENSITIES="$(SHD_DENSITIES)" scripts/bench.sh
 ifneq ($(SCAFFOLD),)
 	scripts/bench-scaffold.sh
 endif

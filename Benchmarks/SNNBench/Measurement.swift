@@ -34,11 +34,18 @@ struct Measurement {
         var first = Measurement(samplesMs: [])
         var second = Measurement(samplesMs: [])
         for _ in 0..<iterations {
+            settle()
             first.samplesMs += run(warmup: 0, iterations: 1, a).samplesMs
+            settle()
             second.samplesMs += run(warmup: 0, iterations: 1, b).samplesMs
         }
         return (first, second)
     }
+
+    /// Waits until the other side's idle threads have gone to sleep before a side is timed.
+    /// OpenBLAS's threads spin for about 2²⁸ cycles (0.1 s) after a call and libgomp's (PyTorch)
+    /// for a while too; timed right after, a side would share the cores with a spinning thread.
+    static func settle() { usleep(250_000) }
 }
 
 /// Peak resident memory of this process so far (VmHWM), in MB.

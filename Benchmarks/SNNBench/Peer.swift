@@ -114,8 +114,10 @@ struct Comparison {
         for round in 0..<rounds {
             // Iterations spread over the rounds, the remainder in the first ones.
             let count = options.iterations / rounds + (round < options.iterations % rounds ? 1 : 0)
+            Measurement.settle()
             result.ours.samplesMs += Measurement.run(warmup: 0, iterations: count, body).samplesMs
             for (index, peer) in peers.enumerated() {
+                Measurement.settle()
                 result.peers[index].samplesMs += try peer.measure(iterations: count)
             }
         }

@@ -143,8 +143,16 @@ struct EventLog {
 /// One layer's per-neuron state: after the last touch, its time and event (−1: t = 0), the key
 /// e^{−t/τ} of the pending spike (0: none) and the spike count. Raw buffers, allocated once, so
 /// the hot loops pay no copy-on-write or exclusivity checks.
+///
+/// The keys' maximum is kept per block of `blockSize` neurons, so that finding the soonest spike
+/// after one key changed (a spike, a bound made exact) reads a block and the block maxima
+/// instead of the whole layer.
 final class LayerState {
+    static let blockSize = 16
     let count: Int
+    let blockCount: Int
+    /// Per block: its largest key, NaN keys ignored (0 if none is positive).
+    let blockMax: UnsafeMutablePointer<Double>
     let v: UnsafeMutablePointer<Double>
     let i: UnsafeMutablePointer<Double>
     let lastTime: UnsafeMutablePointer<Double>
@@ -158,6 +166,8 @@ final class LayerState {
 
     init(count: Int) {
         self.count = count
+        blockCount = (count + Self.blockSize - 1) / Self.blockSize
+        blockMax = .allocate(capacity: blockCount)
         v = .allocate(capacity: count)
         i = .allocate(capacity: count)
         lastTime = .allocate(capacity: count)
@@ -169,7 +179,7 @@ final class LayerState {
     }
 
     deinit {
-        for p in [v, i, lastTime, key, anchor] { p.deallocate() }
+        for p in [v, i, lastTime, key, anchor, blockMax] { p.deallocate() }
         exact.deallocate()
         lastEvent.deallocate()
         spikeCount.deallocate()
@@ -184,15 +194,28 @@ final class LayerState {
         anchor.update(repeating: 1, count: count)
         lastEvent.update(repeating: -1, count: count)
         spikeCount.update(repeating: 0, count: count)
+        for b in 0..<blockCount { updateBlock(b) }
     }
 
     var spikes: [Int32] { Array(UnsafeBufferPointer(start: spikeCount, count: count)) }
 
-    /// The neuron with the largest key (the soonest spike), exact or not.
+    /// Recomputes the maximum of block `b` after its keys changed.
+    @inline(__always)
+    func updateBlock(_ b: Int) {
+        var m = 0.0
+        for k in b * Self.blockSize..<Swift.min(count, (b + 1) * Self.blockSize) where key[k] > m { m = key[k] }
+        blockMax[b] = m
+    }
+
+    /// The neuron with the largest key (the soonest spike), exact or not; the first such neuron
+    /// on a tie, and (0, 0) if no key is positive.
     func best() -> (key: Double, index: Int) {
-        var best = (key: 0.0, index: 0)
-        for k in 0..<count where key[k] > best.key { best = (key[k], k) }
-        return best
+        var best = (key: 0.0, block: 0)
+        for b in 0..<blockCount where blockMax[b] > best.key { best = (blockMax[b], b) }
+        guard best.key > 0 else { return (0, 0) }
+        var k = best.block * Self.blockSize
+        while key[k] != best.key { k += 1 }
+        return (best.key, k)
     }
 }
 
@@ -243,8 +266,8 @@ struct EventSimulator<Neuron: EventDrivenNeuron> {
     ///
     /// Pending spikes are kept per neuron as keys e^{−t_spike/τ} (larger is sooner, 0 is never),
     /// with each layer's best cached. Every event reaching a layer touches all its neurons (dense
-    /// fan-out), so their keys are recomputed anyway and a linear scan within the touch loop
-    /// finds the new best for free; a heap would only add work.
+    /// fan-out), so their keys are recomputed anyway and the block maxima (`LayerState`) with
+    /// them; a heap would only add work.
     @_specialize(where Neuron == ExactLIF)
     @_specialize(where Neuron == ExactQIF)
     func simulate(_ input: SpikeTrain, into r: SampleRecord) {
@@ -325,11 +348,16 @@ struct EventSimulator<Neuron: EventDrivenNeuron> {
         s.anchor[j] = Foundation.exp(-t / neuron.tau)
         s.key[j] = s.anchor[j] * neuron.spikeDecay(state)
         s.exact[j] = true
+        s.updateBlock(j / LayerState.blockSize)
         s.spikeCount[j] += 1
     }
 
     /// Advances every neuron of `layer` to `t`, adds row `row` of its weights to the currents and
     /// recomputes the spike keys; returns the layer's best.
+    ///
+    /// Four neurons per step through the plugin's packed `flow` and `spikeDecayBound`, each lane
+    /// as the scalar functions compute it; a layer size that is not a multiple of four ends with
+    /// a scalar step per neuron.
     @inline(__always)
     private func touch(_ s: LayerState, layer l: Int, row: Int, at t: Double, event e: Int32, log: inout EventLog)
         -> (key: Double, index: Int)
@@ -339,14 +367,37 @@ struct EventSimulator<Neuron: EventDrivenNeuron> {
         log.blockPrevV[l].append(contentsOf: UnsafeBufferPointer(start: s.v, count: n))
         log.blockPrevI[l].append(contentsOf: UnsafeBufferPointer(start: s.i, count: n))
         log.blockPrevEvent[l].append(contentsOf: UnsafeBufferPointer(start: s.lastEvent, count: n))
-        var best = (key: 0.0, index: 0)
         let tau = neuron.tau
         let now = Foundation.exp(-t / tau)
         weights[l].withUnsafeBufferPointer { w in
             let w = w.baseAddress! + row * n
+            // Neurons last touched together share one interval (one exponential).
             var cachedDelta = -1.0
             var interval = Interval(0, tau: tau)
-            for k in 0..<n {
+            var k = 0
+            while k + 4 <= n {
+                let delta = t - load4(s.lastTime + k)
+                var intervals = Intervals4(interval)
+                if delta != SIMD4(repeating: cachedDelta) {
+                    for lane in 0..<4 {
+                        if delta[lane] != cachedDelta {
+                            cachedDelta = delta[lane]
+                            interval = Interval(cachedDelta, tau: tau)
+                        }
+                        intervals[lane] = interval
+                    }
+                }
+                var state = neuron.flow(NeuronStates4(v: load4(s.v + k), i: load4(s.i + k)), over: intervals)
+                state.i += load4(w + k)
+                store4(state.v, s.v + k)
+                store4(state.i, s.i + k)
+                store4(SIMD4(repeating: t), s.lastTime + k)
+                let (bound, exact) = neuron.spikeDecayBound(state)
+                store4(now * bound, s.key + k)
+                for lane in 0..<4 { s.exact[k + lane] = exact[lane] }
+                k += 4
+            }
+            for k in k..<n {
                 let delta = t - s.lastTime[k]
                 if delta != cachedDelta {
                     cachedDelta = delta
@@ -358,15 +409,14 @@ struct EventSimulator<Neuron: EventDrivenNeuron> {
                 s.i[k] = state.i
                 s.lastTime[k] = t
                 let (bound, exact) = neuron.spikeDecayBound(state)
-                let key = now * bound
-                s.key[k] = key
+                s.key[k] = now * bound
                 s.exact[k] = exact
-                if key > best.key { best = (key, k) }
             }
         }
         s.lastEvent.update(repeating: e, count: n)
         s.anchor.update(repeating: now, count: n)
-        return best.key == 0 || s.exact[best.index] ? best : resolvedBest(s)
+        for b in 0..<s.blockCount { s.updateBlock(b) }
+        return resolvedBest(s)
     }
 
     /// The layer's soonest spike, making bounded keys exact until the largest key is exact (an
@@ -378,6 +428,7 @@ struct EventSimulator<Neuron: EventDrivenNeuron> {
             if best.key == 0 || s.exact[k] { return best }
             s.key[k] = s.anchor[k] * neuron.spikeDecay(NeuronState(v: s.v[k], i: s.i[k]))
             s.exact[k] = true
+            s.updateBlock(k / LayerState.blockSize)
         }
     }
 
@@ -491,4 +542,17 @@ struct EventSimulator<Neuron: EventDrivenNeuron> {
             }
         }
     }
+}
+
+@inline(__always)
+private func load4(_ p: UnsafePointer<Double>) -> SIMD4<Double> {
+    UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Double>.self)
+}
+
+@inline(__always)
+private func load4(_ p: UnsafeMutablePointer<Double>) -> SIMD4<Double> { load4(UnsafePointer(p)) }
+
+@inline(__always)
+private func store4(_ x: SIMD4<Double>, _ p: UnsafeMutablePointer<Double>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: x, as: SIMD4<Double>.self)
 }

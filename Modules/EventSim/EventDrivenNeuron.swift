@@ -66,6 +66,10 @@ public protocol EventDrivenNeuron: Sendable {
     /// `spikeDecayBound` of four neurons, each lane bit-identical to it. Default: lane by lane.
     func spikeDecayBound(_ states: NeuronStates4) -> (bound: SIMD4<Double>, exact: SIMDMask<SIMD4<Int64>>)
 
+    /// `flowWithJacobian` of four neurons, each lane bit-identical to it: the reverse pass
+    /// recomputes the flows four at a time. Default: lane by lane.
+    func flowWithJacobian(_ states: NeuronStates4, over intervals: Intervals4) -> Flows4
+
     /// ∂(timeToSpike)/∂(V, I) for a state that does spike (implicit-function theorem).
     func timeToSpikeGradient(_ state: NeuronState) -> NeuronState
 
@@ -108,7 +112,9 @@ public struct Interval: Sendable {
     }
 
     @inline(__always)
-    init(delta: Double, decay: Double, growth: Double) { (self.delta, self.decay, self.growth) = (delta, decay, growth) }
+    init(delta: Double, decay: Double, growth: Double) {
+        (self.delta, self.decay, self.growth) = (delta, decay, growth)
+    }
 }
 
 /// The states of four neurons, one per lane (see `EventDrivenNeuron.flow(_:over:)` for four).
@@ -126,6 +132,18 @@ public struct NeuronStates4: Sendable {
     }
 }
 
+extension SIMD4 where Scalar == Double {
+    /// The square root of every lane as `Double.squareRoot()` takes it, except that a negative
+    /// lane gives 0: for packed code that computes a root in every lane and discards those
+    /// whose argument is negative. (`Double.squareRoot()` is one instruction but calls libm's
+    /// `sqrt`, slowly, for a negative argument; the generic SIMD one always calls it.)
+    @inline(__always)
+    var laneSquareRoot: SIMD4<Double> {
+        let x = replacing(with: 0, where: self .< 0)
+        return SIMD4(x[0].squareRoot(), x[1].squareRoot(), x[2].squareRoot(), x[3].squareRoot())
+    }
+}
+
 /// Four intervals, one per lane, each exactly as `Interval` computes it.
 public struct Intervals4: Sendable {
     public var delta: SIMD4<Double>
@@ -137,6 +155,14 @@ public struct Intervals4: Sendable {
         delta = SIMD4(repeating: interval.delta)
         decay = SIMD4(repeating: interval.decay)
         growth = SIMD4(repeating: interval.growth)
+    }
+
+    /// Built whole: setting lanes one by one through the subscript goes through memory.
+    @inline(__always)
+    public init(_ a: Interval, _ b: Interval, _ c: Interval, _ d: Interval) {
+        delta = SIMD4(a.delta, b.delta, c.delta, d.delta)
+        decay = SIMD4(a.decay, b.decay, c.decay, d.decay)
+        growth = SIMD4(a.growth, b.growth, c.growth, d.growth)
     }
 
     @inline(__always)
@@ -156,6 +182,28 @@ public struct Flow: Sendable {
     @inline(__always)
     public init(state: NeuronState, dVdV: Double, dVdI: Double, dIdI: Double) {
         (self.state, self.dVdV, self.dVdI, self.dIdI) = (state, dVdV, dVdI, dIdI)
+    }
+}
+
+/// Four flows, one per lane (see `EventDrivenNeuron.flowWithJacobian(_:over:)` for four).
+public struct Flows4: Sendable {
+    public var state: NeuronStates4
+    public var dVdV: SIMD4<Double>
+    public var dVdI: SIMD4<Double>
+    public var dIdI: SIMD4<Double>
+
+    @inline(__always)
+    public init(state: NeuronStates4, dVdV: SIMD4<Double>, dVdI: SIMD4<Double>, dIdI: SIMD4<Double>) {
+        (self.state, self.dVdV, self.dVdI, self.dIdI) = (state, dVdV, dVdI, dIdI)
+    }
+
+    @inline(__always)
+    public subscript(lane: Int) -> Flow {
+        get { Flow(state: state[lane], dVdV: dVdV[lane], dVdI: dVdI[lane], dIdI: dIdI[lane]) }
+        set {
+            state[lane] = newValue.state
+            (dVdV[lane], dVdI[lane], dIdI[lane]) = (newValue.dVdV, newValue.dVdI, newValue.dIdI)
+        }
     }
 }
 
@@ -194,6 +242,20 @@ extension EventDrivenNeuron {
     @inline(__always)
     public func spikeDecayBound(_ states: NeuronStates4) -> (bound: SIMD4<Double>, exact: SIMDMask<SIMD4<Int64>>) {
         spikeDecayBoundLaneByLane(states)
+    }
+
+    @inline(__always)
+    public func flowWithJacobian(_ states: NeuronStates4, over intervals: Intervals4) -> Flows4 {
+        flowWithJacobianLaneByLane(states, over: intervals)
+    }
+
+    /// `flowWithJacobian` for four, lane by lane (see `flowLaneByLane`).
+    @inline(__always)
+    func flowWithJacobianLaneByLane(_ states: NeuronStates4, over intervals: Intervals4) -> Flows4 {
+        let zero = SIMD4<Double>()
+        var flows = Flows4(state: states, dVdV: zero, dVdI: zero, dIdI: zero)
+        for lane in 0..<4 { flows[lane] = flowWithJacobian(states[lane], over: intervals[lane]) }
+        return flows
     }
 
     /// `flow` for four, lane by lane: the default, and a packed flow's way out for unusual lanes.

@@ -379,13 +379,14 @@ struct EventSimulator<Neuron: EventDrivenNeuron> {
                 let delta = t - load4(s.lastTime + k)
                 var intervals = Intervals4(interval)
                 if delta != SIMD4(repeating: cachedDelta) {
-                    for lane in 0..<4 {
-                        if delta[lane] != cachedDelta {
-                            cachedDelta = delta[lane]
-                            interval = Interval(cachedDelta, tau: tau)
+                    func since(_ delta: Double) -> Interval {
+                        if delta != cachedDelta {
+                            cachedDelta = delta
+                            interval = Interval(delta, tau: tau)
                         }
-                        intervals[lane] = interval
+                        return interval
                     }
+                    intervals = Intervals4(since(delta[0]), since(delta[1]), since(delta[2]), since(delta[3]))
                 }
                 var state = neuron.flow(NeuronStates4(v: load4(s.v + k), i: load4(s.i + k)), over: intervals)
                 state.i += load4(w + k)
@@ -497,7 +498,51 @@ struct EventSimulator<Neuron: EventDrivenNeuron> {
                                         var cachedEvent: Int32 = -2
                                         var prevVariable = false
                                         var interval = Interval(0, tau: tau)
-                                        for k in 0..<n {
+                                        // Four flows per step as the forward's touch; the sums
+                                        // stay in neuron order.
+                                        var k = 0
+                                        while k + 4 <= n {
+                                            defer { k += 4 }
+                                            let av = SIMD4(lam[k].v, lam[k + 1].v, lam[k + 2].v, lam[k + 3].v)
+                                            let ai = SIMD4(lam[k].i, lam[k + 1].i, lam[k + 2].i, lam[k + 3].i)
+                                            let active = (av .!= 0) .| (ai .!= 0)
+                                            guard any(active) else { continue }
+                                            let events = SIMD4(pev[k], pev[k + 1], pev[k + 2], pev[k + 3])
+                                            var intervals = Intervals4(interval)
+                                            var previous = SIMDMask<SIMD4<Int64>>(repeating: prevVariable)
+                                            if events != SIMD4(repeating: cachedEvent) {
+                                                func since(_ pe: Int32) -> (Interval, Int64) {
+                                                    if pe != cachedEvent {
+                                                        cachedEvent = pe
+                                                        interval = Interval(t - time(pe), tau: tau)
+                                                        prevVariable = isVariable(pe)
+                                                    }
+                                                    return (interval, prevVariable ? 1 : 0)
+                                                }
+                                                let (i0, p0) = since(events[0])
+                                                let (i1, p1) = since(events[1])
+                                                let (i2, p2) = since(events[2])
+                                                let (i3, p3) = since(events[3])
+                                                intervals = Intervals4(i0, i1, i2, i3)
+                                                previous = SIMD4(p0, p1, p2, p3) .!= 0
+                                            }
+                                            let f = neuron.flowWithJacobian(
+                                                NeuronStates4(v: load4(pv + k), i: load4(pi + k)), over: intervals)
+                                            for lane in 0..<4 where active[lane] {
+                                                let a = NeuronState(v: av[lane], i: ai[lane])
+                                                g[k + lane] += a.i
+                                                let f = f[lane]
+                                                if variable || previous[lane] {
+                                                    let vel = neuron.velocity(f.state)
+                                                    let dt = a.v * vel.v + a.i * vel.i
+                                                    timeAdjoint += dt
+                                                    if previous[lane] { ta[Int(pev[k + lane])] -= dt }
+                                                }
+                                                lam[k + lane] = NeuronState(
+                                                    v: f.dVdV * a.v, i: f.dVdI * a.v + f.dIdI * a.i)
+                                            }
+                                        }
+                                        for k in k..<n {
                                             let a = lam[k]
                                             guard a.v != 0 || a.i != 0 else { continue }
                                             g[k] += a.i

@@ -50,13 +50,19 @@ public struct ExactLIF: EventDrivenNeuron {
         return NeuronStates4(v: x * (s.v + s.i * interval.growth), i: s.i * x * x)
     }
 
+    @inline(__always)
+    public func flowWithJacobian(_ s: NeuronStates4, over interval: Intervals4) -> Flows4 {
+        let x = interval.decay
+        return Flows4(state: flow(s, over: interval), dVdV: x, dVdI: x * interval.growth, dIdI: x * x)
+    }
+
     /// The exact `spikeDecay` of four (LIF's bound is exact), every lane through the same
     /// operations as `crossingDecay`.
     @inline(__always)
     public func spikeDecayBound(_ s: NeuronStates4) -> (bound: SIMD4<Double>, exact: SIMDMask<SIMD4<Int64>>) {
         let b = s.v + s.i
         let d = b * b - 4 * s.i
-        let x = (b + d.squareRoot()) / (2 * s.i)
+        let x = (b + d.laneSquareRoot) / (2 * s.i)
         let crossing = (s.i .> 0) .& (d .>= 0) .& (b .> 0) .& (x .<= 1)
         return (SIMD4(repeating: 0).replacing(with: x, where: crossing), SIMDMask(repeating: true))
     }

@@ -113,6 +113,36 @@ public struct ExactQIF: EventDrivenNeuron {
         return Flow(state: NeuronState(v: potentialCap, i: end.i), dVdV: 0, dVdI: 0, dIdI: x * x)
     }
 
+    /// Packed in the same cases as the packed `flow` (and a non-empty interval); each lane through
+    /// the scalar operations.
+    @inline(__always)
+    public func flowWithJacobian(_ s: NeuronStates4, over interval: Intervals4) -> Flows4 {
+        let growth = interval.growth
+        let z = s.i * growth * growth
+        let limit = QIFMath.seriesLimit
+        guard all((z .< limit) .& (z .> -limit) .& (s.v .> -.infinity) .& (interval.delta .> 0)) else {
+            return flowWithJacobianLaneByLane(s, over: interval)
+        }
+        // QIFMath.cotangent's series case.
+        let (t, dt) = QIFMath.tangentSeriesWithDerivative(z)
+        let c: SIMD4<Double> = 1 / (growth * t)
+        let dc: SIMD4<Double> = -growth * dt / (t * t)
+        let x = interval.decay
+        let i: SIMD4<Double> = s.i * x * x
+        let q: SIMD4<Double> = c - s.v
+        let u: SIMD4<Double> = (s.v * c + s.i) / q
+        let q2: SIMD4<Double> = q * q
+        let v: SIMD4<Double> = x * u
+        let dVdV: SIMD4<Double> = x * (c * c + s.i) / q2
+        let dVdI: SIMD4<Double> = x * (q - dc * (s.v * s.v + s.i)) / q2
+        let capped = v .>= potentialCap
+        let zero = SIMD4<Double>()
+        return Flows4(
+            state: NeuronStates4(v: v.replacing(with: potentialCap, where: capped), i: i),
+            dVdV: dVdV.replacing(with: zero, where: capped), dVdI: dVdI.replacing(with: zero, where: capped),
+            dIdI: x * x)
+    }
+
     /// s* of the next spike in the s = 1 − e^{−Δ/τ} clock, or +∞.
     @inline(__always)
     private func spikeClock(_ s: NeuronState) -> Double {
@@ -168,11 +198,11 @@ public struct ExactQIF: EventDrivenNeuron {
             let y = 1 / s.v
             let z = s.i * y * y
             beyond = z .<= -1
-            clock = y.replacing(with: 3 / (s.v + 2 * (s.v * s.v + s.i).squareRoot()), where: z .> 0)
+            clock = y.replacing(with: 3 / (s.v + 2 * (s.v * s.v + s.i).laneSquareRoot), where: z .> 0)
         }
         if any(.!positive) {
-            let b = s.i.squareRoot()
-            let d = b + 2 * (s.i + s.v * s.v).squareRoot()
+            let b = s.i.laneSquareRoot
+            let d = b + 2 * (s.i + s.v * s.v).laneSquareRoot
             clock = ((Double.pi / 2 * d - 3 * s.v) / (b * d)).replacing(with: clock, where: positive)
         }
         let silent = (positive .& beyond) .| (.!positive .& .!(s.i .> 0))
@@ -261,6 +291,20 @@ enum QIFMath {
         p = c2 + z * p
         p = c1 + z * p
         return 1 + z * p
+    }
+
+    /// `tangentSeries(z)` of four, value and derivative, lane by lane the same Horner schemes.
+    @inline(__always)
+    static func tangentSeriesWithDerivative(_ z: SIMD4<Double>) -> (value: SIMD4<Double>, derivative: SIMD4<Double>) {
+        let z8: SIMD4<Double> = z * 8
+        var d: SIMD4<Double> = 7 * c7 + z8 * c8
+        d = 6 * c6 + z * d
+        d = 5 * c5 + z * d
+        d = 4 * c4 + z * d
+        d = 3 * c3 + z * d
+        d = 2 * c2 + z * d
+        d = c1 + z * d
+        return (tangentSeries(z), d)
     }
 
     /// tan(√z)/√z by its Taylor series in z (tanh for z < 0 has the same one), for small |z|.

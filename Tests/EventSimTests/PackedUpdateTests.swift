@@ -5,10 +5,10 @@ import XCTest
 @testable import EventSim
 
 /// The simulator's fast paths against their plain references, bit for bit: a plugin's packed
-/// `flow` and `spikeDecayBound` against its scalar ones, whole networks against the same plugin
+/// `flow`, `flowWithJacobian` and `spikeDecayBound` against its scalar ones, whole networks against the same plugin
 /// updated lane by lane, and the block maxima's soonest spike against a scan of every key.
 final class PackedUpdateTests: XCTestCase {
-    func testPackedFlowAndBoundMatchTheScalarOnesBitForBit() {
+    func testPackedFlowsAndBoundMatchTheScalarOnesBitForBit() {
         for plugin in EventNeuronRegistry.plugins { checkPacked(plugin) }
     }
 
@@ -33,12 +33,22 @@ final class PackedUpdateTests: XCTestCase {
                     intervals[lane] = interval
                 }
                 let flowed = neuron.flow(states4, over: intervals)
+                let jacobians = neuron.flowWithJacobian(states4, over: intervals)
                 let (bound, exact) = neuron.spikeDecayBound(states4)
                 for (lane, (state, interval)) in lanes.enumerated() {
                     let label = "\(N.name) τ=\(neuron.tau) lane \(lane) of \(Array(lanes.map(\.0)))"
                     let scalar = neuron.flow(state, over: interval)
                     same(flowed[lane].v, scalar.v, "flow V \(label) over \(interval.delta)")
                     same(flowed[lane].i, scalar.i, "flow I \(label) over \(interval.delta)")
+                    let jacobian = neuron.flowWithJacobian(state, over: interval)
+                    let packed = jacobians[lane]
+                    for (x, y, name) in [
+                        (packed.state.v, jacobian.state.v, "V"), (packed.state.i, jacobian.state.i, "I"),
+                        (packed.dVdV, jacobian.dVdV, "dV/dV"), (packed.dVdI, jacobian.dVdI, "dV/dI"),
+                        (packed.dIdI, jacobian.dIdI, "dI/dI"),
+                    ] {
+                        same(x, y, "flowWithJacobian \(name) \(label) over \(interval.delta)")
+                    }
                     let scalarBound = neuron.spikeDecayBound(state)
                     same(bound[lane], scalarBound.bound, "spikeDecayBound \(label)")
                     XCTAssertEqual(exact[lane], scalarBound.exact, "spikeDecayBound's exactness \(label)")
@@ -121,7 +131,9 @@ struct LaneByLane<N: EventDrivenNeuron>: EventDrivenNeuron {
     var spikeThreshold: Double { base.spikeThreshold }
     func dynamics(_ s: NeuronState) -> NeuronState { base.dynamics(s) }
     func flow(_ s: NeuronState, over interval: Interval) -> NeuronState { base.flow(s, over: interval) }
-    func flowWithJacobian(_ s: NeuronState, over interval: Interval) -> Flow { base.flowWithJacobian(s, over: interval) }
+    func flowWithJacobian(_ s: NeuronState, over interval: Interval) -> Flow {
+        base.flowWithJacobian(s, over: interval)
+    }
     func spikeDecay(_ s: NeuronState) -> Double { base.spikeDecay(s) }
     func spikeDecayBound(_ s: NeuronState) -> (bound: Double, exact: Bool) { base.spikeDecayBound(s) }
     func timeToSpikeGradient(_ s: NeuronState) -> NeuronState { base.timeToSpikeGradient(s) }

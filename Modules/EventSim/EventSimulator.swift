@@ -148,6 +148,7 @@ struct EventLog {
 /// after one key changed (a spike, a bound made exact) reads a block and the block maxima
 /// instead of the whole layer.
 final class LayerState {
+    /// A multiple of four, the touch's packed width, so that its packed steps fill whole blocks.
     static let blockSize = 16
     let count: Int
     let blockCount: Int
@@ -283,7 +284,9 @@ struct EventSimulator<Neuron: EventDrivenNeuron> {
         swap(&log, &r.log)
         defer { swap(&log, &r.log) }
         log.reset(inputSpikes: input.times.count, firstLayer: sizes[1])
-        var layerBest = r.layers.map { resolvedBest($0) }
+        // One local array for the loop: reading `r.layers` per event retains and releases.
+        let states = r.layers
+        var layerBest = states.map { resolvedBest($0) }
         var nextInput = 0
         let inputCount = input.times.count
         let endKey = Foundation.exp(-config.duration / tau)
@@ -311,11 +314,11 @@ struct EventSimulator<Neuron: EventDrivenNeuron> {
                 log.eventTime.append(t)
                 log.eventSource.append(Int32(layer + 1))
                 log.eventUnit.append(Int32(j))
-                fire(r.layers[layer], neuron: j, at: t, event: e, log: &log)
-                layerBest[layer] = resolvedBest(r.layers[layer])
+                fire(states[layer], neuron: j, at: t, event: e, log: &log)
+                layerBest[layer] = resolvedBest(states[layer])
                 if layer + 1 < layers {
                     layerBest[layer + 1] = touch(
-                        r.layers[layer + 1], layer: layer + 1, row: j, at: t, event: e, log: &log)
+                        states[layer + 1], layer: layer + 1, row: j, at: t, event: e, log: &log)
                 } else {
                     log.outputSpikes[j].append(e)
                 }
@@ -328,7 +331,7 @@ struct EventSimulator<Neuron: EventDrivenNeuron> {
                 log.eventTime.append(t)
                 log.eventSource.append(0)
                 log.eventUnit.append(Int32(channel))
-                layerBest[0] = touch(r.layers[0], layer: 0, row: channel, at: t, event: e, log: &log)
+                layerBest[0] = touch(states[0], layer: 0, row: channel, at: t, event: e, log: &log)
             }
         }
     }
@@ -374,6 +377,8 @@ struct EventSimulator<Neuron: EventDrivenNeuron> {
             // Neurons last touched together share one interval (one exponential).
             var cachedDelta = -1.0
             var interval = Interval(0, tau: tau)
+            // The running maximum of the current block's keys, lane by lane (NaN keys ignored).
+            var blockKeys = SIMD4<Double>()
             var k = 0
             while k + 4 <= n {
                 let delta = t - load4(s.lastTime + k)
@@ -394,9 +399,17 @@ struct EventSimulator<Neuron: EventDrivenNeuron> {
                 store4(state.i, s.i + k)
                 store4(SIMD4(repeating: t), s.lastTime + k)
                 let (bound, exact) = neuron.spikeDecayBound(state)
-                store4(now * bound, s.key + k)
+                let keys = now * bound
+                store4(keys, s.key + k)
                 for lane in 0..<4 { s.exact[k + lane] = exact[lane] }
+                blockKeys = blockKeys.replacing(with: keys, where: keys .> blockKeys)
                 k += 4
+                if k % LayerState.blockSize == 0 {
+                    var m = 0.0
+                    for lane in 0..<4 where blockKeys[lane] > m { m = blockKeys[lane] }
+                    s.blockMax[k / LayerState.blockSize - 1] = m
+                    blockKeys = SIMD4()
+                }
             }
             for k in k..<n {
                 let delta = t - s.lastTime[k]
@@ -416,7 +429,8 @@ struct EventSimulator<Neuron: EventDrivenNeuron> {
         }
         s.lastEvent.update(repeating: e, count: n)
         s.anchor.update(repeating: now, count: n)
-        for b in 0..<s.blockCount { s.updateBlock(b) }
+        // The packed steps filled every whole block's maximum.
+        if n % LayerState.blockSize != 0 { s.updateBlock(s.blockCount - 1) }
         return resolvedBest(s)
     }
 

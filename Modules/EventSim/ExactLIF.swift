@@ -62,9 +62,11 @@ public struct ExactLIF: EventDrivenNeuron {
     public func spikeDecayBound(_ s: NeuronStates4) -> (bound: SIMD4<Double>, exact: SIMDMask<SIMD4<Int64>>) {
         let b = s.v + s.i
         let d = b * b - 4 * s.i
+        let real = (s.i .> 0) .& (d .>= 0) .& (b .> 0)
+        // No lane with a real root: neither a root nor a division to take.
+        guard any(real) else { return (SIMD4(repeating: 0), SIMDMask(repeating: true)) }
         let x = (b + d.laneSquareRoot) / (2 * s.i)
-        let crossing = (s.i .> 0) .& (d .>= 0) .& (b .> 0) .& (x .<= 1)
-        return (SIMD4(repeating: 0).replacing(with: x, where: crossing), SIMDMask(repeating: true))
+        return (SIMD4(repeating: 0).replacing(with: x, where: real .& (x .<= 1)), SIMDMask(repeating: true))
     }
 
     /// The larger root x₊ of I x² − (V + I) x + 1 if it is a future crossing, else nil.

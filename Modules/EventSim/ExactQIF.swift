@@ -192,17 +192,19 @@ public struct ExactQIF: EventDrivenNeuron {
     @inline(__always)
     public func spikeDecayBound(_ s: NeuronStates4) -> (bound: SIMD4<Double>, exact: SIMDMask<SIMD4<Int64>>) {
         let positive = s.v .> 0
+        // √(V² + I), which both cases take (the scalar code writes it as √(I + V²) in one).
+        let root = (s.v * s.v + s.i).laneSquareRoot
         var clock = SIMD4<Double>()
         var beyond = SIMDMask<SIMD4<Int64>>()
         if any(positive) {
             let y = 1 / s.v
             let z = s.i * y * y
             beyond = z .<= -1
-            clock = y.replacing(with: 3 / (s.v + 2 * (s.v * s.v + s.i).laneSquareRoot), where: z .> 0)
+            clock = y.replacing(with: 3 / (s.v + 2 * root), where: z .> 0)
         }
         if any(.!positive) {
             let b = s.i.laneSquareRoot
-            let d = b + 2 * (s.i + s.v * s.v).laneSquareRoot
+            let d = b + 2 * root
             clock = ((Double.pi / 2 * d - 3 * s.v) / (b * d)).replacing(with: clock, where: positive)
         }
         let silent = (positive .& beyond) .| (.!positive .& .!(s.i .> 0))

@@ -253,12 +253,46 @@ final class RecordLease {
     deinit { RecordPool.shared.give(records) }
 }
 
+/// Every layer's weights in one buffer, allocated once per batch.
+final class WeightBuffer: @unchecked Sendable {
+    private let values: UnsafeMutablePointer<Double>
+    private let starts: UnsafeMutablePointer<Int>
+
+    init(_ weights: [[Double]]) {
+        values = .allocate(capacity: weights.reduce(0) { $0 + $1.count })
+        starts = .allocate(capacity: weights.count)
+        var start = 0
+        for (l, w) in weights.enumerated() {
+            starts[l] = start
+            (values + start).initialize(from: w, count: w.count)
+            start += w.count
+        }
+    }
+
+    deinit {
+        values.deallocate()
+        starts.deallocate()
+    }
+
+    /// Layer `l`'s weights (read only).
+    @inline(__always)
+    func layer(_ l: Int) -> UnsafePointer<Double> { UnsafePointer(values + starts[l]) }
+}
+
 /// Simulates one sample exactly, event by event, and runs the adjoint pass over its record.
 struct EventSimulator<Neuron: EventDrivenNeuron> {
     let neuron: Neuron
     let config: EventNetworkConfig
     /// Row-major [n_{l−1}, n_l] weights per layer.
     let weights: [[Double]]
+    /// The same weights in one buffer for the event loop: reading a layer's array there retains
+    /// it per event, and the threads simulating other samples contend for its reference count.
+    private let weightBuffer: WeightBuffer
+
+    init(neuron: Neuron, config: EventNetworkConfig, weights: [[Double]]) {
+        (self.neuron, self.config, self.weights) = (neuron, config, weights)
+        weightBuffer = WeightBuffer(weights)
+    }
 
     // MARK: Forward
 
@@ -372,8 +406,8 @@ struct EventSimulator<Neuron: EventDrivenNeuron> {
         log.blockPrevEvent[l].append(contentsOf: UnsafeBufferPointer(start: s.lastEvent, count: n))
         let tau = neuron.tau
         let now = Foundation.exp(-t / tau)
-        weights[l].withUnsafeBufferPointer { w in
-            let w = w.baseAddress! + row * n
+        do {
+            let w = weightBuffer.layer(l) + row * n
             // Neurons last touched together share one interval (one exponential).
             var cachedDelta = -1.0
             var interval = Interval(0, tau: tau)

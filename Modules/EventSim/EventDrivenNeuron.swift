@@ -12,6 +12,9 @@ import Foundation
 ///     velocity(state)              d(V, I)/dt, for the derivative of a flow by its end points
 ///     resetPotential               V right after a spike (I is kept)
 ///
+/// and, for speed, `flow`, `flowWithJacobian` and `spikeDecayBound` of four neurons at once, each
+/// lane bit-identical to the scalar function (defaults: lane by lane; `PackedUpdateTests` checks).
+///
 /// The synapse is shared by every plugin and therefore not part of the protocol: a presynaptic
 /// spike adds its weight to I (∂I⁺/∂I⁻ = ∂I⁺/∂w = 1) and leaves V alone. Sibling of the
 /// discrete-time `DiscreteNeuron` in the Neurons module: pure scalar maps and their derivatives,

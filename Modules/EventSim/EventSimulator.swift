@@ -406,60 +406,58 @@ struct EventSimulator<Neuron: EventDrivenNeuron> {
         log.blockPrevEvent[l].append(contentsOf: UnsafeBufferPointer(start: s.lastEvent, count: n))
         let tau = neuron.tau
         let now = Foundation.exp(-t / tau)
-        do {
-            let w = weightBuffer.layer(l) + row * n
-            // Neurons last touched together share one interval (one exponential).
-            var cachedDelta = -1.0
-            var interval = Interval(0, tau: tau)
-            // The running maximum of the current block's keys, lane by lane (NaN keys ignored).
-            var blockKeys = SIMD4<Double>()
-            var k = 0
-            while k + 4 <= n {
-                let delta = t - load4(s.lastTime + k)
-                var intervals = Intervals4(interval)
-                if delta != SIMD4(repeating: cachedDelta) {
-                    func since(_ delta: Double) -> Interval {
-                        if delta != cachedDelta {
-                            cachedDelta = delta
-                            interval = Interval(delta, tau: tau)
-                        }
-                        return interval
+        let w = weightBuffer.layer(l) + row * n
+        // Neurons last touched together share one interval (one exponential).
+        var cachedDelta = -1.0
+        var interval = Interval(0, tau: tau)
+        // The running maximum of the current block's keys, lane by lane (NaN keys ignored).
+        var blockKeys = SIMD4<Double>()
+        var k = 0
+        while k + 4 <= n {
+            let delta = t - load4(s.lastTime + k)
+            var intervals = Intervals4(interval)
+            if delta != SIMD4(repeating: cachedDelta) {
+                func since(_ delta: Double) -> Interval {
+                    if delta != cachedDelta {
+                        cachedDelta = delta
+                        interval = Interval(delta, tau: tau)
                     }
-                    intervals = Intervals4(since(delta[0]), since(delta[1]), since(delta[2]), since(delta[3]))
+                    return interval
                 }
-                var state = neuron.flow(NeuronStates4(v: load4(s.v + k), i: load4(s.i + k)), over: intervals)
-                state.i += load4(w + k)
-                store4(state.v, s.v + k)
-                store4(state.i, s.i + k)
-                store4(SIMD4(repeating: t), s.lastTime + k)
-                let (bound, exact) = neuron.spikeDecayBound(state)
-                let keys = now * bound
-                store4(keys, s.key + k)
-                for lane in 0..<4 { s.exact[k + lane] = exact[lane] }
-                blockKeys = blockKeys.replacing(with: keys, where: keys .> blockKeys)
-                k += 4
-                if k % LayerState.blockSize == 0 {
-                    var m = 0.0
-                    for lane in 0..<4 where blockKeys[lane] > m { m = blockKeys[lane] }
-                    s.blockMax[k / LayerState.blockSize - 1] = m
-                    blockKeys = SIMD4()
-                }
+                intervals = Intervals4(since(delta[0]), since(delta[1]), since(delta[2]), since(delta[3]))
             }
-            for k in k..<n {
-                let delta = t - s.lastTime[k]
-                if delta != cachedDelta {
-                    cachedDelta = delta
-                    interval = Interval(delta, tau: tau)
-                }
-                var state = neuron.flow(NeuronState(v: s.v[k], i: s.i[k]), over: interval)
-                state.i += w[k]
-                s.v[k] = state.v
-                s.i[k] = state.i
-                s.lastTime[k] = t
-                let (bound, exact) = neuron.spikeDecayBound(state)
-                s.key[k] = now * bound
-                s.exact[k] = exact
+            var state = neuron.flow(NeuronStates4(v: load4(s.v + k), i: load4(s.i + k)), over: intervals)
+            state.i += load4(w + k)
+            store4(state.v, s.v + k)
+            store4(state.i, s.i + k)
+            store4(SIMD4(repeating: t), s.lastTime + k)
+            let (bound, exact) = neuron.spikeDecayBound(state)
+            let keys = now * bound
+            store4(keys, s.key + k)
+            for lane in 0..<4 { s.exact[k + lane] = exact[lane] }
+            blockKeys = blockKeys.replacing(with: keys, where: keys .> blockKeys)
+            k += 4
+            if k % LayerState.blockSize == 0 {
+                var m = 0.0
+                for lane in 0..<4 where blockKeys[lane] > m { m = blockKeys[lane] }
+                s.blockMax[k / LayerState.blockSize - 1] = m
+                blockKeys = SIMD4()
             }
+        }
+        for k in k..<n {
+            let delta = t - s.lastTime[k]
+            if delta != cachedDelta {
+                cachedDelta = delta
+                interval = Interval(delta, tau: tau)
+            }
+            var state = neuron.flow(NeuronState(v: s.v[k], i: s.i[k]), over: interval)
+            state.i += w[k]
+            s.v[k] = state.v
+            s.i[k] = state.i
+            s.lastTime[k] = t
+            let (bound, exact) = neuron.spikeDecayBound(state)
+            s.key[k] = now * bound
+            s.exact[k] = exact
         }
         s.lastEvent.update(repeating: e, count: n)
         s.anchor.update(repeating: now, count: n)

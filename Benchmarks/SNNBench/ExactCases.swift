@@ -56,12 +56,14 @@ struct ExactStepCase: ParsableCommand {
         let labels = (0..<batch).map { _ in Int.random(in: 0..<20, using: &rng) }
         var statistics: EventStatistics?
         var nonFinite = 0
+        var checksum = ""
         let cpuStart = processCPUSeconds()
         let timing = try Measurement.runThrowing(warmup: options.warmup, iterations: options.iterations) {
             let out = try net(weights: weights, inputs: inputs)
             let loss = EventLosses.firstSpikeCrossEntropy(
                 spikeTimes: out.spikeTimes, labels: labels, duration: duration)
             loss.backward()
+            checksum = bitsChecksum(out.spikeTimes.doubles + weights.flatMap { $0.grad?.doubles ?? [] })
             for w in weights { w.zeroGrad() }
             statistics = out.statistics
             nonFinite = out.gradientHealth.nonFiniteSamples.count
@@ -84,9 +86,20 @@ struct ExactStepCase: ParsableCommand {
                 ("silent_hidden_fraction", statistics.silentFraction[0]),
                 ("non_finite_gradients", nonFinite),
                 ("threads", options.threads),
+                ("result_checksum", checksum),
             ]
         ).emit(json: options.json)
     }
+}
+
+/// FNV-1a, one 64-bit word at a time, over the bit patterns of the spike times and gradients: a
+/// speed change shows by it that it leaves the results alone (same seed, same bits).
+private func bitsChecksum(_ values: [Double]) -> String {
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    for value in values {
+        hash = (hash ^ value.bitPattern) &* 0x0000_0100_0000_01b3
+    }
+    return String(hash, radix: 16)
 }
 
 /// CPU time of this process so far (all threads).

@@ -12,6 +12,9 @@ import Foundation
 ///     velocity(state)              d(V, I)/dt, for the derivative of a flow by its end points
 ///     resetPotential               V right after a spike (I is kept)
 ///
+/// and, for speed, `flow`, `flowWithJacobian` and `spikeDecayBound` of four neurons at once, each
+/// lane bit-identical to the scalar function (defaults: lane by lane; `PackedUpdateTests` checks).
+///
 /// The synapse is shared by every plugin and therefore not part of the protocol: a presynaptic
 /// spike adds its weight to I (∂I⁺/∂I⁻ = ∂I⁺/∂w = 1) and leaves V alone. Sibling of the
 /// discrete-time `DiscreteNeuron` in the Neurons module: pure scalar maps and their derivatives,
@@ -58,6 +61,18 @@ public protocol EventDrivenNeuron: Sendable {
     /// makes them a candidate for the next event. Default: the exact value.
     func spikeDecayBound(_ state: NeuronState) -> (bound: Double, exact: Bool)
 
+    /// `flow` of four neurons at once, each lane bit-identical to `flow`: the simulator updates a
+    /// layer four neurons per step, so a plugin whose flow vectorises runs its divisions and roots
+    /// packed. Default: `flow` lane by lane.
+    func flow(_ states: NeuronStates4, over intervals: Intervals4) -> NeuronStates4
+
+    /// `spikeDecayBound` of four neurons, each lane bit-identical to it. Default: lane by lane.
+    func spikeDecayBound(_ states: NeuronStates4) -> (bound: SIMD4<Double>, exact: SIMDMask<SIMD4<Int64>>)
+
+    /// `flowWithJacobian` of four neurons, each lane bit-identical to it: the reverse pass
+    /// recomputes the flows four at a time. Default: lane by lane.
+    func flowWithJacobian(_ states: NeuronStates4, over intervals: Intervals4) -> Flows4
+
     /// ∂(timeToSpike)/∂(V, I) for a state that does spike (implicit-function theorem).
     func timeToSpikeGradient(_ state: NeuronState) -> NeuronState
 
@@ -98,6 +113,66 @@ public struct Interval: Sendable {
         decay = 1 + e
         growth = -e
     }
+
+    @inline(__always)
+    init(delta: Double, decay: Double, growth: Double) {
+        (self.delta, self.decay, self.growth) = (delta, decay, growth)
+    }
+}
+
+/// The states of four neurons, one per lane (see `EventDrivenNeuron.flow(_:over:)` for four).
+public struct NeuronStates4: Sendable {
+    public var v: SIMD4<Double>
+    public var i: SIMD4<Double>
+
+    @inline(__always)
+    public init(v: SIMD4<Double>, i: SIMD4<Double>) { (self.v, self.i) = (v, i) }
+
+    @inline(__always)
+    public subscript(lane: Int) -> NeuronState {
+        get { NeuronState(v: v[lane], i: i[lane]) }
+        set { (v[lane], i[lane]) = (newValue.v, newValue.i) }
+    }
+}
+
+extension SIMD4 where Scalar == Double {
+    /// The square root of every lane as `Double.squareRoot()` takes it, except that a negative
+    /// lane gives 0: for packed code that computes a root in every lane and discards those
+    /// whose argument is negative. (`Double.squareRoot()` is one instruction but calls libm's
+    /// `sqrt`, slowly, for a negative argument; the generic SIMD one always calls it.)
+    @inline(__always)
+    var laneSquareRoot: SIMD4<Double> {
+        let x = replacing(with: 0, where: self .< 0)
+        return SIMD4(x[0].squareRoot(), x[1].squareRoot(), x[2].squareRoot(), x[3].squareRoot())
+    }
+}
+
+/// Four intervals, one per lane, each exactly as `Interval` computes it.
+public struct Intervals4: Sendable {
+    public var delta: SIMD4<Double>
+    public var decay: SIMD4<Double>
+    public var growth: SIMD4<Double>
+
+    @inline(__always)
+    public init(_ interval: Interval) {
+        delta = SIMD4(repeating: interval.delta)
+        decay = SIMD4(repeating: interval.decay)
+        growth = SIMD4(repeating: interval.growth)
+    }
+
+    /// Built whole: setting lanes one by one through the subscript goes through memory.
+    @inline(__always)
+    public init(_ a: Interval, _ b: Interval, _ c: Interval, _ d: Interval) {
+        delta = SIMD4(a.delta, b.delta, c.delta, d.delta)
+        decay = SIMD4(a.decay, b.decay, c.decay, d.decay)
+        growth = SIMD4(a.growth, b.growth, c.growth, d.growth)
+    }
+
+    @inline(__always)
+    public subscript(lane: Int) -> Interval {
+        get { Interval(delta: delta[lane], decay: decay[lane], growth: growth[lane]) }
+        set { (delta[lane], decay[lane], growth[lane]) = (newValue.delta, newValue.decay, newValue.growth) }
+    }
 }
 
 /// A flow's end state with ∂V/∂V₀, ∂V/∂I₀ and ∂I/∂I₀ (I never depends on V).
@@ -110,6 +185,28 @@ public struct Flow: Sendable {
     @inline(__always)
     public init(state: NeuronState, dVdV: Double, dVdI: Double, dIdI: Double) {
         (self.state, self.dVdV, self.dVdI, self.dIdI) = (state, dVdV, dVdI, dIdI)
+    }
+}
+
+/// Four flows, one per lane (see `EventDrivenNeuron.flowWithJacobian(_:over:)` for four).
+public struct Flows4: Sendable {
+    public var state: NeuronStates4
+    public var dVdV: SIMD4<Double>
+    public var dVdI: SIMD4<Double>
+    public var dIdI: SIMD4<Double>
+
+    @inline(__always)
+    public init(state: NeuronStates4, dVdV: SIMD4<Double>, dVdI: SIMD4<Double>, dIdI: SIMD4<Double>) {
+        (self.state, self.dVdV, self.dVdI, self.dIdI) = (state, dVdV, dVdI, dIdI)
+    }
+
+    @inline(__always)
+    public subscript(lane: Int) -> Flow {
+        get { Flow(state: state[lane], dVdV: dVdV[lane], dVdI: dVdI[lane], dIdI: dIdI[lane]) }
+        set {
+            state[lane] = newValue.state
+            (dVdV[lane], dVdI[lane], dIdI[lane]) = (newValue.dVdV, newValue.dVdI, newValue.dIdI)
+        }
     }
 }
 
@@ -139,6 +236,47 @@ extension EventDrivenNeuron {
     public func pseudospikeClock(potential: Double, drive: Double) -> PseudospikeClock? { nil }
     public func spikeDecayBound(_ state: NeuronState) -> (bound: Double, exact: Bool) { (spikeDecay(state), true) }
     public func velocity(_ state: NeuronState) -> NeuronState { dynamics(state) }
+
+    @inline(__always)
+    public func flow(_ states: NeuronStates4, over intervals: Intervals4) -> NeuronStates4 {
+        flowLaneByLane(states, over: intervals)
+    }
+
+    @inline(__always)
+    public func spikeDecayBound(_ states: NeuronStates4) -> (bound: SIMD4<Double>, exact: SIMDMask<SIMD4<Int64>>) {
+        spikeDecayBoundLaneByLane(states)
+    }
+
+    @inline(__always)
+    public func flowWithJacobian(_ states: NeuronStates4, over intervals: Intervals4) -> Flows4 {
+        flowWithJacobianLaneByLane(states, over: intervals)
+    }
+
+    /// `flowWithJacobian` for four, lane by lane (see `flowLaneByLane`).
+    @inline(__always)
+    func flowWithJacobianLaneByLane(_ states: NeuronStates4, over intervals: Intervals4) -> Flows4 {
+        let zero = SIMD4<Double>()
+        var flows = Flows4(state: states, dVdV: zero, dVdI: zero, dIdI: zero)
+        for lane in 0..<4 { flows[lane] = flowWithJacobian(states[lane], over: intervals[lane]) }
+        return flows
+    }
+
+    /// `flow` for four, lane by lane: the default, and a packed flow's way out for unusual lanes.
+    @inline(__always)
+    func flowLaneByLane(_ states: NeuronStates4, over intervals: Intervals4) -> NeuronStates4 {
+        var end = states
+        for lane in 0..<4 { end[lane] = flow(states[lane], over: intervals[lane]) }
+        return end
+    }
+
+    /// `spikeDecayBound` for four, lane by lane (see `flowLaneByLane`).
+    @inline(__always)
+    func spikeDecayBoundLaneByLane(_ states: NeuronStates4) -> (bound: SIMD4<Double>, exact: SIMDMask<SIMD4<Int64>>) {
+        var bound = SIMD4<Double>()
+        var exact = SIMDMask<SIMD4<Int64>>()
+        for lane in 0..<4 { (bound[lane], exact[lane]) = spikeDecayBound(states[lane]) }
+        return (bound, exact)
+    }
     public static var conformanceConfigurations: [Self] { [] }
 }
 

@@ -143,8 +143,17 @@ struct EventLog {
 /// One layer's per-neuron state: after the last touch, its time and event (−1: t = 0), the key
 /// e^{−t/τ} of the pending spike (0: none) and the spike count. Raw buffers, allocated once, so
 /// the hot loops pay no copy-on-write or exclusivity checks.
+///
+/// The keys' maximum is kept per block of `blockSize` neurons, so that finding the soonest spike
+/// after one key changed (a spike, a bound made exact) reads a block and the block maxima
+/// instead of the whole layer.
 final class LayerState {
+    /// A multiple of four, the touch's packed width, so that its packed steps fill whole blocks.
+    static let blockSize = 16
     let count: Int
+    let blockCount: Int
+    /// Per block: its largest key, NaN keys ignored (0 if none is positive).
+    let blockMax: UnsafeMutablePointer<Double>
     let v: UnsafeMutablePointer<Double>
     let i: UnsafeMutablePointer<Double>
     let lastTime: UnsafeMutablePointer<Double>
@@ -158,6 +167,8 @@ final class LayerState {
 
     init(count: Int) {
         self.count = count
+        blockCount = (count + Self.blockSize - 1) / Self.blockSize
+        blockMax = .allocate(capacity: blockCount)
         v = .allocate(capacity: count)
         i = .allocate(capacity: count)
         lastTime = .allocate(capacity: count)
@@ -169,7 +180,7 @@ final class LayerState {
     }
 
     deinit {
-        for p in [v, i, lastTime, key, anchor] { p.deallocate() }
+        for p in [v, i, lastTime, key, anchor, blockMax] { p.deallocate() }
         exact.deallocate()
         lastEvent.deallocate()
         spikeCount.deallocate()
@@ -184,15 +195,28 @@ final class LayerState {
         anchor.update(repeating: 1, count: count)
         lastEvent.update(repeating: -1, count: count)
         spikeCount.update(repeating: 0, count: count)
+        for b in 0..<blockCount { updateBlock(b) }
     }
 
     var spikes: [Int32] { Array(UnsafeBufferPointer(start: spikeCount, count: count)) }
 
-    /// The neuron with the largest key (the soonest spike), exact or not.
+    /// Recomputes the maximum of block `b` after its keys changed.
+    @inline(__always)
+    func updateBlock(_ b: Int) {
+        var m = 0.0
+        for k in b * Self.blockSize..<Swift.min(count, (b + 1) * Self.blockSize) where key[k] > m { m = key[k] }
+        blockMax[b] = m
+    }
+
+    /// The neuron with the largest key (the soonest spike), exact or not; the first such neuron
+    /// on a tie, and (0, 0) if no key is positive.
     func best() -> (key: Double, index: Int) {
-        var best = (key: 0.0, index: 0)
-        for k in 0..<count where key[k] > best.key { best = (key[k], k) }
-        return best
+        var best = (key: 0.0, block: 0)
+        for b in 0..<blockCount where blockMax[b] > best.key { best = (blockMax[b], b) }
+        guard best.key > 0 else { return (0, 0) }
+        var k = best.block * Self.blockSize
+        while key[k] != best.key { k += 1 }
+        return (best.key, k)
     }
 }
 
@@ -229,12 +253,46 @@ final class RecordLease {
     deinit { RecordPool.shared.give(records) }
 }
 
+/// Every layer's weights in one buffer, allocated once per batch.
+final class WeightBuffer: @unchecked Sendable {
+    private let values: UnsafeMutablePointer<Double>
+    private let starts: UnsafeMutablePointer<Int>
+
+    init(_ weights: [[Double]]) {
+        values = .allocate(capacity: weights.reduce(0) { $0 + $1.count })
+        starts = .allocate(capacity: weights.count)
+        var start = 0
+        for (l, w) in weights.enumerated() {
+            starts[l] = start
+            (values + start).initialize(from: w, count: w.count)
+            start += w.count
+        }
+    }
+
+    deinit {
+        values.deallocate()
+        starts.deallocate()
+    }
+
+    /// Layer `l`'s weights (read only).
+    @inline(__always)
+    func layer(_ l: Int) -> UnsafePointer<Double> { UnsafePointer(values + starts[l]) }
+}
+
 /// Simulates one sample exactly, event by event, and runs the adjoint pass over its record.
 struct EventSimulator<Neuron: EventDrivenNeuron> {
     let neuron: Neuron
     let config: EventNetworkConfig
     /// Row-major [n_{l−1}, n_l] weights per layer.
     let weights: [[Double]]
+    /// The same weights in one buffer for the event loop: reading a layer's array there retains
+    /// it per event, and the threads simulating other samples contend for its reference count.
+    private let weightBuffer: WeightBuffer
+
+    init(neuron: Neuron, config: EventNetworkConfig, weights: [[Double]]) {
+        (self.neuron, self.config, self.weights) = (neuron, config, weights)
+        weightBuffer = WeightBuffer(weights)
+    }
 
     // MARK: Forward
 
@@ -243,8 +301,8 @@ struct EventSimulator<Neuron: EventDrivenNeuron> {
     ///
     /// Pending spikes are kept per neuron as keys e^{−t_spike/τ} (larger is sooner, 0 is never),
     /// with each layer's best cached. Every event reaching a layer touches all its neurons (dense
-    /// fan-out), so their keys are recomputed anyway and a linear scan within the touch loop
-    /// finds the new best for free; a heap would only add work.
+    /// fan-out), so their keys are recomputed anyway and the block maxima (`LayerState`) with
+    /// them; a heap would only add work.
     @_specialize(where Neuron == ExactLIF)
     @_specialize(where Neuron == ExactQIF)
     func simulate(_ input: SpikeTrain, into r: SampleRecord) {
@@ -260,7 +318,9 @@ struct EventSimulator<Neuron: EventDrivenNeuron> {
         swap(&log, &r.log)
         defer { swap(&log, &r.log) }
         log.reset(inputSpikes: input.times.count, firstLayer: sizes[1])
-        var layerBest = r.layers.map { resolvedBest($0) }
+        // One local array for the loop: reading `r.layers` per event retains and releases.
+        let states = r.layers
+        var layerBest = states.map { resolvedBest($0) }
         var nextInput = 0
         let inputCount = input.times.count
         let endKey = Foundation.exp(-config.duration / tau)
@@ -288,11 +348,11 @@ struct EventSimulator<Neuron: EventDrivenNeuron> {
                 log.eventTime.append(t)
                 log.eventSource.append(Int32(layer + 1))
                 log.eventUnit.append(Int32(j))
-                fire(r.layers[layer], neuron: j, at: t, event: e, log: &log)
-                layerBest[layer] = resolvedBest(r.layers[layer])
+                fire(states[layer], neuron: j, at: t, event: e, log: &log)
+                layerBest[layer] = resolvedBest(states[layer])
                 if layer + 1 < layers {
                     layerBest[layer + 1] = touch(
-                        r.layers[layer + 1], layer: layer + 1, row: j, at: t, event: e, log: &log)
+                        states[layer + 1], layer: layer + 1, row: j, at: t, event: e, log: &log)
                 } else {
                     log.outputSpikes[j].append(e)
                 }
@@ -305,7 +365,7 @@ struct EventSimulator<Neuron: EventDrivenNeuron> {
                 log.eventTime.append(t)
                 log.eventSource.append(0)
                 log.eventUnit.append(Int32(channel))
-                layerBest[0] = touch(r.layers[0], layer: 0, row: channel, at: t, event: e, log: &log)
+                layerBest[0] = touch(states[0], layer: 0, row: channel, at: t, event: e, log: &log)
             }
         }
     }
@@ -325,11 +385,16 @@ struct EventSimulator<Neuron: EventDrivenNeuron> {
         s.anchor[j] = Foundation.exp(-t / neuron.tau)
         s.key[j] = s.anchor[j] * neuron.spikeDecay(state)
         s.exact[j] = true
+        s.updateBlock(j / LayerState.blockSize)
         s.spikeCount[j] += 1
     }
 
     /// Advances every neuron of `layer` to `t`, adds row `row` of its weights to the currents and
     /// recomputes the spike keys; returns the layer's best.
+    ///
+    /// Four neurons per step through the plugin's packed `flow` and `spikeDecayBound`, each lane
+    /// as the scalar functions compute it; a layer size that is not a multiple of four ends with
+    /// a scalar step per neuron.
     @inline(__always)
     private func touch(_ s: LayerState, layer l: Int, row: Int, at t: Double, event e: Int32, log: inout EventLog)
         -> (key: Double, index: Int)
@@ -339,34 +404,66 @@ struct EventSimulator<Neuron: EventDrivenNeuron> {
         log.blockPrevV[l].append(contentsOf: UnsafeBufferPointer(start: s.v, count: n))
         log.blockPrevI[l].append(contentsOf: UnsafeBufferPointer(start: s.i, count: n))
         log.blockPrevEvent[l].append(contentsOf: UnsafeBufferPointer(start: s.lastEvent, count: n))
-        var best = (key: 0.0, index: 0)
         let tau = neuron.tau
         let now = Foundation.exp(-t / tau)
-        weights[l].withUnsafeBufferPointer { w in
-            let w = w.baseAddress! + row * n
-            var cachedDelta = -1.0
-            var interval = Interval(0, tau: tau)
-            for k in 0..<n {
-                let delta = t - s.lastTime[k]
-                if delta != cachedDelta {
-                    cachedDelta = delta
-                    interval = Interval(delta, tau: tau)
+        let w = weightBuffer.layer(l) + row * n
+        // Neurons last touched together share one interval (one exponential).
+        var cachedDelta = -1.0
+        var interval = Interval(0, tau: tau)
+        // The running maximum of the current block's keys, lane by lane (NaN keys ignored).
+        var blockKeys = SIMD4<Double>()
+        var k = 0
+        while k + 4 <= n {
+            let delta = t - load4(s.lastTime + k)
+            var intervals = Intervals4(interval)
+            if delta != SIMD4(repeating: cachedDelta) {
+                func since(_ delta: Double) -> Interval {
+                    if delta != cachedDelta {
+                        cachedDelta = delta
+                        interval = Interval(delta, tau: tau)
+                    }
+                    return interval
                 }
-                var state = neuron.flow(NeuronState(v: s.v[k], i: s.i[k]), over: interval)
-                state.i += w[k]
-                s.v[k] = state.v
-                s.i[k] = state.i
-                s.lastTime[k] = t
-                let (bound, exact) = neuron.spikeDecayBound(state)
-                let key = now * bound
-                s.key[k] = key
-                s.exact[k] = exact
-                if key > best.key { best = (key, k) }
+                intervals = Intervals4(since(delta[0]), since(delta[1]), since(delta[2]), since(delta[3]))
             }
+            var state = neuron.flow(NeuronStates4(v: load4(s.v + k), i: load4(s.i + k)), over: intervals)
+            state.i += load4(w + k)
+            store4(state.v, s.v + k)
+            store4(state.i, s.i + k)
+            store4(SIMD4(repeating: t), s.lastTime + k)
+            let (bound, exact) = neuron.spikeDecayBound(state)
+            let keys = now * bound
+            store4(keys, s.key + k)
+            for lane in 0..<4 { s.exact[k + lane] = exact[lane] }
+            blockKeys = blockKeys.replacing(with: keys, where: keys .> blockKeys)
+            k += 4
+            if k % LayerState.blockSize == 0 {
+                var m = 0.0
+                for lane in 0..<4 where blockKeys[lane] > m { m = blockKeys[lane] }
+                s.blockMax[k / LayerState.blockSize - 1] = m
+                blockKeys = SIMD4()
+            }
+        }
+        for k in k..<n {
+            let delta = t - s.lastTime[k]
+            if delta != cachedDelta {
+                cachedDelta = delta
+                interval = Interval(delta, tau: tau)
+            }
+            var state = neuron.flow(NeuronState(v: s.v[k], i: s.i[k]), over: interval)
+            state.i += w[k]
+            s.v[k] = state.v
+            s.i[k] = state.i
+            s.lastTime[k] = t
+            let (bound, exact) = neuron.spikeDecayBound(state)
+            s.key[k] = now * bound
+            s.exact[k] = exact
         }
         s.lastEvent.update(repeating: e, count: n)
         s.anchor.update(repeating: now, count: n)
-        return best.key == 0 || s.exact[best.index] ? best : resolvedBest(s)
+        // The packed steps filled every whole block's maximum.
+        if n % LayerState.blockSize != 0 { s.updateBlock(s.blockCount - 1) }
+        return resolvedBest(s)
     }
 
     /// The layer's soonest spike, making bounded keys exact until the largest key is exact (an
@@ -378,6 +475,7 @@ struct EventSimulator<Neuron: EventDrivenNeuron> {
             if best.key == 0 || s.exact[k] { return best }
             s.key[k] = s.anchor[k] * neuron.spikeDecay(NeuronState(v: s.v[k], i: s.i[k]))
             s.exact[k] = true
+            s.updateBlock(k / LayerState.blockSize)
         }
     }
 
@@ -446,7 +544,51 @@ struct EventSimulator<Neuron: EventDrivenNeuron> {
                                         var cachedEvent: Int32 = -2
                                         var prevVariable = false
                                         var interval = Interval(0, tau: tau)
-                                        for k in 0..<n {
+                                        // Four flows per step as the forward's touch; the sums
+                                        // stay in neuron order.
+                                        var k = 0
+                                        while k + 4 <= n {
+                                            defer { k += 4 }
+                                            let av = SIMD4(lam[k].v, lam[k + 1].v, lam[k + 2].v, lam[k + 3].v)
+                                            let ai = SIMD4(lam[k].i, lam[k + 1].i, lam[k + 2].i, lam[k + 3].i)
+                                            let active = (av .!= 0) .| (ai .!= 0)
+                                            guard any(active) else { continue }
+                                            let events = SIMD4(pev[k], pev[k + 1], pev[k + 2], pev[k + 3])
+                                            var intervals = Intervals4(interval)
+                                            var previous = SIMDMask<SIMD4<Int64>>(repeating: prevVariable)
+                                            if events != SIMD4(repeating: cachedEvent) {
+                                                func since(_ pe: Int32) -> (Interval, Int64) {
+                                                    if pe != cachedEvent {
+                                                        cachedEvent = pe
+                                                        interval = Interval(t - time(pe), tau: tau)
+                                                        prevVariable = isVariable(pe)
+                                                    }
+                                                    return (interval, prevVariable ? 1 : 0)
+                                                }
+                                                let (i0, p0) = since(events[0])
+                                                let (i1, p1) = since(events[1])
+                                                let (i2, p2) = since(events[2])
+                                                let (i3, p3) = since(events[3])
+                                                intervals = Intervals4(i0, i1, i2, i3)
+                                                previous = SIMD4(p0, p1, p2, p3) .!= 0
+                                            }
+                                            let f = neuron.flowWithJacobian(
+                                                NeuronStates4(v: load4(pv + k), i: load4(pi + k)), over: intervals)
+                                            for lane in 0..<4 where active[lane] {
+                                                let a = NeuronState(v: av[lane], i: ai[lane])
+                                                g[k + lane] += a.i
+                                                let f = f[lane]
+                                                if variable || previous[lane] {
+                                                    let vel = neuron.velocity(f.state)
+                                                    let dt = a.v * vel.v + a.i * vel.i
+                                                    timeAdjoint += dt
+                                                    if previous[lane] { ta[Int(pev[k + lane])] -= dt }
+                                                }
+                                                lam[k + lane] = NeuronState(
+                                                    v: f.dVdV * a.v, i: f.dVdI * a.v + f.dIdI * a.i)
+                                            }
+                                        }
+                                        for k in k..<n {
                                             let a = lam[k]
                                             guard a.v != 0 || a.i != 0 else { continue }
                                             g[k] += a.i
@@ -491,4 +633,17 @@ struct EventSimulator<Neuron: EventDrivenNeuron> {
             }
         }
     }
+}
+
+@inline(__always)
+private func load4(_ p: UnsafePointer<Double>) -> SIMD4<Double> {
+    UnsafeRawPointer(p).loadUnaligned(as: SIMD4<Double>.self)
+}
+
+@inline(__always)
+private func load4(_ p: UnsafeMutablePointer<Double>) -> SIMD4<Double> { load4(UnsafePointer(p)) }
+
+@inline(__always)
+private func store4(_ x: SIMD4<Double>, _ p: UnsafeMutablePointer<Double>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: x, as: SIMD4<Double>.self)
 }

@@ -44,6 +44,31 @@ public struct ExactLIF: EventDrivenNeuron {
         return Flow(state: flow(s, over: interval), dVdV: x, dVdI: x * interval.growth, dIdI: x * x)
     }
 
+    @inline(__always)
+    public func flow(_ s: NeuronStates4, over interval: Intervals4) -> NeuronStates4 {
+        let x = interval.decay
+        return NeuronStates4(v: x * (s.v + s.i * interval.growth), i: s.i * x * x)
+    }
+
+    @inline(__always)
+    public func flowWithJacobian(_ s: NeuronStates4, over interval: Intervals4) -> Flows4 {
+        let x = interval.decay
+        return Flows4(state: flow(s, over: interval), dVdV: x, dVdI: x * interval.growth, dIdI: x * x)
+    }
+
+    /// The exact `spikeDecay` of four (LIF's bound is exact), every lane through the same
+    /// operations as `crossingDecay`.
+    @inline(__always)
+    public func spikeDecayBound(_ s: NeuronStates4) -> (bound: SIMD4<Double>, exact: SIMDMask<SIMD4<Int64>>) {
+        let b = s.v + s.i
+        let d = b * b - 4 * s.i
+        let real = (s.i .> 0) .& (d .>= 0) .& (b .> 0)
+        // No lane with a real root: neither a root nor a division to take.
+        guard any(real) else { return (SIMD4(repeating: 0), SIMDMask(repeating: true)) }
+        let x = (b + d.laneSquareRoot) / (2 * s.i)
+        return (SIMD4(repeating: 0).replacing(with: x, where: real .& (x .<= 1)), SIMDMask(repeating: true))
+    }
+
     /// The larger root x₊ of I x² − (V + I) x + 1 if it is a future crossing, else nil.
     @inline(__always)
     private func crossingDecay(_ s: NeuronState) -> Double? {

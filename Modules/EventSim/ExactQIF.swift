@@ -68,6 +68,28 @@ public struct ExactQIF: EventDrivenNeuron {
         return NeuronState(v: Swift.min(x * u, potentialCap), i: s.i * x * x)
     }
 
+    /// Packed when every lane takes the series (|I s²| small) and no V is −∞, the bulk of a dense
+    /// layer's updates; otherwise lane by lane.
+    @inline(__always)
+    public func flow(_ s: NeuronStates4, over interval: Intervals4) -> NeuronStates4 {
+        let growth = interval.growth
+        let z = s.i * growth * growth
+        let limit = QIFMath.seriesLimit
+        guard all((z .< limit) .& (z .> -limit) .& (s.v .> -.infinity)) else {
+            return flowLaneByLane(s, over: interval)
+        }
+        let t = growth * QIFMath.tangentSeries(z)
+        let u = (s.v + s.i * t) / (1 - s.v * t)
+        let x = interval.decay
+        let v = x * u
+        let i = s.i * x * x
+        // min(V, cap) as Swift.min takes it, and no change over an empty interval.
+        let capped = v.replacing(with: potentialCap, where: potentialCap .< v)
+        let moved = interval.delta .> 0
+        return NeuronStates4(v: s.v.replacing(with: capped, where: moved), i: s.i.replacing(with: i, where: moved))
+    }
+
+    @inline(__always)
     public func flowWithJacobian(_ s: NeuronState, over interval: Interval) -> Flow {
         guard interval.delta > 0 else { return Flow(state: s, dVdV: 1, dVdI: 0, dIdI: 1) }
         let (c, dc) = QIFMath.cotangent(s: interval.growth, current: s.i)
@@ -89,6 +111,36 @@ public struct ExactQIF: EventDrivenNeuron {
         // A capped V depends on nothing (the derivative of min(V, 1/ε), as in the method's code).
         guard flow.state.v >= potentialCap else { return flow }
         return Flow(state: NeuronState(v: potentialCap, i: end.i), dVdV: 0, dVdI: 0, dIdI: x * x)
+    }
+
+    /// Packed in the same cases as the packed `flow` (and a non-empty interval); each lane through
+    /// the scalar operations.
+    @inline(__always)
+    public func flowWithJacobian(_ s: NeuronStates4, over interval: Intervals4) -> Flows4 {
+        let growth = interval.growth
+        let z = s.i * growth * growth
+        let limit = QIFMath.seriesLimit
+        guard all((z .< limit) .& (z .> -limit) .& (s.v .> -.infinity) .& (interval.delta .> 0)) else {
+            return flowWithJacobianLaneByLane(s, over: interval)
+        }
+        // QIFMath.cotangent's series case.
+        let (t, dt) = QIFMath.tangentSeriesWithDerivative(z)
+        let c: SIMD4<Double> = 1 / (growth * t)
+        let dc: SIMD4<Double> = -growth * dt / (t * t)
+        let x = interval.decay
+        let i: SIMD4<Double> = s.i * x * x
+        let q: SIMD4<Double> = c - s.v
+        let u: SIMD4<Double> = (s.v * c + s.i) / q
+        let q2: SIMD4<Double> = q * q
+        let v: SIMD4<Double> = x * u
+        let dVdV: SIMD4<Double> = x * (c * c + s.i) / q2
+        let dVdI: SIMD4<Double> = x * (q - dc * (s.v * s.v + s.i)) / q2
+        let capped = v .>= potentialCap
+        let zero = SIMD4<Double>()
+        return Flows4(
+            state: NeuronStates4(v: v.replacing(with: potentialCap, where: capped), i: i),
+            dVdV: dVdV.replacing(with: zero, where: capped), dVdI: dVdI.replacing(with: zero, where: capped),
+            dIdI: x * x)
     }
 
     /// s* of the next spike in the s = 1 − e^{−Δ/τ} clock, or +∞.
@@ -133,6 +185,33 @@ public struct ExactQIF: EventDrivenNeuron {
         if clock < 1 { return (1 - clock, false) }
         // NaN (from overflow at |V| ≳ 1e154) falls back to the exact value.
         return clock >= 1 ? (0, true) : (spikeDecay(s), true)
+    }
+
+    /// The bound of four, each lane through the scalar bound's operations (both cases computed
+    /// only when some lane needs them); V = ±∞, NaN or an overflowing clock go lane by lane.
+    @inline(__always)
+    public func spikeDecayBound(_ s: NeuronStates4) -> (bound: SIMD4<Double>, exact: SIMDMask<SIMD4<Int64>>) {
+        let positive = s.v .> 0
+        // √(V² + I), which both cases take (the scalar code writes it as √(I + V²) in one).
+        let root = (s.v * s.v + s.i).laneSquareRoot
+        var clock = SIMD4<Double>()
+        var beyond = SIMDMask<SIMD4<Int64>>()
+        if any(positive) {
+            let y = 1 / s.v
+            let z = s.i * y * y
+            beyond = z .<= -1
+            clock = y.replacing(with: 3 / (s.v + 2 * root), where: z .> 0)
+        }
+        if any(.!positive) {
+            let b = s.i.laneSquareRoot
+            let d = b + 2 * root
+            clock = ((Double.pi / 2 * d - 3 * s.v) / (b * d)).replacing(with: clock, where: positive)
+        }
+        let silent = (positive .& beyond) .| (.!positive .& .!(s.i .> 0))
+        let soon = .!silent .& (clock .< 1)
+        let odd = .!((s.v .> -.infinity) .& (s.v .< .infinity)) .| (.!silent .& .!soon .& .!(clock .>= 1))
+        guard !any(odd) else { return spikeDecayBoundLaneByLane(s) }
+        return (SIMD4(repeating: 0).replacing(with: 1 - clock, where: soon), .!soon)
     }
 
     public func timeToSpikeGradient(_ s: NeuronState) -> NeuronState {
@@ -191,19 +270,48 @@ public enum QIFReset: String, Sendable, CaseIterable {
 /// The special functions of the QIF closed forms, analytic in the current I through zero.
 enum QIFMath {
     /// Below this |I s²| the series are used (error < 1e-16, no cancellation).
-    private static let seriesLimit = 0.05
+    static let seriesLimit = 0.05
+
+    /// The Taylor coefficients of tan(√z)/√z after the leading 1.
+    private static let c1 = 1.0 / 3
+    private static let c2 = 2.0 / 15
+    private static let c3 = 17.0 / 315
+    private static let c4 = 62.0 / 2835
+    private static let c5 = 1382.0 / 155_925
+    private static let c6 = 21844.0 / 6_081_075
+    private static let c7 = 929_569.0 / 638_512_875
+    private static let c8 = 6_404_582.0 / 10_854_718_875
+
+    /// `tangentSeries(z).value` of four, lane by lane the same Horner scheme.
+    @inline(__always)
+    static func tangentSeries(_ z: SIMD4<Double>) -> SIMD4<Double> {
+        var p: SIMD4<Double> = c7 + z * c8
+        p = c6 + z * p
+        p = c5 + z * p
+        p = c4 + z * p
+        p = c3 + z * p
+        p = c2 + z * p
+        p = c1 + z * p
+        return 1 + z * p
+    }
+
+    /// `tangentSeries(z)` of four, value and derivative, lane by lane the same Horner schemes.
+    @inline(__always)
+    static func tangentSeriesWithDerivative(_ z: SIMD4<Double>) -> (value: SIMD4<Double>, derivative: SIMD4<Double>) {
+        let z8: SIMD4<Double> = z * 8
+        var d: SIMD4<Double> = 7 * c7 + z8 * c8
+        d = 6 * c6 + z * d
+        d = 5 * c5 + z * d
+        d = 4 * c4 + z * d
+        d = 3 * c3 + z * d
+        d = 2 * c2 + z * d
+        d = c1 + z * d
+        return (tangentSeries(z), d)
+    }
 
     /// tan(√z)/√z by its Taylor series in z (tanh for z < 0 has the same one), for small |z|.
     @inline(__always)
     private static func tangentSeries(_ z: Double) -> (value: Double, derivative: Double) {
-        let c1 = 1.0 / 3
-        let c2 = 2.0 / 15
-        let c3 = 17.0 / 315
-        let c4 = 62.0 / 2835
-        let c5 = 1382.0 / 155_925
-        let c6 = 21844.0 / 6_081_075
-        let c7 = 929_569.0 / 638_512_875
-        let c8 = 6_404_582.0 / 10_854_718_875
         let value = 1 + z * (c1 + z * (c2 + z * (c3 + z * (c4 + z * (c5 + z * (c6 + z * (c7 + z * c8)))))))
         let derivative =
             c1 + z * (2 * c2 + z * (3 * c3 + z * (4 * c4 + z * (5 * c5 + z * (6 * c6 + z * (7 * c7 + z * 8 * c8))))))

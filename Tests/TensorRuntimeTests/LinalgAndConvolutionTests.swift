@@ -232,6 +232,9 @@ final class LinalgAndConvolutionTests: XCTestCase {
                 // More output channels than one register block of the direct 3 × 3 kernel, and a remainder.
                 ConvCase(
                     n: 1, c: 3, h: 5, w: 70, o: 11, k: 3, stride: (1, 1), padding: (2, 1), dilation: (1, 1), groups: 1),
+                // 256 KB per sample: the direct weight gradient sums two samples per call, then one.
+                ConvCase(
+                    n: 6, c: 64, h: 32, w: 32, o: 3, k: 3, stride: (1, 1), padding: (1, 1), dilation: (1, 1), groups: 1),
             ]
         for (i, cc) in cases.enumerated() {
             let x = randomTensor([cc.n, cc.c, cc.h, cc.w], seed: UInt64(300 + i))

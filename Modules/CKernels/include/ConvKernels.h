@@ -42,11 +42,12 @@ int conv3x3_available(KernelLevel level);
 void conv3x3_f32(KernelLevel level, const float *x, ptrdiff_t channels, ptrdiff_t h, ptrdiff_t w,
                        ptrdiff_t padH, ptrdiff_t padW, const float *weight, ptrdiff_t outputs, float *y);
 
-/// The weight gradient of conv3x3_f32 for one image: adds Σ over output pixels of
-/// dy[o, pixel]·x[c, tap of pixel] into dw [outputs, channels, 3, 3], with no column matrix.
+/// The weight gradient of conv3x3_f32 over `images` consecutive images x [images, channels, h, w]
+/// and their output gradients dy [images, outputs, ho, wo]: adds Σ over images and output pixels
+/// of dy[o, pixel]·x[c, tap of pixel] into dw [outputs, channels, 3, 3], with no column matrix.
 /// Only where conv3x3_available says so.
 void conv3x3_weight_gradient_f32(KernelLevel level, const float *x, ptrdiff_t channels, ptrdiff_t h,
                                        ptrdiff_t w, ptrdiff_t padH, ptrdiff_t padW, const float *dy, ptrdiff_t outputs,
-                                       float *dw);
+                                       ptrdiff_t images, float *dw);
 
 #endif

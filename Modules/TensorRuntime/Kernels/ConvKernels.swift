@@ -99,16 +99,16 @@ extension Kernels {
             outputs, UnsafeMutableRawPointer(y).assumingMemoryBound(to: Float.self))
     }
 
-    /// Adds the weight gradient of `conv3x3` for one image into `dw` [outputs, channels, 3, 3],
-    /// from the image and its output gradient `dy` [outputs, Ho, Wo]; only where
-    /// `hasDirectConvolution` holds.
+    /// Adds the weight gradient of `conv3x3` over `images` consecutive images `x` [images,
+    /// channels, h, w] into `dw` [outputs, channels, 3, 3], from their output gradients `dy`
+    /// [images, outputs, Ho, Wo]; only where `hasDirectConvolution` holds.
     static func conv3x3WeightGradient<S: TensorScalar>(
         _ x: UnsafePointer<S>, channels: Int, h: Int, w: Int, _ g: Conv2dGeometry, outputGradient dy: UnsafePointer<S>,
-        outputs: Int, _ dw: UnsafeMutablePointer<S>
+        outputs: Int, images: Int, _ dw: UnsafeMutablePointer<S>
     ) {
         conv3x3_weight_gradient_f32(
             kernelLevel, UnsafeRawPointer(x).assumingMemoryBound(to: Float.self), channels, h, w, g.padding.h,
-            g.padding.w, UnsafeRawPointer(dy).assumingMemoryBound(to: Float.self), outputs,
+            g.padding.w, UnsafeRawPointer(dy).assumingMemoryBound(to: Float.self), outputs, images,
             UnsafeMutableRawPointer(dw).assumingMemoryBound(to: Float.self))
     }
 

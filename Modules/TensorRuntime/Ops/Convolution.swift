@@ -191,12 +191,17 @@ private struct ConvLayout {
     /// Runs `body(worker, sample)` for every sample, one worker per core, each with a contiguous
     /// block of samples.
     private func forEachSample(_ body: (_ worker: Int, _ sample: Int) -> Void) {
+        forEachWorker { worker, samples in
+            for sample in samples { body(worker, sample) }
+        }
+    }
+
+    /// Splits the samples into one contiguous block per worker (as `forEachSample`).
+    private func forEachWorker(_ body: (_ worker: Int, _ samples: Range<Int>) -> Void) {
         guard n > 0 else { return }
         let workers = min(Parallel.threadCount, n)
         let block = (n + workers - 1) / workers
-        Parallel.forEach(workers) { worker in
-            for sample in (worker * block)..<min(n, (worker + 1) * block) { body(worker, sample) }
-        }
+        Parallel.forEach(workers) { worker in body(worker, (worker * block)..<min(n, (worker + 1) * block)) }
     }
 
     /// The input's non-zero entries plane by plane (rows [N·C, H·W]), or nil when there are
@@ -324,6 +329,22 @@ private struct ConvLayout {
         for worker in 0..<workers {
             (scratch + worker * perWorker + colsSize).initialize(repeating: 0, count: weightSize)
         }
+        // The direct weight gradient takes several samples per call and sums them in registers
+        // before reducing across lanes (per sample, the reductions would dominate on small
+        // planes); as many samples as keep their inputs within 512 KB, which the call re-reads
+        // for every pair of output channels.
+        let batchedDirectWeightGrad = needsWeightGrad && direct && groups == 1
+        if batchedDirectWeightGrad {
+            let samplesPerCall = max(1, (512 << 10) / (c * h * w * MemoryLayout<S>.stride))
+            forEachWorker { worker, samples in
+                for first in stride(from: samples.lowerBound, to: samples.upperBound, by: samplesPerCall) {
+                    Kernels.conv3x3WeightGradient(
+                        x + first * c * h * w, channels: c, h: h, w: w, geometry,
+                        outputGradient: dy + first * o * plane, outputs: o,
+                        images: min(samplesPerCall, samples.upperBound - first), scratch + worker * perWorker + colsSize)
+                }
+            }
+        }
         flipped.withUnsafeBufferPointer { flipped in
             forEachSample { worker, sample in
                 let cols = scratch + worker * perWorker
@@ -337,10 +358,12 @@ private struct ConvLayout {
                             geometry, outputGradient: dyg, outputs: o, scratch: cols,
                             coordinates: coordinates + worker * 2 * h * w, dwPartial)
                     } else if needsWeightGrad && direct {
-                        Kernels.conv3x3WeightGradient(
-                            x + offset, channels: channelsPerGroup, h: h, w: w, geometry,
-                            outputGradient: dyg, outputs: outputsPerGroup,
-                            dwPartial + g * outputsPerGroup * patch)
+                        if !batchedDirectWeightGrad {
+                            Kernels.conv3x3WeightGradient(
+                                x + offset, channels: channelsPerGroup, h: h, w: w, geometry,
+                                outputGradient: dyg, outputs: outputsPerGroup, images: 1,
+                                dwPartial + g * outputsPerGroup * patch)
+                        }
                     } else if needsWeightGrad {
                         Kernels.im2col(x + offset, channels: channelsPerGroup, h: h, w: w, geometry, cols)
                         Kernels.gemm(

@@ -16,7 +16,7 @@
 //   snn-bench ─► ClassificationExperiment, Neurons, EventSim, NN, TensorRuntime, CBLAS
 //
 //   NIR ─► Neurons, NN, HDF5               Checkpoint ─► NN, HDF5
-//   NN ─► TensorRuntime                    EventSim, Landscapes ─► TensorRuntime
+//   NN ─► TensorRuntime                    EventSim ─► TensorRuntime, CKernels; Landscapes ─► TensorRuntime
 //   HDF5 ─► CHDF5 (one lock for libhdf5)   Registry ─► CLibPQ, GRDB, Crypto (storage only)
 //   TensorRuntime ─► CBLAS, CMalloc, CKernels, RealModule (swift-numerics)
 //   C: CKernels is built here; CBLAS, CMalloc, CHDF5, CLibPQ, CPNG, CCairo are Debian packages.
@@ -95,7 +95,7 @@ let package = Package(
             path: "Modules/Neurons"),
         .target(
             name: "EventSim",
-            dependencies: ["TensorRuntime"],
+            dependencies: ["TensorRuntime", "CKernels"],
             path: "Modules/EventSim"),
         .target(
             name: "Datasets",

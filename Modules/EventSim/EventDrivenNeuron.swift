@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// A continuous-time spiking neuron with a current-based exponential synapse, stated as closed
@@ -138,13 +139,11 @@ public struct NeuronStates4: Sendable {
 extension SIMD4 where Scalar == Double {
     /// The square root of every lane as `Double.squareRoot()` takes it, except that a negative
     /// lane gives 0: for packed code that computes a root in every lane and discards those
-    /// whose argument is negative. (`Double.squareRoot()` is one instruction but calls libm's
-    /// `sqrt`, slowly, for a negative argument; the generic SIMD one always calls it.)
+    /// whose argument is negative. One packed instruction (`kernels_sqrt4`): Swift's own roots
+    /// call libm per lane (the generic SIMD one always, `Double.squareRoot()` for a negative
+    /// argument).
     @inline(__always)
-    var laneSquareRoot: SIMD4<Double> {
-        let x = replacing(with: 0, where: self .< 0)
-        return SIMD4(x[0].squareRoot(), x[1].squareRoot(), x[2].squareRoot(), x[3].squareRoot())
-    }
+    var laneSquareRoot: SIMD4<Double> { kernels_sqrt4(replacing(with: 0, where: self .< 0)) }
 }
 
 /// Four intervals, one per lane, each exactly as `Interval` computes it.

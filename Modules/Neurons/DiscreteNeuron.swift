@@ -26,20 +26,24 @@ import TensorRuntime
 ///
 /// The maps are generic over the scalar type so one definition serves Float32 training and
 /// Float64 gradient checks. They run once per element per time step, inside loops over elements
-/// that the engine compiles per plugin so that they vectorise in every configuration: in the
-/// default one the plugin's settings are constants and its branches on them fold away; in any
-/// other the settings are loop-invariant values and each branch on one becomes a select, both
-/// sides computed. So a plugin author may branch on settings freely (`if`, `switch`, `?:`,
-/// `guard … return`) and needs nothing special for speed, but a map must not
+/// that the engine compiles per plugin so that they vectorise: in the default configuration the
+/// plugin's settings are constants and its branches on them fold away; in any other the settings
+/// are loop-invariant values, and the loop vectorises only if each branch on one is a choice
+/// between values computed on both sides. So write a setting's variants as values and let the
+/// setting choose, `return softReset ? soft : hard` (LIF, DQIF), rather than as code it guards
+/// (`if softReset { return … }`, `guard … else { return … }`): the compiler turns a choice
+/// between values into a select, but keeps a guarded block of more than a few instructions as a
+/// branch, and then leaves the loop scalar (it did for LIF's conventions). Beyond that a map
+/// must not
 ///
-/// - loop a number of times a setting gives (CF's `multiSpike` levels): the loop over elements is
-///   then no longer innermost and runs scalar, in every configuration but the default;
-/// - call what does not inline: allocation, `print`, a `precondition`, or a transcendental
-///   function such as `S.cos(p[.frequency])`, a libm call per element that the compiler may not
-///   hoist even when its argument is a parameter (RF computes its rotation through a function
-///   declared `@_effects(readnone)`, which it does hoist). Per element, use the inline
-///   `S.kernelExp`, `S.kernelTanh` and `S.kernelSigmoid` instead of libm's; the surrogate's
-///   `crossing` is inline arithmetic and free.
+/// - loop a number of times a setting gives (CF's levels, `maxSpikes` for `multiSpike`): the loop
+///   over elements is then no longer innermost and runs scalar, in every configuration but the
+///   default;
+/// - call what does not inline: allocation, `print`, a `precondition`, or a libm function such
+///   as `S.cos(p[.frequency])`, a call per element that the compiler does not hoist even when
+///   its argument is a parameter (libm may set `errno`; RF's loops are scalar for this reason).
+///   Per element, use the inline `S.kernelExp`, `S.kernelTanh` and `S.kernelSigmoid`; the
+///   surrogate's `crossing` is inline arithmetic and free.
 public protocol DiscreteNeuron: Codable, Sendable, Equatable {
     /// The layer-wide scalars, at most four; the cases' names are the parameters' names.
     associatedtype Parameter: NeuronVariable

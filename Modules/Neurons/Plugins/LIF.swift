@@ -126,34 +126,28 @@ public struct LIF: DiscreteNeuron {
     public func charge<S: TensorScalar>(previous u: Values<Membrane, S>, input x: S, _ p: Values<Parameter, S>)
         -> Charge<Self, S>
     {
-        let (beta, u) = (p[.decay], u[.membrane])
-        guard delayedReset || decayInput || leakPotential != 0 else {
-            return Charge(value: beta * u + x, dPrevious: beta, dParameters: Values(.decay, u))
-        }
-        // The potential the leak acts on, and its derivative in U[t−1].
-        var (v, dv): (S, S) = (u, 1)
-        var crossed: S = 0
-        if delayedReset {
-            let distance = u - p[.threshold]
-            crossed = distance > 0 || (!strictThreshold && distance == 0) ? 1 : 0
-            if reset == .hard { (v, dv) = ((1 - crossed) * u + crossed * S(resetPotential), 1 - crossed) }
-        }
+        // Every variant is computed and the settings choose between the results, so that the
+        // engine's loops vectorise in any configuration (see `DiscreteNeuron`).
+        let (beta, u, theta) = (p[.decay], u[.membrane], p[.threshold])
+        let plain = Charge<Self, S>(value: beta * u + x, dPrevious: beta, dParameters: Values(.decay, u))
+        // With `delayedReset`: whether U[t−1] crossed, and the potential the leak acts on (reset
+        // to u_r if it crossed, under a hard reset) with its derivative in U[t−1].
+        let distance = u - theta
+        let crossed: S = distance > 0 || (!strictThreshold && distance == 0) ? 1 : 0
+        let resetFirst = delayedReset && reset == .hard
+        let v = resetFirst ? (1 - crossed) * u + crossed * S(resetPotential) : u
+        let dv: S = resetFirst ? 1 - crossed : 1
         let leak = S(leakPotential)
-        var c: Charge<Self, S>
-        if decayInput {
-            let drive = x - (v - leak)
-            c = Charge(
-                value: v + drive * (1 - beta), dPrevious: beta * dv, dInput: 1 - beta,
-                dParameters: Values(.decay, -drive))
-        } else {
-            c = Charge(
-                value: v - (v - leak) * (1 - beta) + x, dPrevious: beta * dv, dParameters: Values(.decay, v - leak))
-        }
-        if delayedReset && reset == .soft {
-            c.value[.membrane] -= crossed * p[.threshold]
-            c.dParameters[.membrane, .threshold] = -crossed
-        }
-        return c
+        let drive = x - (v - leak)
+        let decayingInput = Charge<Self, S>(
+            value: v + drive * (1 - beta), dPrevious: beta * dv, dInput: 1 - beta, dParameters: Values(.decay, -drive))
+        let leaking = Charge<Self, S>(
+            value: v - (v - leak) * (1 - beta) + x, dPrevious: beta * dv, dParameters: Values(.decay, v - leak))
+        var c = decayInput ? decayingInput : leaking
+        let subtractAfter = delayedReset && reset == .soft
+        c.value[.membrane] = subtractAfter ? c.value[.membrane] - crossed * theta : c.value[.membrane]
+        c.dParameters[.membrane, .threshold] = subtractAfter ? -crossed : 0
+        return delayedReset || decayInput || leakPotential != 0 ? c : plain
     }
 
     @inline(__always)
@@ -172,17 +166,11 @@ public struct LIF: DiscreteNeuron {
     public func reset<S: TensorScalar>(potential h: Values<Membrane, S>, spike s: S, _ p: Values<Parameter, S>)
         -> Reset<Self, S>
     {
-        let h = h[.membrane]
-        if delayedReset { return Reset(value: h, dPotential: 1, dSpike: 0) }
-        switch reset {
-        case .hard:
-            let ur = S(resetPotential)
-            return Reset(value: h * (1 - s) + ur * s, dPotential: 1 - s, dSpike: detachReset ? 0 : ur - h)
-        case .soft:
-            let theta = p[.threshold]
-            return Reset(
-                value: h - theta * s, dPotential: 1, dSpike: detachReset ? 0 : -theta,
-                dParameters: Values(.threshold, -s))
-        }
+        let (h, theta, ur) = (h[.membrane], p[.threshold], S(resetPotential))
+        let hard = Reset<Self, S>(value: h * (1 - s) + ur * s, dPotential: 1 - s, dSpike: detachReset ? 0 : ur - h)
+        let soft = Reset<Self, S>(
+            value: h - theta * s, dPotential: 1, dSpike: detachReset ? 0 : -theta, dParameters: Values(.threshold, -s))
+        let carried = Reset<Self, S>(value: h, dPotential: 1, dSpike: 0)
+        return delayedReset ? carried : reset == .hard ? hard : soft
     }
 }

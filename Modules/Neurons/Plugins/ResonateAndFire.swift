@@ -75,7 +75,7 @@ public struct ResonateAndFire: DiscreteNeuron {
     public func charge<S: TensorScalar>(previous u: Values<StateVariable, S>, input x: S, _ p: Values<Parameter, S>)
         -> Charge<Self, S>
     {
-        let (lambda, (cosine, sine)) = (p[.decay], rotation(p[.frequency]))
+        let (lambda, cosine, sine) = (p[.decay], S.cos(p[.frequency]), S.sin(p[.frequency]))
         let (re, im) = (u[.real], u[.imaginary])
         let rotatedRe = cosine * re - sine * im
         let rotatedIm = sine * re + cosine * im
@@ -118,9 +118,3 @@ public struct ResonateAndFire: DiscreteNeuron {
         return r
     }
 }
-
-/// cos ω and sin ω, declared free of side effects so that the compiler computes them once per
-/// loop rather than per element: libm's `cos` and `sin` may set `errno`, so it has to repeat
-/// those calls, and a call per element keeps the engine's loops scalar.
-@_effects(readnone) @inline(never)
-private func rotation<S: TensorScalar>(_ omega: S) -> (cos: S, sin: S) { (S.cos(omega), S.sin(omega)) }

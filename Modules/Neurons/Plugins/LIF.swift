@@ -126,28 +126,30 @@ public struct LIF: DiscreteNeuron {
     public func charge<S: TensorScalar>(previous u: Values<Membrane, S>, input x: S, _ p: Values<Parameter, S>)
         -> Charge<Self, S>
     {
-        // Every variant is computed and the settings choose between the results, so that the
-        // engine's loops vectorise in any configuration (see `DiscreteNeuron`).
-        let (beta, u, theta) = (p[.decay], u[.membrane], p[.threshold])
-        let plain = Charge<Self, S>(value: beta * u + x, dPrevious: beta, dParameters: Values(.decay, u))
+        // Every variant is computed first and the settings then choose between the results,
+        // so that the engine's loops vectorise in any configuration (see `DiscreteNeuron`).
+        let (beta, u, theta, ur, leak) = (p[.decay], u[.membrane], p[.threshold], S(resetPotential), S(leakPotential))
+        let plain = (value: beta * u + x, dPrevious: beta, dDecay: u)
         // With `delayedReset`: whether U[t−1] crossed, and the potential the leak acts on (reset
         // to u_r if it crossed, under a hard reset) with its derivative in U[t−1].
         let distance = u - theta
         let crossed: S = distance > 0 || (!strictThreshold && distance == 0) ? 1 : 0
         let resetFirst = delayedReset && reset == .hard
-        let v = resetFirst ? (1 - crossed) * u + crossed * S(resetPotential) : u
-        let dv: S = resetFirst ? 1 - crossed : 1
-        let leak = S(leakPotential)
-        let drive = x - (v - leak)
-        let decayingInput = Charge<Self, S>(
-            value: v + drive * (1 - beta), dPrevious: beta * dv, dInput: 1 - beta, dParameters: Values(.decay, -drive))
-        let leaking = Charge<Self, S>(
-            value: v - (v - leak) * (1 - beta) + x, dPrevious: beta * dv, dParameters: Values(.decay, v - leak))
-        var c = decayInput ? decayingInput : leaking
+        let (resetU, notCrossed) = ((1 - crossed) * u + crossed * ur, 1 - crossed)
+        let (v, dv) = resetFirst ? (resetU, notCrossed) : (u, 1)
+        let (drive, aboveLeak, gain) = (x - (v - leak), v - leak, 1 - beta)
+        let decayed = (value: v + drive * gain, dInput: gain, dDecay: -drive)
+        let leaked = (value: v - aboveLeak * gain + x, dInput: S(1), dDecay: aboveLeak)
+        let general = decayInput ? decayed : leaked
         let subtractAfter = delayedReset && reset == .soft
-        c.value[.membrane] = subtractAfter ? c.value[.membrane] - crossed * theta : c.value[.membrane]
-        c.dParameters[.membrane, .threshold] = subtractAfter ? -crossed : 0
-        return delayedReset || decayInput || leakPotential != 0 ? c : plain
+        let (subtracted, dThreshold) = (general.value - crossed * theta, -crossed)
+        let generalValue = subtractAfter ? subtracted : general.value
+        let generalDPrevious = beta * dv
+        let isPlain = !(delayedReset || decayInput || leakPotential != 0)
+        return Charge(
+            value: isPlain ? plain.value : generalValue, dPrevious: isPlain ? plain.dPrevious : generalDPrevious,
+            dInput: isPlain ? 1 : general.dInput,
+            dParameters: Values(SIMD4(isPlain ? plain.dDecay : general.dDecay, subtractAfter ? dThreshold : 0, 0, 0)))
     }
 
     @inline(__always)
@@ -167,10 +169,12 @@ public struct LIF: DiscreteNeuron {
         -> Reset<Self, S>
     {
         let (h, theta, ur) = (h[.membrane], p[.threshold], S(resetPotential))
-        let hard = Reset<Self, S>(value: h * (1 - s) + ur * s, dPotential: 1 - s, dSpike: detachReset ? 0 : ur - h)
-        let soft = Reset<Self, S>(
-            value: h - theta * s, dPotential: 1, dSpike: detachReset ? 0 : -theta, dParameters: Values(.threshold, -s))
-        let carried = Reset<Self, S>(value: h, dPotential: 1, dSpike: 0)
-        return delayedReset ? carried : reset == .hard ? hard : soft
+        let hard = (value: h * (1 - s) + ur * s, dPotential: 1 - s, dSpike: ur - h, dThreshold: S(0))
+        let soft = (value: h - theta * s, dPotential: S(1), dSpike: -theta, dThreshold: -s)
+        let chosen = reset == .soft ? soft : hard
+        return Reset(
+            value: delayedReset ? h : chosen.value, dPotential: delayedReset ? 1 : chosen.dPotential,
+            dSpike: delayedReset || detachReset ? 0 : chosen.dSpike,
+            dParameters: Values(.threshold, delayedReset ? 0 : chosen.dThreshold))
     }
 }

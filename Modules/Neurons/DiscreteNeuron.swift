@@ -29,12 +29,14 @@ import TensorRuntime
 /// that the engine compiles per plugin so that they vectorise: in the default configuration the
 /// plugin's settings are constants and its branches on them fold away; in any other the settings
 /// are loop-invariant values, and the loop vectorises only if each branch on one is a choice
-/// between values computed on both sides. So write a setting's variants as values and let the
-/// setting choose, `return softReset ? soft : hard` (LIF, DQIF), rather than as code it guards
-/// (`if softReset { return … }`, `guard … else { return … }`): the compiler turns a choice
-/// between values into a select, but keeps a guarded block of more than a few instructions as a
-/// branch, and then leaves the loop scalar (it did for LIF's conventions). Beyond that a map
-/// must not
+/// between values computed on both sides. So compute a setting's variants first and let the
+/// setting choose between the results, `return softReset ? soft : hard` (DQIF), rather than
+/// guard code with it (`if softReset { return … }`, `guard … else { return … }`): the compiler
+/// turns a choice between values into a select, but keeps a guarded block of more than a few
+/// instructions as a branch, and then leaves the loop scalar (it did for LIF's conventions).
+/// Where a choice between whole results still leaves the loop scalar (a select of their SIMD4
+/// fields survives, and the vectoriser rejects vector-typed instructions), choose scalar by
+/// scalar and build the result once, as LIF does. Beyond that a map must not
 ///
 /// - loop a number of times a setting gives (CF's levels, `maxSpikes` for `multiSpike`): the loop
 ///   over elements is then no longer innermost and runs scalar, in every configuration but the

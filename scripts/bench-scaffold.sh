@@ -1,27 +1,55 @@
 #!/usr/bin/env bash
 # Benchmark check (not a test) that a plugin scaffolded by `make new-neuron` gets the engine's
-# vectorised loops: scaffolds one (one state variable) into a temporary copy of the working tree,
-# builds snn-bench there in release mode, runs `shd-step` for lif and for it alternately (three
-# rounds each, to share the machine's drift) and fails when the scaffold's median exceeds
-# LIMIT (default 1.3) times lif's. The copy is a fresh package (SwiftPM's build products name
-# their absolute paths), so this is a full release build: minutes, hence opt-in.
-# Usage: [LIMIT=1.3] [ITERATIONS=10] scripts/bench-scaffold.sh
+# vectorised loops: scaffolds one (one state variable) in place into the working tree, builds
+# snn-bench incrementally in the existing .build (flags as `make bench`, or SWIFT_BUILD_FLAGS),
+# runs `shd-step` for lif and for it alternately (three rounds each, to share the machine's
+# drift) and fails when the scaffold's median exceeds LIMIT (default 1.3) times lif's. The tree
+# is restored exactly afterwards, also on failure or interrupt; like scripts/check-new-neuron.sh
+# it refuses to run over a scaffold left behind or over uncommitted changes to the file it edits.
+# Usage: [LIMIT=1.3] [ITERATIONS=10] [SWIFT_BUILD_FLAGS='-c release'] scripts/bench-scaffold.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+SWIFT=${SWIFT:-swift}
+read -r -a flags <<< "${SWIFT_BUILD_FLAGS:--c release}"
 limit=${LIMIT:-1.3}
 iterations=${ITERATIONS:-10}
-copy=$(mktemp -d "${TMPDIR:-/tmp}/snn-bench-scaffold.XXXXXX")
-trap 'rm -rf "$copy"' EXIT
-git ls-files -z --cached --others --exclude-standard | xargs -0 cp --parents -t "$copy"
-make -C "$copy" --no-print-directory new-neuron NAME=BenchProbe >/dev/null
-cd "$copy"
-swift build -c release --product snn-bench 2>&1 | tail -3
-median() { .build/release/snn-bench shd-step --json --neuron "$1" --iterations "$iterations" |
-    sed -E 's/.*"median_ms": ([0-9.]+).*/\1/'; }
-lif=() probe=()
-for _ in 1 2 3; do lif+=("$(median lif)"); probe+=("$(median bench-probe)"); done
+
+probe=BenchProbe
+created=(Modules/Neurons/Plugins/$probe.swift Tests/NeuronsTests/Plugins/${probe}Tests.swift)
+edited=Modules/Neurons/Plugins/Registration.swift
+for file in "${created[@]}"; do
+    if [ -e "$file" ]; then
+        echo "error: $file exists; remove the scaffold probe (left by an interrupted check?) first" >&2
+        exit 1
+    fi
+done
+if [ -n "$(git status --porcelain -- "$edited")" ]; then
+    echo "error: uncommitted changes in $edited; commit or stash them, the check restores this file" >&2
+    exit 1
+fi
+testDirectoryExisted=$([ -d Tests/NeuronsTests/Plugins ] && echo yes || echo no)
+backup=$(mktemp "${TMPDIR:-/tmp}/snn-bench-scaffold.XXXXXX")
+cp -p "$edited" "$backup"
+restore() {
+    rm -f "${created[@]}"
+    [ "$testDirectoryExisted" = yes ] || rmdir Tests/NeuronsTests/Plugins 2>/dev/null || true
+    cp -p "$backup" "$edited"
+    rm -f "$backup"
+}
+trap restore EXIT
+trap 'exit 130' INT TERM
+
+scripts/new-neuron.sh "$probe" >/dev/null
+"$SWIFT" build "${flags[@]}" --product snn-bench 2>&1 | tail -3
+bin=$("$SWIFT" build "${flags[@]}" --show-bin-path)/snn-bench
+median() {
+    "$bin" shd-step --json --neuron "$1" --iterations "$iterations" | sed -E 's/.*"median_ms": ([0-9.]+).*/\1/'
+}
+lif=() scaffolded=()
+for _ in 1 2 3; do lif+=("$(median lif)"); scaffolded+=("$(median bench-probe)"); done
 mid() { printf '%s\n' "$@" | sort -g | sed -n 2p; }
-python3 - "$(mid "${lif[@]}")" "$(mid "${probe[@]}")" "$limit" <<'PY'
+echo "shd-step rounds (ms): lif ${lif[*]}; bench-probe ${scaffolded[*]}"
+python3 - "$(mid "${lif[@]}")" "$(mid "${scaffolded[@]}")" "$limit" <<'PY'
 import sys
 lif, probe, limit = map(float, sys.argv[1:])
 ratio = probe / lif

@@ -25,8 +25,27 @@ import TensorRuntime
 /// default configuration and in each of its `conformanceConfigurations`.
 ///
 /// The maps are generic over the scalar type so one definition serves Float32 training and
-/// Float64 gradient checks. Keep them branch-light and free of allocation: they run once per
-/// element per time step.
+/// Float64 gradient checks. They run once per element per time step, inside loops over elements
+/// that the engine compiles per plugin so that they vectorise: in the default configuration the
+/// plugin's settings are constants and its branches on them fold away; in any other the settings
+/// are loop-invariant values, and the loop vectorises only if each branch on one is a choice
+/// between values computed on both sides. So compute a setting's variants first and let the
+/// setting choose between the results, `return softReset ? soft : hard` (DQIF), rather than
+/// guard code with it (`if softReset { return … }`, `guard … else { return … }`): the compiler
+/// turns a choice between values into a select, but keeps a guarded block of more than a few
+/// instructions as a branch, and then leaves the loop scalar (it did for LIF's conventions).
+/// Where a choice between whole results still leaves the loop scalar (a select of their SIMD4
+/// fields survives, and the vectoriser rejects vector-typed instructions), choose scalar by
+/// scalar and build the result once, as LIF does. Beyond that a map must not
+///
+/// - loop a number of times a setting gives (CF's levels, `maxSpikes` for `multiSpike`): the loop
+///   over elements is then no longer innermost and runs scalar, in every configuration but the
+///   default;
+/// - call what does not inline: allocation, `print`, a `precondition`, or a libm function such
+///   as `S.cos(p[.frequency])`, a call per element that the compiler does not hoist even when
+///   its argument is a parameter (libm may set `errno`; RF's loops are scalar for this reason).
+///   Per element, use the inline `S.kernelExp`, `S.kernelTanh` and `S.kernelSigmoid`; the
+///   surrogate's `crossing` is inline arithmetic and free.
 public protocol DiscreteNeuron: Codable, Sendable, Equatable {
     /// The layer-wide scalars, at most four; the cases' names are the parameters' names.
     associatedtype Parameter: NeuronVariable

@@ -495,10 +495,22 @@ enum DefaultConfiguration: NeuronSource {
     @inline(__always) static func neuron<Neuron: DiscreteNeuron>(_: Neuron) -> Neuron { Neuron() }
 }
 
-/// Any other configuration, as set.
+/// Any other configuration, as set, handed to each loop as a copy of its own. Read in place, the
+/// plugin's settings are loads from the caller's memory, which, as far as the compiler can tell,
+/// the loop's stores through the output pointers may overwrite; so it reloads them per element
+/// behind their branches and keeps the loop scalar (lif with the snntorch convention did, at twice
+/// the default's time). A copy returned into the loop's frame by a call that is not inlined is
+/// private to the loop: its settings are loop-invariant registers, each branch on them becomes a
+/// select and the loop vectorises (computing both sides of those branches, where the default
+/// configuration folds them).
 enum GivenConfiguration: NeuronSource {
-    @inline(__always) static func neuron<Neuron: DiscreteNeuron>(_ configured: Neuron) -> Neuron { configured }
+    @inline(__always) static func neuron<Neuron: DiscreteNeuron>(_ configured: Neuron) -> Neuron {
+        privateCopy(configured)
+    }
 }
+
+/// `value`, through a call the optimiser does not see through (see `GivenConfiguration`).
+@inline(never) private func privateCopy<T>(_ value: T) -> T { value }
 
 /// A compile-time switch: loops generic over it are compiled once with and once without the
 /// guarded code.

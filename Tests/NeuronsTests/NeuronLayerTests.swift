@@ -121,27 +121,33 @@ final class NeuronLayerTests: XCTestCase {
     }
 
     /// The engine compiles a plugin's default configuration with its settings as constants (so
-    /// CF's variant branches fold and the loops vectorise). A configuration that differs from
-    /// the default only in a setting bipolar CF ignores runs the general loops; both must give
-    /// the same spikes, potentials and gradients.
+    /// the branches on them fold) and any other with its settings as values (the branches become
+    /// selects). A configuration that differs from the default only in a setting the maps ignore
+    /// runs the general loops; both must give the same spikes, potentials and gradients.
     func testDefaultConfigurationLoopsMatchTheGeneralOnes() throws {
-        let folded = try NeuronRegistry.dynamics(named: "cf")
-        let general = try NeuronRegistry.dynamics(named: "cf", configuration: ["maxSpikes": 7])
-        let input = uniform([4, 3, 37], seed: 21, -2.5, 2.5, dtype: .float32)
-        let seed = uniform([4, 3, 37], seed: 22, -1, 1, dtype: .float32)
-        func run(_ engine: any SpikingDynamics) -> [[Double]] {
-            let x = input.requiringGrad()
-            let out = engine.run(
-                x, parameters: Tensor(shape: [2], values: [0.5, 1], dtype: .float32),
-                sharpness: Tensor.full([4], value: 4), initialState: nil, options: EngineOptions(),
-                exposePotentials: true, returnFinalState: false)
-            out.spikes.backward(seed: seed)
-            return [out.spikes.doubles, out.potentials!.doubles, x.grad!.doubles]
+        let cases: [(String, [String: Any], parameters: [Double])] = [
+            ("cf", ["maxSpikes": 7], [0.5, 1]), ("lif", ["learnDecay": true], [0.5, 1]),
+            ("cuba-lif", ["learnThreshold": true], [0.9, 0.8, 1]),
+        ]
+        for (name, configuration, parameters) in cases {
+            let folded = try NeuronRegistry.dynamics(named: name)
+            let general = try NeuronRegistry.dynamics(named: name, configuration: configuration)
+            let input = uniform([4, 3, 37], seed: 21, -2.5, 2.5, dtype: .float32)
+            let seed = uniform([4, 3, 37], seed: 22, -1, 1, dtype: .float32)
+            func run(_ engine: any SpikingDynamics) -> [[Double]] {
+                let x = input.requiringGrad()
+                let out = engine.run(
+                    x, parameters: Tensor(shape: [parameters.count], values: parameters, dtype: .float32),
+                    sharpness: Tensor.full([4], value: 4), initialState: nil, options: EngineOptions(),
+                    exposePotentials: true, returnFinalState: false)
+                out.spikes.backward(seed: seed)
+                return [out.spikes.doubles, out.potentials!.doubles, x.grad!.doubles]
+            }
+            let (a, b) = (run(folded), run(general))
+            XCTAssertEqual(a[0], b[0], name)
+            XCTAssertEqual(a[1], b[1], name)
+            for (u, v) in zip(a[2], b[2]) { XCTAssertEqual(u, v, accuracy: 1e-6, name) }
         }
-        let (a, b) = (run(folded), run(general))
-        XCTAssertEqual(a[0], b[0])
-        XCTAssertEqual(a[1], b[1])
-        for (u, v) in zip(a[2], b[2]) { XCTAssertEqual(u, v, accuracy: 1e-6) }
     }
 
     func testMultiSpikeCountsAndBipolarSigns() throws {

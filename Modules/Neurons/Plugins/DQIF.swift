@@ -77,9 +77,11 @@ public struct DQIF: DiscreteNeuron {
         -> Reset<Self, S>
     {
         let (h, theta, u1) = (h[.membrane], p[.threshold], p[.u1])
-        if softReset {
-            return Reset(value: h - theta * s, dPotential: 1, dSpike: -theta, dParameters: Values(.threshold, -s))
-        }
-        return Reset(value: h * (1 - s) + u1 * s, dPotential: 1 - s, dSpike: u1 - h, dParameters: Values(.u1, s))
+        // Both computed and the setting chooses, so that the engine's loops vectorise either way.
+        let soft = Reset<Self, S>(
+            value: h - theta * s, dPotential: 1, dSpike: -theta, dParameters: Values(.threshold, -s))
+        let hard = Reset<Self, S>(
+            value: h * (1 - s) + u1 * s, dPotential: 1 - s, dSpike: u1 - h, dParameters: Values(.u1, s))
+        return softReset ? soft : hard
     }
 }

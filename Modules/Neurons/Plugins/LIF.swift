@@ -126,34 +126,30 @@ public struct LIF: DiscreteNeuron {
     public func charge<S: TensorScalar>(previous u: Values<Membrane, S>, input x: S, _ p: Values<Parameter, S>)
         -> Charge<Self, S>
     {
-        let (beta, u) = (p[.decay], u[.membrane])
-        guard delayedReset || decayInput || leakPotential != 0 else {
-            return Charge(value: beta * u + x, dPrevious: beta, dParameters: Values(.decay, u))
-        }
-        // The potential the leak acts on, and its derivative in U[t−1].
-        var (v, dv): (S, S) = (u, 1)
-        var crossed: S = 0
-        if delayedReset {
-            let distance = u - p[.threshold]
-            crossed = distance > 0 || (!strictThreshold && distance == 0) ? 1 : 0
-            if reset == .hard { (v, dv) = ((1 - crossed) * u + crossed * S(resetPotential), 1 - crossed) }
-        }
-        let leak = S(leakPotential)
-        var c: Charge<Self, S>
-        if decayInput {
-            let drive = x - (v - leak)
-            c = Charge(
-                value: v + drive * (1 - beta), dPrevious: beta * dv, dInput: 1 - beta,
-                dParameters: Values(.decay, -drive))
-        } else {
-            c = Charge(
-                value: v - (v - leak) * (1 - beta) + x, dPrevious: beta * dv, dParameters: Values(.decay, v - leak))
-        }
-        if delayedReset && reset == .soft {
-            c.value[.membrane] -= crossed * p[.threshold]
-            c.dParameters[.membrane, .threshold] = -crossed
-        }
-        return c
+        // Every variant is computed first and the settings then choose between the results,
+        // so that the engine's loops vectorise in any configuration (see `DiscreteNeuron`).
+        let (beta, u, theta, ur, leak) = (p[.decay], u[.membrane], p[.threshold], S(resetPotential), S(leakPotential))
+        let plain = (value: beta * u + x, dPrevious: beta, dDecay: u)
+        // With `delayedReset`: whether U[t−1] crossed, and the potential the leak acts on (reset
+        // to u_r if it crossed, under a hard reset) with its derivative in U[t−1].
+        let distance = u - theta
+        let crossed: S = distance > 0 || (!strictThreshold && distance == 0) ? 1 : 0
+        let resetFirst = delayedReset && reset == .hard
+        let (resetU, notCrossed) = ((1 - crossed) * u + crossed * ur, 1 - crossed)
+        let (v, dv) = resetFirst ? (resetU, notCrossed) : (u, 1)
+        let (drive, aboveLeak, gain) = (x - (v - leak), v - leak, 1 - beta)
+        let decayed = (value: v + drive * gain, dInput: gain, dDecay: -drive)
+        let leaked = (value: v - aboveLeak * gain + x, dInput: S(1), dDecay: aboveLeak)
+        let general = decayInput ? decayed : leaked
+        let subtractAfter = delayedReset && reset == .soft
+        let (subtracted, dThreshold) = (general.value - crossed * theta, -crossed)
+        let generalValue = subtractAfter ? subtracted : general.value
+        let generalDPrevious = beta * dv
+        let isPlain = !(delayedReset || decayInput || leakPotential != 0)
+        return Charge(
+            value: isPlain ? plain.value : generalValue, dPrevious: isPlain ? plain.dPrevious : generalDPrevious,
+            dInput: isPlain ? 1 : general.dInput,
+            dParameters: Values(SIMD4(isPlain ? plain.dDecay : general.dDecay, subtractAfter ? dThreshold : 0, 0, 0)))
     }
 
     @inline(__always)
@@ -172,17 +168,13 @@ public struct LIF: DiscreteNeuron {
     public func reset<S: TensorScalar>(potential h: Values<Membrane, S>, spike s: S, _ p: Values<Parameter, S>)
         -> Reset<Self, S>
     {
-        let h = h[.membrane]
-        if delayedReset { return Reset(value: h, dPotential: 1, dSpike: 0) }
-        switch reset {
-        case .hard:
-            let ur = S(resetPotential)
-            return Reset(value: h * (1 - s) + ur * s, dPotential: 1 - s, dSpike: detachReset ? 0 : ur - h)
-        case .soft:
-            let theta = p[.threshold]
-            return Reset(
-                value: h - theta * s, dPotential: 1, dSpike: detachReset ? 0 : -theta,
-                dParameters: Values(.threshold, -s))
-        }
+        let (h, theta, ur) = (h[.membrane], p[.threshold], S(resetPotential))
+        let hard = (value: h * (1 - s) + ur * s, dPotential: 1 - s, dSpike: ur - h, dThreshold: S(0))
+        let soft = (value: h - theta * s, dPotential: S(1), dSpike: -theta, dThreshold: -s)
+        let chosen = reset == .soft ? soft : hard
+        return Reset(
+            value: delayedReset ? h : chosen.value, dPotential: delayedReset ? 1 : chosen.dPotential,
+            dSpike: delayedReset || detachReset ? 0 : chosen.dSpike,
+            dParameters: Values(.threshold, delayedReset ? 0 : chosen.dThreshold))
     }
 }

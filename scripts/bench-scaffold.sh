@@ -1,43 +1,23 @@
 #!/usr/bin/env bash
 # Benchmark check (not a test) that a plugin scaffolded by `make new-neuron` gets the engine's
 # vectorised loops: scaffolds one (one state variable) in place into the working tree, builds
-# snn-bench incrementally in the existing .build (flags as `make bench`, or SWIFT_BUILD_FLAGS),
+# snn-bench incrementally in the existing .build (`make test`'s flags, or SWIFT_BUILD_FLAGS),
 # runs `shd-step` for lif and for it alternately (three rounds each, to share the machine's
 # drift) and fails when the scaffold's median exceeds LIMIT (default 1.3) times lif's. The tree
 # is restored exactly afterwards, also on failure or interrupt; like scripts/check-new-neuron.sh
 # it refuses to run over a scaffold left behind or over uncommitted changes to the file it edits.
-# Usage: [LIMIT=1.3] [ITERATIONS=10] [SWIFT_BUILD_FLAGS='-c release'] scripts/bench-scaffold.sh
+# Usage: [LIMIT=1.3] [ITERATIONS=10] [SWIFT_BUILD_FLAGS=...] scripts/bench-scaffold.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SWIFT=${SWIFT:-swift}
-read -r -a flags <<< "${SWIFT_BUILD_FLAGS:--c release}"
+read -r -a flags <<< "${SWIFT_BUILD_FLAGS:--c release -Xswiftc -enable-testing}"
 limit=${LIMIT:-1.3}
 iterations=${ITERATIONS:-10}
 
 probe=BenchProbe
 created=(Modules/Neurons/Plugins/$probe.swift Tests/NeuronsTests/Plugins/${probe}Tests.swift)
-edited=Modules/Neurons/Plugins/Registration.swift
-for file in "${created[@]}"; do
-    if [ -e "$file" ]; then
-        echo "error: $file exists; remove the scaffold probe (left by an interrupted check?) first" >&2
-        exit 1
-    fi
-done
-if [ -n "$(git status --porcelain -- "$edited")" ]; then
-    echo "error: uncommitted changes in $edited; commit or stash them, the check restores this file" >&2
-    exit 1
-fi
-testDirectoryExisted=$([ -d Tests/NeuronsTests/Plugins ] && echo yes || echo no)
-backup=$(mktemp "${TMPDIR:-/tmp}/snn-bench-scaffold.XXXXXX")
-cp -p "$edited" "$backup"
-restore() {
-    rm -f "${created[@]}"
-    [ "$testDirectoryExisted" = yes ] || rmdir Tests/NeuronsTests/Plugins 2>/dev/null || true
-    cp -p "$backup" "$edited"
-    rm -f "$backup"
-}
-trap restore EXIT
-trap 'exit 130' INT TERM
+edited=(Modules/Neurons/Plugins/Registration.swift)
+source scripts/scaffold-guard.sh
 
 scripts/new-neuron.sh "$probe" >/dev/null
 "$SWIFT" build "${flags[@]}" --product snn-bench 2>&1 | tail -3

@@ -16,28 +16,7 @@ created=(
     Modules/EventSim/ScaffoldProbeExact.swift Tests/EventSimTests/ScaffoldProbeExactTests.swift
 )
 edited=(Modules/Neurons/Plugins/Registration.swift Modules/EventSim/EventDrivenNeuron.swift)
-for file in "${created[@]}"; do
-    if [ -e "$file" ]; then
-        echo "error: $file exists; remove the scaffold probe (left by an interrupted check?) before checking" >&2
-        exit 1
-    fi
-done
-if [ -n "$(git status --porcelain -- "${edited[@]}")" ]; then
-    echo "error: uncommitted changes in ${edited[*]}; commit or stash them, the check restores these files" >&2
-    exit 1
-fi
-testDirectoryExisted=$([ -d Tests/NeuronsTests/Plugins ] && echo yes || echo no)
-
-backup=$(mktemp -d "${TMPDIR:-/tmp}/snn-scaffold.XXXXXX")
-cp -p "${edited[@]}" "$backup/"
-restore() {
-    rm -f "${created[@]}"
-    [ "$testDirectoryExisted" = yes ] || rmdir Tests/NeuronsTests/Plugins 2>/dev/null || true
-    for file in "${edited[@]}"; do cp -p "$backup/$(basename "$file")" "$file"; done
-    rm -rf "$backup"
-}
-trap restore EXIT
-trap 'exit 130' INT TERM
+source scripts/scaffold-guard.sh
 
 scripts/new-neuron.sh ScaffoldProbe
 STATES=2 scripts/new-neuron.sh ScaffoldProbeTwo

@@ -58,7 +58,8 @@ struct SpikeConvCase: ParsableCommand {
 /// default `denseThreshold` records it.
 struct SpikeLinearCase: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "spike-linear", abstract: "Sparse spike layer vs dense GEMM over input densities (shd-step layers).")
+        commandName: "spike-linear",
+        abstract: "Sparse spike layer vs dense GEMM over input densities (shd-step layers).")
     @OptionGroup var options: CommonOptions
     @Option(help: "Rows per call (time steps × batch).")
     var rows = 6400

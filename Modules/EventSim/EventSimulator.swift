@@ -570,7 +570,7 @@ struct EventSimulator<Neuron: EventDrivenNeuron> {
                                                 let (i2, p2) = since(events[2])
                                                 let (i3, p3) = since(events[3])
                                                 intervals = Intervals4(i0, i1, i2, i3)
-                                                previous = SIMD4(p0, p1, p2, p3) .!= 0
+                                                previous = (SIMD4(p0, p1, p2, p3) .!= 0)
                                             }
                                             let f = neuron.flowWithJacobian(
                                                 NeuronStates4(v: load4(pv + k), i: load4(pi + k)), over: intervals)

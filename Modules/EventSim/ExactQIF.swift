@@ -199,7 +199,7 @@ public struct ExactQIF: EventDrivenNeuron {
         if any(positive) {
             let y = 1 / s.v
             let z = s.i * y * y
-            beyond = z .<= -1
+            beyond = (z .<= -1)
             clock = y.replacing(with: 3 / (s.v + 2 * root), where: z .> 0)
         }
         if any(.!positive) {

@@ -341,7 +341,8 @@ private struct ConvLayout {
                     Kernels.conv3x3WeightGradient(
                         x + first * c * h * w, channels: c, h: h, w: w, geometry,
                         outputGradient: dy + first * o * plane, outputs: o,
-                        images: min(samplesPerCall, samples.upperBound - first), scratch + worker * perWorker + colsSize)
+                        images: min(samplesPerCall, samples.upperBound - first), scratch + worker * perWorker + colsSize
+                    )
                 }
             }
         }

@@ -42,9 +42,11 @@ struct Measurement {
         return (first, second)
     }
 
-    /// Waits until the other side's idle threads have gone to sleep before a side is timed.
-    /// OpenBLAS's threads spin for about 2²⁸ cycles (0.1 s) after a call and libgomp's (PyTorch)
-    /// for a while too; timed right after, a side would share the cores with a spinning thread.
+    /// Waits until the other side's idle threads have gone to sleep before a side is timed:
+    /// OpenBLAS's threads spin for about 2²⁸ cycles (0.1 s) after a call, so a side timed right
+    /// after the raw threaded GEMM would share the cores with a spinning thread. The pause costs
+    /// both sides of an in-process pair alike (a core idle for 0.1 s runs the next steps slower
+    /// on this kind of virtual machine), so the peer process's rounds (`Comparison`) go without.
     static func settle() { usleep(250_000) }
 }
 

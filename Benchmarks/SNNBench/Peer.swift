@@ -104,7 +104,10 @@ struct Comparison {
     var peers: [Measurement]
 
     /// `iterations` timed steps per side, in up to five rounds; ours is warmed up first, each
-    /// peer warmed itself up when it started.
+    /// peer warmed itself up when it started. One side follows the other with no pause: on this
+    /// kind of virtual machine a core left idle for 0.1 s or more runs the next steps about 40 %
+    /// slower (shd-step 12 → 17 ms after a 0.25 s sleep, with the same page faults), which a
+    /// pause would charge to the side with the shorter steps.
     static func run(_ options: CommonOptions, peers: [PeerSession], _ body: () -> Void) throws -> Comparison {
         for _ in 0..<options.warmup { body() }
         let rounds = Swift.min(5, options.iterations)
@@ -114,10 +117,8 @@ struct Comparison {
         for round in 0..<rounds {
             // Iterations spread over the rounds, the remainder in the first ones.
             let count = options.iterations / rounds + (round < options.iterations % rounds ? 1 : 0)
-            Measurement.settle()
             result.ours.samplesMs += Measurement.run(warmup: 0, iterations: count, body).samplesMs
             for (index, peer) in peers.enumerated() {
-                Measurement.settle()
                 result.peers[index].samplesMs += try peer.measure(iterations: count)
             }
         }

@@ -3,9 +3,6 @@ SWIFT ?= swift
 SCALE ?= cpu
 PEER ?=
 VENV ?= .venv
-BENCH_CASES ?= gemm conv2d elementwise cnn-step shd-step exact-step cifar-step sst2-step
-# shd-step runs at each input density (real SHD binned at 100 steps is denser than 2 %).
-SHD_DENSITIES ?= 0.02 0.05 0.1
 
 .DEFAULT_GOAL := help
 .PHONY: help deps build test format format-check stress bench cifar-check new-neuron reproduce-shd shd-baseline reproduce-cifar reproduce-sst2
@@ -54,13 +51,12 @@ stress: deps ## Run the opt-in stress tests (8 processes claiming 2 000 trials, 
 
 # Benchmarks build with the test flags too: one optimised build serves tests, reproductions and
 # benchmarks instead of each rebuilding the others' modules.
-bench: deps ## Run the benchmarks in release mode (PEER=1 also runs the PyTorch peers, SCAFFOLD=1 checks a new-neuron plugin)
+bench: deps ## Run scripts/bench.sh's cases (CASES, NEURONS, SHD_DENSITIES override; PEER=1 adds the PyTorch peers, SCAFFOLD=1 checks a new-neuron plugin)
 	$(SWIFT) build $(TEST_FLAGS) --product snn-bench
 ifneq ($(PEER),)
 	@scripts/setup-bench-peer.sh $(VENV)
 endif
-	BIN="$$($(SWIFT) build $(TEST_FLAGS) --show-bin-path)" PEER="$(if $(PEER),$(VENV)/bin/python)" \
-		CASES="$(BENCH_CASES)" SHD_DENSITIES="$(SHD_DENSITIES)" scripts/bench.sh
+	BIN="$$($(SWIFT) build $(TEST_FLAGS) --show-bin-path)" PEER="$(if $(PEER),$(VENV)/bin/python)" scripts/bench.sh
 ifneq ($(SCAFFOLD),)
 	scripts/bench-scaffold.sh
 endif

@@ -1,5 +1,7 @@
 #include "ConvKernels.h"
 
+#include <stdlib.h>
+
 #if defined(__x86_64__)
 #include <immintrin.h>
 #endif
@@ -146,89 +148,108 @@ __attribute__((target("avx512f,avx512vl,avx2,fma"))) static void col2im_avx512(C
 }
 #endif
 
-/// The direct 3 × 3 convolution. Output pixels are taken 16 at a time as vectors, in row-major
-/// order over (output row, 16-column chunk), so a narrow plane packs several rows into a tile;
-/// a tile is TILE_VECTORS such vectors for OUTPUT_BLOCK output channels: 16 accumulators. For
-/// each input channel and tap the tile loads its TILE_VECTORS input vectors once (masked to the
-/// columns inside the image, zero in the padding) and adds them, scaled by a broadcast weight,
-/// into every output channel's accumulators.
+#if defined(__x86_64__)
+/// The direct 3 × 3 convolution (stride 1) works on output vectors of 16 pixels. Where the output
+/// rows are as wide as the input rows (padding 1 across), a tap is the same shift of the flat
+/// plane for every pixel, so a vector is 16 consecutive pixels of the plane and a narrow plane
+/// fills every lane (an 8 × 8 plane is 4 full vectors, not 8 half-empty rows). Otherwise a
+/// vector is a 16-column chunk of one output row. Either way lane l of a tap reads input
+/// address `input[tap] + l`, and masks zero the lanes that fall into the padding.
+typedef struct {
+    ptrdiff_t output;     ///< The plane offset of lane 0.
+    ptrdiff_t input[9];   ///< Per tap (i·3 + j): the input plane offset lane 0 reads.
+    __mmask16 load[9];    ///< Per tap: the lanes whose input lies inside the image.
+    __mmask16 store;      ///< The lanes that are output pixels.
+} VectorPlacement;
+
+/// The output vectors of a plane (see VectorPlacement).
+static inline ptrdiff_t conv3x3_vector_count(ptrdiff_t ho, ptrdiff_t wo, ptrdiff_t w) {
+    return wo == w ? (ho * wo + 15) / 16 : ho * ((wo + 15) / 16);
+}
+
+/// Where output vector v reads and writes.
+static void conv3x3_place(ptrdiff_t v, ptrdiff_t h, ptrdiff_t w, ptrdiff_t padH, ptrdiff_t padW, ptrdiff_t ho,
+                          ptrdiff_t wo, VectorPlacement *p) {
+    const int flat = wo == w;
+    const ptrdiff_t chunks = (wo + 15) / 16;
+    const ptrdiff_t first = flat ? 16 * v : v / chunks * wo + v % chunks * 16;
+    const ptrdiff_t row0 = first / wo, column0 = first % wo;
+    p->output = first;
+    p->store = 0;
+    for (int t = 0; t < 9; t++) {
+        p->input[t] = (row0 + t / 3 - padH) * w + column0 + t % 3 - padW;
+        p->load[t] = 0;
+    }
+    for (ptrdiff_t l = 0; l < 16; l++) {
+        const ptrdiff_t pixel = first + l;
+        if (flat ? pixel >= ho * wo : column0 + l >= wo) break;
+        const ptrdiff_t row = pixel / wo, column = pixel % wo;
+        p->store |= (__mmask16)(1u << l);
+        for (int t = 0; t < 9; t++) {
+            const ptrdiff_t iy = row + t / 3 - padH, ix = column + t % 3 - padW;
+            if (iy >= 0 && iy < h && ix >= 0 && ix < w) p->load[t] |= (__mmask16)(1u << l);
+        }
+    }
+}
+
+/// A tile is TILE_VECTORS output vectors for OUTPUT_BLOCK output channels: 16 accumulators. For
+/// each input channel and tap the tile loads its input vectors once and adds them, scaled by a
+/// broadcast weight, into every output channel's accumulators.
 #define OUTPUT_BLOCK 8
 #define TILE_VECTORS 2
 
-#if defined(__x86_64__)
-/// One tile of `block` ≤ OUTPUT_BLOCK output channels starting at weight row `weights`. Always
-/// inlined, so that a full block (a constant) has no per-channel tests in the inner loop.
+/// One tile of `block` ≤ OUTPUT_BLOCK output channels starting at weight row `weights`; a
+/// placement past the tile's `vectors` has empty masks. Always inlined, so that a full block (a
+/// constant) has no per-channel tests in the inner loop.
 __attribute__((target("avx512f"), always_inline)) static inline void conv3x3_tile(
-    const float *x, ptrdiff_t channels, ptrdiff_t h, ptrdiff_t w, ptrdiff_t padH, ptrdiff_t padW, ptrdiff_t wo,
-    const float *weights, ptrdiff_t block, ptrdiff_t plane, const ptrdiff_t *vectorRow, const ptrdiff_t *vectorColumn,
-    ptrdiff_t vectors, float *y) {
-    // Per vector and tap: the input offset of lane 0 in channel 0 and the mask of lanes that read
-    // inside the image (zero for a row outside it or a vector past the tile's end).
-    ptrdiff_t offset[TILE_VECTORS][3][3];
-    __mmask16 load[TILE_VECTORS][3][3], store[TILE_VECTORS];
-    for (ptrdiff_t v = 0; v < TILE_VECTORS; v++) {
-        store[v] = v < vectors ? lanes(0, wo - vectorColumn[v]) : 0;
-        for (ptrdiff_t i = 0; i < 3; i++) {
-            const ptrdiff_t iy = v < vectors ? vectorRow[v] + i - padH : -1;
-            for (ptrdiff_t j = 0; j < 3; j++) {
-                const ptrdiff_t ix = v < vectors ? vectorColumn[v] + j - padW : 0;
-                offset[v][i][j] = (iy >= 0 && iy < h) ? iy * w + ix : 0;
-                load[v][i][j] = (iy >= 0 && iy < h) ? (__mmask16)(store[v] & lanes(-ix, w - ix)) : 0;
-            }
-        }
-    }
+    const float *x, ptrdiff_t channels, ptrdiff_t h, ptrdiff_t w, const float *weights, ptrdiff_t block,
+    ptrdiff_t plane, const VectorPlacement *placement, float *y) {
     __m512 acc[OUTPUT_BLOCK][TILE_VECTORS];
     for (int o = 0; o < OUTPUT_BLOCK; o++)
         for (int v = 0; v < TILE_VECTORS; v++) acc[o][v] = _mm512_setzero_ps();
     for (ptrdiff_t c = 0; c < channels; c++) {
         const float *image = x + c * h * w;
         const float *tap = weights + c * 9;
-        for (int i = 0; i < 3; i++)
-            for (int j = 0; j < 3; j++) {
-                __m512 in[TILE_VECTORS];
-                for (int v = 0; v < TILE_VECTORS; v++)
-                    in[v] = _mm512_maskz_loadu_ps(load[v][i][j], image + offset[v][i][j]);
-                for (int o = 0; o < OUTPUT_BLOCK; o++) {
-                    if (o >= block) break;
-                    const __m512 k = _mm512_set1_ps(tap[o * channels * 9 + i * 3 + j]);
-                    for (int v = 0; v < TILE_VECTORS; v++) acc[o][v] = _mm512_fmadd_ps(k, in[v], acc[o][v]);
-                }
+        for (int t = 0; t < 9; t++) {
+            __m512 in[TILE_VECTORS];
+            for (int v = 0; v < TILE_VECTORS; v++)
+                in[v] = _mm512_maskz_loadu_ps(placement[v].load[t], image + placement[v].input[t]);
+            for (int o = 0; o < OUTPUT_BLOCK; o++) {
+                if (o >= block) break;
+                const __m512 k = _mm512_set1_ps(tap[o * channels * 9 + t]);
+                for (int v = 0; v < TILE_VECTORS; v++) acc[o][v] = _mm512_fmadd_ps(k, in[v], acc[o][v]);
             }
+        }
     }
     for (int o = 0; o < OUTPUT_BLOCK && o < block; o++)
         for (int v = 0; v < TILE_VECTORS; v++)
-            if (v < vectors)
-                _mm512_mask_storeu_ps(y + o * plane + vectorRow[v] * wo + vectorColumn[v], store[v], acc[o][v]);
+            _mm512_mask_storeu_ps(y + o * plane + placement[v].output, placement[v].store, acc[o][v]);
 }
 
 __attribute__((target("avx512f"))) static void conv3x3_avx512(const float *x, ptrdiff_t channels, ptrdiff_t h,
                                                               ptrdiff_t w, ptrdiff_t padH, ptrdiff_t padW,
                                                               const float *weight, ptrdiff_t outputs, float *y) {
     const ptrdiff_t ho = h + 2 * padH - 2, wo = w + 2 * padW - 2, plane = ho * wo;
-    const ptrdiff_t chunks = (wo + 15) / 16, vectors = ho * chunks;
+    const ptrdiff_t vectors = conv3x3_vector_count(ho, wo, w);
     for (ptrdiff_t first = 0; first < vectors; first += TILE_VECTORS) {
-        ptrdiff_t vectorRow[TILE_VECTORS], vectorColumn[TILE_VECTORS];
-        const ptrdiff_t count = vectors - first < TILE_VECTORS ? vectors - first : TILE_VECTORS;
-        for (ptrdiff_t v = 0; v < count; v++) {
-            vectorRow[v] = (first + v) / chunks;
-            vectorColumn[v] = (first + v) % chunks * 16;
-        }
+        VectorPlacement placement[TILE_VECTORS] = {0};
+        for (ptrdiff_t v = 0; v < TILE_VECTORS && first + v < vectors; v++)
+            conv3x3_place(first + v, h, w, padH, padW, ho, wo, &placement[v]);
         for (ptrdiff_t o = 0; o < outputs; o += OUTPUT_BLOCK) {
             const ptrdiff_t block = outputs - o < OUTPUT_BLOCK ? outputs - o : OUTPUT_BLOCK;
             if (block == OUTPUT_BLOCK) {
-                conv3x3_tile(x, channels, h, w, padH, padW, wo, weight + o * channels * 9, OUTPUT_BLOCK, plane,
-                             vectorRow, vectorColumn, count, y + o * plane);
+                conv3x3_tile(x, channels, h, w, weight + o * channels * 9, OUTPUT_BLOCK, plane, placement,
+                             y + o * plane);
             } else {
-                conv3x3_tile(x, channels, h, w, padH, padW, wo, weight + o * channels * 9, block, plane, vectorRow,
-                             vectorColumn, count, y + o * plane);
+                conv3x3_tile(x, channels, h, w, weight + o * channels * 9, block, plane, placement, y + o * plane);
             }
         }
     }
 }
 
 /// The weight gradient of the direct 3 × 3 convolution, for GRADIENT_BLOCK output channels and
-/// one input channel at a time: over every output pixel vector, the output gradient's vectors
-/// are loaded once and multiplied with the nine shifted input vectors into 9·GRADIENT_BLOCK
+/// one input channel at a time: over every output vector, the output gradient's vectors are
+/// loaded once and multiplied with the nine shifted input vectors into 9·GRADIENT_BLOCK
 /// accumulators, which are summed across lanes once after all the images. (Summed after each
 /// image instead, the 18 lane reductions cost more than the multiply-adds on 8 × 8 planes.)
 #define GRADIENT_BLOCK 2
@@ -237,17 +258,10 @@ __attribute__((target("avx512f"))) static void conv3x3_weight_gradient_avx512(
     const float *x, ptrdiff_t channels, ptrdiff_t h, ptrdiff_t w, ptrdiff_t padH, ptrdiff_t padW, const float *dy,
     ptrdiff_t outputs, ptrdiff_t images, float *dw) {
     const ptrdiff_t ho = h + 2 * padH - 2, wo = w + 2 * padW - 2, plane = ho * wo;
-    const ptrdiff_t chunks = (wo + 15) / 16;
-    // Per 16-column chunk: the lanes inside the output row, and for each kernel column the lanes
-    // that read inside the image.
-    __mmask16 store[chunks], columns[chunks][3];
-    for (ptrdiff_t k = 0; k < chunks; k++) {
-        store[k] = lanes(0, wo - 16 * k);
-        for (int j = 0; j < 3; j++) {
-            const ptrdiff_t ix = 16 * k + j - padW;
-            columns[k][j] = (__mmask16)(store[k] & lanes(-ix, w - ix));
-        }
-    }
+    const ptrdiff_t vectors = conv3x3_vector_count(ho, wo, w);
+    VectorPlacement *placement = malloc((size_t)vectors * sizeof *placement);
+    if (!placement) abort();
+    for (ptrdiff_t v = 0; v < vectors; v++) conv3x3_place(v, h, w, padH, padW, ho, wo, &placement[v]);
     for (ptrdiff_t o = 0; o < outputs; o += GRADIENT_BLOCK) {
         const int second = o + 1 < outputs;
         for (ptrdiff_t c = 0; c < channels; c++) {
@@ -255,24 +269,16 @@ __attribute__((target("avx512f"))) static void conv3x3_weight_gradient_avx512(
             for (int b = 0; b < GRADIENT_BLOCK; b++)
                 for (int t = 0; t < 9; t++) acc[b][t] = _mm512_setzero_ps();
             for (ptrdiff_t n = 0; n < images; n++) {
-                const float *image = x + (n * channels + c) * h * w, *gradient = dy + n * outputs * plane;
-                for (ptrdiff_t row = 0; row < ho; row++) {
-                    const float *g0Row = gradient + o * plane + row * wo;
-                    const float *g1Row = gradient + (o + second) * plane + row * wo;
-                    for (ptrdiff_t k = 0; k < chunks; k++) {
-                        const ptrdiff_t column = 16 * k;
-                        const __m512 g0 = _mm512_maskz_loadu_ps(store[k], g0Row + column);
-                        const __m512 g1 = _mm512_maskz_loadu_ps(second ? store[k] : 0, g1Row + column);
-                        for (int i = 0; i < 3; i++) {
-                            const ptrdiff_t iy = row + i - padH;
-                            if (iy < 0 || iy >= h) continue;
-                            const float *line = image + iy * w + column - padW;
-                            for (int j = 0; j < 3; j++) {
-                                const __m512 in = _mm512_maskz_loadu_ps(columns[k][j], line + j);
-                                acc[0][i * 3 + j] = _mm512_fmadd_ps(g0, in, acc[0][i * 3 + j]);
-                                acc[1][i * 3 + j] = _mm512_fmadd_ps(g1, in, acc[1][i * 3 + j]);
-                            }
-                        }
+                const float *image = x + (n * channels + c) * h * w;
+                const float *g0Plane = dy + (n * outputs + o) * plane, *g1Plane = g0Plane + second * plane;
+                for (ptrdiff_t v = 0; v < vectors; v++) {
+                    const VectorPlacement *p = &placement[v];
+                    const __m512 g0 = _mm512_maskz_loadu_ps(p->store, g0Plane + p->output);
+                    const __m512 g1 = _mm512_maskz_loadu_ps(second ? p->store : 0, g1Plane + p->output);
+                    for (int t = 0; t < 9; t++) {
+                        const __m512 in = _mm512_maskz_loadu_ps(p->load[t], image + p->input[t]);
+                        acc[0][t] = _mm512_fmadd_ps(g0, in, acc[0][t]);
+                        acc[1][t] = _mm512_fmadd_ps(g1, in, acc[1][t]);
                     }
                 }
             }
@@ -282,6 +288,7 @@ __attribute__((target("avx512f"))) static void conv3x3_weight_gradient_avx512(
             }
         }
     }
+    free(placement);
 }
 #endif
 

@@ -232,6 +232,19 @@ final class LinalgAndConvolutionTests: XCTestCase {
                 // More output channels than one register block of the direct 3 × 3 kernel, and a remainder.
                 ConvCase(
                     n: 1, c: 3, h: 5, w: 70, o: 11, k: 3, stride: (1, 1), padding: (2, 1), dilation: (1, 1), groups: 1),
+                // Rows as wide as the input's: a direct kernel's vector is 16 consecutive pixels of
+                // the plane, two 8-pixel rows, four 4-pixel rows, or rows split across vectors (7, 5),
+                // with the last vector part-filled and padding above and below or only below.
+                ConvCase(
+                    n: 2, c: 5, h: 8, w: 8, o: 11, k: 3, stride: (1, 1), padding: (1, 1), dilation: (1, 1), groups: 1),
+                ConvCase(
+                    n: 2, c: 3, h: 4, w: 4, o: 9, k: 3, stride: (1, 1), padding: (1, 1), dilation: (1, 1), groups: 1),
+                ConvCase(
+                    n: 3, c: 4, h: 7, w: 7, o: 5, k: 3, stride: (1, 1), padding: (1, 1), dilation: (1, 1), groups: 1),
+                ConvCase(
+                    n: 2, c: 3, h: 9, w: 5, o: 4, k: 3, stride: (1, 1), padding: (0, 1), dilation: (1, 1), groups: 1),
+                ConvCase(
+                    n: 2, c: 3, h: 6, w: 3, o: 3, k: 3, stride: (1, 1), padding: (2, 1), dilation: (1, 1), groups: 1),
                 // 256 KB per sample: the direct weight gradient sums two samples per call, then one.
                 ConvCase(
                     n: 6, c: 64, h: 32, w: 32, o: 3, k: 3, stride: (1, 1), padding: (1, 1), dilation: (1, 1), groups: 1),

@@ -167,28 +167,38 @@ static inline ptrdiff_t conv3x3_vector_count(ptrdiff_t ho, ptrdiff_t wo, ptrdiff
     return wo == w ? (ho * wo + 15) / 16 : ho * ((wo + 15) / 16);
 }
 
-/// Where output vector v reads and writes.
-static void conv3x3_place(ptrdiff_t v, ptrdiff_t h, ptrdiff_t w, ptrdiff_t padH, ptrdiff_t padW, ptrdiff_t ho,
-                          ptrdiff_t wo, VectorPlacement *p) {
+/// Where output vector v reads and writes. The vector's lanes are walked in row segments (one
+/// for a chunk of a wide row, up to three for 16 pixels of 8-pixel rows), so that its masks are a
+/// few shifts rather than a test per lane and tap: this runs once per vector and call, which for
+/// layers with few channels is not negligible beside the multiply-adds.
+__attribute__((target("avx512f"))) static void conv3x3_place(ptrdiff_t v, ptrdiff_t h, ptrdiff_t w, ptrdiff_t padH,
+                                                             ptrdiff_t padW, ptrdiff_t ho, ptrdiff_t wo,
+                                                             VectorPlacement *p) {
     const int flat = wo == w;
     const ptrdiff_t chunks = (wo + 15) / 16;
     const ptrdiff_t first = flat ? 16 * v : v / chunks * wo + v % chunks * 16;
-    const ptrdiff_t row0 = first / wo, column0 = first % wo;
+    const ptrdiff_t last = flat ? ho * wo : first - first % wo + wo;  // One past the vector's last pixel.
+    __mmask16 rows[3] = {0, 0, 0}, columns[3] = {0, 0, 0};
+    ptrdiff_t row = first / wo, column = first % wo;
     p->output = first;
     p->store = 0;
+    for (ptrdiff_t lane = 0; lane < 16 && first + lane < last; row++, column = 0) {
+        // Lanes lane ..< lane + count are the pixels column ..< column + count of this row.
+        ptrdiff_t count = wo - column < 16 - lane ? wo - column : 16 - lane;
+        if (first + lane + count > last) count = last - first - lane;
+        const __mmask16 segment = lanes(lane, lane + count);
+        p->store |= segment;
+        for (ptrdiff_t k = 0; k < 3; k++) {
+            if (row + k - padH >= 0 && row + k - padH < h) rows[k] |= segment;
+            // The segment's lanes whose input column column + offset + k − padW lies in 0 ..< w.
+            columns[k] |= lanes(lane + padW - k - column, lane + w + padW - k - column) & segment;
+        }
+        lane += count;
+    }
+    const ptrdiff_t row0 = first / wo, column0 = first % wo;
     for (int t = 0; t < 9; t++) {
         p->input[t] = (row0 + t / 3 - padH) * w + column0 + t % 3 - padW;
-        p->load[t] = 0;
-    }
-    for (ptrdiff_t l = 0; l < 16; l++) {
-        const ptrdiff_t pixel = first + l;
-        if (flat ? pixel >= ho * wo : column0 + l >= wo) break;
-        const ptrdiff_t row = pixel / wo, column = pixel % wo;
-        p->store |= (__mmask16)(1u << l);
-        for (int t = 0; t < 9; t++) {
-            const ptrdiff_t iy = row + t / 3 - padH, ix = column + t % 3 - padW;
-            if (iy >= 0 && iy < h && ix >= 0 && ix < w) p->load[t] |= (__mmask16)(1u << l);
-        }
+        p->load[t] = rows[t / 3] & columns[t % 3];
     }
 }
 

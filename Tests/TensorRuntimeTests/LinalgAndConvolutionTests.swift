@@ -283,4 +283,24 @@ final class LinalgAndConvolutionTests: XCTestCase {
         assertGradients([x]) { weightedSum($0[0].avgPool2d(kernel: (2, 3), stride: (1, 2))) }
         assertGradients([x]) { weightedSum($0[0].avgPool2d(kernel: (3, 3), stride: (2, 2), padding: (1, 1))) }
     }
+
+    /// A tie or a NaN keeps the window's earlier element (row-major), in the 2 × 2 kernel's own
+    /// loop and in the general one (3 × 1 windows), in both precisions; an odd last row and
+    /// column are dropped.
+    func testMaxPoolTiesAndNaNsKeepTheEarlierElement() {
+        for dtype in [DType.float32, .float64] {
+            let values: [Double] = [2, 2, 1, 9, 4, .nan, 2, 2, 0, 3, 5, 5, 7, 7, 7, 7, 7, 7]
+            let x = Tensor(shape: [1, 1, 3, 6], values: values, dtype: dtype).requiringGrad()
+            let pooled = x.maxPool2d(kernel: (2, 2))
+            // Windows: [2, 2 | 2, 2] → first 2; [1, 9 | 0, 3] → 9; [4, NaN | 5, 5] → 5 (NaN never wins).
+            XCTAssertEqual(pooled.doubles, [2, 9, 5], "\(dtype)")
+            pooled.backward(seed: Tensor(shape: [1, 1, 1, 3], values: [1, 1, 1], dtype: dtype))
+            XCTAssertEqual(x.grad!.doubles, [1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0], "\(dtype)")
+            let columns = Tensor(shape: [1, 1, 3, 2], values: [3, 1, 3, 1, 3, 1], dtype: dtype).requiringGrad()
+            let general = columns.maxPool2d(kernel: (3, 1))
+            XCTAssertEqual(general.doubles, [3, 1], "\(dtype)")
+            general.backward(seed: Tensor(shape: [1, 1, 1, 2], values: [1, 1], dtype: dtype))
+            XCTAssertEqual(columns.grad!.doubles, [1, 1, 0, 0, 0, 0], "\(dtype)")
+        }
+    }
 }

@@ -121,10 +121,14 @@ extension Tensor {
                 grads[0].withUnsafeBuffer(as: S.self) { g in
                     dx.withUnsafeMutableBuffer(as: S.self) { d in
                         if maximum {
-                            for p in 0..<planes {
-                                for q in 0..<(ho * wo) {
-                                    let j = p * ho * wo + q
-                                    if argmax[j] >= 0 { d[p * h * w + Int(argmax[j])] += g[j] }
+                            // Each plane's gradient lands in its own input plane.
+                            let (g, d) = (g.baseAddress!, d.baseAddress!)
+                            Parallel.forChunks(planes, costPerItem: ho * wo) { planeRange in
+                                for p in planeRange {
+                                    for q in 0..<(ho * wo) {
+                                        let j = p * ho * wo + q
+                                        if argmax[j] >= 0 { d[p * h * w + Int(argmax[j])] += g[j] }
+                                    }
                                 }
                             }
                         } else {

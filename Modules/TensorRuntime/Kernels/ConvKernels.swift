@@ -243,8 +243,10 @@ extension Kernels {
             for p in planeRange {
                 for y in 0..<ho {
                     let origin = 2 &* y &* w
-                    let top = x + (p &* h &* w &+ origin), bottom = top + w
-                    let dst = out + (p &* ho &+ y) &* wo, index = argmax + (p &* ho &+ y) &* wo
+                    let top = x + (p &* h &* w &+ origin)
+                    let bottom = top + w
+                    let dst = out + (p &* ho &+ y) &* wo
+                    let index = argmax + (p &* ho &+ y) &* wo
                     for xo in 0..<wo {
                         let column = 2 &* xo
                         let first = origin &+ column

@@ -34,13 +34,22 @@ void conv_col2im_f32(KernelLevel level, const float *cols, ptrdiff_t channels, p
 /// vector registers; below it a convolution goes through im2col and a GEMM).
 int conv3x3_available(KernelLevel level);
 
+/// The length of conv3x3_block_weights_f32's output.
+ptrdiff_t conv3x3_blocked_weight_count(ptrdiff_t channels, ptrdiff_t outputs);
+
+/// Regroups weight [outputs, channels, 3, 3] into the layout conv3x3_f32 reads: per block of
+/// output channels [block][channel][tap][output in block], zero past the last output channel,
+/// so that one tap's weights for a register tile are consecutive. Done once per convolution,
+/// not per image.
+void conv3x3_block_weights_f32(const float *weight, ptrdiff_t channels, ptrdiff_t outputs, float *blocked);
+
 /// A direct 3 × 3 convolution at stride 1 of one image x [channels, h, w], zero-padded by padH
-/// and padW (each at most 2), with weight [outputs, channels, 3, 3]: writes every element of
-/// y [outputs, ho, wo], ho = h + 2·padH − 2, wo = w + 2·padW − 2. No column matrix: each
-/// 8-output-channel × 32-pixel tile is accumulated in registers over channels and taps, with
-/// masked loads for the padding. Only where conv3x3_available says so.
+/// and padW (each at most 2), with weights regrouped by conv3x3_block_weights_f32: writes every
+/// element of y [outputs, ho, wo], ho = h + 2·padH − 2, wo = w + 2·padW − 2. No column matrix:
+/// each tile of output channels × 16-pixel vectors is accumulated in registers over channels
+/// and taps, with masked loads for the padding. Only where conv3x3_available says so.
 void conv3x3_f32(KernelLevel level, const float *x, ptrdiff_t channels, ptrdiff_t h, ptrdiff_t w,
-                       ptrdiff_t padH, ptrdiff_t padW, const float *weight, ptrdiff_t outputs, float *y);
+                       ptrdiff_t padH, ptrdiff_t padW, const float *blocked, ptrdiff_t outputs, float *y);
 
 /// The weight gradient of conv3x3_f32 over `images` consecutive images x [images, channels, h, w]
 /// and their output gradients dy [images, outputs, ho, wo]: adds Σ over images and output pixels

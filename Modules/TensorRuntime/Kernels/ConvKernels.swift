@@ -86,16 +86,38 @@ extension Kernels {
             && conv3x3_available(kernelLevel) != 0
     }
 
-    /// y [outputs, Ho, Wo] = the convolution of one image `x` [channels, h, w] with `weight`
-    /// [outputs, channels, 3, 3], accumulated in registers without a column matrix; only where
-    /// `hasDirectConvolution` holds.
+    /// `weight` [groups · outputs, channels, 3, 3] regrouped for `conv3x3`, one block per group
+    /// `conv3x3BlockedWeightCount(channels:outputs:)` long.
+    static func conv3x3BlockedWeights<S: TensorScalar>(
+        _ weight: UnsafePointer<S>, channels: Int, outputs: Int, groups: Int
+    ) -> [S] {
+        let count = conv3x3BlockedWeightCount(channels: channels, outputs: outputs)
+        return [S](unsafeUninitializedCapacity: groups * count) { blocked, initialized in
+            for g in 0..<groups {
+                conv3x3_block_weights_f32(
+                    UnsafeRawPointer(weight + g * outputs * channels * 9).assumingMemoryBound(to: Float.self),
+                    channels, outputs,
+                    UnsafeMutableRawPointer(blocked.baseAddress! + g * count).assumingMemoryBound(to: Float.self))
+            }
+            initialized = groups * count
+        }
+    }
+
+    /// The length of one group's `conv3x3BlockedWeights`.
+    static func conv3x3BlockedWeightCount(channels: Int, outputs: Int) -> Int {
+        conv3x3_blocked_weight_count(channels, outputs)
+    }
+
+    /// y [outputs, Ho, Wo] = the convolution of one image `x` [channels, h, w] with weights
+    /// [outputs, channels, 3, 3] regrouped by `conv3x3BlockedWeights`, accumulated in registers
+    /// without a column matrix; only where `hasDirectConvolution` holds.
     static func conv3x3<S: TensorScalar>(
-        _ x: UnsafePointer<S>, channels: Int, h: Int, w: Int, _ g: Conv2dGeometry, weight: UnsafePointer<S>,
+        _ x: UnsafePointer<S>, channels: Int, h: Int, w: Int, _ g: Conv2dGeometry, blockedWeight: UnsafePointer<S>,
         outputs: Int, _ y: UnsafeMutablePointer<S>
     ) {
         conv3x3_f32(
             kernelLevel, UnsafeRawPointer(x).assumingMemoryBound(to: Float.self), channels, h, w,
-            g.padding.h, g.padding.w, UnsafeRawPointer(weight).assumingMemoryBound(to: Float.self),
+            g.padding.h, g.padding.w, UnsafeRawPointer(blockedWeight).assumingMemoryBound(to: Float.self),
             outputs, UnsafeMutableRawPointer(y).assumingMemoryBound(to: Float.self))
     }
 

@@ -259,6 +259,11 @@ private struct ConvLayout {
         let colsSize = direct ? 0 : patch * plane
         let scratch = UnsafeMutablePointer<S>.allocate(capacity: min(Parallel.threadCount, n) * colsSize)
         defer { scratch.deallocate() }
+        let blocked =
+            direct
+            ? Kernels.conv3x3BlockedWeights(wt, channels: channelsPerGroup, outputs: outputsPerGroup, groups: groups)
+            : []
+        let blockedPerGroup = Kernels.conv3x3BlockedWeightCount(channels: channelsPerGroup, outputs: outputsPerGroup)
         forEachSample { worker, sample in
             let cols = scratch + worker * colsSize
             for g in 0..<groups {
@@ -266,9 +271,11 @@ private struct ConvLayout {
                 let wg = wt + g * outputsPerGroup * patch
                 let yg = y + (sample * o + g * outputsPerGroup) * plane
                 if direct {
-                    Kernels.conv3x3(
-                        xg, channels: channelsPerGroup, h: h, w: w, geometry, weight: wg,
-                        outputs: outputsPerGroup, yg)
+                    blocked.withUnsafeBufferPointer { blocked in
+                        Kernels.conv3x3(
+                            xg, channels: channelsPerGroup, h: h, w: w, geometry,
+                            blockedWeight: blocked.baseAddress! + g * blockedPerGroup, outputs: outputsPerGroup, yg)
+                    }
                     continue
                 }
                 Kernels.im2col(xg, channels: channelsPerGroup, h: h, w: w, geometry, cols)
@@ -311,6 +318,14 @@ private struct ConvLayout {
                 }
             }
         }
+        let flippedBlocked =
+            transposedDirect
+            ? flipped.withUnsafeBufferPointer {
+                Kernels.conv3x3BlockedWeights(
+                    $0.baseAddress!, channels: outputsPerGroup, outputs: channelsPerGroup, groups: groups)
+            } : []
+        let flippedBlockedPerGroup = Kernels.conv3x3BlockedWeightCount(
+            channels: outputsPerGroup, outputs: channelsPerGroup)
         let workers = min(Parallel.threadCount, n)
         // Per worker: columns (of the input, or of the output gradient for the transposed pass)
         // where a pass needs them, and a private weight-gradient sum.
@@ -381,9 +396,12 @@ private struct ConvLayout {
                         let rows = outputsPerGroup * kernelArea
                         let flippedGroup = flipped.baseAddress! + g * channelsPerGroup * rows
                         if transposedDirect {
-                            Kernels.conv3x3(
-                                dyg, channels: outputsPerGroup, h: ho, w: wo, transposed, weight: flippedGroup,
-                                outputs: channelsPerGroup, dxPointer + offset)
+                            flippedBlocked.withUnsafeBufferPointer { blocked in
+                                Kernels.conv3x3(
+                                    dyg, channels: outputsPerGroup, h: ho, w: wo, transposed,
+                                    blockedWeight: blocked.baseAddress! + g * flippedBlockedPerGroup,
+                                    outputs: channelsPerGroup, dxPointer + offset)
+                            }
                             continue
                         }
                         Kernels.im2col(dyg, channels: outputsPerGroup, h: ho, w: wo, transposed, cols)

@@ -163,10 +163,10 @@ __attribute__((target("avx512f,avx512vl,avx2,fma"))) static void col2im_avx512(C
 /// plane for every pixel, so a vector is 16 consecutive pixels of the plane and a narrow plane
 /// fills every lane (an 8 × 8 plane is 4 full vectors, not 8 half-empty rows). Otherwise a
 /// vector is a 16-column chunk of one output row. Either way lane l of a tap reads input
-/// address `input[tap] + l`, and masks zero the lanes that fall into the padding.
+/// address `input + i·w + j + l` at tap (i, j), and masks zero the lanes that fall into the padding.
 typedef struct {
     ptrdiff_t output;     ///< The plane offset of lane 0.
-    ptrdiff_t input[9];   ///< Per tap (i·3 + j): the input plane offset lane 0 reads.
+    ptrdiff_t input;      ///< The input plane offset lane 0 reads at tap (0, 0); tap (i, j) is i·w + j on.
     __mmask16 load[9];    ///< Per tap: the lanes whose input lies inside the image.
     __mmask16 store;      ///< The lanes that are output pixels.
 } VectorPlacement;
@@ -205,10 +205,8 @@ __attribute__((target("avx512f"))) static void conv3x3_place(ptrdiff_t v, ptrdif
         lane += count;
     }
     const ptrdiff_t row0 = first / wo, column0 = first % wo;
-    for (int t = 0; t < 9; t++) {
-        p->input[t] = (row0 + t / 3 - padH) * w + column0 + t % 3 - padW;
-        p->load[t] = rows[t / 3] & columns[t % 3];
-    }
+    p->input = (row0 - padH) * w + column0 - padW;
+    for (int t = 0; t < 9; t++) p->load[t] = rows[t / 3] & columns[t % 3];
 }
 
 
@@ -225,7 +223,7 @@ __attribute__((target("avx512f"))) static inline void conv3x3_tile(const float *
         const float *image = x + c * h * w;
         for (int i = 0; i < 3; i++) {
             const float *rows[TILE_VECTORS];
-            for (int v = 0; v < TILE_VECTORS; v++) rows[v] = image + placement[v].input[0] + i * w;
+            for (int v = 0; v < TILE_VECTORS; v++) rows[v] = image + placement[v].input + i * w;
             for (int j = 0; j < 3; j++) {
                 const int t = i * 3 + j;
                 const float *tap = weights + (c * 9 + t) * OUTPUT_BLOCK;
@@ -287,10 +285,13 @@ __attribute__((target("avx512f"))) static void conv3x3_weight_gradient_avx512(
                     const VectorPlacement *p = &placement[v];
                     const __m512 g0 = _mm512_maskz_loadu_ps(p->store, g0Plane + p->output);
                     const __m512 g1 = _mm512_maskz_loadu_ps(second ? p->store : 0, g1Plane + p->output);
-                    for (int t = 0; t < 9; t++) {
-                        const __m512 in = _mm512_maskz_loadu_ps(p->load[t], image + p->input[t]);
-                        acc[0][t] = _mm512_fmadd_ps(g0, in, acc[0][t]);
-                        acc[1][t] = _mm512_fmadd_ps(g1, in, acc[1][t]);
+                    for (int i = 0; i < 3; i++) {
+                        const float *row = image + p->input + i * w;
+                        for (int j = 0; j < 3; j++) {
+                            const __m512 in = _mm512_maskz_loadu_ps(p->load[i * 3 + j], row + j);
+                            acc[0][i * 3 + j] = _mm512_fmadd_ps(g0, in, acc[0][i * 3 + j]);
+                            acc[1][i * 3 + j] = _mm512_fmadd_ps(g1, in, acc[1][i * 3 + j]);
+                        }
                     }
                 }
             }

@@ -25,6 +25,30 @@
         (RESULT) = total;                                                                        \
     } while (0)
 
+/// Two sums over one row in one pass, each exactly as ROW_SUM computes it alone (the same lanes
+/// in the same order, so the same bits) while the row is read once.
+#define ROW_SUM2(RESULT1, TERM1, RESULT2, TERM2, COUNT)                                          \
+    do {                                                                                         \
+        float lane1[LANES] = {0}, lane2[LANES] = {0};                                            \
+        ptrdiff_t i = 0;                                                                         \
+        for (; i + LANES <= (COUNT); i += LANES)                                                 \
+            for (int l = 0; l < LANES; l++) {                                                    \
+                const ptrdiff_t k = i + l;                                                       \
+                lane1[l] += (TERM1);                                                             \
+                lane2[l] += (TERM2);                                                             \
+            }                                                                                    \
+        float total1 = 0.0f, total2 = 0.0f;                                                      \
+        for (int l = 0; l < LANES; l++) total1 += lane1[l];                                      \
+        for (int l = 0; l < LANES; l++) total2 += lane2[l];                                      \
+        for (; i < (COUNT); i++) {                                                               \
+            const ptrdiff_t k = i;                                                               \
+            total1 += (TERM1);                                                                   \
+            total2 += (TERM2);                                                                   \
+        }                                                                                        \
+        (RESULT1) = total1;                                                                      \
+        (RESULT2) = total2;                                                                      \
+    } while (0)
+
 #define MOMENTS_BODY                                                                             \
     const double n = (double)(outer * inner);                                                    \
     for (ptrdiff_t c = channelBegin; c < channelEnd; c++) {                                      \
@@ -56,8 +80,7 @@
             const ptrdiff_t offset = (o * channels + c) * inner;                                 \
             const float *restrict gr = g + offset, *restrict xr = x + offset;                    \
             float rowG, rowGX;                                                                   \
-            ROW_SUM(rowG, inner, gr[k]);                                                         \
-            ROW_SUM(rowGX, inner, gr[k] * (xr[k] - m));                                          \
+            ROW_SUM2(rowG, gr[k], rowGX, gr[k] * (xr[k] - m), inner);                            \
             sumG += rowG;                                                                        \
             sumGX += rowGX;                                                                      \
         }                                                                                        \

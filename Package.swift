@@ -188,7 +188,7 @@ let package = Package(
             path: "Tests/TestSupport"),
         .testTarget(
             name: "TensorRuntimeTests",
-            dependencies: ["TensorRuntime", "TestSupport", "CKernels"],
+            dependencies: ["TensorRuntime", "TestSupport", "CKernels", "CMalloc"],
             path: "Tests/TensorRuntimeTests"),
         .testTarget(
             name: "NNTests",

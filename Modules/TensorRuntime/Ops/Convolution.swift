@@ -442,24 +442,23 @@ private struct ConvLayout {
 /// taps · outputs per non-zero input; the dense kernels cost taps · outputs per input at close
 /// to GEMM speed. The crossovers below are from `snn-bench spike-conv` (whole layer: forward,
 /// weight and input gradients, 128 images, 2 threads; spike / dense time, interleaved runs on a
-/// loaded 2-core machine, so ±15 %), the per-image kernel figures (forward + weight gradient,
-/// one core, AVX-512) in brackets:
+/// quiet 2-core machine with AVX-512, ±10 %), measured again after the dense direct 3 × 3
+/// kernel's packed vectors and 4 × 6 tile made the dense side faster:
 ///
-///     layer (cifar-step)       2 %          5 %          10 %         25 %         crossover
-///     16→16 3×3 on 32×32       0.73 (0.42)  1.03 (0.60)  1.19 (0.81)  1.37 (1.76)  4 %
-///     16→32 3×3 /2 on 32×32    0.91 (0.26)  0.91 (0.39)  1.27 (0.86)  2.03 (1.98)  7 %
-///     32→32 3×3 on 16×16       0.57 (0.21)  0.63 (0.27)  0.61 (0.36)  0.56 (0.59)  40 %
-///     16→32 1×1 /2 on 32×32    1.52 (2.42)  1.35 (2.99)  1.35 (3.53)  1.48 (5.39)  none
+///     layer (cifar-step)       1 %    2 %    5 %    10 %   20 %   25 %   crossover
+///     16→16 3×3 on 32×32       0.71   0.92   1.13   1.25   1.51   1.43   3 %
+///     16→32 3×3 /2 on 32×32    0.75   1.01   1.09   1.25   1.95   1.83   2 %
+///     32→32 3×3 on 16×16       0.60   0.68   0.72   0.77   0.96   1.08   25 %
+///     16→32 1×1 /2 on 32×32    1.22   1.29   1.41   1.69   1.73   2.14   none
 ///
-/// The kernels alone cross over later than the layer (the layer adds the count and compression
-/// of the input and the transposed weights); a 1 × 1 convolution is a GEMM of depth C, which no
-/// spike-driven loop beats.
+/// The spike side's time includes counting and compressing the input and transposing the
+/// weights; a 1 × 1 convolution is a GEMM of depth C, which no spike-driven loop beats.
 public enum SpikeDensity {
     /// The measured crossover for this window and input width; 0 where the dense path always wins.
     public static func crossover(_ geometry: Conv2dGeometry, inputChannels: Int) -> Double {
         if geometry.kernel == (1, 1) { return 0 }
-        if geometry.stride != (1, 1) { return 0.07 }
-        return inputChannels >= 32 ? 0.4 : 0.04
+        if geometry.stride != (1, 1) { return 0.02 }
+        return inputChannels >= 32 ? 0.25 : 0.03
     }
 }
 

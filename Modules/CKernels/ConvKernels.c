@@ -1,5 +1,6 @@
 #include "ConvKernels.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -187,8 +188,9 @@ __attribute__((target("avx512f"))) static void conv3x3_place(ptrdiff_t v, ptrdif
     const ptrdiff_t chunks = (wo + 15) / 16;
     const ptrdiff_t first = flat ? 16 * v : v / chunks * wo + v % chunks * 16;
     const ptrdiff_t last = flat ? ho * wo : first - first % wo + wo;  // One past the vector's last pixel.
+    const ptrdiff_t row0 = first / wo, column0 = first % wo;
     __mmask16 rows[3] = {0, 0, 0}, columns[3] = {0, 0, 0};
-    ptrdiff_t row = first / wo, column = first % wo;
+    ptrdiff_t row = row0, column = column0;
     p->output = first;
     p->store = 0;
     for (ptrdiff_t lane = 0; lane < 16 && first + lane < last; row++, column = 0) {
@@ -204,11 +206,9 @@ __attribute__((target("avx512f"))) static void conv3x3_place(ptrdiff_t v, ptrdif
         }
         lane += count;
     }
-    const ptrdiff_t row0 = first / wo, column0 = first % wo;
     p->input = (row0 - padH) * w + column0 - padW;
     for (int t = 0; t < 9; t++) p->load[t] = rows[t / 3] & columns[t % 3];
 }
-
 
 /// One tile: the output channels of one weight block (`block` of them are real); a placement
 /// past the plane's last vector has empty masks.
@@ -270,7 +270,11 @@ __attribute__((target("avx512f"))) static void conv3x3_weight_gradient_avx512(
     const ptrdiff_t ho = h + 2 * padH - 2, wo = w + 2 * padW - 2, plane = ho * wo;
     const ptrdiff_t vectors = conv3x3_vector_count(ho, wo, w);
     VectorPlacement *placement = malloc((size_t)vectors * sizeof *placement);
-    if (!placement) abort();
+    if (!placement) {
+        fprintf(stderr, "conv3x3_weight_gradient_f32: out of memory for %td vector placements of a %td × %td plane\n",
+                vectors, ho, wo);
+        abort();
+    }
     for (ptrdiff_t v = 0; v < vectors; v++) conv3x3_place(v, h, w, padH, padW, ho, wo, &placement[v]);
     for (ptrdiff_t o = 0; o < outputs; o += GRADIENT_BLOCK) {
         const int second = o + 1 < outputs;
